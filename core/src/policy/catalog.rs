@@ -1,0 +1,348 @@
+//! Permission catalog, dependency closure and roles.
+
+use serde::{Deserialize, Serialize};
+
+use super::{CodeIndex, PolicyError};
+
+/// Dense id of a permission within one [`Catalog`].
+pub type PermId = u8;
+
+/// A set of permissions of one catalog, as a bit set (no allocation, `Copy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PermSet(u128);
+
+impl PermSet {
+    /// How many permissions a catalog may hold.
+    pub const CAPACITY: usize = 128;
+    /// The empty set.
+    pub const EMPTY: PermSet = PermSet(0);
+
+    /// The set holding only `id`.
+    pub fn of(id: PermId) -> PermSet {
+        PermSet(1u128 << id)
+    }
+    /// Whether `id` is in the set.
+    pub fn contains(self, id: PermId) -> bool {
+        self.0 & (1u128 << id) != 0
+    }
+    /// Whether every permission of `other` is in `self`.
+    pub fn is_superset(self, other: PermSet) -> bool {
+        other.0 & !self.0 == 0
+    }
+    /// Union.
+    pub fn union(self, other: PermSet) -> PermSet {
+        PermSet(self.0 | other.0)
+    }
+    /// Permissions of `self` not in `other`.
+    pub fn minus(self, other: PermSet) -> PermSet {
+        PermSet(self.0 & !other.0)
+    }
+    /// Adds `id`.
+    pub fn insert(&mut self, id: PermId) {
+        self.0 |= 1u128 << id;
+    }
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Number of permissions.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+    /// The ids in ascending order.
+    pub fn iter(self) -> impl Iterator<Item = PermId> {
+        (0..PermSet::CAPACITY as u8).filter(move |&i| self.contains(i))
+    }
+}
+
+/// One permission as a profile defines it (seed 002's permission-set data model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionDef {
+    /// Stable identifier.
+    pub code: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// What it allows.
+    #[serde(default)]
+    pub description: String,
+    /// Permissions this one implies.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+}
+
+impl PermissionDef {
+    /// A definition with only a code and dependencies.
+    pub fn new(code: &str, dependencies: &[&str]) -> PermissionDef {
+        PermissionDef {
+            code: code.to_string(),
+            name: String::new(),
+            description: String::new(),
+            dependencies: dependencies.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+}
+
+/// A validated catalog: codes, dependencies and their transitive closure, computed once.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    defs: Vec<PermissionDef>,
+    index: CodeIndex,
+    /// closure[i] = i and everything it implies, transitively.
+    closure: Vec<PermSet>,
+}
+
+impl Catalog {
+    /// Validates `defs` (unique codes, known dependencies, no cycles) and computes the closure.
+    pub fn new(defs: Vec<PermissionDef>) -> Result<Catalog, PolicyError> {
+        if defs.len() > PermSet::CAPACITY {
+            return Err(PolicyError::TooManyPermissions(defs.len()));
+        }
+        let mut index = CodeIndex::with_capacity(defs.len());
+        for (i, d) in defs.iter().enumerate() {
+            // Lossless: len checked against CAPACITY (128) above.
+            if index.insert(d.code.clone(), i as PermId).is_some() {
+                return Err(PolicyError::DuplicatePermission(d.code.clone()));
+            }
+        }
+        let mut edges: Vec<Vec<PermId>> = Vec::with_capacity(defs.len());
+        for d in &defs {
+            let mut out = Vec::with_capacity(d.dependencies.len());
+            for dep in &d.dependencies {
+                match index.get(dep) {
+                    Some(&id) => out.push(id),
+                    None => {
+                        return Err(PolicyError::UnknownDependency {
+                            permission: d.code.clone(),
+                            dependency: dep.clone(),
+                        });
+                    }
+                }
+            }
+            edges.push(out);
+        }
+        let closure = close(&defs, &edges)?;
+        Ok(Catalog { defs, index, closure })
+    }
+
+    /// The definitions, in catalog order.
+    pub fn defs(&self) -> &[PermissionDef] {
+        &self.defs
+    }
+    /// Number of permissions.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+    /// Whether the catalog is empty.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+    /// The id of `code`.
+    pub fn id(&self, code: &str) -> Option<PermId> {
+        self.index.get(code).copied()
+    }
+    /// The id of `code`, or an `unknown_permission` error.
+    pub fn require(&self, code: &str) -> Result<PermId, PolicyError> {
+        self.id(code).ok_or_else(|| PolicyError::UnknownPermission(code.to_string()))
+    }
+    /// The code of `id`.
+    pub fn code(&self, id: PermId) -> &str {
+        &self.defs[usize::from(id)].code
+    }
+    /// `id` and everything it implies.
+    pub fn implied(&self, id: PermId) -> PermSet {
+        self.closure[usize::from(id)]
+    }
+    /// The closure of a set: every permission implied by a member.
+    pub fn close(&self, set: PermSet) -> PermSet {
+        set.iter().fold(PermSet::EMPTY, |acc, id| acc.union(self.implied(id)))
+    }
+    /// The closed set of the named codes.
+    pub fn set_of<S: AsRef<str>>(&self, codes: &[S]) -> Result<PermSet, PolicyError> {
+        let mut set = PermSet::EMPTY;
+        for c in codes {
+            set = set.union(self.implied(self.require(c.as_ref())?));
+        }
+        Ok(set)
+    }
+    /// Codes of a set, in catalog order.
+    pub fn codes(&self, set: PermSet) -> Vec<&str> {
+        set.iter().map(|id| self.code(id)).collect()
+    }
+}
+
+/// Depth-first closure with cycle detection; the cycle is reported as a path of codes.
+fn close(defs: &[PermissionDef], edges: &[Vec<PermId>]) -> Result<Vec<PermSet>, PolicyError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let n = defs.len();
+    let mut mark = vec![Mark::New; n];
+    let mut closure = vec![PermSet::EMPTY; n];
+    // Explicit stack of (node, next edge index): no recursion, so deep chains cannot overflow.
+    for root in 0..n {
+        if mark[root] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        mark[root] = Mark::Open;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&dep) = edges[node].get(*next) {
+                *next += 1;
+                let dep = usize::from(dep);
+                match mark[dep] {
+                    Mark::New => {
+                        mark[dep] = Mark::Open;
+                        stack.push((dep, 0));
+                    }
+                    Mark::Open => {
+                        let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
+                        let mut path: Vec<String> =
+                            stack[start..].iter().map(|&(n, _)| defs[n].code.clone()).collect();
+                        path.push(defs[dep].code.clone());
+                        return Err(PolicyError::DependencyCycle(path));
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                // Lossless: n <= 128.
+                let mut set = PermSet::of(node as PermId);
+                for &dep in &edges[node] {
+                    set = set.union(closure[usize::from(dep)]);
+                }
+                closure[node] = set;
+                mark[node] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+    Ok(closure)
+}
+
+/// A role as a profile defines it: a named bundle of permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDef {
+    /// Stable identifier.
+    pub code: String,
+    /// Permissions the role holds (dependencies are added).
+    pub permissions: Vec<String>,
+}
+
+/// Roles resolved against a catalog: each role's closed permission set.
+#[derive(Debug, Clone)]
+pub struct Roles {
+    codes: Vec<String>,
+    sets: Vec<PermSet>,
+}
+
+impl Roles {
+    /// Resolves `defs` against `catalog`.
+    pub fn new(catalog: &Catalog, defs: &[RoleDef]) -> Result<Roles, PolicyError> {
+        let mut codes: Vec<String> = Vec::with_capacity(defs.len());
+        let mut sets = Vec::with_capacity(defs.len());
+        for d in defs {
+            if codes.contains(&d.code) {
+                return Err(PolicyError::DuplicateRole(d.code.clone()));
+            }
+            sets.push(catalog.set_of(&d.permissions)?);
+            codes.push(d.code.clone());
+        }
+        Ok(Roles { codes, sets })
+    }
+    /// Index of the role named `code`.
+    pub fn index(&self, code: &str) -> Option<usize> {
+        self.codes.iter().position(|c| c == code)
+    }
+    /// The closed permission set of role `index`.
+    pub fn permissions(&self, index: usize) -> PermSet {
+        self.sets.get(index).copied().unwrap_or(PermSet::EMPTY)
+    }
+    /// The code of role `index`.
+    pub fn code(&self, index: usize) -> &str {
+        &self.codes[index]
+    }
+    /// Number of roles.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    /// Whether there are no roles.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(defs: &[(&str, &[&str])]) -> Result<Catalog, PolicyError> {
+        Catalog::new(defs.iter().map(|(c, d)| PermissionDef::new(c, d)).collect())
+    }
+
+    #[test]
+    fn closure_is_transitive() {
+        let c = cat(&[("a", &["b"]), ("b", &["c"]), ("c", &[]), ("d", &[])]).unwrap();
+        assert_eq!(c.codes(c.implied(c.id("a").unwrap())), vec!["a", "b", "c"]);
+        assert_eq!(c.codes(c.implied(c.id("d").unwrap())), vec!["d"]);
+    }
+
+    #[test]
+    fn diamond_is_not_a_cycle() {
+        let c = cat(&[("top", &["l", "r"]), ("l", &["base"]), ("r", &["base"]), ("base", &[])]).unwrap();
+        assert_eq!(c.implied(c.id("top").unwrap()).len(), 4);
+    }
+
+    #[test]
+    fn cycles_are_rejected_with_their_path() {
+        let err = cat(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])]).unwrap_err();
+        assert_eq!(err, PolicyError::DependencyCycle(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+        assert_eq!(err.to_string(), "dependency cycle: `a` -> `b` -> `c` -> `a`");
+        assert_eq!(err.code(), "dependency_cycle");
+        let self_loop = cat(&[("a", &["a"])]).unwrap_err();
+        assert_eq!(self_loop, PolicyError::DependencyCycle(vec!["a".into(), "a".into()]));
+    }
+
+    #[test]
+    fn unknown_and_duplicate_codes_are_rejected() {
+        assert_eq!(cat(&[("a", &["zz"])]).unwrap_err().code(), "unknown_dependency");
+        assert_eq!(cat(&[("a", &[]), ("a", &[])]).unwrap_err().code(), "duplicate_permission");
+    }
+
+    #[test]
+    fn long_chains_do_not_overflow_and_capacity_is_enforced() {
+        let names: Vec<String> = (0..128).map(|i| format!("p{i}")).collect();
+        let defs: Vec<PermissionDef> = (0..128)
+            .map(|i| {
+                let deps: Vec<&str> = if i + 1 < 128 { vec![names[i + 1].as_str()] } else { vec![] };
+                PermissionDef::new(&names[i], &deps)
+            })
+            .collect();
+        let c = Catalog::new(defs.clone()).unwrap();
+        assert_eq!(c.implied(0).len(), 128);
+        let mut more = defs;
+        more.push(PermissionDef::new("extra", &[]));
+        assert_eq!(Catalog::new(more).unwrap_err().code(), "too_many_permissions");
+    }
+
+    #[test]
+    fn roles_hold_closed_sets() {
+        let c = cat(&[("edit", &["view"]), ("view", &[])]).unwrap();
+        let roles = Roles::new(
+            &c,
+            &[
+                RoleDef { code: "editor".into(), permissions: vec!["edit".into()] },
+                RoleDef { code: "none".into(), permissions: vec![] },
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.codes(roles.permissions(0)), vec!["edit", "view"]);
+        assert!(roles.permissions(1).is_empty());
+        let bad = Roles::new(&c, &[RoleDef { code: "x".into(), permissions: vec!["nope".into()] }]);
+        assert_eq!(bad.unwrap_err().code(), "unknown_permission");
+    }
+}

@@ -1,0 +1,26 @@
+//! Profile `buildings`: placeholder until its issue lands; every op answers `unknown_op`.
+
+use serde_json::Value;
+
+use crate::error::WireError;
+use crate::profiles::{Profile, ProfileEngine};
+use crate::wire::{Fields, unknown_op, version};
+
+/// The held facts of the `buildings` profile.
+#[derive(Debug)]
+pub struct BuildingsEngine {}
+
+impl ProfileEngine for BuildingsEngine {
+    fn build(_state: Value) -> Result<Self, WireError> {
+        Ok(BuildingsEngine {})
+    }
+    fn handle(&self, op: &str, _fields: Fields) -> Result<Value, WireError> {
+        match op {
+            "version" => Ok(version()),
+            _ => Err(unknown_op(Profile::Buildings, op)),
+        }
+    }
+    fn apply(_state: Value, _changes: Value) -> Result<Value, WireError> {
+        Err(unknown_op(Profile::Buildings, "apply"))
+    }
+}

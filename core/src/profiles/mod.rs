@@ -1,0 +1,73 @@
+//! Vocabularies on the one policy mechanism: `emoncms` (the group module), `home` (seed 001) and
+//! `buildings` (seed 002). A profile is data plus a few rules, not a fork of the engine.
+
+use serde_json::Value;
+
+use crate::error::{ErrorCode, WireError};
+use crate::wire::Fields;
+
+pub mod buildings;
+pub mod emoncms;
+pub mod home;
+
+/// The profiles the wire knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// emoncms's group module: groups, members, feeds.
+    Emoncms,
+    /// A home's administrator / family member / guest (seed 001).
+    Home,
+    /// User groups with permission sets, tiers and object grants (seed 002).
+    Buildings,
+}
+
+impl Profile {
+    /// Parses a profile name as written on the wire.
+    pub fn parse(name: &str) -> Result<Profile, WireError> {
+        match name {
+            "emoncms" => Ok(Profile::Emoncms),
+            "home" => Ok(Profile::Home),
+            "buildings" => Ok(Profile::Buildings),
+            other => Err(WireError::new(
+                ErrorCode::UnknownProfile,
+                format!(
+                    "unknown profile `{}`; expected `emoncms`, `home` or `buildings`",
+                    crate::wire::truncate(other, 64)
+                ),
+            )),
+        }
+    }
+
+    /// The name as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Emoncms => "emoncms",
+            Profile::Home => "home",
+            Profile::Buildings => "buildings",
+        }
+    }
+
+    /// Ops of this profile that need no facts (answered on an empty state when a free `call`
+    /// carries none).
+    pub(crate) fn is_stateless_op(self, op: &str) -> bool {
+        match self {
+            Profile::Emoncms => emoncms::EmoncmsEngine::is_stateless_op(op),
+            Profile::Home => home::HomeEngine::is_stateless_op(op),
+            Profile::Buildings => buildings::BuildingsEngine::is_stateless_op(op),
+        }
+    }
+}
+
+/// What each profile provides to the wire.
+pub(crate) trait ProfileEngine: Sized {
+    /// Indexes the facts of `state` (strictly parsed).
+    fn build(state: Value) -> Result<Self, WireError>;
+    /// Answers `op` with its fields (envelope already removed).
+    fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError>;
+    /// Applies `changes` (as this profile's ops return them) to `state`, in order.
+    fn apply(state: Value, changes: Value) -> Result<Value, WireError>;
+    /// Ops that need no facts.
+    fn is_stateless_op(_op: &str) -> bool {
+        false
+    }
+}

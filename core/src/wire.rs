@@ -1,0 +1,259 @@
+//! The one entry point every door drives: `call(request_json) -> response_json`.
+//!
+//! Parsing is in two stages: the envelope (`v`, `op`, `profile`, `state`) here, then each
+//! profile reads the op's own fields strictly (unknown fields are errors).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use crate::error::{ErrorCode, WireError, from_serde};
+use crate::profiles::{Profile, ProfileEngine};
+
+/// The wire format version this engine speaks.
+pub const WIRE_VERSION: u64 = 1;
+
+/// Requests larger than this are refused with `too_large` before parsing.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// The fields of a request after the envelope was taken off.
+pub(crate) type Fields = Map<String, Value>;
+
+/// Answers one wire request. Never panics; every problem is an error answer.
+///
+/// ```
+/// let answer = emongroups_core::call(r#"{"v":1,"op":"version"}"#);
+/// assert!(answer.starts_with(r#"{"ok":true"#));
+/// ```
+pub fn call(request: &str) -> String {
+    guarded(|| {
+        let (envelope, fields) = parse_envelope(request)?;
+        let state = match envelope.state {
+            Some(state) => state,
+            None if envelope.op == "version" => return Ok(version()),
+            None if envelope.profile.is_stateless_op(&envelope.op) => Value::Object(Map::new()),
+            None => {
+                return Err(WireError::new(
+                    ErrorCode::MissingState,
+                    format!("op `{}` needs `state`", truncate(&envelope.op, 64)),
+                ));
+            }
+        };
+        if envelope.op == "apply" {
+            return apply(envelope.profile, state, fields);
+        }
+        let engine = Engine::from_state(envelope.profile, state)?;
+        engine.dispatch(&envelope.op, fields)
+    })
+}
+
+/// A profile's facts, indexed once, answering many requests (the PHP and JS `Engine` classes).
+#[derive(Debug)]
+pub struct Engine {
+    inner: Held,
+}
+
+#[derive(Debug)]
+enum Held {
+    Emoncms(Box<crate::profiles::emoncms::EmoncmsEngine>),
+    Home(Box<crate::profiles::home::HomeEngine>),
+    Buildings(Box<crate::profiles::buildings::BuildingsEngine>),
+}
+
+impl Engine {
+    /// Builds an engine for `profile` (`emoncms`, `home`, `buildings`) from its state as JSON text.
+    pub fn from_state_json(profile: &str, state_json: &str) -> Result<Engine, WireError> {
+        let profile = Profile::parse(profile)?;
+        let state = parse_json(state_json, "state")?;
+        Engine::from_state(profile, state)
+    }
+
+    /// Builds an engine from a state already parsed.
+    pub fn from_state(profile: Profile, state: Value) -> Result<Engine, WireError> {
+        let inner = match profile {
+            Profile::Emoncms => Held::Emoncms(Box::new(
+                crate::profiles::emoncms::EmoncmsEngine::build(state)?,
+            )),
+            Profile::Home => Held::Home(Box::new(crate::profiles::home::HomeEngine::build(state)?)),
+            Profile::Buildings => Held::Buildings(Box::new(
+                crate::profiles::buildings::BuildingsEngine::build(state)?,
+            )),
+        };
+        Ok(Engine { inner })
+    }
+
+    /// The profile this engine was built for.
+    pub fn profile(&self) -> Profile {
+        match self.inner {
+            Held::Emoncms(_) => Profile::Emoncms,
+            Held::Home(_) => Profile::Home,
+            Held::Buildings(_) => Profile::Buildings,
+        }
+    }
+
+    /// Answers one wire request against the held facts (a request carrying its own `state` is
+    /// answered from that state instead). Never panics.
+    pub fn handle(&self, request: &str) -> String {
+        guarded(|| {
+            let (envelope, fields) = parse_envelope(request)?;
+            if envelope.profile != self.profile() && envelope.state.is_none() {
+                return Err(WireError::bad_request(format!(
+                    "this engine holds profile `{}`, the request names `{}`",
+                    self.profile().as_str(),
+                    envelope.profile.as_str()
+                )));
+            }
+            match envelope.state {
+                Some(state) if envelope.op == "apply" => apply(envelope.profile, state, fields),
+                Some(state) => Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields),
+                None if envelope.op == "apply" => Err(WireError::new(
+                    ErrorCode::MissingState,
+                    "`apply` works on the `state` of the request",
+                )),
+                None => self.dispatch(&envelope.op, fields),
+            }
+        })
+    }
+
+    fn dispatch(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
+        match &self.inner {
+            Held::Emoncms(e) => e.handle(op, fields),
+            Held::Home(e) => e.handle(op, fields),
+            Held::Buildings(e) => e.handle(op, fields),
+        }
+    }
+
+    /// The emoncms engine, when this is one (native Rust callers and benchmarks use it directly).
+    pub fn emoncms(&self) -> Option<&crate::profiles::emoncms::EmoncmsEngine> {
+        match &self.inner {
+            Held::Emoncms(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, WireError> {
+    let changes = fields
+        .remove("changes")
+        .ok_or_else(|| WireError::bad_request("missing field `changes`"))?;
+    if let Some(extra) = fields.keys().next() {
+        return Err(WireError::bad_request(format!("unknown field `{extra}` for op `apply`")));
+    }
+    let state = match profile {
+        Profile::Emoncms => crate::profiles::emoncms::EmoncmsEngine::apply(state, changes)?,
+        Profile::Home => crate::profiles::home::HomeEngine::apply(state, changes)?,
+        Profile::Buildings => crate::profiles::buildings::BuildingsEngine::apply(state, changes)?,
+    };
+    Ok(json!({ "state": state }))
+}
+
+struct Envelope {
+    op: String,
+    profile: Profile,
+    state: Option<Value>,
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
+    if text.len() > MAX_REQUEST_BYTES {
+        return Err(WireError::new(
+            ErrorCode::TooLarge,
+            format!("{what} is {} bytes, the limit is {MAX_REQUEST_BYTES}", text.len()),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("recursion limit exceeded") {
+            WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than 128 levels"))
+        } else {
+            WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
+        }
+    })
+}
+
+fn parse_envelope(request: &str) -> Result<(Envelope, Fields), WireError> {
+    let Value::Object(mut fields) = parse_json(request, "request")? else {
+        return Err(WireError::bad_request("a request is a JSON object"));
+    };
+    match fields.remove("v") {
+        Some(Value::Number(n)) if n.as_u64() == Some(WIRE_VERSION) => {}
+        Some(Value::Number(n)) => {
+            return Err(WireError::new(
+                ErrorCode::UnsupportedVersion,
+                format!("wire version `{n}` is not supported; this engine speaks {WIRE_VERSION}"),
+            ));
+        }
+        Some(_) => return Err(WireError::bad_request("`v` must be an integer")),
+        None => return Err(WireError::bad_request("missing field `v`")),
+    }
+    let op = match fields.remove("op") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(WireError::bad_request("`op` must be a string")),
+        None => return Err(WireError::bad_request("missing field `op`")),
+    };
+    let profile = match fields.remove("profile") {
+        None | Some(Value::Null) => Profile::Emoncms,
+        Some(Value::String(s)) => Profile::parse(&s)?,
+        Some(_) => return Err(WireError::bad_request("`profile` must be a string")),
+    };
+    let state = fields.remove("state");
+    if let Some(s) = &state
+        && !s.is_object()
+    {
+        return Err(WireError::bad_request("`state` must be an object"));
+    }
+    Ok((Envelope { op, profile, state }, fields))
+}
+
+/// Reads an op's fields strictly into `T` (which should `deny_unknown_fields`).
+pub(crate) fn fields_as<T: DeserializeOwned>(op: &str, fields: Fields) -> Result<T, WireError> {
+    serde_json::from_value(Value::Object(fields)).map_err(|e| from_serde(&format!("op `{op}`"), &e))
+}
+
+/// Reads a state value strictly into `T`.
+pub(crate) fn state_as<T: DeserializeOwned>(state: Value) -> Result<T, WireError> {
+    serde_json::from_value(state).map_err(|e| {
+        let err = from_serde("state", &e);
+        WireError::invalid_state(err.message().to_string())
+    })
+}
+
+/// The `version` op, the same for every profile.
+pub(crate) fn version() -> Value {
+    json!({
+        "engine": "emongroups",
+        "version": env!("CARGO_PKG_VERSION"),
+        "wire": WIRE_VERSION,
+        "profiles": ["emoncms", "home", "buildings"],
+    })
+}
+
+pub(crate) fn unknown_op(profile: Profile, op: &str) -> WireError {
+    WireError::new(
+        ErrorCode::UnknownOp,
+        format!("profile `{}` has no op `{}`", profile.as_str(), truncate(op, 64)),
+    )
+}
+
+/// Cuts user input quoted in a message so a 10 MB string does not become a 10 MB message.
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
+    let answer = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(result)) => json!({ "ok": true, "result": result }),
+        Ok(Err(err)) => error_answer(&err),
+        Err(_) => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
+    };
+    // Serialising a Value cannot fail (string keys only).
+    serde_json::to_string(&answer).unwrap_or_else(|_| {
+        r#"{"ok":false,"error":{"code":"internal","message":"answer could not be written"}}"#.to_string()
+    })
+}
+
+fn error_answer(err: &WireError) -> Value {
+    json!({ "ok": false, "error": { "code": err.code().as_str(), "message": err.message() } })
+}
