@@ -19,11 +19,11 @@ impl PermSet {
 
     /// The set holding only `id`.
     pub fn of(id: PermId) -> PermSet {
-        PermSet(1u128 << id)
+        PermSet(bit(id))
     }
     /// Whether `id` is in the set.
     pub fn contains(self, id: PermId) -> bool {
-        self.0 & (1u128 << id) != 0
+        self.0 & bit(id) != 0
     }
     /// Whether every permission of `other` is in `self`.
     pub fn is_superset(self, other: PermSet) -> bool {
@@ -39,7 +39,11 @@ impl PermSet {
     }
     /// Adds `id`.
     pub fn insert(&mut self, id: PermId) {
-        self.0 |= 1u128 << id;
+        self.0 |= bit(id);
+    }
+    /// Intersection.
+    pub fn intersect(self, other: PermSet) -> PermSet {
+        PermSet(self.0 & other.0)
     }
     /// Whether the set is empty.
     pub fn is_empty(self) -> bool {
@@ -53,6 +57,11 @@ impl PermSet {
     pub fn iter(self) -> impl Iterator<Item = PermId> {
         (0..PermSet::CAPACITY as u8).filter(move |&i| self.contains(i))
     }
+}
+
+/// The bit of `id`; ids at or over [`PermSet::CAPACITY`] have none (no shift overflow).
+fn bit(id: PermId) -> u128 {
+    1u128.checked_shl(u32::from(id)).unwrap_or(0)
 }
 
 /// One permission as a profile defines it (seed 002's permission-set data model).
@@ -148,11 +157,15 @@ impl Catalog {
     }
     /// The code of `id`.
     pub fn code(&self, id: PermId) -> &str {
-        &self.defs[usize::from(id)].code
+        self.defs.get(usize::from(id)).map_or("", |d| d.code.as_str())
     }
-    /// `id` and everything it implies.
+    /// `id` and everything it implies (empty for an id outside the catalog).
     pub fn implied(&self, id: PermId) -> PermSet {
-        self.closure[usize::from(id)]
+        self.closure.get(usize::from(id)).copied().unwrap_or(PermSet::EMPTY)
+    }
+    /// Every permission of the catalog.
+    pub fn all(&self) -> PermSet {
+        (0..self.defs.len()).fold(PermSet::EMPTY, |acc, i| acc.union(PermSet::of(i as PermId)))
     }
     /// The closure of a set: every permission implied by a member.
     pub fn close(&self, set: PermSet) -> PermSet {
@@ -264,7 +277,7 @@ impl Roles {
     }
     /// The code of role `index`.
     pub fn code(&self, index: usize) -> &str {
-        &self.codes[index]
+        self.codes.get(index).map_or("", String::as_str)
     }
     /// Number of roles.
     pub fn len(&self) -> usize {

@@ -6,8 +6,17 @@ use std::collections::HashMap;
 use std::fmt;
 
 mod catalog;
+mod denial;
+mod objects;
+mod tiers;
 
 pub use catalog::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
+pub use denial::Denial;
+pub use objects::{
+    Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes, Objects,
+    PermissionObjectType, Reach,
+};
+pub use tiers::{TierDef, Tiers};
 
 /// Why a policy definition (catalog, roles, tiers, grants) was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +34,26 @@ pub enum PolicyError {
     UnknownPermission(String),
     /// Two roles share a code.
     DuplicateRole(String),
+    /// Two tiers share a code.
+    DuplicateTier(String),
+    /// A permission is listed in two tiers (each permission enters at exactly one tier).
+    PermissionInTwoTiers { permission: String, first: String, second: String },
+    /// A permission available in `tier` depends on one that is not (it enters a higher tier or
+    /// none), so the tier could never grant it whole.
+    TierNotClosed { tier: String, permission: String, dependency: String },
+    /// A name refers to no tier.
+    UnknownTier(String),
+    /// Two object types share a code.
+    DuplicateObjectType(String),
+    /// A parent or a permission binding names no object type.
+    UnknownObjectType(String),
+    /// Object types' parents form a cycle; the path starts and ends at the same code.
+    ObjectTypeCycle(Vec<String>),
+    /// A permission is bound to two object types.
+    PermissionTypedTwice(String),
+    /// A permission depends on one whose object type is neither its own, an ancestor nor a
+    /// descendant: a grant's object list could not be carried over.
+    UnrelatedDependencyType { permission: String, dependency: String },
 }
 
 impl PolicyError {
@@ -37,6 +66,15 @@ impl PolicyError {
             PolicyError::TooManyPermissions(_) => "too_many_permissions",
             PolicyError::UnknownPermission(_) => "unknown_permission",
             PolicyError::DuplicateRole(_) => "duplicate_role",
+            PolicyError::DuplicateTier(_) => "duplicate_tier",
+            PolicyError::PermissionInTwoTiers { .. } => "permission_in_two_tiers",
+            PolicyError::TierNotClosed { .. } => "tier_not_closed",
+            PolicyError::UnknownTier(_) => "unknown_tier",
+            PolicyError::DuplicateObjectType(_) => "duplicate_object_type",
+            PolicyError::UnknownObjectType(_) => "unknown_object_type",
+            PolicyError::ObjectTypeCycle(_) => "object_type_cycle",
+            PolicyError::PermissionTypedTwice(_) => "permission_typed_twice",
+            PolicyError::UnrelatedDependencyType { .. } => "unrelated_dependency_type",
         }
     }
 }
@@ -57,6 +95,28 @@ impl fmt::Display for PolicyError {
             }
             PolicyError::UnknownPermission(c) => write!(f, "unknown permission `{c}`"),
             PolicyError::DuplicateRole(c) => write!(f, "role `{c}` is defined twice"),
+            PolicyError::DuplicateTier(c) => write!(f, "tier `{c}` is defined twice"),
+            PolicyError::PermissionInTwoTiers { permission, first, second } => {
+                write!(f, "permission `{permission}` is listed in tiers `{first}` and `{second}`")
+            }
+            PolicyError::TierNotClosed { tier, permission, dependency } => write!(
+                f,
+                "permission `{permission}` is available in tier `{tier}` but its dependency `{dependency}` is not"
+            ),
+            PolicyError::UnknownTier(c) => write!(f, "unknown tier `{c}`"),
+            PolicyError::DuplicateObjectType(c) => write!(f, "object type `{c}` is defined twice"),
+            PolicyError::UnknownObjectType(c) => write!(f, "unknown object type `{c}`"),
+            PolicyError::ObjectTypeCycle(path) => {
+                let path: Vec<String> = path.iter().map(|c| format!("`{c}`")).collect();
+                write!(f, "object type parent cycle: {}", path.join(" -> "))
+            }
+            PolicyError::PermissionTypedTwice(c) => {
+                write!(f, "permission `{c}` is bound to two object types")
+            }
+            PolicyError::UnrelatedDependencyType { permission, dependency } => write!(
+                f,
+                "permission `{permission}` depends on `{dependency}` whose object type is unrelated to its own"
+            ),
         }
     }
 }
