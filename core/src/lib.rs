@@ -12,11 +12,22 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod decide;
 mod error;
+mod model;
+mod ops;
 pub mod policy;
 mod profiles;
+mod query;
+mod snapshot;
 mod wire;
 
+pub use decide::{Action, Decision, Fact, Reason, Status};
 pub use error::{ErrorCode, WireError};
+pub use model::{Change, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
+pub use ops::{MIN_OBSERVER_AGGREGATE, Outcome, filter_name, parse_id};
 pub use profiles::Profile;
+pub use profiles::emoncms::EmoncmsEngine;
+pub use query::{AccessDiff, Capability, WhoCan};
+pub use snapshot::Snapshot;
 pub use wire::{Engine, MAX_REQUEST_BYTES, WIRE_VERSION, call};

@@ -1,26 +1,420 @@
-//! Profile `emoncms`: placeholder, replaced by the real engine in the next commit.
+//! Profile `emoncms`: the group module's roles as data on the general policy mechanism, and the
+//! wire glue for its ops (`route`, `check`, `who_can`, `what_can`, `what_if`, `apply`, `redact`).
 
-use serde_json::Value;
+use std::sync::OnceLock;
 
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::decide::{self, Action, Decision, Fact, NoTrace};
 use crate::error::WireError;
+use crate::model::{Change, Id, Role, State};
+use crate::policy::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, unknown_op, version};
+use crate::snapshot::Snapshot;
+use crate::wire::{Fields, fields_as, state_as, unknown_op, version};
+use crate::{ops, query};
+
+/// The permissions of the emoncms profile, in catalog order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Perm {
+    GroupView = 0,
+    GroupSummary,
+    GroupAggregate,
+    MembersList,
+    MemberFeeds,
+    MemberProfile,
+    MembersManage,
+    MemberAccount,
+    GroupEdit,
+    GroupDelete,
+}
+
+/// (code, description, dependencies), in the order of [`Perm`].
+const PERMISSIONS: [(&str, &str, &[&str]); 10] = [
+    ("group.view", "See the group in one's group list", &[]),
+    (
+        "group.summary",
+        "See the group's details and member count",
+        &["group.view"],
+    ),
+    (
+        "group.aggregate",
+        "Sums and counts over members' feeds, never one member's data",
+        &["group.summary"],
+    ),
+    ("members.list", "See the member list", &["group.summary"]),
+    (
+        "member.feeds",
+        "List and read members' feeds",
+        &["members.list"],
+    ),
+    (
+        "member.profile",
+        "See members' e-mail, bio, location and inputs",
+        &["members.list"],
+    ),
+    (
+        "members.manage",
+        "Add and remove members, change roles",
+        &["member.profile"],
+    ),
+    (
+        "member.account",
+        "Act on a member's account (log in as, edit, delete, send login details); needs full rights over it",
+        &["member.profile", "member.feeds"],
+    ),
+    ("group.edit", "Edit the group", &["group.view"]),
+    ("group.delete", "Delete the group", &["group.view"]),
+];
+
+/// Roles by `group_users.role` code; index 5 is any other stored integer.
+const ROLES: [(&str, &[&str]); 6] = [
+    ("passive", &[]),
+    (
+        "administrator",
+        &[
+            "members.manage",
+            "member.account",
+            "group.edit",
+            "group.delete",
+            "group.aggregate",
+        ],
+    ),
+    ("subadministrator", &["member.feeds", "group.aggregate"]),
+    ("member", &["group.summary"]),
+    ("observer", &["group.aggregate"]),
+    ("invalid", &[]),
+];
+
+/// The emoncms vocabulary resolved on the policy mechanism, built once.
+#[derive(Debug)]
+pub(crate) struct EmoncmsPolicy {
+    catalog: Catalog,
+    roles: Roles,
+    /// Permissions only the administrator role holds (a refusal says `not_group_admin`).
+    admin_only: PermSet,
+}
+
+impl EmoncmsPolicy {
+    fn new() -> Result<EmoncmsPolicy, crate::policy::PolicyError> {
+        let defs = PERMISSIONS
+            .iter()
+            .map(|(code, description, deps)| PermissionDef {
+                code: (*code).to_string(),
+                name: (*code).to_string(),
+                description: (*description).to_string(),
+                dependencies: deps.iter().map(|d| (*d).to_string()).collect(),
+            })
+            .collect();
+        let catalog = Catalog::new(defs)?;
+        let role_defs: Vec<RoleDef> = ROLES
+            .iter()
+            .map(|(code, perms)| RoleDef {
+                code: (*code).to_string(),
+                permissions: perms.iter().map(|p| (*p).to_string()).collect(),
+            })
+            .collect();
+        let roles = Roles::new(&catalog, &role_defs)?;
+        let admin = roles.permissions(Role::Administrator.index());
+        let others = (0..roles.len())
+            .filter(|&i| i != Role::Administrator.index())
+            .fold(PermSet::EMPTY, |acc, i| acc.union(roles.permissions(i)));
+        Ok(EmoncmsPolicy {
+            catalog,
+            roles,
+            admin_only: admin.minus(others),
+        })
+    }
+
+    #[inline]
+    pub(crate) fn role_permissions(&self, role: Role) -> PermSet {
+        self.roles.permissions(role.index())
+    }
+    #[inline]
+    pub(crate) fn holds(&self, set: PermSet, perm: Perm) -> bool {
+        set.contains(perm as PermId)
+    }
+    pub(crate) fn admin_only(&self, perm: Perm) -> bool {
+        self.admin_only.contains(perm as PermId)
+    }
+    pub(crate) fn code(&self, perm: Perm) -> &'static str {
+        PERMISSIONS[perm as usize].0
+    }
+    /// The catalog (listing, docs).
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+/// The profile's policy, built once from the constant tables above. Not reachable from input:
+/// the tables are validated by `the_role_tables_are_a_valid_policy`.
+pub(crate) fn policy() -> &'static EmoncmsPolicy {
+    static POLICY: OnceLock<EmoncmsPolicy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        EmoncmsPolicy::new().expect("the emoncms permission tables are a valid policy")
+    })
+}
 
 /// The held facts of the emoncms profile.
 #[derive(Debug)]
-pub struct EmoncmsEngine {}
+pub struct EmoncmsEngine {
+    snapshot: Snapshot,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckArgs {
+    #[serde(deserialize_with = "de_actor")]
+    actor: Id,
+    action: String,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    group: Option<Id>,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    user: Option<Id>,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    feed: Option<Id>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhoCanArgs {
+    action: String,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    group: Option<Id>,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    user: Option<Id>,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    feed: Option<Id>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatCanArgs {
+    #[serde(deserialize_with = "crate::model::de_id")]
+    user: Id,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfArgs {
+    changes: Vec<Change>,
+    #[serde(default)]
+    users: Option<Vec<Id>>,
+}
+
+fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+    let v = Value::deserialize(d)?;
+    if v == json!(0) {
+        return Ok(0);
+    }
+    crate::model::id_of(&v).map_err(serde::de::Error::custom)
+}
+
+fn de_opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => crate::model::id_of(&v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+fn parse_action(name: &str) -> Result<Action, WireError> {
+    Action::parse(name).ok_or_else(|| {
+        WireError::bad_request(format!(
+            "unknown action `{}`",
+            crate::wire::truncate(name, 64)
+        ))
+    })
+}
+
+/// The wire form of a decision with its chain.
+pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
+    json!({
+        "allowed": d.allowed,
+        "status": d.status,
+        "reason": d.reason.code(),
+        "chain": chain,
+    })
+}
+
+impl EmoncmsEngine {
+    /// Indexes typed facts (native callers and benchmarks).
+    pub fn from_state(state: State) -> Result<EmoncmsEngine, WireError> {
+        Ok(EmoncmsEngine {
+            snapshot: Snapshot::build(state)?,
+        })
+    }
+
+    /// The indexed facts.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// May `actor` (0 = anonymous) read feed `feed`? The fast path: no allocation.
+    #[inline]
+    pub fn can_read_feed(&self, actor: Id, feed: Id) -> Decision {
+        decide::feed_read(&self.snapshot, actor, feed, &mut NoTrace)
+    }
+
+    /// Decides `action` for `actor` on the object fields given, without the chain.
+    pub fn decide(
+        &self,
+        actor: Id,
+        action: Action,
+        group: Option<Id>,
+        user: Option<Id>,
+        feed: Option<Id>,
+    ) -> Option<Decision> {
+        decide::decide(
+            &self.snapshot,
+            actor,
+            action,
+            group,
+            user,
+            feed,
+            &mut NoTrace,
+        )
+        .ok()
+    }
+
+    /// Everyone who may do `action` on the object (complete).
+    pub fn who_can(
+        &self,
+        action: Action,
+        group: Option<Id>,
+        user: Option<Id>,
+        feed: Option<Id>,
+    ) -> query::WhoCan {
+        query::who_can(&self.snapshot, action, group, user, feed)
+    }
+
+    /// Everything `user` may do.
+    pub fn what_can(&self, user: Id) -> Vec<query::Capability> {
+        query::what_can(&self.snapshot, user)
+    }
+
+    /// Who gains and who loses which access if `changes` were applied.
+    pub fn what_if(
+        &self,
+        changes: &[Change],
+        only: Option<&[Id]>,
+    ) -> Result<Vec<query::AccessDiff>, WireError> {
+        query::what_if(&self.snapshot, changes, only)
+    }
+}
 
 impl ProfileEngine for EmoncmsEngine {
-    fn build(_state: Value) -> Result<Self, WireError> {
-        Ok(EmoncmsEngine {})
+    fn build(state: Value) -> Result<Self, WireError> {
+        EmoncmsEngine::from_state(state_as(state)?)
     }
-    fn handle(&self, op: &str, _fields: Fields) -> Result<Value, WireError> {
+
+    fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
             "version" => Ok(version()),
+            "route" => ops::route(&self.snapshot, fields),
+            "check" => {
+                let a: CheckArgs = fields_as(op, fields)?;
+                let action = parse_action(&a.action)?;
+                let mut chain = Vec::new();
+                let d = decide::decide(
+                    &self.snapshot,
+                    a.actor,
+                    action,
+                    a.group,
+                    a.user,
+                    a.feed,
+                    &mut chain,
+                )
+                .map_err(|m| {
+                    WireError::bad_request(format!(
+                        "op `check`: {m} for action `{}`",
+                        action.as_str()
+                    ))
+                })?;
+                Ok(decision_json(d, &chain))
+            }
+            "who_can" => {
+                let a: WhoCanArgs = fields_as(op, fields)?;
+                let action = parse_action(&a.action)?;
+                query::check_object(action, a.group, a.user, a.feed)
+                    .map_err(WireError::bad_request)?;
+                Ok(
+                    serde_json::to_value(self.who_can(action, a.group, a.user, a.feed))
+                        .unwrap_or(Value::Null),
+                )
+            }
+            "what_can" => {
+                let a: WhatCanArgs = fields_as(op, fields)?;
+                Ok(json!({
+                    "user": a.user,
+                    "capabilities": self.what_can(a.user),
+                    "public_feeds": true,
+                }))
+            }
+            "what_if" => {
+                let a: WhatIfArgs = fields_as(op, fields)?;
+                let diff = self.what_if(&a.changes, a.users.as_deref())?;
+                Ok(json!({ "diff": diff }))
+            }
+            "catalog" => Ok(json!({
+                "permissions": policy().catalog().defs(),
+                "roles": ROLES.iter().take(5).enumerate().map(|(code, (name, _))| {
+                    let role = Role::from_code(code as i64);
+                    json!({"role": code, "code": name, "label": role.label(),
+                           "permissions": policy().catalog().codes(policy().role_permissions(role))})
+                }).collect::<Vec<_>>(),
+                "actions": Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            })),
             _ => Err(unknown_op(Profile::Emoncms, op)),
         }
     }
-    fn apply(state: Value, _changes: Value) -> Result<Value, WireError> {
-        Ok(state)
+
+    fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
+        let state: State = state_as(state)?;
+        let changes: Vec<Change> = serde_json::from_value(changes)
+            .map_err(|e| crate::error::from_serde("`changes`", &e))?;
+        let next = state.apply(&changes)?;
+        serde_json::to_value(next)
+            .map_err(|e| WireError::new(crate::error::ErrorCode::Internal, e.to_string()))
+    }
+
+    fn is_stateless_op(op: &str) -> bool {
+        op == "catalog"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_tables_are_a_valid_policy() {
+        let p = EmoncmsPolicy::new().expect("emoncms policy tables are valid");
+        let admin = p.role_permissions(Role::Administrator);
+        assert_eq!(
+            admin.len(),
+            PERMISSIONS.len(),
+            "administrators hold every permission"
+        );
+        let sub = p.role_permissions(Role::SubAdministrator);
+        assert!(p.holds(sub, Perm::MemberFeeds) && p.holds(sub, Perm::MembersList));
+        assert!(
+            !p.holds(sub, Perm::MemberProfile),
+            "B-12: sub-administrators never see e-mail/bio/location"
+        );
+        let observer = p.role_permissions(Role::Observer);
+        assert!(p.holds(observer, Perm::GroupAggregate) && !p.holds(observer, Perm::MembersList));
+        assert!(
+            p.role_permissions(Role::Passive).is_empty()
+                && p.role_permissions(Role::Invalid).is_empty()
+        );
+        assert!(p.admin_only(Perm::GroupEdit) && !p.admin_only(Perm::MembersList));
+        // Perm discriminants line up with catalog ids.
+        for (i, (code, _, _)) in PERMISSIONS.iter().enumerate() {
+            assert_eq!(p.catalog.id(code), Some(i as PermId));
+        }
     }
 }

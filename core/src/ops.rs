@@ -1,0 +1,1472 @@
+//! Every route of the group module as a pure function: request in, `Outcome` out (the response
+//! body exactly as emoncms clients expect it, plus the changes to write in one transaction, or a
+//! `need` the host must answer first). The behaviour, message by message, is in `ROUTES.md`.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::decide::{self, Action, Decision, NoTrace, Reason};
+use crate::error::WireError;
+use crate::model::{Change, GroupRow, Id, MAX_ID, Role, flag_of, id_of, kind_of};
+use crate::profiles::emoncms::{Perm, policy};
+use crate::snapshot::{Dense, Facts, Snapshot};
+use crate::wire::{Fields, fields_as};
+
+/// What the host does with a route.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Answer `body` in `format` after writing `changes` in one transaction; set `session` keys.
+    Done {
+        format: &'static str,
+        body: Value,
+        changes: Vec<Change>,
+        session: Option<Map<String, Value>>,
+    },
+    /// Do one thing only the host can, then call again with the answer under `host.<kind>`.
+    Need(Value),
+}
+
+impl Outcome {
+    fn json(body: Value) -> Outcome {
+        Outcome::Done {
+            format: "json",
+            body,
+            changes: Vec::new(),
+            session: None,
+        }
+    }
+    fn changes(body: Value, changes: Vec<Change>) -> Outcome {
+        Outcome::Done {
+            format: "json",
+            body,
+            changes,
+            session: None,
+        }
+    }
+    fn fail(message: &str) -> Outcome {
+        Outcome::json(json!({"success": false, "message": message}))
+    }
+    fn text(message: &str) -> Outcome {
+        Outcome::Done {
+            format: "text",
+            body: Value::String(format!("ERROR: {message}")),
+            changes: Vec::new(),
+            session: None,
+        }
+    }
+    fn redirect(to: &str, session: Option<Map<String, Value>>) -> Outcome {
+        Outcome::Done {
+            format: "redirect",
+            body: Value::String(to.to_string()),
+            changes: Vec::new(),
+            session,
+        }
+    }
+    fn need(kind: &str, fields: Value) -> Outcome {
+        let mut need = Map::new();
+        need.insert("kind".into(), kind.into());
+        if let Value::Object(f) = fields {
+            need.extend(f);
+        }
+        Outcome::Need(Value::Object(need))
+    }
+
+    /// The wire form.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Outcome::Done {
+                format,
+                body,
+                changes,
+                session,
+            } => {
+                let mut m = Map::new();
+                m.insert("outcome".into(), "done".into());
+                m.insert("format".into(), (*format).into());
+                m.insert("body".into(), body.clone());
+                m.insert(
+                    "changes".into(),
+                    serde_json::to_value(changes).unwrap_or(Value::Null),
+                );
+                if let Some(s) = session {
+                    m.insert("session".into(), Value::Object(s.clone()));
+                }
+                Value::Object(m)
+            }
+            Outcome::Need(need) => json!({"outcome": "need", "need": need}),
+        }
+    }
+}
+
+/// An early answer: a route's failure body, or a wire error.
+enum Stop {
+    Answer(Outcome),
+    Error(WireError),
+}
+
+impl From<Outcome> for Stop {
+    fn from(o: Outcome) -> Stop {
+        Stop::Answer(o)
+    }
+}
+impl From<WireError> for Stop {
+    fn from(e: WireError) -> Stop {
+        Stop::Error(e)
+    }
+}
+
+type Step<T> = Result<T, Stop>;
+
+/// The emoncms session as the host computed it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Session {
+    #[serde(default, deserialize_with = "de_userid")]
+    userid: Id,
+    #[serde(default, deserialize_with = "crate::model::de_flag")]
+    read: bool,
+    #[serde(default, deserialize_with = "crate::model::de_flag")]
+    write: bool,
+    #[serde(default, deserialize_with = "crate::model::de_flag")]
+    admin: bool,
+    #[serde(default, deserialize_with = "crate::model::de_flag")]
+    apikey: bool,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_userid")]
+    previous_userid: Option<Id>,
+    #[serde(default)]
+    previous_username: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_flag")]
+    previous_admin: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_flag")]
+    previous_read: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_flag")]
+    previous_write: Option<bool>,
+}
+
+fn de_userid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+    Ok(de_opt_userid(d)?.unwrap_or(0))
+}
+
+fn de_opt_userid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Number(n) if n.as_u64() == Some(0) => Ok(None),
+        Value::String(s) if s.is_empty() || s == "0" => Ok(None),
+        v => id_of(&v).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+fn de_opt_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => flag_of(&v).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Context {
+    #[serde(default)]
+    appname: String,
+    #[serde(default)]
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteRequest {
+    route: String,
+    #[serde(default)]
+    session: Session,
+    #[serde(default)]
+    params: Map<String, Value>,
+    #[serde(default)]
+    host: Map<String, Value>,
+    #[serde(default)]
+    now: Option<i64>,
+    #[serde(default)]
+    context: Context,
+}
+
+/// One route request, parsed, against the facts.
+struct Req<'a> {
+    snap: &'a Snapshot,
+    session: Session,
+    params: Map<String, Value>,
+    host: Map<String, Value>,
+    now: Option<i64>,
+    context: Context,
+}
+
+/// The wire's `route` op.
+pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError> {
+    let r: RouteRequest = fields_as("route", fields)?;
+    for (name, value) in &r.params {
+        if !matches!(value, Value::String(_) | Value::Null | Value::Number(_)) {
+            return Err(WireError::bad_request(format!(
+                "param `{}` must be a string or null, found {}",
+                crate::wire::truncate(name, 64),
+                kind_of(value)
+            )));
+        }
+    }
+    let req = Req {
+        snap,
+        session: r.session,
+        params: r.params,
+        host: r.host,
+        now: r.now,
+        context: r.context,
+    };
+    let outcome = match run(&req, &r.route) {
+        Ok(o) | Err(Stop::Answer(o)) => o,
+        Err(Stop::Error(e)) => return Err(e),
+    };
+    Ok(outcome.to_json())
+}
+
+/// Runs one route natively (the PHP module and tests call this through the wire).
+fn run(req: &Req, route: &str) -> Step<Outcome> {
+    match route {
+        "create" => req.create(),
+        "editgroup" => req.editgroup(),
+        "delete" => req.delete(),
+        "deleteallgroupsfromuser" => req.delete_all(),
+        "addmemberauth" => req.add_member(AddKind::Auth),
+        "adduserauth" => req.add_member(AddKind::V1),
+        "createuseraddtogroup" => req.add_member(AddKind::Register),
+        "removeuser" => req.removeuser(),
+        "fullremoveuser" => req.fullremoveuser(),
+        "setuserinfo" => req.setuserinfo(),
+        "sendlogindetails" => req.sendlogindetails(),
+        "setuser" => req.setuser(),
+        "logasprevioususer" => Ok(req.logasprevioususer()),
+        "grouplist" => req.gate(Gate::Read).map(|_| Outcome::json(req.grouplist())),
+        "userlist" => req.userlist(),
+        "mygroups" => req.mygroups(),
+        "getuserfeeds" => req.getuserfeeds(),
+        "getsessionuserrole" => req.getsessionuserrole(),
+        "summary" => req.summary(),
+        "aggregate" => req.aggregate(),
+        "getfeed" => req.getfeed(),
+        "csvexport" => req.csvexport(),
+        _ => Ok(Outcome::fail("Unknown group route")),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    Read,
+    Write,
+    /// setuser: write, failures as text.
+    WriteText,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum AddKind {
+    Auth,
+    V1,
+    Register,
+}
+
+/// 2.0.0's name regex: keep Unicode letters, Unicode digits, `_`, `-`, `:`.
+pub fn filter_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':'))
+        .collect()
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#039;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rights_json(row: Option<&str>) -> Value {
+    row.map_or(Value::Null, |r| Value::String(r.to_string()))
+}
+
+impl<'a> Req<'a> {
+    fn actor(&self) -> Id {
+        self.session.userid
+    }
+
+    /// A parameter as a string; `None` when missing or null. Numbers are taken in their decimal
+    /// form (a PHP host may pass ints).
+    fn param(&self, name: &str) -> Option<String> {
+        match self.params.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A parameter that counts only when non-empty.
+    fn given(&self, name: &str) -> Option<String> {
+        self.param(name).filter(|s| !s.is_empty())
+    }
+
+    fn gate(&self, gate: Gate) -> Step<()> {
+        let s = &self.session;
+        let message = if s.userid == 0 {
+            Some("Authentication required")
+        } else if gate == Gate::Read && !s.read {
+            Some("Read access required")
+        } else if gate != Gate::Read && !s.write {
+            Some("Write access required")
+        } else {
+            None
+        };
+        match message {
+            Some(m) if gate == Gate::WriteText => Err(Outcome::text(m).into()),
+            Some(m) => Err(Outcome::fail(m).into()),
+            None => Ok(()),
+        }
+    }
+
+    fn no_apikey(&self, text: bool) -> Step<()> {
+        if self.session.apikey {
+            let m = "This action is not available with an API key";
+            return Err(if text {
+                Outcome::text(m)
+            } else {
+                Outcome::fail(m)
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A strictly parsed id parameter (B-8).
+    fn id_param(&self, name: &str, text: bool) -> Step<Id> {
+        let fail = |m: String| -> Stop {
+            if text {
+                Outcome::text(&m)
+            } else {
+                Outcome::fail(&m)
+            }
+            .into()
+        };
+        let Some(raw) = self.given(name) else {
+            return Err(fail(format!("Missing {name} parameter")));
+        };
+        parse_id(&raw).ok_or_else(|| fail(format!("Invalid {name} parameter")))
+    }
+
+    fn role_param(&self) -> Step<Option<Role>> {
+        match self.given("role") {
+            None => Ok(None),
+            Some(r) => match r.as_str() {
+                "0" | "1" | "2" | "3" | "4" => {
+                    Ok(Some(Role::from_code(i64::from(r.as_bytes()[0] - b'0'))))
+                }
+                _ => Err(Outcome::fail("Invalid role").into()),
+            },
+        }
+    }
+
+    fn rights_param(&self) -> Step<Option<&'static str>> {
+        match self.given("admin_rights").as_deref() {
+            None => Ok(None),
+            Some("full") => Ok(Some("full")),
+            Some("read") => Ok(Some("read")),
+            Some(_) => Err(Outcome::fail("Invalid admin_rights").into()),
+        }
+    }
+
+    fn group_dense(&self, id: Id) -> Option<Dense> {
+        self.snap.group_dense(id)
+    }
+
+    fn group_decision(&self, action: Action, group: Id) -> Decision {
+        decide::group_action(self.snap, self.actor(), action, group, &mut NoTrace)
+    }
+
+    fn member_decision(&self, action: Action, group: Id, user: Id) -> Decision {
+        decide::member_action(self.snap, self.actor(), action, group, user, &mut NoTrace)
+    }
+
+    /// The host's answer to a need, if given.
+    fn host(&self, kind: &str) -> Option<&Value> {
+        self.host.get(kind).filter(|v| !v.is_null())
+    }
+
+    fn host_userid(&self, kind: &str, answer: &Value) -> Step<Id> {
+        answer
+            .get("userid")
+            .and_then(|v| id_of(v).ok())
+            .ok_or_else(|| {
+                WireError::bad_request(format!(
+                    "`host.{kind}` says success but has no valid `userid`"
+                ))
+                .into()
+            })
+    }
+
+    // --- group management ---
+
+    /// Filters and length-checks one group text field.
+    fn group_field(raw: &str, label: &str, max: usize) -> Step<String> {
+        let v = filter_name(raw);
+        if v.chars().count() > max {
+            return Err(Outcome::fail(&format!("{label} too long (max {max} characters)")).into());
+        }
+        Ok(v)
+    }
+
+    fn name_taken(&self, name: &str, except: Option<Id>) -> bool {
+        let name = lower(name);
+        self.snap
+            .groups
+            .iter()
+            .any(|g| Some(g.id) != except && lower(g.name_str()) == name)
+    }
+
+    fn create(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let field = |n: &str| self.param(n).unwrap_or_default();
+        let name = Self::group_field(&field("name"), "Group name", 64)?;
+        if name.is_empty() {
+            return Ok(Outcome::fail("Group name cannot be empty"));
+        }
+        let description = Self::group_field(&field("description"), "Description", 256)?;
+        let organization = Self::group_field(&field("organization"), "Organization", 64)?;
+        let area = Self::group_field(&field("area"), "Area", 64)?;
+        if self.name_taken(&name, None) {
+            return Ok(Outcome::fail("Cannot create group,  already exists"));
+        }
+        let Some(answer) = self.host("new_groupid") else {
+            return Ok(Outcome::need("new_groupid", json!({})));
+        };
+        let id = id_of(answer)
+            .map_err(|e| WireError::bad_request(format!("`host.new_groupid`: {e}")))?;
+        if self.group_dense(id).is_some() {
+            return Err(WireError::bad_request(format!(
+                "`host.new_groupid` {id} is already a group"
+            ))
+            .into());
+        }
+        let visibility = if field("visibility") == "public" {
+            "public"
+        } else {
+            "private"
+        };
+        let access = if field("access") == "open" {
+            "open"
+        } else {
+            "closed"
+        };
+        Ok(Outcome::changes(
+            json!({"success": true, "groupid": id, "message": format!("Group {id} added")}),
+            vec![
+                Change::InsertGroup {
+                    id,
+                    name,
+                    description,
+                    organization,
+                    area,
+                    visibility: visibility.into(),
+                    access: access.into(),
+                },
+                Change::InsertMembership {
+                    groupid: id,
+                    userid: self.actor(),
+                    role: 1,
+                    admin_rights: "full".into(),
+                },
+            ],
+        ))
+    }
+
+    fn editgroup(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let gid = self.id_param("groupid", false)?;
+        if !self.group_decision(Action::GroupEdit, gid).allowed {
+            return Ok(Outcome::fail("You are not administrator of the group"));
+        }
+        let Some(g) = self.group_dense(gid) else {
+            return Ok(Outcome::fail("You are not administrator of the group"));
+        };
+        let old: &GroupRow = self.snap.group(g);
+        // A missing parameter keeps the stored value (B-15).
+        let keep = |stored: &Option<String>| stored.clone().unwrap_or_default();
+        let field = |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<String> {
+            match self.param(n) {
+                Some(raw) => Self::group_field(&raw, label, max),
+                None => Ok(keep(stored)),
+            }
+        };
+        let name = field("name", "Group name", 64, &old.name)?;
+        if name.is_empty() {
+            return Ok(Outcome::fail("Group name cannot be empty"));
+        }
+        let description = field("description", "Description", 256, &old.description)?;
+        let organization = field("organization", "Organization", 64, &old.organization)?;
+        let area = field("area", "Area", 64, &old.area)?;
+        if self.name_taken(&name, Some(gid)) {
+            return Ok(Outcome::fail("Group name already exists"));
+        }
+        let visibility = match self.param("visibility") {
+            Some(v) => {
+                if v == "public" {
+                    "public".to_string()
+                } else {
+                    "private".to_string()
+                }
+            }
+            None => old.visibility.clone().unwrap_or_else(|| "private".into()),
+        };
+        let access = match self.param("access") {
+            Some(v) => {
+                if v == "open" {
+                    "open".to_string()
+                } else {
+                    "closed".to_string()
+                }
+            }
+            None => old.access.clone().unwrap_or_else(|| "closed".into()),
+        };
+        Ok(Outcome::changes(
+            json!({"success": true, "message": "Group edited"}),
+            vec![Change::UpdateGroup {
+                id: gid,
+                name,
+                description,
+                organization,
+                area,
+                visibility,
+                access,
+            }],
+        ))
+    }
+
+    fn delete(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let gid = self.id_param("groupid", false)?;
+        if !self.group_decision(Action::GroupDelete, gid).allowed {
+            return Ok(Outcome::fail(
+                "User is not a member or does not have access to group",
+            ));
+        }
+        Ok(Outcome::changes(
+            json!({"success": true, "message": "Group deleted"}),
+            vec![Change::DeleteGroup { id: gid }],
+        ))
+    }
+
+    fn delete_all(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let mut ids: Vec<Id> = self
+            .actor_groups()
+            .into_iter()
+            .filter(|&gid| self.group_decision(Action::GroupDelete, gid).allowed)
+            .collect();
+        ids.sort_unstable();
+        Ok(Outcome::changes(
+            json!({"success": true, "message": ""}),
+            ids.into_iter()
+                .map(|id| Change::DeleteGroup { id })
+                .collect(),
+        ))
+    }
+
+    /// Ids of the groups the actor has a membership row in.
+    fn actor_groups(&self) -> Vec<Id> {
+        match self.snap.user_dense(self.actor()) {
+            Some(u) => self
+                .snap
+                .groups_of(u)
+                .iter()
+                .map(|m| self.snap.group(m.group).id)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    // --- members ---
+
+    fn add_member(&self, kind: AddKind) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let gid = self.id_param("groupid", false)?;
+        if self.group_dense(gid).is_none() {
+            return Ok(Outcome::fail("Group does not exist"));
+        }
+        if !self.group_decision(Action::MembersAdd, gid).allowed {
+            return Ok(Outcome::fail(if kind == AddKind::V1 {
+                "User is not a member or does not have access to group"
+            } else {
+                "You haven't got enough permissions to add a member to this group"
+            }));
+        }
+        let (role, rights) = if kind == AddKind::V1 {
+            let role = match self.given("access").as_deref() {
+                None | Some("0") => Role::Passive,
+                Some("1") => Role::Administrator,
+                Some(_) => return Ok(Outcome::fail("Invalid access")),
+            };
+            (role, "full")
+        } else {
+            (
+                self.role_param()?.unwrap_or(Role::Passive),
+                self.rights_param()?.unwrap_or("full"),
+            )
+        };
+        let username = self.param("username").unwrap_or_default();
+        let password = self.param("password").unwrap_or_default();
+        let need = if kind == AddKind::Register {
+            "register_user"
+        } else {
+            "verify_login"
+        };
+        let Some(answer) = self.host(need) else {
+            return Ok(if need == "verify_login" {
+                Outcome::need(need, json!({"username": username, "password": password}))
+            } else {
+                Outcome::need(
+                    need,
+                    json!({"username": username, "password": password,
+                           "email": self.param("email").unwrap_or_default(), "timezone": "UTC"}),
+                )
+            });
+        };
+        if answer.get("success") != Some(&Value::Bool(true)) {
+            return Ok(Outcome::json(answer.clone()));
+        }
+        let uid = self.host_userid(need, answer)?;
+        let already = self
+            .group_dense(gid)
+            .zip(self.snap.user_dense(uid))
+            .is_some_and(|(g, u)| self.snap.membership(g, u).is_some());
+        if already {
+            return Ok(Outcome::fail("Error adding user to group"));
+        }
+        let role_code = role.code().unwrap_or(0);
+        let insert = Change::InsertMembership {
+            groupid: gid,
+            userid: uid,
+            role: role_code,
+            admin_rights: rights.into(),
+        };
+        let message = format!("User {uid}:{username} added");
+        Ok(match kind {
+            AddKind::Register => {
+                let mut changes = Vec::new();
+                if let Some(name) = self.param("name") {
+                    changes.push(Change::UpdateUserProfile {
+                        userid: uid,
+                        name: Some(name),
+                        location: None,
+                        bio: None,
+                        timezone: None,
+                        tags: None,
+                    });
+                }
+                changes.push(insert);
+                Outcome::changes(
+                    json!({"success": true, "message": message, "userid": uid}),
+                    changes,
+                )
+            }
+            _ => Outcome::changes(json!({"success": true, "message": message}), vec![insert]),
+        })
+    }
+
+    fn removeuser(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        let gid = self.id_param("groupid", false)?;
+        let uid = self.id_param("userid", false)?;
+        if uid == self.actor() {
+            return Ok(Outcome::fail("Cannot remove yourself from group"));
+        }
+        let d = self.member_decision(Action::MembersRemove, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::fail(match d.reason {
+                Reason::TargetNotMember => "The user to remove doesn't belong to the group",
+                Reason::LastAdministrator => "A group must keep at least one administrator",
+                _ => "User is not a member or does not have access to group",
+            }));
+        }
+        Ok(Outcome::changes(
+            json!({"success": true, "message": "User removed from group"}),
+            vec![Change::DeleteMembership {
+                groupid: gid,
+                userid: uid,
+            }],
+        ))
+    }
+
+    fn fullremoveuser(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        self.no_apikey(false)?;
+        let gid = self.id_param("groupid", false)?;
+        let uid = self.id_param("userid", false)?;
+        if uid == self.actor() {
+            return Ok(Outcome::fail("Cannot delete yourself"));
+        }
+        let d = self.member_decision(Action::MemberDeleteAccount, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::fail(match d.reason {
+                Reason::TargetNotMember => "The user to remove doesn't belong to the group",
+                Reason::ReadOnlyRights => "Administrator has not got right over users",
+                Reason::TargetIsAdministrator => {
+                    "Cannot delete the account of a group administrator"
+                }
+                Reason::TargetIsSiteAdmin => "Cannot delete the account of a site administrator",
+                Reason::TargetInOtherGroups => {
+                    "Cannot delete the account of a user who belongs to other groups"
+                }
+                _ => "User is not a member or does not have access to group",
+            }));
+        }
+        match self.host("delete_user") {
+            None => Ok(Outcome::need("delete_user", json!({"userid": uid}))),
+            Some(Value::String(report)) => {
+                Ok(Outcome::json(json!({"success": true, "message": report})))
+            }
+            Some(other) => Err(WireError::bad_request(format!(
+                "`host.delete_user` must be the report text, found {}",
+                kind_of(other)
+            ))
+            .into()),
+        }
+    }
+
+    fn setuserinfo(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        self.no_apikey(false)?;
+        let gid = self.id_param("groupid", false)?;
+        let uid = self.id_param("userid", false)?;
+        let d = self.member_decision(Action::MemberEditAccount, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::fail(match d.reason {
+                Reason::TargetNotMember => "The user to edit doesn't belong to the group",
+                Reason::ReadOnlyRights => "Administrator has not got right over user",
+                Reason::TargetIsAdministrator => "Cannot edit the account of a group administrator",
+                Reason::TargetIsSiteAdmin => "Cannot edit the account of a site administrator",
+                _ => "User is not a member or does not have access to group",
+            }));
+        }
+        let (Some(g), Some(u)) = (self.group_dense(gid), self.snap.user_dense(uid)) else {
+            return Ok(Outcome::fail(
+                "The user to edit doesn't belong to the group",
+            ));
+        };
+        let Some(current) = self.snap.membership(g, u) else {
+            return Ok(Outcome::fail(
+                "The user to edit doesn't belong to the group",
+            ));
+        };
+        let user = self.snap.user(u);
+
+        // Validation: each field only when given non-empty.
+        let username = self.given("username");
+        if let Some(name) = &username {
+            if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Ok(Outcome::fail(
+                    "Username must only contain a-z and 0-9 characters",
+                ));
+            }
+            if !(3..=30).contains(&name.len()) {
+                return Ok(Outcome::fail("Username length error"));
+            }
+        }
+        let email = self.given("email");
+        if let Some(e) = &email
+            && !valid_email(e)
+        {
+            return Ok(Outcome::fail("Email address format error"));
+        }
+        let password = self.given("password");
+        if let Some(p) = &password
+            && !(4..=250).contains(&p.chars().count())
+        {
+            return Ok(Outcome::fail("Password length error"));
+        }
+        let tags = match self.given("tags") {
+            None => None,
+            Some(text) => match serde_json::from_str::<Value>(&text) {
+                Ok(v @ Value::Object(_)) => Some(v),
+                _ => return Ok(Outcome::fail("Invalid tags")),
+            },
+        };
+        let role = self.role_param()?;
+        let rights = self.rights_param()?;
+        if rights == Some("full") && !current.full && uid != self.actor() {
+            return Ok(Outcome::fail(
+                "Full rights need the member's consent: add them again with addmemberauth",
+            ));
+        }
+        let new_role = role.unwrap_or(current.role);
+        if current.role == Role::Administrator
+            && new_role != Role::Administrator
+            && decide::administrators(self.snap, g) <= 1
+        {
+            return Ok(Outcome::fail(
+                "A group must keep at least one administrator",
+            ));
+        }
+
+        let mut changes = vec![Change::UpdateUserProfile {
+            userid: uid,
+            name: self.param("name"),
+            location: self.param("location"),
+            bio: self.param("bio"),
+            timezone: self.param("timezone"),
+            tags,
+        }];
+        if let Some(name) = username
+            && user.username.as_deref() != Some(name.as_str())
+        {
+            changes.push(Change::SetUsername {
+                userid: uid,
+                username: name,
+            });
+        }
+        if let Some(e) = email
+            && user.email.as_deref() != Some(e.as_str())
+        {
+            changes.push(Change::SetEmail {
+                userid: uid,
+                email: e,
+            });
+        }
+        if let Some(p) = password {
+            changes.push(Change::SetPassword {
+                userid: uid,
+                password: p,
+            });
+        }
+        let new_full = rights.map_or(current.full, |r| r == "full");
+        if new_role != current.role || new_full != current.full {
+            let stored_rights = self.stored_rights(g, u);
+            changes.push(Change::UpdateMembership {
+                groupid: gid,
+                userid: uid,
+                role: new_role.code().unwrap_or(0),
+                admin_rights: match rights {
+                    Some(r) => Some(r.to_string()),
+                    None => stored_rights,
+                },
+            });
+        }
+        Ok(Outcome::changes(
+            json!({"success": true, "message": "User info updated"}),
+            changes,
+        ))
+    }
+
+    /// The stored `admin_rights` text of the kept row of (g, u).
+    fn stored_rights(&self, g: Dense, u: Dense) -> Option<String> {
+        let members = self.snap.members(g);
+        let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
+        self.snap
+            .memberships
+            .get(members[i].row as usize)?
+            .admin_rights
+            .clone()
+    }
+
+    /// The stored role integer of the kept row of (g, u).
+    fn stored_role(&self, g: Dense, u: Dense) -> Option<i64> {
+        let members = self.snap.members(g);
+        let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
+        self.snap
+            .memberships
+            .get(members[i].row as usize)
+            .map(|m| m.role)
+    }
+
+    fn sendlogindetails(&self) -> Step<Outcome> {
+        self.gate(Gate::Write)?;
+        self.no_apikey(false)?;
+        let gid = self.id_param("groupid", false)?;
+        let uid = self.id_param("userid", false)?;
+        if self.group_dense(gid).is_none() {
+            return Ok(Outcome::fail("Group does not exist"));
+        }
+        let d = self.member_decision(Action::MemberSendLogin, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::fail(match d.reason {
+                Reason::TargetNotMember => "Error, user doesn't belong to group",
+                Reason::ReadOnlyRights => "Administrator has not got right over user",
+                Reason::TargetIsAdministrator => {
+                    "Cannot send login details of a group administrator"
+                }
+                Reason::TargetIsSiteAdmin => "Cannot send login details of a site administrator",
+                _ => "You haven't got enough permissions over this group",
+            }));
+        }
+        let (Some(g), Some(u)) = (self.group_dense(gid), self.snap.user_dense(uid)) else {
+            return Ok(Outcome::fail("Error, user doesn't belong to group"));
+        };
+        let user = self.snap.user(u);
+        let role = self.snap.membership(g, u).map_or(Role::Invalid, |m| m.role);
+        let password = self.param("password").unwrap_or_default();
+        let fill = |template: &str, escape: bool| {
+            let e = |s: &str| {
+                if escape {
+                    html_escape(s)
+                } else {
+                    s.to_string()
+                }
+            };
+            template
+                .replace("{{name}}", &e(user.name.as_deref().unwrap_or("")))
+                .replace("{{username}}", &e(user.username.as_deref().unwrap_or("")))
+                .replace("{{password}}", &e(&password))
+                .replace("{{role}}", &e(role.label()))
+                .replace("{{appname}}", &e(&self.context.appname))
+                .replace("{{path}}", &e(&self.context.path))
+        };
+        let Some(answer) = self.host("send_email") else {
+            let bcc = if self.param("sendcopy").as_deref() == Some("true") {
+                json!(self.actor())
+            } else {
+                Value::Null
+            };
+            return Ok(Outcome::need(
+                "send_email",
+                json!({
+                    "userid": uid,
+                    "to": user.email.clone().unwrap_or_default(),
+                    "subject": fill(&self.param("emailsubject").unwrap_or_default(), false),
+                    "body": fill(&self.param("template").unwrap_or_default(), true),
+                    "bcc": bcc,
+                }),
+            ));
+        };
+        if answer.get("success") == Some(&Value::Bool(true)) {
+            return Ok(Outcome::json(json!({"success": true})));
+        }
+        let message = match answer.get("message") {
+            Some(Value::String(m)) => m.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Ok(Outcome::fail(&format!(
+            "Email could not be sent to user. Error: {message}"
+        )))
+    }
+
+    // --- impersonation ---
+
+    fn setuser(&self) -> Step<Outcome> {
+        self.gate(Gate::WriteText)?;
+        self.no_apikey(true)?;
+        let gid = self.id_param("groupid", true)?;
+        let uid = self.id_param("userid", true)?;
+        let d = self.member_decision(Action::MemberImpersonate, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::text(match d.reason {
+                Reason::TargetNotMember => "User is not a member of group",
+                Reason::ReadOnlyRights => "You haven't got rights to access this user",
+                Reason::TargetIsAdministrator | Reason::TargetIsSelf => {
+                    "Can't impersonate a group administrator"
+                }
+                Reason::TargetIsSiteAdmin => "Can't impersonate an admin user as a non-admin user",
+                Reason::TargetLoginDisabled => "User login is disabled",
+                _ => "You are not an administrator of this group",
+            }));
+        }
+        let Some(u) = self.snap.user_dense(uid) else {
+            return Ok(Outcome::text("User is not a member of group"));
+        };
+        let target = self.snap.user(u);
+        let s = &self.session;
+        let mut session = Map::new();
+        session.insert("userid".into(), json!(uid));
+        session.insert("username".into(), json!(target.username));
+        session.insert("admin".into(), json!(u8::from(target.admin)));
+        session.insert("read".into(), json!(true));
+        session.insert("write".into(), json!(target.access != Some(1)));
+        if s.previous_userid.is_none() {
+            session.insert("previous_userid".into(), json!(s.userid));
+            session.insert("previous_username".into(), json!(s.username));
+            session.insert("previous_admin".into(), json!(u8::from(s.admin)));
+            session.insert("previous_read".into(), json!(s.read));
+            session.insert("previous_write".into(), json!(s.write));
+        }
+        let to = if self.param("view").as_deref() == Some("tasks") {
+            format!(
+                "../task/list#{}",
+                filter_name(&self.param("tag").unwrap_or_default())
+            )
+        } else {
+            "../user/view".to_string()
+        };
+        Ok(Outcome::redirect(&to, Some(session)))
+    }
+
+    fn logasprevioususer(&self) -> Outcome {
+        let s = &self.session;
+        let Some(prev) = s.previous_userid else {
+            return Outcome::redirect("../group", None);
+        };
+        let mut session = Map::new();
+        session.insert("userid".into(), json!(prev));
+        session.insert("username".into(), json!(s.previous_username));
+        session.insert(
+            "admin".into(),
+            json!(u8::from(s.previous_admin.unwrap_or(false))),
+        );
+        session.insert("read".into(), json!(s.previous_read.unwrap_or(true)));
+        session.insert("write".into(), json!(s.previous_write.unwrap_or(true)));
+        for key in [
+            "previous_userid",
+            "previous_username",
+            "previous_admin",
+            "previous_read",
+            "previous_write",
+        ] {
+            session.insert(key.into(), Value::Null);
+        }
+        Outcome::redirect("../group", Some(session))
+    }
+
+    // --- lists ---
+
+    fn grouplist(&self) -> Value {
+        let Some(u) = self.snap.user_dense(self.actor()) else {
+            return json!([]);
+        };
+        let mut entries: Vec<(Id, Value)> = Vec::new();
+        for m in self.snap.groups_of(u) {
+            let g = self.snap.group(m.group);
+            if self.group_decision(Action::GroupView, g.id).allowed {
+                entries.push((
+                    g.id,
+                    json!({"groupid": g.id, "name": g.name, "description": g.description,
+                           "role": self.stored_role(m.group, u).unwrap_or(0)}),
+                ));
+            }
+        }
+        entries.sort_by_key(|e| e.0);
+        Value::Array(entries.into_iter().map(|e| e.1).collect())
+    }
+
+    fn userlist_value(&self, gid: Id) -> Value {
+        if !self.group_decision(Action::MembersList, gid).allowed {
+            return json!({"success": false, "message": "You have not got access to the list of users of this group"});
+        }
+        let Some(g) = self.group_dense(gid) else {
+            return json!([]);
+        };
+        let pol = policy();
+        let actor_role = self
+            .snap
+            .user_dense(self.actor())
+            .and_then(|a| self.snap.membership(g, a))
+            .map_or(Role::Invalid, |m| m.role);
+        let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
+        let mut members: Vec<_> = self.snap.members(g).to_vec();
+        members.sort_by_key(|m| self.snap.user(m.user).id);
+        let list = members
+            .iter()
+            .map(|m| {
+                let user = self.snap.user(m.user);
+                let row = self.snap.memberships.get(m.row as usize);
+                let feeds: Vec<Value> = self.feeds_of(m.user);
+                let mut e = Map::new();
+                e.insert("userid".into(), json!(user.id));
+                e.insert("username".into(), json!(user.username));
+                e.insert("role".into(), json!(row.map_or(0, |r| r.role)));
+                e.insert(
+                    "admin_rights".into(),
+                    rights_json(row.and_then(|r| r.admin_rights.as_deref())),
+                );
+                e.insert("totalfeeds".into(), json!(feeds.len()));
+                e.insert("feedslist".into(), Value::Array(feeds));
+                e.insert(
+                    "inputslist".into(),
+                    if full_profile {
+                        user.inputs.clone()
+                    } else {
+                        json!({})
+                    },
+                );
+                e.insert("taskslist".into(), json!([]));
+                e.insert("name".into(), json!(user.name));
+                if full_profile {
+                    e.insert("bio".into(), json!(user.bio));
+                    e.insert("location".into(), json!(user.location));
+                }
+                e.insert("timezone".into(), json!(user.timezone));
+                if full_profile {
+                    e.insert("email".into(), json!(user.email));
+                }
+                e.insert("tags".into(), user.tags_value());
+                Value::Object(e)
+            })
+            .collect();
+        Value::Array(list)
+    }
+
+    fn feeds_of(&self, u: Dense) -> Vec<Value> {
+        self.snap
+            .feeds_of(u)
+            .iter()
+            .map(|&f| serde_json::to_value(&self.snap.feeds[f as usize]).unwrap_or(Value::Null))
+            .collect()
+    }
+
+    fn userlist(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        Ok(Outcome::json(self.userlist_value(gid)))
+    }
+
+    fn mygroups(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let Value::Array(groups) = self.grouplist() else {
+            return Ok(Outcome::json(json!([])));
+        };
+        let out = groups
+            .into_iter()
+            .map(|mut entry| {
+                let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
+                if let Value::Object(m) = &mut entry {
+                    m.insert("users".into(), self.userlist_value(gid));
+                }
+                entry
+            })
+            .collect();
+        Ok(Outcome::json(Value::Array(out)))
+    }
+
+    fn getuserfeeds(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        let uid = self.id_param("userid", false)?;
+        let d = self.member_decision(Action::MemberFeeds, gid, uid);
+        if !d.allowed {
+            return Ok(Outcome::fail(match d.reason {
+                Reason::TargetNotMember => "The user is not member of the group",
+                _ => "You have not got access to user's feeds of this group",
+            }));
+        }
+        let feeds = self
+            .snap
+            .user_dense(uid)
+            .map(|u| self.feeds_of(u))
+            .unwrap_or_default();
+        Ok(Outcome::json(Value::Array(feeds)))
+    }
+
+    fn getsessionuserrole(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let role = self
+            .given("groupid")
+            .and_then(|raw| parse_id(&raw))
+            .and_then(|gid| self.group_dense(gid))
+            .zip(self.snap.user_dense(self.actor()))
+            .and_then(|(g, u)| self.stored_role(g, u));
+        Ok(Outcome::json(role.map_or(Value::Bool(false), |r| json!(r))))
+    }
+
+    fn summary(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        if !self.group_decision(Action::GroupSummary, gid).allowed {
+            return Ok(Outcome::fail("You are not a member of this group"));
+        }
+        let (Some(g), Some(u)) = (self.group_dense(gid), self.snap.user_dense(self.actor())) else {
+            return Ok(Outcome::fail("You are not a member of this group"));
+        };
+        let row = self.snap.group(g);
+        Ok(Outcome::json(json!({
+            "groupid": row.id, "name": row.name, "description": row.description,
+            "organization": row.organization, "area": row.area,
+            "visibility": row.visibility.clone().unwrap_or_else(|| "private".into()),
+            "access": row.access.clone().unwrap_or_else(|| "closed".into()),
+            "role": self.stored_role(g, u).unwrap_or(0),
+            "members": self.snap.members(g).len(),
+        })))
+    }
+
+    fn aggregate(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        if !self.group_decision(Action::GroupAggregate, gid).allowed {
+            return Ok(Outcome::fail(
+                "User is not a member or does not have access to group",
+            ));
+        }
+        let now = self
+            .now
+            .ok_or_else(|| WireError::bad_request("route `aggregate` needs `now`"))?;
+        let feedname = self.param("feedname").unwrap_or_default();
+        let Some(g) = self.group_dense(gid) else {
+            return Ok(Outcome::fail(
+                "User is not a member or does not have access to group",
+            ));
+        };
+        let (mut sum, mut count) = (0.0f64, 0u64);
+        for m in self.snap.members(g) {
+            for &f in self.snap.feeds_of(m.user) {
+                let feed = &self.snap.feeds[f as usize];
+                let fresh = feed.time.is_some_and(|t| (now as f64) - t <= 60.0);
+                if feed.name.as_deref() == Some(feedname.as_str()) && fresh {
+                    if let Some(v) = feed.value {
+                        sum += v;
+                        count += 1;
+                    }
+                }
+            }
+        }
+        let observer = self
+            .snap
+            .user_dense(self.actor())
+            .and_then(|a| self.snap.membership(g, a))
+            .is_some_and(|m| m.role == Role::Observer);
+        let result = if observer && count < MIN_OBSERVER_AGGREGATE {
+            Value::Null
+        } else {
+            json!(sum)
+        };
+        Ok(Outcome::json(json!({"result": result, "count": count})))
+    }
+
+    // --- feed data ---
+
+    fn number_param(&self, name: &str) -> Step<Value> {
+        match self.given(name) {
+            None => Ok(Value::Null),
+            Some(raw) => parse_number(&raw)
+                .ok_or_else(|| Outcome::fail(&format!("Invalid {name} parameter")).into()),
+        }
+    }
+
+    fn bit_param(&self, name: &str) -> Step<Value> {
+        match self.given(name).as_deref() {
+            None => Ok(Value::Null),
+            Some("0") => Ok(json!(0)),
+            Some("1") => Ok(json!(1)),
+            Some(_) => Err(Outcome::fail(&format!("Invalid {name} parameter")).into()),
+        }
+    }
+
+    fn getfeed(&self) -> Step<Outcome> {
+        const DENIED: &str = "You have not access to that feed";
+        let Some(fid) = self.given("id").and_then(|raw| parse_id(&raw)) else {
+            return Ok(Outcome::fail(DENIED));
+        };
+        if !decide::feed_read(self.snap, self.actor(), fid, &mut NoTrace).allowed {
+            return Ok(Outcome::fail(DENIED));
+        }
+        let mode = match self.param("subaction").as_deref() {
+            Some("data") => "data",
+            Some("average") => "average",
+            _ => return Ok(Outcome::fail("Unknown getfeed mode")),
+        };
+        let (start, end, interval) = (
+            self.number_param("start")?,
+            self.number_param("end")?,
+            self.number_param("interval")?,
+        );
+        let (skipmissing, limitinterval) = (
+            self.bit_param("skipmissing")?,
+            self.bit_param("limitinterval")?,
+        );
+        let average_mode = if mode == "average" {
+            match self.given("mode").as_deref() {
+                None => Value::Null,
+                Some(m @ ("daily" | "weekly" | "monthly" | "annual")) => json!(m),
+                Some(_) => return Ok(Outcome::fail("Invalid mode parameter")),
+            }
+        } else {
+            Value::Null
+        };
+        match self.host("feed_data") {
+            Some(data) => Ok(Outcome::json(data.clone())),
+            None => Ok(Outcome::need(
+                "feed_data",
+                json!({"feedids": [fid], "mode": mode, "start": start, "end": end, "interval": interval,
+                       "skipmissing": skipmissing, "limitinterval": limitinterval, "average_mode": average_mode,
+                       "timeformat": null, "name": null}),
+            )),
+        }
+    }
+
+    fn csvexport(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        let raw: String = self
+            .param("id")
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == ',')
+            .collect();
+        let parts: Vec<&str> = raw.split(',').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() {
+            return Ok(Outcome::fail("Missing id parameter"));
+        }
+        let mut ids = Vec::with_capacity(parts.len());
+        for p in parts {
+            ids.push(parse_id(p).ok_or_else(|| Stop::from(Outcome::fail("Invalid id parameter")))?);
+        }
+        const RIGHTS: &str = "You haven't got enough rights";
+        if !self.group_decision(Action::MemberFeeds, gid).allowed {
+            return Ok(Outcome::fail(RIGHTS));
+        }
+        // B-7: every id, not only the first.
+        if !ids
+            .iter()
+            .all(|&f| decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed)
+        {
+            return Ok(Outcome::fail(RIGHTS));
+        }
+        let (start, end, interval) = (
+            self.number_param("start")?,
+            self.number_param("end")?,
+            self.number_param("interval")?,
+        );
+        let timeformat = self.bit_param("timeformat")?;
+        match self.host("feed_data") {
+            Some(Value::String(csv)) => Ok(Outcome::Done {
+                format: "csv",
+                body: Value::String(csv.clone()),
+                changes: Vec::new(),
+                session: None,
+            }),
+            Some(other) => Err(WireError::bad_request(format!(
+                "`host.feed_data` for csv must be text, found {}",
+                kind_of(other)
+            ))
+            .into()),
+            None => Ok(Outcome::need(
+                "feed_data",
+                json!({"feedids": ids, "mode": "csv", "start": start, "end": end, "interval": interval,
+                       "skipmissing": null, "limitinterval": null, "average_mode": null,
+                       "timeformat": timeformat, "name": filter_name(&self.param("name").unwrap_or_default())}),
+            )),
+        }
+    }
+}
+
+/// Below this many contributing feeds an observer gets no sum: an aggregate must not reveal one
+/// member's value.
+pub const MIN_OBSERVER_AGGREGATE: u64 = 3;
+
+/// Digits only, no sign or spaces, 1 … 2147483647.
+pub fn parse_id(raw: &str) -> Option<Id> {
+    if raw.is_empty() || raw.len() > 10 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<u64>()
+        .ok()
+        .filter(|&n| n >= 1 && n <= u64::from(MAX_ID))
+        .map(|n| n as Id)
+}
+
+/// An integer or a decimal, as a JSON number.
+fn parse_number(raw: &str) -> Option<Value> {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || digits.bytes().filter(|&b| b == b'.').count() > 1
+    {
+        return None;
+    }
+    if let Ok(i) = raw.parse::<i64>() {
+        return Some(json!(i));
+    }
+    raw.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(|f| json!(f))
+}
+
+/// `local@domain.tld`: one `@`, no spaces or control characters, a dot in the domain with
+/// characters around it.
+fn valid_email(e: &str) -> bool {
+    if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    if local.is_empty() || domain.contains('@') {
+        return false;
+    }
+    match domain.rsplit_once('.') {
+        Some((host, tld)) => {
+            !host.is_empty() && tld.len() >= 2 && !host.starts_with('.') && !host.ends_with('.')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_filter_matches_2_0_0() {
+        assert_eq!(filter_name("My Group!"), "MyGroup");
+        assert_eq!(filter_name("Heat pumps study"), "Heatpumpsstudy");
+        assert_eq!(filter_name("N/A"), "NA");
+        assert_eq!(filter_name("Ŵärme_pümpen-2:x"), "Ŵärme_pümpen-2:x");
+        assert_eq!(filter_name("<script>"), "script");
+    }
+
+    #[test]
+    fn ids_parse_strictly() {
+        assert_eq!(parse_id("12"), Some(12));
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "1abc",
+            " 1",
+            "1 ",
+            "2147483648",
+            "99999999999",
+            "1.0",
+            "+1",
+        ] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert!(valid_email("a.b@example.org"));
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@.org",
+            "a b@x.org",
+            "@x.org",
+            "a@@x.org",
+            "a@x.",
+        ] {
+            assert!(!valid_email(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("1700000000000"), Some(json!(1700000000000i64)));
+        assert_eq!(parse_number("-5"), Some(json!(-5)));
+        assert_eq!(parse_number("2.5"), Some(json!(2.5)));
+        for bad in ["", "abc", "1e5", "1.2.3", "NaN", "-"] {
+            assert_eq!(parse_number(bad), None, "{bad:?}");
+        }
+    }
+}

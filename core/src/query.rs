@@ -1,0 +1,433 @@
+//! Reverse questions: who can do A on O; everything U can do; and what-if: the access each person
+//! gains and loses if hypothetical changes were applied. Answers are complete, never cut.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::decide::{self, Action, NoTrace, ObjectKind};
+use crate::error::WireError;
+use crate::model::{Change, Id, Role};
+use crate::profiles::emoncms::{Perm, policy};
+use crate::snapshot::{Dense, Facts, Overlay, Snapshot};
+
+/// One thing a user may do: an action and its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Capability {
+    pub action: Action,
+    pub group: Option<Id>,
+    pub user: Option<Id>,
+    pub feed: Option<Id>,
+}
+
+impl Serialize for Capability {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let n = 1
+            + usize::from(self.group.is_some())
+            + usize::from(self.user.is_some())
+            + usize::from(self.feed.is_some());
+        let mut m = s.serialize_map(Some(n))?;
+        m.serialize_entry("action", self.action.as_str())?;
+        if let Some(g) = self.group {
+            m.serialize_entry("group", &g)?;
+        }
+        if let Some(u) = self.user {
+            m.serialize_entry("user", &u)?;
+        }
+        if let Some(f) = self.feed {
+            m.serialize_entry("feed", &f)?;
+        }
+        m.end()
+    }
+}
+
+/// Who may do an action on an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhoCan {
+    /// True when anyone, even anonymous, may (a public feed).
+    pub everyone: bool,
+    /// Users allowed on grounds other than `everyone`, ascending.
+    pub users: Vec<Id>,
+}
+
+/// What one user gains and loses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessDiff {
+    pub user: Id,
+    pub gains: Vec<Capability>,
+    pub loses: Vec<Capability>,
+}
+
+/// Checks that the object fields fit the action.
+pub(crate) fn check_object(
+    action: Action,
+    group: Option<Id>,
+    user: Option<Id>,
+    feed: Option<Id>,
+) -> Result<(), String> {
+    let (g, u, f) = match action.object() {
+        ObjectKind::Group => (true, false, false),
+        ObjectKind::Member => (true, true, false),
+        ObjectKind::Feed => (false, false, true),
+    };
+    for (needed, given, name) in [
+        (g, group.is_some(), "group"),
+        (u, user.is_some(), "user"),
+        (f, feed.is_some(), "feed"),
+    ] {
+        if needed && !given {
+            return Err(format!("action `{}` needs field `{name}`", action.as_str()));
+        }
+        if !needed && given {
+            return Err(format!(
+                "action `{}` takes no field `{name}`",
+                action.as_str()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Everyone who may do `action` on the object. Candidates are the members of the group (only
+/// members can hold a role there) or, for a feed, its owner and the members of the owner's groups.
+pub(crate) fn who_can<F: Facts>(
+    f: &F,
+    action: Action,
+    group: Option<Id>,
+    user: Option<Id>,
+    feed: Option<Id>,
+) -> WhoCan {
+    let mut users = BTreeSet::new();
+    let mut everyone = false;
+    match action.object() {
+        ObjectKind::Group | ObjectKind::Member => {
+            let Some(gid) = group else {
+                return WhoCan {
+                    everyone,
+                    users: Vec::new(),
+                };
+            };
+            if let Some(g) = f.group_dense(gid) {
+                for m in f.members(g) {
+                    let actor = f.user(m.user).id;
+                    if decide::decide(f, actor, action, group, user, None, &mut NoTrace)
+                        .is_ok_and(|d| d.allowed)
+                    {
+                        users.insert(actor);
+                    }
+                }
+            }
+        }
+        ObjectKind::Feed => {
+            let Some(fid) = feed else {
+                return WhoCan {
+                    everyone,
+                    users: Vec::new(),
+                };
+            };
+            if let Some(fd) = f.feed_dense(fid) {
+                let (owner, public) = f.feed_meta(fd);
+                everyone = public;
+                users.insert(f.user(owner).id);
+                let pol = policy();
+                for mo in f.groups_of(owner) {
+                    for m in f.members(mo.group) {
+                        if pol.holds(pol.role_permissions(m.role), Perm::MemberFeeds) {
+                            users.insert(f.user(m.user).id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    WhoCan {
+        everyone,
+        users: users.into_iter().collect(),
+    }
+}
+
+const GROUP_ACTIONS: [Action; 7] = [
+    Action::GroupView,
+    Action::GroupSummary,
+    Action::GroupAggregate,
+    Action::GroupEdit,
+    Action::GroupDelete,
+    Action::MembersList,
+    Action::MembersAdd,
+];
+
+const MEMBER_ACTIONS: [Action; 8] = [
+    Action::MembersRemove,
+    Action::MemberFeeds,
+    Action::MemberProfile,
+    Action::MemberSetRole,
+    Action::MemberEditAccount,
+    Action::MemberImpersonate,
+    Action::MemberDeleteAccount,
+    Action::MemberSendLogin,
+];
+
+/// Everything user `user_id` may do, sorted. Other users' public feeds are readable by everyone
+/// and not listed.
+pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
+    let Some(u) = f.user_dense(user_id) else {
+        return Vec::new();
+    };
+    let pol = policy();
+    let mut caps = Vec::new();
+    let mut feeds: Vec<Id> = f.feeds_of(u).iter().map(|&fd| f.feed_id(fd)).collect();
+    for mo in f.groups_of(u) {
+        let held = pol.role_permissions(mo.role);
+        if held.is_empty() {
+            continue;
+        }
+        let gid = f.group(mo.group).id;
+        for action in GROUP_ACTIONS {
+            if pol.holds(held, action.permission()) {
+                caps.push(Capability {
+                    action,
+                    group: Some(gid),
+                    user: None,
+                    feed: None,
+                });
+            }
+        }
+        if !pol.holds(held, Perm::MembersList) {
+            continue;
+        }
+        for m in f.members(mo.group) {
+            let tid = f.user(m.user).id;
+            for action in MEMBER_ACTIONS {
+                if pol.holds(held, action.permission())
+                    && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
+                {
+                    caps.push(Capability {
+                        action,
+                        group: Some(gid),
+                        user: Some(tid),
+                        feed: None,
+                    });
+                }
+            }
+            if pol.holds(held, Perm::MemberFeeds) {
+                feeds.extend(f.feeds_of(m.user).iter().map(|&fd| f.feed_id(fd)));
+            }
+        }
+    }
+    feeds.sort_unstable();
+    feeds.dedup();
+    caps.extend(feeds.into_iter().map(|id| Capability {
+        action: Action::FeedRead,
+        group: None,
+        user: None,
+        feed: Some(id),
+    }));
+    caps.sort_unstable();
+    caps
+}
+
+/// Applies `changes` to an overlay of `snap` and reports, person by person, the capabilities
+/// gained and lost. Only people whose access can change are examined: the users whose memberships
+/// change, the members of touched groups, and the managers of every group those users belong to
+/// (account rules look at a target's roles in all groups).
+pub(crate) fn what_if(
+    snap: &Snapshot,
+    changes: &[Change],
+    only: Option<&[Id]>,
+) -> Result<Vec<AccessDiff>, WireError> {
+    let mut overlay = Overlay::new(snap);
+    let mut touched_users: BTreeSet<Dense> = BTreeSet::new();
+    let mut touched_groups: BTreeSet<Dense> = BTreeSet::new();
+    for (i, change) in changes.iter().enumerate() {
+        let err = |m: String| WireError::bad_request(format!("change {i}: {m}"));
+        match change {
+            Change::InsertGroup {
+                id,
+                name,
+                description,
+                organization,
+                area,
+                visibility,
+                access,
+            } => {
+                let g = overlay
+                    .add_group(crate::model::GroupRow {
+                        id: *id,
+                        name: Some(name.clone()),
+                        description: Some(description.clone()),
+                        organization: Some(organization.clone()),
+                        area: Some(area.clone()),
+                        visibility: Some(visibility.clone()),
+                        access: Some(access.clone()),
+                    })
+                    .map_err(err)?;
+                touched_groups.insert(g);
+            }
+            Change::UpdateGroup { id, .. } => {
+                overlay
+                    .group_dense(*id)
+                    .ok_or_else(|| err(format!("no group {id}")))?;
+            }
+            Change::DeleteGroup { id } => {
+                let g = overlay
+                    .group_dense(*id)
+                    .ok_or_else(|| err(format!("no group {id}")))?;
+                touched_groups.insert(g);
+                touched_users.extend(overlay.members(g).iter().map(|m| m.user));
+                overlay.delete_group(g);
+            }
+            Change::InsertMembership {
+                groupid,
+                userid,
+                role,
+                admin_rights,
+            } => {
+                let g = overlay
+                    .group_dense(*groupid)
+                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+                let u = overlay.ensure_user(*userid);
+                overlay.set_membership(g, u, Role::from_code(*role), admin_rights == "full");
+                touched_users.insert(u);
+                touched_groups.insert(g);
+            }
+            Change::UpdateMembership {
+                groupid,
+                userid,
+                role,
+                admin_rights,
+            } => {
+                let g = overlay
+                    .group_dense(*groupid)
+                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+                let u = overlay
+                    .user_dense(*userid)
+                    .filter(|&u| overlay.membership(g, u).is_some())
+                    .ok_or_else(|| {
+                        err(format!("user {userid} is not a member of group {groupid}"))
+                    })?;
+                overlay.set_membership(
+                    g,
+                    u,
+                    Role::from_code(*role),
+                    admin_rights.as_deref() == Some("full"),
+                );
+                touched_users.insert(u);
+                touched_groups.insert(g);
+            }
+            Change::DeleteMembership { groupid, userid } => {
+                let g = overlay
+                    .group_dense(*groupid)
+                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+                let u = overlay
+                    .user_dense(*userid)
+                    .filter(|&u| overlay.remove_membership(g, u))
+                    .ok_or_else(|| {
+                        err(format!("user {userid} is not a member of group {groupid}"))
+                    })?;
+                touched_users.insert(u);
+                touched_groups.insert(g);
+            }
+            // Profile and credential changes do not change access.
+            Change::UpdateUserProfile { .. }
+            | Change::SetUsername { .. }
+            | Change::SetEmail { .. }
+            | Change::SetPassword { .. } => {}
+        }
+    }
+
+    // Who to examine, by id.
+    let mut people: BTreeSet<Id> = BTreeSet::new();
+    let pol = policy();
+    let managers = |f: &dyn Fn(Dense) -> Vec<(Dense, Role)>,
+                    g: Dense,
+                    out: &mut BTreeSet<Id>,
+                    ids: &dyn Fn(Dense) -> Id| {
+        for (u, role) in f(g) {
+            if pol.holds(pol.role_permissions(role), Perm::MembersList) {
+                out.insert(ids(u));
+            }
+        }
+    };
+    let base_members = |g: Dense| -> Vec<(Dense, Role)> {
+        if (g as usize) < snap.group_count() {
+            snap.members(g).iter().map(|m| (m.user, m.role)).collect()
+        } else {
+            Vec::new()
+        }
+    };
+    let after_members = |g: Dense| -> Vec<(Dense, Role)> {
+        overlay
+            .members(g)
+            .iter()
+            .map(|m| (m.user, m.role))
+            .collect()
+    };
+    let id_of = |u: Dense| overlay.user(u).id;
+    for &g in &touched_groups {
+        for (u, _) in base_members(g).into_iter().chain(after_members(g)) {
+            people.insert(id_of(u));
+        }
+    }
+    for &u in &touched_users {
+        people.insert(id_of(u));
+        let mut groups: Vec<Dense> = overlay.groups_of(u).iter().map(|m| m.group).collect();
+        if (u as usize) < snap.users.len() {
+            groups.extend(snap.groups_of(u).iter().map(|m| m.group));
+        }
+        for g in groups {
+            managers(&base_members, g, &mut people, &id_of);
+            managers(&after_members, g, &mut people, &id_of);
+        }
+    }
+    if let Some(only) = only {
+        people.retain(|id| only.contains(id));
+    }
+
+    let mut diffs = Vec::new();
+    for id in people {
+        let before = what_can(snap, id);
+        let after = what_can(&overlay, id);
+        let (gains, loses) = diff_sorted(&before, &after);
+        if !gains.is_empty() || !loses.is_empty() {
+            diffs.push(AccessDiff {
+                user: id,
+                gains,
+                loses,
+            });
+        }
+    }
+    Ok(diffs)
+}
+
+/// (in `after` only, in `before` only) of two sorted lists.
+fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>, Vec<Capability>) {
+    let (mut gains, mut loses) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < before.len() || j < after.len() {
+        match (before.get(i), after.get(j)) {
+            (Some(b), Some(a)) if b == a => {
+                i += 1;
+                j += 1;
+            }
+            (Some(b), Some(a)) if b < a => {
+                loses.push(*b);
+                i += 1;
+            }
+            (Some(_), Some(a)) => {
+                gains.push(*a);
+                j += 1;
+            }
+            (Some(b), None) => {
+                loses.push(*b);
+                i += 1;
+            }
+            (None, Some(a)) => {
+                gains.push(*a);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (gains, loses)
+}
