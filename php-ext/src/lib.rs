@@ -1,0 +1,153 @@
+//! # emongroups-php
+//!
+//! The PHP extension `emongroups`: the emongroups permission engine inside emoncms's PHP.
+//!
+//! ```php
+//! $answer = EmonGroups\call('{"v":1,"op":"version"}');      // the wire, JSON in, JSON out
+//! $engine = EmonGroups\Engine::fromRows($groups, $memberships, $users, $feeds);
+//! $decision = $engine->check(5, 'group.edit', ['group' => 3]); // ['allowed' => false, …]
+//! ```
+//!
+//! Everything is a thin layer over `emongroups_core`: PHP values become wire requests
+//! (`core/WIRE.md`), answers become PHP arrays, errors become exceptions under
+//! `EmonGroups\Exception`. No Rust panic reaches PHP: every exported body runs under
+//! `catch_unwind` ([`guarded`]) and a panic becomes `EmonGroups\Exception\EngineFailure`
+//! (or, for the plain wire calls, an `internal` error answer).
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod convert;
+mod engine;
+mod errors;
+
+use std::ffi::CString;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ext_php_rs::binary_slice::BinarySlice;
+use ext_php_rs::prelude::*;
+use ext_php_rs::zend::ModuleEntry;
+use serde_json::{Value, json};
+
+pub use engine::PhpEngine;
+
+/// `EmonGroups\call(string $json): string` — the wire call. Never throws for a wire error: every
+/// problem, including a request that is not UTF-8, is an error answer.
+#[php_function]
+#[php(name = "EmonGroups\\call")]
+pub fn call(json: BinarySlice<u8>) -> String {
+    let json: &[u8] = json.into();
+    match catch_unwind(AssertUnwindSafe(|| match std::str::from_utf8(json) {
+        Ok(json) => emongroups_core::call(json),
+        Err(_) => not_utf8_answer(),
+    })) {
+        Ok(answer) => answer,
+        Err(_) => internal_answer(),
+    }
+}
+
+/// Runs an exported body; a panic becomes `EmonGroups\Exception\EngineFailure`.
+pub(crate) fn guarded<T>(body: impl FnOnce() -> PhpResult<T>) -> PhpResult<T> {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        Err(errors::exception(
+            "internal",
+            "the emongroups extension failed on this call",
+        ))
+    })
+}
+
+/// Reads a PHP string argument that must be UTF-8 text.
+pub(crate) fn utf8<'a>(bytes: &'a [u8], name: &str) -> PhpResult<&'a str> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| errors::exception("bad_json", &format!("`{name}` is not valid UTF-8")))
+}
+
+/// Cuts user input quoted in a message, so a 10 MB key does not make a 10 MB message.
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn error_answer(code: &str, message: &str) -> String {
+    json!({"ok": false, "error": {"code": code, "message": message}}).to_string()
+}
+
+pub(crate) fn not_utf8_answer() -> String {
+    error_answer("bad_json", "request is not valid UTF-8")
+}
+
+pub(crate) fn internal_answer() -> String {
+    error_answer("internal", "the emongroups extension failed on this call")
+}
+
+/// The `version` op's result.
+fn version_info() -> Value {
+    let answer: Value = serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#))
+        .unwrap_or_default();
+    answer.get("result").cloned().unwrap_or_default()
+}
+
+pub(crate) fn engine_version() -> String {
+    version_info()
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or(env!("CARGO_PKG_VERSION"))
+        .to_string()
+}
+
+/// `phpinfo()` and `php --ri emongroups`.
+extern "C" fn module_info(_module: *mut ModuleEntry) {
+    let info = catch_unwind(|| {
+        let profiles = version_info()
+            .get("profiles")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        vec![
+            ("emongroups support", "enabled".to_string()),
+            ("extension version", env!("CARGO_PKG_VERSION").to_string()),
+            ("engine version", engine_version()),
+            ("wire version", emongroups_core::WIRE_VERSION.to_string()),
+            ("profiles", profiles),
+        ]
+    })
+    .unwrap_or_default();
+    // SAFETY: called by the engine while it prints module information, the only time these
+    // printing functions may be called; they take no pointers.
+    unsafe { ext_php_rs::ffi::php_info_print_table_start() };
+    for (name, value) in info {
+        let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value)) else {
+            continue;
+        };
+        // SAFETY: two NUL-terminated strings that outlive the call, and the count says two.
+        unsafe { ext_php_rs::ffi::php_info_print_table_row(2, name.as_ptr(), value.as_ptr()) };
+    }
+    // SAFETY: closes the table opened above.
+    unsafe { ext_php_rs::ffi::php_info_print_table_end() };
+}
+
+/// Module startup (MINIT): registers the exception classes, before ext-php-rs registers
+/// `EmonGroups\Engine`. A failure (or panic) refuses to start the module instead of leaving PHP
+/// without the classes our methods throw.
+extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
+    match catch_unwind(errors::register) {
+        Ok(Ok(())) => 0,
+        _ => -1,
+    }
+}
+
+#[php_module]
+#[php(startup = startup)]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .name("emongroups")
+        .version(env!("CARGO_PKG_VERSION"))
+        .info_function(module_info)
+        .function(wrap_function!(call))
+        .class::<PhpEngine>()
+}
