@@ -14,6 +14,8 @@
 
 mod decide;
 mod error;
+#[doc(hidden)]
+pub mod fixtures;
 mod model;
 mod ops;
 pub mod policy;
