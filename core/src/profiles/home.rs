@@ -1,26 +1,1158 @@
-//! Profile `home`: placeholder until its issue lands; every op answers `unknown_op`.
+//! Profile `home` (seed 001): the users of a smart home managed over MQTT, with three roles
+//! (administrator, family member, guest) and two classes of devices (security, utility).
+//!
+//! The seed's role matrix is data on the policy mechanism: three permissions in a [`Catalog`] and
+//! three [`Roles`]. Every rule below asks "does this role hold that permission", never "is this
+//! the administrator". State, ops, changes and reason codes are documented in `core/PROFILES.md`.
 
-use serde_json::Value;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value, json};
 
 use crate::error::WireError;
+use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, unknown_op, version};
+use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op, version};
+
+// ---------------------------------------------------------------------------------------------
+// The seed's matrix as policy data
+
+/// Permission codes, in the seed's row order.
+const MANAGE_USERS: &str = "manage_users";
+const CONTROL_SECURITY: &str = "control_security_devices";
+const CONTROL_UTILITY: &str = "control_utility_devices";
+
+/// (code, name, description): one permission per row of the seed's table.
+const PERMISSIONS: [(&str, &str, &str); 3] = [
+    (MANAGE_USERS, "User management", "Add, update and delete the users of the home"),
+    (CONTROL_SECURITY, "Security device control", "Control the security devices of the home"),
+    (
+        CONTROL_UTILITY,
+        "Utility home device control",
+        "Control utility home devices, such as lights and smart TVs",
+    ),
+];
+
+/// (code, name, permissions): one role per column of the seed's table.
+const ROLES: [(&str, &str, &[&str]); 3] = [
+    ("administrator", "Administrator", &[MANAGE_USERS, CONTROL_SECURITY, CONTROL_UTILITY]),
+    ("family_member", "Family member", &[CONTROL_SECURITY, CONTROL_UTILITY]),
+    ("guest", "Guest", &[CONTROL_UTILITY]),
+];
+
+/// Role names accepted in command bodies besides the codes, after normalising (trimmed, lower
+/// case, spaces and hyphens as `_`). `adult` is the role of the seed's own example.
+const ROLE_ALIASES: [(&str, &str); 1] = [("adult", "family_member")];
+
+const ACTION_USERS_MANAGE: &str = "users.manage";
+const ACTION_DEVICE_CONTROL: &str = "device.control";
+
+/// The longest user name and e-mail address accepted.
+const MAX_USER_NAME: usize = 255;
+const MAX_EMAIL: usize = 254;
+
+#[derive(Debug)]
+struct Policy {
+    catalog: Catalog,
+    roles: Roles,
+    manage_users: PermId,
+    control_security: PermId,
+    control_utility: PermId,
+}
+
+impl Policy {
+    fn new() -> Result<Policy, WireError> {
+        let catalog = Catalog::new(
+            PERMISSIONS
+                .iter()
+                .map(|(code, name, description)| PermissionDef {
+                    code: code.to_string(),
+                    name: name.to_string(),
+                    description: description.to_string(),
+                    dependencies: Vec::new(),
+                })
+                .collect(),
+        )?;
+        let defs: Vec<RoleDef> = ROLES
+            .iter()
+            .map(|(code, _, perms)| RoleDef {
+                code: code.to_string(),
+                permissions: perms.iter().map(|p| p.to_string()).collect(),
+            })
+            .collect();
+        let roles = Roles::new(&catalog, &defs)?;
+        Ok(Policy {
+            manage_users: catalog.require(MANAGE_USERS)?,
+            control_security: catalog.require(CONTROL_SECURITY)?,
+            control_utility: catalog.require(CONTROL_UTILITY)?,
+            catalog,
+            roles,
+        })
+    }
+
+    /// The permission a device of `class` needs.
+    fn device_permission(&self, class: DeviceClass) -> PermId {
+        match class {
+            DeviceClass::Security => self.control_security,
+            DeviceClass::Utility => self.control_utility,
+        }
+    }
+
+    /// Whether role `role` (a code) holds permission `p`; unknown roles hold nothing.
+    fn role_holds(&self, role: &str, p: PermId) -> bool {
+        self.roles.index(role).is_some_and(|i| self.roles.permissions(i).contains(p))
+    }
+
+    /// The role code a command body names, if any.
+    fn parse_role(&self, text: &str) -> Option<&'static str> {
+        let norm: String = text
+            .trim()
+            .chars()
+            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
+            .collect();
+        let code =
+            ROLE_ALIASES.iter().find(|(alias, _)| *alias == norm).map_or(norm.as_str(), |(_, code)| code);
+        ROLES.iter().map(|(c, _, _)| *c).find(|c| *c == code)
+    }
+
+    fn catalog_json(&self) -> Value {
+        let permissions: Vec<Value> = self.catalog.defs().iter().map(|d| json!(d)).collect();
+        let roles: Vec<Value> = ROLES
+            .iter()
+            .map(|(code, name, _)| {
+                let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
+                let aliases: Vec<&str> =
+                    ROLE_ALIASES.iter().filter(|(_, c)| c == code).map(|(alias, _)| *alias).collect();
+                json!({"code": code, "name": name, "aliases": aliases, "permissions": self.catalog.codes(perms)})
+            })
+            .collect();
+        json!({
+            "permissions": permissions,
+            "roles": roles,
+            "device_classes": [
+                {"class": "security", "permission": CONTROL_SECURITY},
+                {"class": "utility", "permission": CONTROL_UTILITY},
+            ],
+            "actions": [ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL],
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids: the seed writes `"user_id": "id"` in its template and `123456789` in its example
+
+/// A user or device id: a non-negative integer or a non-empty string. A number and the string of
+/// its decimal digits are the same id; the form first stored is kept.
+#[derive(Debug, Clone)]
+pub(crate) enum Id {
+    Num(u64),
+    Text(String),
+}
+
+impl Id {
+    fn from_value(v: &Value) -> Option<Id> {
+        match v {
+            Value::Number(n) => n.as_u64().map(Id::Num),
+            Value::String(s) if !s.is_empty() && s.chars().count() <= 256 => Some(Id::Text(s.clone())),
+            _ => None,
+        }
+    }
+    fn key(&self) -> String {
+        match self {
+            Id::Num(n) => n.to_string(),
+            Id::Text(s) => s.clone(),
+        }
+    }
+    fn to_value(&self) -> Value {
+        match self {
+            Id::Num(n) => json!(n),
+            Id::Text(s) => json!(s),
+        }
+    }
+}
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Id) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Id {}
+
+impl Ord for Id {
+    /// Ids made of digits only come first, in numeric order; other ids follow in text order.
+    fn cmp(&self, other: &Id) -> Ordering {
+        let (a, b) = (self.key(), other.key());
+        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+        match (numeric(&a), numeric(&b)) {
+            (true, true) => {
+                let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+                ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(&b))
+            }
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => a.cmp(&b),
+        }
+    }
+}
+impl PartialOrd for Id {
+    fn partial_cmp(&self, other: &Id) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Id::Num(n) => s.serialize_u64(*n),
+            Id::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        let v = Value::deserialize(d)?;
+        Id::from_value(&v).ok_or_else(|| {
+            serde::de::Error::custom(
+                "an id is a non-negative integer or a non-empty string of at most 256 characters",
+            )
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State and changes
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    #[serde(default)]
+    homes: Vec<Home>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Home {
+    id: String,
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    devices: Vec<Device>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct User {
+    user_id: Id,
+    email: String,
+    user_name: String,
+    role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Device {
+    id: Id,
+    class: DeviceClass,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DeviceClass {
+    Security,
+    Utility,
+}
+
+impl DeviceClass {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeviceClass::Security => "security",
+            DeviceClass::Utility => "utility",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum Change {
+    InsertUser { home: String, user: User },
+    UpdateUser { home: String, user: User },
+    DeleteUser { home: String, user_id: Id },
+    InsertDevice { home: String, device: Device },
+    UpdateDevice { home: String, device: Device },
+    DeleteDevice { home: String, id: Id },
+}
+
+impl State {
+    fn home(&self, id: &str) -> Option<&Home> {
+        self.homes.iter().find(|h| h.id == id)
+    }
+
+    /// Facts that contradict themselves, or roles outside the catalog.
+    fn validate(&self, policy: &Policy) -> Result<(), WireError> {
+        let mut homes = BTreeSet::new();
+        for h in &self.homes {
+            if h.id.is_empty() {
+                return Err(WireError::invalid_state("a home has an empty `id`"));
+            }
+            if !homes.insert(h.id.as_str()) {
+                return Err(WireError::invalid_state(format!(
+                    "home `{}` is listed twice",
+                    truncate(&h.id, 64)
+                )));
+            }
+            let mut users = BTreeSet::new();
+            for u in &h.users {
+                if !users.insert(u.user_id.clone()) {
+                    return Err(WireError::invalid_state(format!(
+                        "user `{}` is listed twice in home `{}`",
+                        truncate(&u.user_id.key(), 64),
+                        truncate(&h.id, 64)
+                    )));
+                }
+                if policy.roles.index(&u.role).is_none() {
+                    return Err(WireError::invalid_state(format!(
+                        "user `{}` of home `{}` has unknown role `{}`; expected `administrator`, `family_member` or `guest`",
+                        truncate(&u.user_id.key(), 64),
+                        truncate(&h.id, 64),
+                        truncate(&u.role, 64)
+                    )));
+                }
+            }
+            let mut devices = BTreeSet::new();
+            for d in &h.devices {
+                if !devices.insert(d.id.clone()) {
+                    return Err(WireError::invalid_state(format!(
+                        "device `{}` is listed twice in home `{}`",
+                        truncate(&d.id.key(), 64),
+                        truncate(&h.id, 64)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, change: Change) -> Result<(), WireError> {
+        let home_mut = |state: &mut State, id: &str| -> Result<usize, WireError> {
+            state.homes.iter().position(|h| h.id == id).ok_or_else(|| {
+                WireError::invalid_state(format!("change names unknown home `{}`", truncate(id, 64)))
+            })
+        };
+        match change {
+            Change::InsertUser { home, user } => {
+                let h = home_mut(self, &home)?;
+                if self.homes[h].users.iter().any(|u| u.user_id == user.user_id) {
+                    return Err(WireError::invalid_state(format!(
+                        "user `{}` already exists in home `{}`",
+                        truncate(&user.user_id.key(), 64),
+                        truncate(&home, 64)
+                    )));
+                }
+                self.homes[h].users.push(user);
+            }
+            Change::UpdateUser { home, user } => {
+                let h = home_mut(self, &home)?;
+                let slot =
+                    self.homes[h].users.iter_mut().find(|u| u.user_id == user.user_id).ok_or_else(|| {
+                        WireError::invalid_state(format!(
+                            "no user `{}` to update",
+                            truncate(&user.user_id.key(), 64)
+                        ))
+                    })?;
+                // The stored form of the id is kept.
+                let id = slot.user_id.clone();
+                *slot = User { user_id: id, ..user };
+            }
+            Change::DeleteUser { home, user_id } => {
+                let h = home_mut(self, &home)?;
+                let before = self.homes[h].users.len();
+                self.homes[h].users.retain(|u| u.user_id != user_id);
+                if self.homes[h].users.len() == before {
+                    return Err(WireError::invalid_state(format!(
+                        "no user `{}` to delete",
+                        truncate(&user_id.key(), 64)
+                    )));
+                }
+            }
+            Change::InsertDevice { home, device } => {
+                let h = home_mut(self, &home)?;
+                if self.homes[h].devices.iter().any(|d| d.id == device.id) {
+                    return Err(WireError::invalid_state(format!(
+                        "device `{}` already exists in home `{}`",
+                        truncate(&device.id.key(), 64),
+                        truncate(&home, 64)
+                    )));
+                }
+                self.homes[h].devices.push(device);
+            }
+            Change::UpdateDevice { home, device } => {
+                let h = home_mut(self, &home)?;
+                let slot = self.homes[h].devices.iter_mut().find(|d| d.id == device.id).ok_or_else(|| {
+                    WireError::invalid_state(format!(
+                        "no device `{}` to update",
+                        truncate(&device.id.key(), 64)
+                    ))
+                })?;
+                let id = slot.id.clone();
+                *slot = Device { id, ..device };
+            }
+            Change::DeleteDevice { home, id } => {
+                let h = home_mut(self, &home)?;
+                let before = self.homes[h].devices.len();
+                self.homes[h].devices.retain(|d| d.id != id);
+                if self.homes[h].devices.len() == before {
+                    return Err(WireError::invalid_state(format!(
+                        "no device `{}` to delete",
+                        truncate(&id.key(), 64)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
+    if !changes.is_array() {
+        return Err(WireError::bad_request("`changes` must be an array"));
+    }
+    serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))
+}
+
+fn applied(mut state: State, policy: &Policy, changes: Value) -> Result<State, WireError> {
+    for change in parse_changes(changes)? {
+        state.apply(change)?;
+    }
+    state.validate(policy)?;
+    Ok(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine
 
 /// The held facts of the `home` profile.
 #[derive(Debug)]
-pub struct HomeEngine {}
+pub struct HomeEngine {
+    policy: Policy,
+    state: State,
+}
 
 impl ProfileEngine for HomeEngine {
-    fn build(_state: Value) -> Result<Self, WireError> {
-        Ok(HomeEngine {})
+    fn build(state: Value) -> Result<Self, WireError> {
+        let policy = Policy::new()?;
+        let state: State = state_as(state)?;
+        state.validate(&policy)?;
+        Ok(HomeEngine { policy, state })
     }
-    fn handle(&self, op: &str, _fields: Fields) -> Result<Value, WireError> {
+
+    fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
             "version" => Ok(version()),
+            "catalog" => {
+                no_fields(op, &fields)?;
+                Ok(self.policy.catalog_json())
+            }
+            "report" => read_report(fields_as(op, fields)?),
+            "command" => Ok(self.command(fields_as(op, fields)?)),
+            "check" => {
+                let req: CheckRequest = fields_as(op, fields)?;
+                let (decision, _) = self.decide(&req.actor, &req.action, &req.home, req.device.as_ref())?;
+                Ok(decision)
+            }
+            "who_can" => self.who_can(fields_as(op, fields)?),
+            "what_can" => {
+                let req: WhatCanRequest = fields_as(op, fields)?;
+                Ok(self.what_can(&req.user))
+            }
+            "what_if" => self.what_if(fields_as(op, fields)?),
             _ => Err(unknown_op(Profile::Home, op)),
         }
     }
-    fn apply(_state: Value, _changes: Value) -> Result<Value, WireError> {
-        Err(unknown_op(Profile::Home, "apply"))
+
+    fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
+        let policy = Policy::new()?;
+        let state: State = state_as(state)?;
+        let state = applied(state, &policy, changes)?;
+        serde_json::to_value(&state).map_err(|e| crate::error::from_serde("state", &e))
+    }
+
+    fn is_stateless_op(op: &str) -> bool {
+        matches!(op, "catalog" | "report")
+    }
+}
+
+fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
+    match fields.keys().next() {
+        None => Ok(()),
+        Some(k) => Err(WireError::bad_request(format!("unknown field `{}` for op `{op}`", truncate(k, 64)))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `report`: reading a report body (the seed's example answers `"ok"`, its list says `OK`)
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRequest {
+    #[serde(default)]
+    report_type: Option<String>,
+    #[serde(default)]
+    topic: Option<String>,
+    body: Value,
+}
+
+fn read_report(req: ReportRequest) -> Result<Value, WireError> {
+    let result = req
+        .body
+        .as_object()
+        .and_then(|b| b.get("result"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| WireError::bad_request("`body.result` must be a string"))?;
+    let success = match result.trim().to_ascii_lowercase().as_str() {
+        "ok" => true,
+        "error" => false,
+        _ => {
+            return Err(WireError::bad_request(format!(
+                "`body.result` is `{}`; expected `OK` or `Error` (any case)",
+                truncate(result, 64)
+            )));
+        }
+    };
+    Ok(json!({
+        "report_type": req.report_type,
+        "topic": req.topic,
+        "result": if success { "OK" } else { "Error" },
+        "success": success,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// `command`: add_user / updt_user / del_user on `<home_id>/users`
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandRequest {
+    topic: String,
+    command_type: String,
+    actor: Id,
+    body: Value,
+}
+
+/// Why a command was refused: its reason code.
+type Refusal = &'static str;
+
+impl HomeEngine {
+    fn command(&self, req: CommandRequest) -> Value {
+        let (reason, changes) = match self.run_command(&req) {
+            Ok(changes) => (None, changes),
+            Err(reason) => (Some(reason), Vec::new()),
+        };
+        let changes: Vec<Value> = changes.iter().filter_map(|c| serde_json::to_value(c).ok()).collect();
+        json!({
+            "report_type": req.command_type,
+            "topic": req.topic,
+            "body": {"result": if reason.is_none() { "OK" } else { "Error" }},
+            "reason": reason,
+            "changes": changes,
+        })
+    }
+
+    fn run_command(&self, req: &CommandRequest) -> Result<Vec<Change>, Refusal> {
+        let home_id = parse_topic(&req.topic).ok_or("bad_topic")?;
+        let home = self.state.home(home_id).ok_or("no_such_home")?;
+        let kind = match req.command_type.as_str() {
+            "add_user" => CommandKind::Add,
+            "updt_user" => CommandKind::Update,
+            "del_user" => CommandKind::Delete,
+            _ => return Err("unknown_command"),
+        };
+        let actor = home.users.iter().find(|u| u.user_id == req.actor).ok_or("not_home_member")?;
+        if !self.policy.role_holds(&actor.role, self.policy.manage_users) {
+            return Err("insufficient_role");
+        }
+        let body = parse_body(&self.policy, kind, &req.body)?;
+        let existing = home.users.iter().find(|u| u.user_id == body.user_id);
+        let home = home.id.clone();
+        match kind {
+            CommandKind::Add => {
+                if existing.is_some() {
+                    return Err("duplicate_user");
+                }
+                let (Some(email), Some(user_name), Some(role)) = (body.email, body.user_name, body.role)
+                else {
+                    // parse_body requires all three for add_user.
+                    return Err("bad_body");
+                };
+                let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
+                Ok(vec![Change::InsertUser { home, user }])
+            }
+            CommandKind::Update => {
+                let old = existing.ok_or("no_such_user")?;
+                let new = User {
+                    user_id: old.user_id.clone(),
+                    email: body.email.unwrap_or_else(|| old.email.clone()),
+                    user_name: body.user_name.unwrap_or_else(|| old.user_name.clone()),
+                    role: body.role.map_or_else(|| old.role.clone(), str::to_string),
+                };
+                if self.removes_last_manager(&home, old, Some(&new.role)) {
+                    return Err("last_administrator");
+                }
+                if new == *old {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![Change::UpdateUser { home, user: new }])
+            }
+            CommandKind::Delete => {
+                let old = existing.ok_or("no_such_user")?;
+                if self.removes_last_manager(&home, old, None) {
+                    return Err("last_administrator");
+                }
+                Ok(vec![Change::DeleteUser { home, user_id: old.user_id.clone() }])
+            }
+        }
+    }
+
+    /// Whether giving `target` the role `new_role` (`None`: removing it) would leave the home
+    /// without anyone holding the user-management permission while it has one now.
+    fn removes_last_manager(&self, home: &str, target: &User, new_role: Option<&str>) -> bool {
+        let p = self.policy.manage_users;
+        if !self.policy.role_holds(&target.role, p) || new_role.is_some_and(|r| self.policy.role_holds(r, p))
+        {
+            return false;
+        }
+        let Some(home) = self.state.home(home) else {
+            return false;
+        };
+        !home.users.iter().any(|u| u.user_id != target.user_id && self.policy.role_holds(&u.role, p))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommandKind {
+    Add,
+    Update,
+    Delete,
+}
+
+/// The home id of a topic `<home_id>/users` (one MQTT level, no wildcards).
+fn parse_topic(topic: &str) -> Option<&str> {
+    let home = topic.strip_suffix("/users")?;
+    let valid = !home.is_empty() && !home.contains(['/', '+', '#']);
+    valid.then_some(home)
+}
+
+#[derive(Debug)]
+struct Body {
+    user_id: Id,
+    email: Option<String>,
+    user_name: Option<String>,
+    role: Option<&'static str>,
+}
+
+/// Reads a command body: add_user needs every field, updt_user the id and any of the others,
+/// del_user only the id. Fields are checked in the seed's order.
+fn parse_body(policy: &Policy, kind: CommandKind, body: &Value) -> Result<Body, Refusal> {
+    let body = body.as_object().ok_or("bad_body")?;
+    let allowed: &[&str] = match kind {
+        CommandKind::Add | CommandKind::Update => &["user_id", "email", "user_name", "role"],
+        CommandKind::Delete => &["user_id"],
+    };
+    if body.keys().any(|k| !allowed.contains(&k.as_str())) {
+        return Err("bad_body");
+    }
+    let required = kind == CommandKind::Add;
+    let user_id = match body.get("user_id") {
+        None | Some(Value::Null) => return Err("missing_user_id"),
+        Some(v) => Id::from_value(v).ok_or("bad_user_id")?,
+    };
+    let email = optional(body, "email", required, "missing_email", |v| {
+        v.as_str().filter(|s| valid_email(s)).map(str::to_string).ok_or("bad_email")
+    })?;
+    let user_name = optional(body, "user_name", required, "missing_user_name", |v| {
+        v.as_str()
+            .filter(|s| !s.trim().is_empty() && s.chars().count() <= MAX_USER_NAME)
+            .map(str::to_string)
+            .ok_or("bad_user_name")
+    })?;
+    let role = optional(body, "role", required, "missing_role", |v| {
+        v.as_str().and_then(|s| policy.parse_role(s)).ok_or("unknown_role")
+    })?;
+    Ok(Body { user_id, email, user_name, role })
+}
+
+fn optional<T>(
+    body: &Map<String, Value>,
+    key: &str,
+    required: bool,
+    missing: Refusal,
+    read: impl FnOnce(&Value) -> Result<T, Refusal>,
+) -> Result<Option<T>, Refusal> {
+    match body.get(key) {
+        None | Some(Value::Null) if required => Err(missing),
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => read(v).map(Some),
+    }
+}
+
+/// A plain address check: one `@`, a local part without spaces, a domain of at least two
+/// dot-separated labels of letters, digits and inner hyphens.
+fn valid_email(s: &str) -> bool {
+    if s.len() > MAX_EMAIL {
+        return false;
+    }
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.chars().all(|c| c.is_ascii_graphic() && c != '@')
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    local_ok && domain_ok
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks and reverse questions
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    actor: Id,
+    action: String,
+    home: String,
+    #[serde(default)]
+    device: Option<Id>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhoCanRequest {
+    action: String,
+    home: String,
+    #[serde(default)]
+    device: Option<Id>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatCanRequest {
+    user: Id,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfRequest {
+    changes: Value,
+    #[serde(default)]
+    users: Option<Vec<Id>>,
+}
+
+/// One thing one person can do: `(action, home, device)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Cap {
+    action: &'static str,
+    home: String,
+    device: Option<Id>,
+}
+
+impl Cap {
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("action".into(), json!(self.action));
+        m.insert("home".into(), json!(self.home));
+        if let Some(d) = &self.device {
+            m.insert("device".into(), d.to_value());
+        }
+        Value::Object(m)
+    }
+}
+
+/// The action a request names, with its device when it needs one.
+fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireError> {
+    match (action, device) {
+        (ACTION_USERS_MANAGE, None) => Ok(ACTION_USERS_MANAGE),
+        (ACTION_USERS_MANAGE, Some(_)) => {
+            Err(WireError::bad_request(format!("action `{ACTION_USERS_MANAGE}` takes no `device`")))
+        }
+        (ACTION_DEVICE_CONTROL, Some(_)) => Ok(ACTION_DEVICE_CONTROL),
+        (ACTION_DEVICE_CONTROL, None) => {
+            Err(WireError::bad_request(format!("action `{ACTION_DEVICE_CONTROL}` needs `device`")))
+        }
+        (other, _) => Err(WireError::bad_request(format!(
+            "unknown action `{}`; expected `{ACTION_USERS_MANAGE}` or `{ACTION_DEVICE_CONTROL}`",
+            truncate(other, 64)
+        ))),
+    }
+}
+
+impl HomeEngine {
+    /// A Decision (core/WIRE.md) and whether it allows.
+    fn decide(
+        &self,
+        actor: &Id,
+        action: &str,
+        home_id: &str,
+        device: Option<&Id>,
+    ) -> Result<(Value, bool), WireError> {
+        let action = parse_action(action, device)?;
+        let mut chain = Vec::new();
+        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
+            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
+        };
+        let Some(home) = self.state.home(home_id) else {
+            chain.push(json!({"fact": "home", "home": home_id, "exists": false}));
+            return Ok(done(false, "not_found", "no_such_home", chain));
+        };
+        chain.push(json!({"fact": "home", "home": home_id, "exists": true}));
+        let Some(user) = home.users.iter().find(|u| u.user_id == *actor) else {
+            chain.push(json!({"fact": "user", "user": actor, "role": null}));
+            return Ok(done(false, "not_found", "not_home_member", chain));
+        };
+        chain.push(json!({"fact": "user", "user": user.user_id, "role": user.role}));
+        let permission = match (action, device) {
+            (ACTION_DEVICE_CONTROL, Some(device_id)) => {
+                let Some(device) = home.devices.iter().find(|d| d.id == *device_id) else {
+                    chain.push(json!({"fact": "device", "device": device_id, "class": null}));
+                    return Ok(done(false, "not_found", "no_such_device", chain));
+                };
+                chain.push(json!({"fact": "device", "device": device.id, "class": device.class.as_str()}));
+                self.policy.device_permission(device.class)
+            }
+            _ => self.policy.manage_users,
+        };
+        let held = self.policy.role_holds(&user.role, permission);
+        chain.push(json!({
+            "fact": "rule",
+            "rule": "role_permissions",
+            "permission": self.policy.catalog.code(permission),
+            "held": held,
+        }));
+        Ok(if held {
+            done(true, "ok", "role_permits", chain)
+        } else {
+            done(false, "forbidden", "insufficient_role", chain)
+        })
+    }
+
+    fn who_can(&self, req: WhoCanRequest) -> Result<Value, WireError> {
+        parse_action(&req.action, req.device.as_ref())?;
+        let mut users: Vec<Id> = Vec::new();
+        if let Some(home) = self.state.home(&req.home) {
+            for u in &home.users {
+                if self.decide(&u.user_id, &req.action, &req.home, req.device.as_ref())?.1 {
+                    users.push(u.user_id.clone());
+                }
+            }
+        }
+        users.sort();
+        Ok(json!({"everyone": false, "users": users}))
+    }
+
+    /// Everything each person can do, across homes, by id.
+    fn capabilities(&self) -> BTreeMap<Id, BTreeSet<Cap>> {
+        let mut out: BTreeMap<Id, BTreeSet<Cap>> = BTreeMap::new();
+        for home in &self.state.homes {
+            for u in &home.users {
+                let caps = out.entry(u.user_id.clone()).or_default();
+                if self.policy.role_holds(&u.role, self.policy.manage_users) {
+                    caps.insert(Cap { action: ACTION_USERS_MANAGE, home: home.id.clone(), device: None });
+                }
+                for d in &home.devices {
+                    if self.policy.role_holds(&u.role, self.policy.device_permission(d.class)) {
+                        caps.insert(Cap {
+                            action: ACTION_DEVICE_CONTROL,
+                            home: home.id.clone(),
+                            device: Some(d.id.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn what_can(&self, user: &Id) -> Value {
+        let caps = self.capabilities().remove(user).unwrap_or_default();
+        let roles: Vec<Value> = self
+            .state
+            .homes
+            .iter()
+            .filter_map(|h| {
+                h.users.iter().find(|u| u.user_id == *user).map(|u| json!({"home": h.id, "role": u.role}))
+            })
+            .collect();
+        let caps: Vec<Value> = caps.iter().map(Cap::to_json).collect();
+        json!({"user": user, "roles": roles, "capabilities": caps})
+    }
+
+    fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
+        let after = HomeEngine {
+            policy: Policy::new()?,
+            state: applied(self.state.clone(), &self.policy, req.changes)?,
+        };
+        let before = self.capabilities();
+        let after = after.capabilities();
+        let people: BTreeSet<&Id> = before.keys().chain(after.keys()).collect();
+        let empty = BTreeSet::new();
+        let mut diff = Vec::new();
+        for id in people {
+            if let Some(only) = &req.users
+                && !only.contains(id)
+            {
+                continue;
+            }
+            let b = before.get(id).unwrap_or(&empty);
+            let a = after.get(id).unwrap_or(&empty);
+            let gains: Vec<Value> = a.difference(b).map(Cap::to_json).collect();
+            let loses: Vec<Value> = b.difference(a).map(Cap::to_json).collect();
+            if !gains.is_empty() || !loses.is_empty() {
+                diff.push(json!({"user": id, "gains": gains, "loses": loses}));
+            }
+        }
+        Ok(json!({ "diff": diff }))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Replays every vector file of `profile` through `crate::call`, as FORMAT.md says a runner
+    /// does (a stand-in until the native runner of host-tests covers these folders).
+    pub(crate) fn replay(profile: &str) -> (usize, Vec<String>) {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors").join(profile);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        files.sort();
+        let mut steps = 0;
+        let mut failures = Vec::new();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let file: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let obj = file.as_object().unwrap();
+            for k in obj.keys() {
+                assert!(
+                    ["format", "profile", "title", "covers", "state", "steps"].contains(&k.as_str()),
+                    "{}: unknown key {k}",
+                    path.display()
+                );
+            }
+            assert_eq!(obj["format"], "emongroups-vectors/1");
+            assert_eq!(obj["profile"], profile);
+            let mut state = obj["state"].clone();
+            for step in obj["steps"].as_array().unwrap() {
+                let step = step.as_object().unwrap();
+                for k in step.keys() {
+                    assert!(
+                        ["name", "request", "expect", "apply"].contains(&k.as_str()),
+                        "unknown step key {k}"
+                    );
+                }
+                steps += 1;
+                let mut request = step["request"].as_object().unwrap().clone();
+                assert!(!request.contains_key("v") && !request.contains_key("state"));
+                request.insert("v".into(), json!(1));
+                request.insert("profile".into(), json!(profile));
+                request.insert("state".into(), state.clone());
+                let answer: Value =
+                    serde_json::from_str(&crate::call(&Value::Object(request.clone()).to_string())).unwrap();
+                if !same(&answer, &step["expect"]) {
+                    failures.push(format!(
+                        "{} / {}\n  request: {}\n  expected: {}\n  actual:   {}",
+                        path.display(),
+                        step["name"],
+                        Value::Object(request.into_iter().filter(|(k, _)| k != "state").collect()),
+                        step["expect"],
+                        answer
+                    ));
+                }
+                let keep = step.get("apply") != Some(&Value::Bool(false));
+                let changes = &answer["result"]["changes"];
+                if keep && answer["ok"] == true && changes.as_array().is_some_and(|c| !c.is_empty()) {
+                    let req = json!({"v": 1, "op": "apply", "profile": profile, "state": state, "changes": changes});
+                    let applied: Value = serde_json::from_str(&crate::call(&req.to_string())).unwrap();
+                    assert_eq!(applied["ok"], true, "apply failed: {applied}");
+                    state = applied["result"]["state"].clone();
+                }
+            }
+        }
+        (steps, failures)
+    }
+
+    /// JSON equality with numbers compared as numbers.
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn vectors_replay() {
+        let (steps, failures) = replay("home");
+        assert!(failures.is_empty(), "{} of {steps} steps failed:\n{}", failures.len(), failures.join("\n"));
+        assert!(steps >= 80, "only {steps} steps");
+    }
+
+    fn call(req: Value) -> Value {
+        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+    }
+
+    #[test]
+    fn the_matrix_is_policy_data() {
+        let p = Policy::new().unwrap();
+        let holds = |role: &str| -> Vec<&str> {
+            let i = p.roles.index(role).unwrap();
+            p.catalog.codes(p.roles.permissions(i))
+        };
+        assert_eq!(holds("administrator"), vec![MANAGE_USERS, CONTROL_SECURITY, CONTROL_UTILITY]);
+        assert_eq!(holds("family_member"), vec![CONTROL_SECURITY, CONTROL_UTILITY]);
+        assert_eq!(holds("guest"), vec![CONTROL_UTILITY]);
+    }
+
+    #[test]
+    fn role_names_and_aliases() {
+        let p = Policy::new().unwrap();
+        for (text, code) in [
+            ("administrator", Some("administrator")),
+            ("Administrator", Some("administrator")),
+            ("family_member", Some("family_member")),
+            ("Family member", Some("family_member")),
+            (" family-member ", Some("family_member")),
+            ("adult", Some("family_member")),
+            ("ADULT", Some("family_member")),
+            ("guest", Some("guest")),
+            ("admin", None),
+            ("child", None),
+            ("", None),
+        ] {
+            assert_eq!(p.parse_role(text), code, "{text}");
+        }
+    }
+
+    #[test]
+    fn email_rules() {
+        for ok in ["john.doe@mail.com", "a@b.co", "x+tag@sub.example.org"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "john",
+            "@mail.com",
+            "john@",
+            "john@mail",
+            "jo hn@mail.com",
+            "a@b@c.com",
+            "a@-b.com",
+            "a@b..com",
+            ".a@b.com",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert!(!valid_email(&format!("{}@b.com", "a".repeat(65))));
+    }
+
+    #[test]
+    fn ids_compare_by_digits_then_text() {
+        let mut ids =
+            [Id::Text("b".into()), Id::Num(10), Id::Text("9".into()), Id::Text("a".into()), Id::Num(100)];
+        ids.sort();
+        let keys: Vec<String> = ids.iter().map(Id::key).collect();
+        assert_eq!(keys, vec!["9", "10", "100", "a", "b"]);
+        assert_eq!(Id::Num(7), Id::Text("7".into()));
+        assert_ne!(Id::Num(7), Id::Text("07".into()));
+        assert!(Id::from_value(&json!(-1)).is_none());
+        assert!(Id::from_value(&json!(1.5)).is_none());
+        assert!(Id::from_value(&json!("")).is_none());
+        assert!(Id::from_value(&json!(null)).is_none());
+    }
+
+    #[test]
+    fn topics() {
+        assert_eq!(parse_topic("home1/users"), Some("home1"));
+        assert_eq!(parse_topic("/users"), None);
+        assert_eq!(parse_topic("a/b/users"), None);
+        assert_eq!(parse_topic("home1/users/x"), None);
+        assert_eq!(parse_topic("+/users"), None);
+        assert_eq!(parse_topic("home1"), None);
+    }
+
+    #[test]
+    fn state_is_strict() {
+        let bad = [
+            json!({"homes": [{"id": "h", "users": [], "extra": 1}]}),
+            json!({"homes": [{"id": "h"}, {"id": "h"}]}),
+            json!({"homes": [{"id": "h", "users": [
+                {"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "administrator"},
+                {"user_id": "1", "email": "c@b.co", "user_name": "C", "role": "guest"}]}]}),
+            json!({"homes": [{"id": "h", "users": [{"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "adult"}]}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "kitchen"}]}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "utility"}, {"id": "d", "class": "security"}]}]}),
+            json!({"homes": [{"id": ""}]}),
+        ];
+        for state in bad {
+            let a = call(json!({"v": 1, "op": "what_can", "profile": "home", "user": 1, "state": state}));
+            assert_eq!(a["error"]["code"], "invalid_state", "{state}: {a}");
+        }
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_answer() {
+        let state = json!({"homes": [{"id": "h", "users": [{"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "administrator"}]}]});
+        for (op, extra) in [
+            ("command", json!({"topic": 5, "command_type": "add_user", "actor": 1, "body": {}})),
+            ("command", json!({"topic": "h/users", "command_type": "add_user", "actor": -3, "body": {}})),
+            ("command", json!({"topic": "h/users", "command_type": "add_user", "actor": 1})),
+            ("check", json!({"actor": 1, "action": "device.control", "home": "h"})),
+            ("check", json!({"actor": 1, "action": "fly", "home": "h"})),
+            ("what_if", json!({"changes": {"kind": "delete_user"}})),
+            ("what_if", json!({"changes": [{"kind": "delete_user", "home": "h", "user_id": 9}]})),
+            ("catalog", json!({"x": 1})),
+            ("report", json!({"body": {"result": "maybe"}})),
+        ] {
+            let mut req = json!({"v": 1, "op": op, "profile": "home", "state": state});
+            for (k, v) in extra.as_object().unwrap() {
+                req[k] = v.clone();
+            }
+            let a = call(req);
+            assert_eq!(a["ok"], false, "{op} {extra}: {a}");
+        }
+    }
+
+    #[test]
+    fn stateless_ops_need_no_state() {
+        let a = call(json!({"v": 1, "op": "catalog", "profile": "home"}));
+        assert_eq!(a["result"]["roles"][2]["permissions"], json!([CONTROL_UTILITY]));
+        let a = call(json!({"v": 1, "op": "report", "profile": "home", "body": {"result": "ok"}}));
+        assert_eq!(a["result"]["result"], "OK");
+        let a = call(
+            json!({"v": 1, "op": "check", "profile": "home", "actor": 1, "action": "users.manage", "home": "h"}),
+        );
+        assert_eq!(a["error"]["code"], "missing_state");
     }
 }
