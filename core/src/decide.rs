@@ -323,7 +323,7 @@ fn membership_fact<F: Facts>(f: &F, g: Dense, u_id: Id, m: Option<MemberOf>) -> 
     Fact::Membership {
         group: f.group(g).id,
         user: u_id,
-        role: m.and_then(|m| m.role.code()).or(m.map(|_| -1)),
+        role: m.map(|m| i64::from(m.raw)),
         admin_rights: m.map(|m| rights_text(m.full)),
     }
 }

@@ -96,6 +96,8 @@ pub(crate) struct Member {
     pub user: Dense,
     pub role: Role,
     pub full: bool,
+    /// The stored role integer (clamped to i32), for chains and listings.
+    pub raw: i32,
     /// Index of the kept `group_users` row (for raw values), or `ABSENT` for a hypothetical one.
     pub row: u32,
 }
@@ -106,6 +108,8 @@ pub(crate) struct MemberOf {
     pub group: Dense,
     pub role: Role,
     pub full: bool,
+    /// The stored role integer (clamped to i32).
+    pub raw: i32,
 }
 
 /// The indexed facts of the emoncms profile.
@@ -186,9 +190,11 @@ impl Snapshot {
         }
         let member_of = |row: u32| {
             let m = &memberships[row as usize];
+            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
             (
                 Role::from_code(m.role),
                 m.admin_rights.as_deref() == Some("full"),
+                raw,
             )
         };
 
@@ -207,11 +213,12 @@ impl Snapshot {
         let gm: Vec<Member> = kept
             .iter()
             .map(|&(_, u, row)| {
-                let (role, full) = member_of(row);
+                let (role, full, raw) = member_of(row);
                 Member {
                     user: u,
                     role,
                     full,
+                    raw,
                     row,
                 }
             })
@@ -223,11 +230,12 @@ impl Snapshot {
         let um: Vec<MemberOf> = by_user
             .iter()
             .map(|&(g, _, row)| {
-                let (role, full) = member_of(row);
+                let (role, full, raw) = member_of(row);
                 MemberOf {
                     group: g,
                     role,
                     full,
+                    raw,
                 }
             })
             .collect();
@@ -423,10 +431,12 @@ impl<'a> Overlay<'a> {
     /// Sets (or inserts) the membership of `u` in `g`.
     pub(crate) fn set_membership(&mut self, g: Dense, u: Dense, role: Role, full: bool) {
         let mut members = self.members(g).to_vec();
+        let raw = role.code().unwrap_or(-1) as i32;
         let member = Member {
             user: u,
             role,
             full,
+            raw,
             row: ABSENT,
         };
         match members.binary_search_by_key(&u, |m| m.user) {
@@ -439,6 +449,7 @@ impl<'a> Overlay<'a> {
             group: g,
             role,
             full,
+            raw,
         };
         match groups.binary_search_by_key(&g, |m| m.group) {
             Ok(i) => groups[i] = of,
