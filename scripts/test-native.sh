@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The core's unit tests, doc tests and the native conformance runner (all vectors through `call`).
+# The core's unit and integration tests, doc tests, and the native conformance runner (every
+# vector through `call`), whose closing line is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --locked 2>&1
+cargo test --locked -q -p emongroups-host-tests --test conformance -- --nocapture 2>&1 | grep -E "^conformance/|^FAIL" || true

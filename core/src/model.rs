@@ -282,12 +282,13 @@ pub enum Change {
         visibility: String,
         access: String,
     },
+    /// The whole resulting row; a NULL the host stored stays NULL.
     UpdateGroup {
         id: Id,
         name: String,
-        description: String,
-        organization: String,
-        area: String,
+        description: Option<String>,
+        organization: Option<String>,
+        area: Option<String>,
         visibility: String,
         access: String,
     },
@@ -388,9 +389,9 @@ impl State {
                     .find(|g| g.id == *id)
                     .ok_or(format!("no group {id}"))?;
                 g.name = Some(name.clone());
-                g.description = Some(description.clone());
-                g.organization = Some(organization.clone());
-                g.area = Some(area.clone());
+                g.description = description.clone();
+                g.organization = organization.clone();
+                g.area = area.clone();
                 g.visibility = Some(visibility.clone());
                 g.access = Some(access.clone());
             }

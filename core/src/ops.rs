@@ -503,15 +503,15 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail("You are not administrator of the group"));
         };
         let old: &GroupRow = self.snap.group(g);
-        // A missing parameter keeps the stored value (B-15).
-        let keep = |stored: &Option<String>| stored.clone().unwrap_or_default();
-        let field = |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<String> {
-            match self.param(n) {
-                Some(raw) => Self::group_field(&raw, label, max),
-                None => Ok(keep(stored)),
-            }
-        };
-        let name = field("name", "Group name", 64, &old.name)?;
+        // A missing parameter keeps the stored value, NULL included (B-15).
+        let field =
+            |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<Option<String>> {
+                match self.param(n) {
+                    Some(raw) => Self::group_field(&raw, label, max).map(Some),
+                    None => Ok(stored.clone()),
+                }
+            };
+        let name = field("name", "Group name", 64, &old.name)?.unwrap_or_default();
         if name.is_empty() {
             return Ok(Outcome::fail("Group name cannot be empty"));
         }
@@ -806,7 +806,7 @@ impl<'a> Req<'a> {
         };
         let role = self.role_param()?;
         let rights = self.rights_param()?;
-        if rights == Some("full") && !current.full && uid != self.actor() {
+        if rights == Some("full") && !current.full {
             return Ok(Outcome::fail(
                 "Full rights need the member's consent: add them again with addmemberauth",
             ));
