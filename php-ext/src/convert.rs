@@ -15,6 +15,7 @@ use std::fmt;
 
 use emongroups_core::MAX_REQUEST_BYTES;
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
@@ -187,21 +188,51 @@ fn array_to_json_at(
     }
     if shape == Shape::Any && is_list(array) {
         let mut list = Vec::with_capacity(array.len());
-        let mut entries = array.iter();
-        while let Some((_, value)) = entries.next_zval() {
+        for (_, value) in entries(array) {
             let at = list.len();
             list.push(zval_to_json_at(value, depth, budget).map_err(|e| e.under(at.to_string()))?);
         }
         return Ok(Value::Array(list));
     }
-    let mut object = Map::new();
-    let mut entries = array.iter();
-    // `next_zval` and not `next`: the latter panics on a string key that is not UTF-8.
-    while let Some((key, value)) = entries.next_zval() {
-        let key = match key.long() {
-            Some(index) => index.to_string(),
-            None => {
-                let bytes = key.zend_str().map(|k| k.as_bytes()).unwrap_or_default();
+    object_to_json(array, depth, budget, &[])
+}
+
+/// Converts one database row (always an object); the `int_fields` that hold canonical integer
+/// strings, as mysqli returns every column, become integers on the way (the wire wants integer
+/// ids; converting here saves copying the strings first).
+pub fn row_to_json(
+    row: &ZendHashTable,
+    depth: usize,
+    int_fields: &[&str],
+) -> Result<Value, ConvertError> {
+    let mut budget = Budget::default();
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::new(ErrorKind::TooDeep));
+    }
+    object_to_json(row, depth, &mut budget, int_fields)
+}
+
+fn object_to_json(
+    array: &ZendHashTable,
+    depth: usize,
+    budget: &mut Budget,
+    int_fields: &[&str],
+) -> Result<Value, ConvertError> {
+    let mut object = Map::with_capacity(array.len());
+    for (key, value) in entries(array) {
+        if let Key::Name(name) = key
+            && int_fields.iter().any(|f| f.as_bytes() == name)
+            && let Some(n) = dereference(value)
+                .zend_str()
+                .and_then(|s| canonical_integer(s.as_bytes()))
+        {
+            // An int field's name is ASCII, so the key is valid UTF-8.
+            object.insert(String::from_utf8_lossy(name).into_owned(), n.into());
+            continue;
+        }
+        let key = match key {
+            Key::Index(index) => index.to_string(),
+            Key::Name(bytes) => {
                 budget.spend(bytes.len())?;
                 match std::str::from_utf8(bytes) {
                     Ok(k) => k.to_string(),
@@ -218,17 +249,101 @@ fn array_to_json_at(
     Ok(Value::Object(object))
 }
 
+/// `b"12"` → 12, `b"-3"` → -3; `b"012"`, `b"+1"`, `b" 1"`, `b""` and overflowing digits → None.
+fn canonical_integer(bytes: &[u8]) -> Option<i64> {
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let canonical = match digits {
+        [b'0'] => bytes.len() == 1,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !canonical {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
 /// True when the keys are exactly 0, 1, 2, … in order (PHP's `array_is_list`).
 fn is_list(array: &ZendHashTable) -> bool {
-    let mut entries = array.iter();
-    let mut expected = 0i64;
-    while let Some((key, _)) = entries.next_zval() {
-        if key.long() != Some(expected) {
-            return false;
-        }
-        expected += 1;
+    entries(array)
+        .enumerate()
+        .all(|(i, (key, _))| matches!(key, Key::Index(k) if usize::try_from(k) == Ok(i)))
+}
+
+/// The key of an array entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// An integer key.
+    Index(i64),
+    /// A string key: bytes, not necessarily UTF-8.
+    Name(&'a [u8]),
+}
+
+/// The entries of a PHP array in order, read straight from its buckets as the engine's own
+/// `ZEND_HASH_FOREACH` does. ext-php-rs's iterator makes four engine calls and copies the key per
+/// entry, which made converting 10,000 rows cost tens of milliseconds.
+pub fn entries(array: &ZendHashTable) -> Entries<'_> {
+    // Zend/zend_hash.h: a packed array (list-like keys, no key strings).
+    const HASH_FLAG_PACKED: u32 = 1 << 2;
+    // From PHP 8.2 (Zend API 20220829) a packed array stores bare zvals, not buckets.
+    const PACKED_ZVALS: bool = ext_php_rs::ffi::ZEND_MODULE_API_NO >= 20220829;
+    // SAFETY: `flags` is the u32 view of the array's flag bytes; both views are plain integers.
+    let flags = unsafe { array.u.flags };
+    Entries {
+        array,
+        next: 0,
+        zvals_only: PACKED_ZVALS && flags & HASH_FLAG_PACKED != 0,
     }
-    true
+}
+
+/// Iterator of [`entries`].
+#[derive(Debug)]
+pub struct Entries<'a> {
+    array: &'a ZendHashTable,
+    next: u32,
+    zvals_only: bool,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (Key<'a>, &'a Zval);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.next < self.array.nNumUsed {
+            let i = self.next;
+            self.next += 1;
+            let (key, value) = if self.zvals_only {
+                // SAFETY: a packed array of PHP ≥ 8.2 holds `nNumUsed` zvals at `arPacked`, the
+                // same pointer as `arData` in the union; `i < nNumUsed`, and the array is borrowed
+                // for 'a, so nothing frees or moves the storage meanwhile.
+                let value = unsafe {
+                    &*self
+                        .array
+                        .__bindgen_anon_1
+                        .arData
+                        .cast::<Zval>()
+                        .add(i as usize)
+                };
+                (Key::Index(i64::from(i)), value)
+            } else {
+                // SAFETY: any other array holds `nNumUsed` buckets at `arData` (`i < nNumUsed`),
+                // borrowed for 'a as above.
+                let bucket = unsafe { &*self.array.__bindgen_anon_1.arData.add(i as usize) };
+                // SAFETY: a bucket's key is null (integer key in `h`) or a live zend_string owned
+                // by the array.
+                let key = match unsafe { bucket.key.as_ref() } {
+                    Some(name) => Key::Name(name.as_bytes()),
+                    // `h` is the zend_ulong bit pattern of the signed integer key.
+                    None => Key::Index(bucket.h as i64),
+                };
+                (key, &bucket.val)
+            };
+            // Deleted slots stay behind as UNDEF until the array is compacted.
+            if !matches!(dereference(value).get_type(), DataType::Undef) {
+                return Some((key, value));
+            }
+        }
+        None
+    }
 }
 
 /// Follows references (`&$x`) and indirect slots (symbol tables) to the value.
