@@ -176,6 +176,31 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason.
+    pub const ALL: [Reason; 21] = [
+        Reason::RolePermits,
+        Reason::Owner,
+        Reason::PublicFeed,
+        Reason::SelfAccount,
+        Reason::NotAuthenticated,
+        Reason::NoSuchGroup,
+        Reason::NoSuchFeed,
+        Reason::NotGroupMember,
+        Reason::PassiveMember,
+        Reason::InvalidStoredRole,
+        Reason::NotGroupAdmin,
+        Reason::InsufficientRole,
+        Reason::TargetNotMember,
+        Reason::TargetIsSelf,
+        Reason::ReadOnlyRights,
+        Reason::TargetIsAdministrator,
+        Reason::TargetIsSiteAdmin,
+        Reason::TargetInOtherGroups,
+        Reason::TargetLoginDisabled,
+        Reason::LastAdministrator,
+        Reason::FeedNotShared,
+    ];
+
     /// The code on the wire.
     pub fn code(self) -> &'static str {
         match self {
@@ -425,11 +450,12 @@ fn target_rules<F: Facts, T: Trace>(
     let is_self = actor == target;
     match action {
         Action::MembersRemove => {
-            if is_self {
-                return Decision::forbidden(Reason::TargetIsSelf);
-            }
+            // The sole administrator removing itself is, first of all, the last administrator.
             if tm.role == Role::Administrator && administrators(f, g) <= 1 {
                 return Decision::forbidden(Reason::LastAdministrator);
+            }
+            if is_self {
+                return Decision::forbidden(Reason::TargetIsSelf);
             }
             Decision::allow(Reason::RolePermits)
         }
@@ -438,7 +464,9 @@ fn target_rules<F: Facts, T: Trace>(
                 t.fact(|| Fact::Rule {
                     rule: "own_account",
                 });
-                return if action == Action::MemberEditAccount {
+                // One's own account: edit it and mail oneself the login (as 2.0.0 allowed);
+                // never impersonate or delete oneself.
+                return if matches!(action, Action::MemberEditAccount | Action::MemberSendLogin) {
                     Decision::allow(Reason::SelfAccount)
                 } else {
                     Decision::forbidden(Reason::TargetIsSelf)

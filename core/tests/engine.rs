@@ -544,3 +544,54 @@ fn hostile_input_gets_structured_errors() {
     assert_eq!(message(&r), "Group name too long (max 64 characters)");
     // Invalid UTF-8 cannot reach `call` (it takes &str); the doors turn it into `bad_json`.
 }
+
+#[test]
+fn every_reason_code_and_route_has_a_conformance_vector() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors/emoncms");
+    let mut text = String::new();
+    for entry in std::fs::read_dir(&dir).expect("vectors folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            text.push_str(&std::fs::read_to_string(&path).expect("vector file"));
+        }
+    }
+    let compact: String = text.split_whitespace().collect();
+    for reason in emongroups_core::Reason::ALL {
+        let needle = format!("\"reason\":\"{}\"", reason.code());
+        assert!(
+            compact.contains(&needle),
+            "no vector expects reason `{}`",
+            reason.code()
+        );
+    }
+    for route in [
+        "create",
+        "editgroup",
+        "delete",
+        "deleteallgroupsfromuser",
+        "addmemberauth",
+        "adduserauth",
+        "createuseraddtogroup",
+        "removeuser",
+        "fullremoveuser",
+        "setuserinfo",
+        "sendlogindetails",
+        "setuser",
+        "logasprevioususer",
+        "grouplist",
+        "userlist",
+        "mygroups",
+        "getuserfeeds",
+        "getsessionuserrole",
+        "getfeed",
+        "csvexport",
+        "aggregate",
+        "summary",
+    ] {
+        assert!(
+            compact.contains(&format!("\"route\":\"{route}\"")),
+            "no vector drives route `{route}`"
+        );
+    }
+}
