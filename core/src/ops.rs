@@ -100,13 +100,13 @@ impl Outcome {
 
 /// An early answer: a route's failure body, or a wire error.
 enum Stop {
-    Answer(Outcome),
+    Answer(Box<Outcome>),
     Error(WireError),
 }
 
 impl From<Outcome> for Stop {
     fn from(o: Outcome) -> Stop {
-        Stop::Answer(o)
+        Stop::Answer(Box::new(o))
     }
 }
 impl From<WireError> for Stop {
@@ -221,7 +221,8 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
         context: r.context,
     };
     let outcome = match run(&req, &r.route) {
-        Ok(o) | Err(Stop::Answer(o)) => o,
+        Ok(o) => o,
+        Err(Stop::Answer(o)) => *o,
         Err(Stop::Error(e)) => return Err(e),
     };
     Ok(outcome.to_json())
@@ -1220,11 +1221,12 @@ impl<'a> Req<'a> {
             for &f in self.snap.feeds_of(m.user) {
                 let feed = &self.snap.feeds[f as usize];
                 let fresh = feed.time.is_some_and(|t| (now as f64) - t <= 60.0);
-                if feed.name.as_deref() == Some(feedname.as_str()) && fresh {
-                    if let Some(v) = feed.value {
-                        sum += v;
-                        count += 1;
-                    }
+                if feed.name.as_deref() == Some(feedname.as_str())
+                    && fresh
+                    && let Some(v) = feed.value
+                {
+                    sum += v;
+                    count += 1;
                 }
             }
         }
