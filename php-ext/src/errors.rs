@@ -32,6 +32,9 @@ use ext_php_rs::types::{ZendObject, ZendStr, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData, ExecutorGlobals, ce, run_handler};
 use ext_php_rs::zend_fastcall;
 
+/// Longer messages are cut (with `…`).
+const MAX_MESSAGE_CHARS: usize = 1000;
+
 /// PHP name of the base class.
 pub const BASE_NAME: &str = "EmonGroups\\Exception";
 
@@ -189,6 +192,9 @@ zend_fastcall! {
 
 /// The exception for a wire error `code` with `message`, of the class of its family.
 pub fn exception(code: &str, message: &str) -> PhpException {
+    // Messages are for people and may quote input; a 10 MB key must not become a 10 MB message.
+    let message = crate::truncate(message, MAX_MESSAGE_CHARS);
+    let message = message.as_str();
     let family = Family::of(code);
     let entry = family.class_entry();
     let plain = || PhpException::new(message.to_string(), 0, entry);
