@@ -1,0 +1,45 @@
+# Sourced by test-php.sh and bench-php.sh: makes sure PHP's development files and libclang are
+# installed (Debian, as root or through sudo), builds the `emongroups` extension against the
+# system PHP and defines `run_php`, which runs PHP with only that extension loaded.
+# PHP=/path/to/php picks another PHP; ext-php-rs reads the same variable (and PHP_CONFIG) to
+# choose the headers it builds against, so it is left as the caller set it.
+
+php_bin=${PHP:-php}
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+
+install_php_toolchain() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # Debian 12 ships PHP 8.2 under these names; elsewhere fall back to the default PHP.
+  if apt-cache show php8.2-dev >/dev/null 2>&1; then
+    $sudo apt-get install -y -qq php8.2-dev php8.2-cli libclang-dev clang >/dev/null
+  else
+    $sudo apt-get install -y -qq php-dev php-cli libclang-dev clang >/dev/null
+  fi
+}
+
+if ! command -v "$php_bin" >/dev/null || ! command -v php-config >/dev/null \
+  || [ -n "$(missing_packages libclang-dev clang)" ]; then
+  echo "installing PHP development files and libclang"
+  install_php_toolchain
+fi
+
+echo "building the extension against PHP $("$php_bin" -r 'echo PHP_VERSION;')"
+cargo build --locked --release -p emongroups-php 2>&1
+
+EMONGROUPS_SO="${CARGO_TARGET_DIR:-target}/release/libemongroups_php.so"
+EMONGROUPS_SO="$(cd "$(dirname "$EMONGROUPS_SO")" && pwd)/$(basename "$EMONGROUPS_SO")"
+
+run_php() {
+  "$php_bin" -n -d "extension=$EMONGROUPS_SO" "$@"
+}
