@@ -431,3 +431,84 @@ fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>,
     }
     (gains, loses)
 }
+
+/// The facts `viewer` may see about group `group_id`, for a browser to run the engine on (the
+/// access preview). Only an actor who may list the group's members gets anything. It holds:
+/// the group's row; its memberships; the members' users rows (without e-mail, bio, location and
+/// inputs unless the viewer may see profiles); their feeds (only if the viewer may read members'
+/// feeds). The account rules look at a member's roles in *other* groups, so each such membership
+/// appears under a pseudonymous group id (counting down from the largest id) with only what the
+/// rules read: role 2 if the member administers or sub-administers it, else 0, and `read` rights.
+pub(crate) fn redact(
+    snap: &Snapshot,
+    viewer: Id,
+    group_id: Id,
+) -> Result<crate::model::State, crate::decide::Decision> {
+    use crate::model::{GroupRow, MAX_ID, MembershipRow, State};
+    let d = decide::group_action(snap, viewer, Action::MembersList, group_id, &mut NoTrace);
+    if !d.allowed {
+        return Err(d);
+    }
+    let Some(g) = snap.group_dense(group_id) else {
+        return Err(d);
+    };
+    let pol = policy();
+    let viewer_role = snap
+        .user_dense(viewer)
+        .and_then(|v| snap.membership(g, v))
+        .map_or(Role::Invalid, |m| m.role);
+    let held = pol.role_permissions(viewer_role);
+    let (profiles, feeds) = (
+        pol.holds(held, Perm::MemberProfile),
+        pol.holds(held, Perm::MemberFeeds),
+    );
+
+    let mut state = State {
+        groups: vec![snap.group(g).clone()],
+        ..State::default()
+    };
+    let mut pseudo: std::collections::HashMap<Dense, Id> = std::collections::HashMap::new();
+    for m in snap.members(g) {
+        if let Some(row) = snap.memberships.get(m.row as usize) {
+            state.memberships.push(row.clone());
+        }
+        let mut user = snap.user(m.user).clone();
+        if !profiles {
+            user.email = None;
+            user.bio = None;
+            user.location = None;
+            user.inputs = serde_json::Value::Object(serde_json::Map::new());
+        }
+        for other in snap.groups_of(m.user).iter().filter(|o| o.group != g) {
+            let next = MAX_ID - pseudo.len() as Id;
+            let id = *pseudo.entry(other.group).or_insert(next);
+            let manages = matches!(other.role, Role::Administrator | Role::SubAdministrator);
+            state.memberships.push(MembershipRow {
+                groupid: id,
+                userid: user.id,
+                role: if manages { 2 } else { 0 },
+                admin_rights: Some("read".into()),
+            });
+        }
+        if feeds {
+            state.feeds.extend(
+                snap.feeds_of(m.user)
+                    .iter()
+                    .map(|&f| snap.feeds[f as usize].clone()),
+            );
+        }
+        state.users.push(user);
+    }
+    let mut ids: Vec<Id> = pseudo.into_values().collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    state.groups.extend(ids.into_iter().map(|id| GroupRow {
+        id,
+        name: None,
+        description: None,
+        organization: None,
+        area: None,
+        visibility: None,
+        access: None,
+    }));
+    Ok(state)
+}

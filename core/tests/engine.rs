@@ -595,3 +595,93 @@ fn every_reason_code_and_route_has_a_conformance_vector() {
         );
     }
 }
+
+#[test]
+fn redacted_facts_decide_every_group_action_like_the_full_facts() {
+    use emongroups_core::Engine;
+    use emongroups_core::fixtures::{Scale, generate};
+    let scale = Scale {
+        users: 300,
+        groups: 40,
+        members_per_group: 25,
+        feeds_per_user: 2,
+    };
+    let full_state = serde_json::to_string(&generate(scale, 7)).unwrap();
+    let full = Engine::from_state_json("emoncms", &full_state).unwrap();
+    let ask = |engine: &Engine, req: &Value| -> Value {
+        let mut req = req.clone();
+        req["v"] = json!(1);
+        serde_json::from_str::<Value>(&engine.handle(&req.to_string())).unwrap()["result"].clone()
+    };
+    let actions = [
+        "group.view",
+        "group.summary",
+        "group.aggregate",
+        "group.edit",
+        "group.delete",
+        "members.list",
+        "members.add",
+        "members.remove",
+        "member.feeds",
+        "member.profile",
+        "member.set_role",
+        "member.edit_account",
+        "member.impersonate",
+        "member.delete_account",
+        "member.send_login",
+    ];
+    let mut compared = 0;
+    for group in 1..=scale.groups {
+        // The generator makes user `group` the administrator and `group + groups` the sub-administrator.
+        for viewer in [group, group + scale.groups] {
+            let answer = ask(
+                &full,
+                &json!({"op": "redact", "viewer": viewer, "group": group}),
+            );
+            assert_eq!(answer["allowed"], true, "{answer}");
+            let redacted_state = answer["state"].clone();
+            let redacted = Engine::from_state_json("emoncms", &redacted_state.to_string()).unwrap();
+            let members: Vec<u64> = redacted_state["memberships"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["groupid"] == group)
+                .map(|m| m["userid"].as_u64().unwrap())
+                .collect();
+            if viewer > scale.groups {
+                let users = redacted_state["users"].as_array().unwrap();
+                assert!(
+                    users.iter().all(|u| u["email"].is_null()),
+                    "a sub-administrator sees e-mails"
+                );
+            }
+            for action in actions {
+                let per_member = action.starts_with("member.") || action == "members.remove";
+                for &target in &members {
+                    let mut req =
+                        json!({"op": "check", "actor": viewer, "action": action, "group": group});
+                    if per_member {
+                        req["user"] = json!(target);
+                    }
+                    let (a, b) = (ask(&full, &req), ask(&redacted, &req));
+                    assert_eq!(
+                        (&a["allowed"], &a["status"], &a["reason"]),
+                        (&b["allowed"], &b["status"], &b["reason"]),
+                        "group {group} viewer {viewer} {action} on {target}"
+                    );
+                    compared += 1;
+                    if !per_member {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 5_000, "{compared}");
+    // Nobody without the member list gets facts.
+    let passive = ask(&full, &json!({"op": "redact", "viewer": 200, "group": 1}));
+    assert_eq!(
+        (passive["allowed"].clone(), passive["state"].clone()),
+        (json!(false), json!(null))
+    );
+}

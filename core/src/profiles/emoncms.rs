@@ -204,6 +204,15 @@ struct WhatIfArgs {
     users: Option<Vec<Id>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedactArgs {
+    #[serde(deserialize_with = "crate::model::de_id")]
+    viewer: Id,
+    #[serde(deserialize_with = "crate::model::de_id")]
+    group: Id,
+}
+
 fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
     let v = Value::deserialize(d)?;
     if v == json!(0) {
@@ -358,6 +367,13 @@ impl ProfileEngine for EmoncmsEngine {
                 let a: WhatIfArgs = fields_as(op, fields)?;
                 let diff = self.what_if(&a.changes, a.users.as_deref())?;
                 Ok(json!({ "diff": diff }))
+            }
+            "redact" => {
+                let a: RedactArgs = fields_as(op, fields)?;
+                Ok(match query::redact(&self.snapshot, a.viewer, a.group) {
+                    Ok(state) => json!({ "allowed": true, "state": state }),
+                    Err(d) => json!({ "allowed": false, "reason": d.reason.code(), "state": null }),
+                })
             }
             "catalog" => Ok(json!({
                 "permissions": policy().catalog().defs(),
