@@ -601,8 +601,8 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
     use emongroups_core::Engine;
     use emongroups_core::fixtures::{Scale, generate};
     let scale = Scale {
-        users: 300,
-        groups: 40,
+        users: 200,
+        groups: 20,
         members_per_group: 25,
         feeds_per_user: 2,
     };
