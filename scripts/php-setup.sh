@@ -42,6 +42,14 @@ cargo build --release -p emongroups-php 2>&1
 EMONGROUPS_SO="${CARGO_TARGET_DIR:-target}/release/libemongroups_php.so"
 EMONGROUPS_SO="$(cd "$(dirname "$EMONGROUPS_SO")" && pwd)/$(basename "$EMONGROUPS_SO")"
 
+# The test-only build with `EmonGroups\panicProbe()`: a debug build, so that it lives in
+# target/debug and never overwrites (or forces relinking) the release module above.
+build_panic_probe() {
+  cargo build -p emongroups-php --features panic-probe 2>&1
+  EMONGROUPS_PROBE_SO="${CARGO_TARGET_DIR:-target}/debug/libemongroups_php.so"
+  EMONGROUPS_PROBE_SO="$(cd "$(dirname "$EMONGROUPS_PROBE_SO")" && pwd)/$(basename "$EMONGROUPS_PROBE_SO")"
+}
+
 run_php() {
   "$php_bin" -n -d "extension=$EMONGROUPS_SO" "$@"
 }

@@ -84,10 +84,7 @@ impl PhpEngine {
     /// Answers one wire request (JSON text) against the held facts; the answer is JSON text.
     /// Like `EmonGroups\call`, wire errors are answers here, not exceptions.
     pub fn handle(&self, json: BinarySlice<u8>) -> String {
-        match guarded(|| Ok(self.handle_bytes(json.into()))) {
-            Ok(answer) => answer,
-            Err(_) => crate::internal_answer(),
-        }
+        crate::wire_guarded(|| self.handle_bytes(json.into()))
     }
 
     /// The decision on `$actor` doing `$action` to `$object` (e.g. `['group' => 3]`).

@@ -35,13 +35,16 @@ pub use engine::PhpEngine;
 #[php(name = "EmonGroups\\call")]
 pub fn call(json: BinarySlice<u8>) -> String {
     let json: &[u8] = json.into();
-    match catch_unwind(AssertUnwindSafe(|| match std::str::from_utf8(json) {
+    wire_guarded(|| match std::str::from_utf8(json) {
         Ok(json) => emongroups_core::call(json),
         Err(_) => not_utf8_answer(),
-    })) {
-        Ok(answer) => answer,
-        Err(_) => internal_answer(),
-    }
+    })
+}
+
+/// Runs the body of a wire function (`call`, `handle`); a panic becomes the `internal` error
+/// answer, as the wire promises an answer for everything.
+pub(crate) fn wire_guarded(body: impl FnOnce() -> String) -> String {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| internal_answer())
 }
 
 /// Runs an exported body; a panic becomes `EmonGroups\Exception\EngineFailure`.
@@ -144,10 +147,28 @@ extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = startup)]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    let module = module
         .name("emongroups")
         .version(env!("CARGO_PKG_VERSION"))
         .info_function(module_info)
         .function(wrap_function!(call))
-        .class::<PhpEngine>()
+        .class::<PhpEngine>();
+    #[cfg(feature = "panic-probe")]
+    let module = module.function(wrap_function!(panic_probe));
+    module
+}
+
+/// `EmonGroups\panicProbe(bool $wire): string`, built only with the test feature `panic-probe`:
+/// panics inside the same guards the exported functions use, so `host-tests/php/panic.php` can
+/// show that a panic becomes an `internal` answer (`$wire`) or an `EngineFailure`, and that the
+/// process goes on.
+#[cfg(feature = "panic-probe")]
+#[php_function]
+#[php(name = "EmonGroups\\panicProbe")]
+pub fn panic_probe(wire: bool) -> PhpResult<String> {
+    if wire {
+        Ok(wire_guarded(|| panic!("panic probe (wire)")))
+    } else {
+        guarded(|| -> PhpResult<String> { panic!("panic probe (engine)") })
+    }
 }
