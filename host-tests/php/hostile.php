@@ -97,6 +97,13 @@ test('new Engine() is refused', function () {
     expect_throw(\Error::class, fn () => new Engine());
 });
 
+test('an Engine cannot be cloned or serialized, and says so', function () {
+    $e = engine();
+    expect_throw(\Error::class, fn () => clone $e);
+    expect_throw(\Exception::class, fn () => serialize($e));
+    check($e->canReadFeed(3, 10) === true, 'the engine stopped answering');
+});
+
 // --- invalid UTF-8 ----------------------------------------------------------------------------
 
 test('call() answers bad_json for invalid UTF-8', function () {
