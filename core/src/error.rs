@@ -102,5 +102,6 @@ pub(crate) fn from_serde(context: &str, err: &serde_json::Error) -> WireError {
         Some(i) if err.line() == 0 => text[..i].to_string(),
         _ => text,
     };
-    WireError::bad_request(format!("{context}: {text}"))
+    // serde quotes offending input (an unknown key, a bad string) in full: cap what we echo.
+    WireError::bad_request(crate::wire::truncate(&format!("{context}: {text}"), 300))
 }

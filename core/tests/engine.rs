@@ -685,3 +685,24 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
         (json!(false), json!(null))
     );
 }
+
+#[test]
+fn error_messages_never_echo_huge_input() {
+    let key = "k".repeat(10 * 1024 * 1024);
+    let request = format!(
+        r#"{{"v":1,"op":"check","actor":1,"action":"feed.read","feed":1,"{key}":1,"state":{{}}}}"#
+    );
+    let answer: Value = serde_json::from_str(&emongroups_core::call(&request)).unwrap();
+    assert_eq!(answer["error"]["code"], "bad_request");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().chars().count() <= 301,
+        "{:.200}",
+        answer["error"]["message"]
+    );
+    let op = "o".repeat(1_000_000);
+    let answer: Value = serde_json::from_str(&emongroups_core::call(&format!(
+        r#"{{"v":1,"op":"{op}","state":{{}}}}"#
+    )))
+    .unwrap();
+    assert!(answer["error"]["message"].as_str().unwrap().len() < 200);
+}
