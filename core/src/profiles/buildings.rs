@@ -1,26 +1,2164 @@
-//! Profile `buildings`: placeholder until its issue lands; every op answers `unknown_op`.
+//! Profile `buildings` (seed 002): user groups holding permission sets, with ordered tiers
+//! (customer ⊂ partner ⊂ gooee), object-level grants on customers and buildings, implied view of
+//! parent objects, and the delegation rule.
+//!
+//! Everything seed-specific is data here (the permission sets, the tiers, the object types and
+//! which permission sets name which objects); the rules are the policy mechanism's. The HTTP
+//! interface of the seed is the `http` op. State, ops, changes, status codes, reason codes and
+//! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 
-use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value, json};
 
 use crate::error::WireError;
+use crate::policy::{
+    Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
+    Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
+};
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, unknown_op, version};
+use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op, version};
+
+// ---------------------------------------------------------------------------------------------
+// The seed's tables as policy data
+
+/// (code, name, description, dependencies), in the seed's order.
+const PERMISSION_SETS: [(&str, &str, &str, &[&str]); 13] = [
+    (
+        "manage_partners",
+        "Manage Partners",
+        "Create, edit and delete Partners",
+        &["edit_partners", "manage_partner_users"],
+    ),
+    ("edit_partners", "Edit Partners", "Edit Partners that already exist", &[]),
+    (
+        "manage_partner_users",
+        "Manage Partner Users",
+        "Create, edit, and delete Users in a Partner company",
+        &[],
+    ),
+    (
+        "manage_customers",
+        "Manage Customers",
+        "Create, edit, and delete Customers",
+        &["edit_customers", "manage_customer_users", "manage_buildings"],
+    ),
+    ("edit_customers", "Edit Customers", "Edit Customers that already exist", &["view_customers"]),
+    (
+        "manage_customer_users",
+        "Manage Customer Users",
+        "Create, edit, and delete Users in a Customer company",
+        &["view_customers"],
+    ),
+    (
+        "manage_buildings",
+        "Manage Buildings",
+        "Create, edit and delete Buildings and their resources",
+        &["manage_gateways", "control_fixtures", "view_buildings"],
+    ),
+    ("control_fixtures", "Control Fixtures", "Control lighting fixtures", &["view_buildings"]),
+    ("manage_gateways", "Manage Gateways", "Create Actions for Gateways", &["control_fixtures"]),
+    ("access_partner_analytics", "Access Partner Analytics", "View partner analytics", &[]),
+    (
+        "access_customer_analytics",
+        "Access Customer Analytics",
+        "View customer analytics",
+        &["view_customers"],
+    ),
+    (
+        "view_buildings",
+        "View Buildings",
+        "View access to buildings and all the entities in the buildings",
+        &["view_customers"],
+    ),
+    ("view_customers", "View Customers", "View access to customers", &[]),
+];
+
+/// The seed's tier table: what each tier adds, lowest first, each column in the seed's order.
+const TIERS: [(&str, &[&str]); 3] = [
+    (
+        "customer",
+        &[
+            "edit_customers",
+            "manage_customer_users",
+            "manage_buildings",
+            "control_fixtures",
+            "manage_gateways",
+            "access_customer_analytics",
+            "view_buildings",
+            "view_customers",
+        ],
+    ),
+    ("partner", &["edit_partners", "manage_partner_users", "manage_customers", "access_partner_analytics"]),
+    ("gooee", &["manage_partners"]),
+];
+
+/// Object types: a building belongs to a customer, a customer to a partner.
+const OBJECT_TYPES: [(&str, Option<&str>); 3] =
+    [("partner", None), ("customer", Some("partner")), ("building", Some("customer"))];
+const PARTNER: ObjectTypeId = 0;
+const CUSTOMER: ObjectTypeId = 1;
+const BUILDING: ObjectTypeId = 2;
+
+/// The permission sets whose lists name objects (the seed's "Complex Constraints").
+const OBJECT_LEVEL: [(&str, &str); 8] = [
+    ("manage_buildings", "building"),
+    ("view_buildings", "building"),
+    ("control_fixtures", "building"),
+    ("manage_gateways", "building"),
+    ("view_customers", "customer"),
+    ("manage_customers", "customer"),
+    ("edit_customers", "customer"),
+    ("manage_customer_users", "customer"),
+];
+
+/// Permission sets that govern user groups: a group of a customer is managed with
+/// `manage_customer_users` on that customer, a group of a partner (or of gooee) with
+/// `manage_partner_users` over that partner.
+const MANAGE_CUSTOMER_GROUPS: &str = "manage_customer_users";
+const MANAGE_PARTNER_GROUPS: &str = "manage_partner_users";
+/// What lets a user see customers and buildings (partners are visible to every user).
+const VIEW_CUSTOMERS: &str = "view_customers";
+const VIEW_BUILDINGS: &str = "view_buildings";
+
+const MAX_NAME: usize = 80;
+const MAX_TAG: usize = 50;
+
+const ACTION_GROUP_VIEW: &str = "user_group.view";
+const ACTION_GROUP_CHANGE: &str = "user_group.change";
+
+#[derive(Debug)]
+struct Policy {
+    catalog: Catalog,
+    tiers: Tiers,
+    model: ObjectModel,
+    manage_customer_groups: PermId,
+    manage_partner_groups: PermId,
+    view_customers: PermId,
+    view_buildings: PermId,
+}
+
+impl Policy {
+    fn new() -> Result<Policy, WireError> {
+        let catalog = Catalog::new(
+            PERMISSION_SETS
+                .iter()
+                .map(|(code, name, description, deps)| PermissionDef {
+                    code: code.to_string(),
+                    name: name.to_string(),
+                    description: description.to_string(),
+                    dependencies: deps.iter().map(|d| d.to_string()).collect(),
+                })
+                .collect(),
+        )?;
+        let tiers = Tiers::new(
+            &catalog,
+            &TIERS
+                .iter()
+                .map(|(code, perms)| TierDef {
+                    code: code.to_string(),
+                    permissions: perms.iter().map(|p| p.to_string()).collect(),
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        let types = ObjectTypes::new(
+            &OBJECT_TYPES.iter().map(|(c, p)| ObjectTypeDef::new(c, *p)).collect::<Vec<_>>(),
+        )?;
+        let bindings: Vec<PermissionObjectType> =
+            OBJECT_LEVEL.iter().map(|(p, t)| PermissionObjectType::new(p, t)).collect();
+        let model = ObjectModel::new(&catalog, types, &bindings)?;
+        Ok(Policy {
+            manage_customer_groups: catalog.require(MANAGE_CUSTOMER_GROUPS)?,
+            manage_partner_groups: catalog.require(MANAGE_PARTNER_GROUPS)?,
+            view_customers: catalog.require(VIEW_CUSTOMERS)?,
+            view_buildings: catalog.require(VIEW_BUILDINGS)?,
+            catalog,
+            tiers,
+            model,
+        })
+    }
+
+    fn permission_sets_json(&self) -> Value {
+        Value::Array(self.catalog.defs().iter().map(|d| json!(d)).collect())
+    }
+
+    fn catalog_json(&self) -> Value {
+        let tiers: Vec<Value> = TIERS
+            .iter()
+            .enumerate()
+            .map(|(i, (code, own))| {
+                json!({
+                    "code": code,
+                    "includes": if i == 0 { Value::Null } else { json!(TIERS[i - 1].0) },
+                    "permission_sets": own,
+                    "available": self.catalog.codes(self.tiers.available(i)),
+                })
+            })
+            .collect();
+        let object_types: Vec<Value> = OBJECT_TYPES
+            .iter()
+            .map(|(code, parent)| {
+                let sets: Vec<&str> =
+                    OBJECT_LEVEL.iter().filter(|(_, t)| t == code).map(|(p, _)| *p).collect();
+                json!({"code": code, "parent": parent, "permission_sets": sets})
+            })
+            .collect();
+        json!({"permission_sets": self.permission_sets_json(), "tiers": tiers, "object_types": object_types})
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+/// A user group's (and a user's) type; its index is its tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Customer,
+    Partner,
+    Gooee,
+}
+
+impl Kind {
+    fn tier(self) -> usize {
+        match self {
+            Kind::Customer => 0,
+            Kind::Partner => 1,
+            Kind::Gooee => 2,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Customer => "customer",
+            Kind::Partner => "partner",
+            Kind::Gooee => "gooee",
+        }
+    }
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "customer" => Some(Kind::Customer),
+            "partner" => Some(Kind::Partner),
+            "gooee" => Some(Kind::Gooee),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    #[serde(default)]
+    partners: Vec<PartnerRow>,
+    #[serde(default)]
+    customers: Vec<CustomerRow>,
+    #[serde(default)]
+    buildings: Vec<BuildingRow>,
+    #[serde(default)]
+    users: Vec<UserRow>,
+    #[serde(default)]
+    user_groups: Vec<GroupRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerRow {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerRow {
+    id: String,
+    #[serde(default)]
+    name: String,
+    partner: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuildingRow {
+    id: String,
+    #[serde(default)]
+    name: String,
+    customer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserRow {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Kind,
+    #[serde(default)]
+    partner: Option<String>,
+    #[serde(default)]
+    customer: Option<String>,
+    #[serde(default)]
+    name: String,
+}
+
+/// A user group as stored and as the API shows it (the seed's data model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupRow {
+    id: String,
+    created: String,
+    modified: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "type")]
+    kind: Kind,
+    #[serde(default)]
+    users: Vec<String>,
+    #[serde(default)]
+    customer: Option<String>,
+    #[serde(default)]
+    partner: Option<String>,
+    permission_sets: PermissionSets,
+    #[serde(default)]
+    customer_scopes: Vec<String>,
+    #[serde(default)]
+    partner_scopes: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl GroupRow {
+    /// The company the group belongs to: its customer for a customer group, else its partner.
+    fn company(&self) -> Option<&str> {
+        match self.kind {
+            Kind::Customer => self.customer.as_deref(),
+            Kind::Partner | Kind::Gooee => self.partner.as_deref(),
+        }
+    }
+}
+
+/// `permission_sets`: code → list of object ids, kept in the order given.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PermissionSets(Vec<(String, Vec<String>)>);
+
+impl Serialize for PermissionSets {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = Map::new();
+        for (code, list) in &self.0 {
+            m.insert(code.clone(), json!(list));
+        }
+        m.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PermissionSets {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PermissionSets, D::Error> {
+        let v = Value::deserialize(d)?;
+        read_permission_sets(&v).map_err(D::Error::custom)
+    }
+}
+
+/// Reads a `permission_sets` object: keys are codes, values lists of id strings.
+fn read_permission_sets(v: &Value) -> Result<PermissionSets, String> {
+    let Value::Object(m) = v else {
+        return Err("`permission_sets` must be an object mapping permission set codes to lists of ids".into());
+    };
+    let mut out = Vec::with_capacity(m.len());
+    for (code, list) in m {
+        let ids = string_list(list)
+            .ok_or_else(|| format!("`permission_sets.{}` must be a list of ids", truncate(code, 64)))?;
+        out.push((code.clone(), ids));
+    }
+    Ok(PermissionSets(out))
+}
+
+fn string_list(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum Change {
+    #[serde(rename = "insert_user_group")]
+    Insert { user_group: GroupRow },
+    #[serde(rename = "update_user_group")]
+    Update { user_group: GroupRow },
+    #[serde(rename = "delete_user_group")]
+    Delete { id: String },
+}
+
+impl State {
+    fn apply(&mut self, change: Change) -> Result<(), WireError> {
+        match change {
+            Change::Insert { user_group } => {
+                if self.user_groups.iter().any(|g| g.id == user_group.id) {
+                    return Err(WireError::invalid_state(format!(
+                        "user group `{}` already exists",
+                        truncate(&user_group.id, 64)
+                    )));
+                }
+                self.user_groups.push(user_group);
+            }
+            Change::Update { user_group } => {
+                let slot = self.user_groups.iter_mut().find(|g| g.id == user_group.id).ok_or_else(|| {
+                    WireError::invalid_state(format!(
+                        "no user group `{}` to update",
+                        truncate(&user_group.id, 64)
+                    ))
+                })?;
+                *slot = user_group;
+            }
+            Change::Delete { id } => {
+                let before = self.user_groups.len();
+                self.user_groups.retain(|g| g.id != id);
+                if self.user_groups.len() == before {
+                    return Err(WireError::invalid_state(format!(
+                        "no user group `{}` to delete",
+                        truncate(&id, 64)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts: partners, customers and buildings as objects of the mechanism
+
+#[derive(Debug, Default)]
+struct ObjectIndex {
+    /// id → (type, parent id)
+    objects: HashMap<String, (ObjectTypeId, Option<String>)>,
+}
+
+impl ObjectFacts for ObjectIndex {
+    fn object_type(&self, id: &str) -> Option<ObjectTypeId> {
+        self.objects.get(id).map(|(t, _)| *t)
+    }
+    fn parent_object(&self, id: &str) -> Option<&str> {
+        self.objects.get(id).and_then(|(_, p)| p.as_deref())
+    }
+}
+
+impl ObjectIndex {
+    /// Indexes the objects; ids are unique across partners, customers and buildings, and every
+    /// parent exists.
+    fn new(state: &State) -> Result<ObjectIndex, WireError> {
+        let mut objects: HashMap<String, (ObjectTypeId, Option<String>)> = HashMap::new();
+        let rows = state
+            .partners
+            .iter()
+            .map(|p| (&p.id, PARTNER, None))
+            .chain(state.customers.iter().map(|c| (&c.id, CUSTOMER, Some(&c.partner))))
+            .chain(state.buildings.iter().map(|b| (&b.id, BUILDING, Some(&b.customer))));
+        for (id, t, parent) in rows {
+            if id.is_empty() {
+                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[t].0)));
+            }
+            if objects.insert(id.clone(), (t, parent.cloned())).is_some() {
+                return Err(WireError::invalid_state(format!(
+                    "object id `{}` is used twice (ids are unique across partners, customers and buildings)",
+                    truncate(id, 64)
+                )));
+            }
+        }
+        for (id, (t, parent)) in &objects {
+            if let Some(p) = parent {
+                let expected = if *t == CUSTOMER { PARTNER } else { CUSTOMER };
+                if objects.get(p).map(|(pt, _)| *pt) != Some(expected) {
+                    return Err(WireError::invalid_state(format!(
+                        "{} `{}` names unknown {} `{}`",
+                        OBJECT_TYPES[*t].0,
+                        truncate(id, 64),
+                        OBJECT_TYPES[expected].0,
+                        truncate(p, 64)
+                    )));
+                }
+            }
+        }
+        Ok(ObjectIndex { objects })
+    }
+
+    fn is(&self, id: &str, t: ObjectTypeId) -> bool {
+        self.object_type(id) == Some(t)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine
+
+/// What one stored group gives: its scope, its expanded grant, what that reaches.
+#[derive(Debug, Clone)]
+struct GroupInfo {
+    scope: Reach,
+    holding: Holding,
+}
 
 /// The held facts of the `buildings` profile.
 #[derive(Debug)]
-pub struct BuildingsEngine {}
+pub struct BuildingsEngine {
+    policy: Policy,
+    state: State,
+    objects: ObjectIndex,
+    groups: Vec<GroupInfo>,
+    /// user id → what the user holds through all its groups.
+    holdings: HashMap<String, Holding>,
+}
 
 impl ProfileEngine for BuildingsEngine {
-    fn build(_state: Value) -> Result<Self, WireError> {
-        Ok(BuildingsEngine {})
+    fn build(state: Value) -> Result<Self, WireError> {
+        BuildingsEngine::from_state(Policy::new()?, state_as(state)?)
     }
-    fn handle(&self, op: &str, _fields: Fields) -> Result<Value, WireError> {
+
+    fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
             "version" => Ok(version()),
+            "list_permission_sets" => {
+                no_fields(op, &fields)?;
+                Ok(self.policy.permission_sets_json())
+            }
+            "catalog" => {
+                no_fields(op, &fields)?;
+                Ok(self.policy.catalog_json())
+            }
+            "http" => self.http(fields_as(op, fields)?),
+            "check" => {
+                let req: CheckRequest = fields_as(op, fields)?;
+                Ok(self.decide(&req.actor, &req.target()?, true).0)
+            }
+            "who_can" => self.who_can(fields_as(op, fields)?),
+            "what_can" => {
+                let req: WhatCanRequest = fields_as(op, fields)?;
+                Ok(json!({"user": req.user, "capabilities": self.capabilities_of(&req.user)}))
+            }
+            "what_if" => self.what_if(fields_as(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
         }
     }
-    fn apply(_state: Value, _changes: Value) -> Result<Value, WireError> {
-        Err(unknown_op(Profile::Buildings, "apply"))
+
+    fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
+        let mut state: State = state_as(state)?;
+        for change in parse_changes(changes)? {
+            state.apply(change)?;
+        }
+        let engine = BuildingsEngine::from_state(Policy::new()?, state)?;
+        serde_json::to_value(&engine.state).map_err(|e| crate::error::from_serde("state", &e))
+    }
+
+    fn is_stateless_op(op: &str) -> bool {
+        matches!(op, "list_permission_sets" | "catalog")
+    }
+}
+
+fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
+    match fields.keys().next() {
+        None => Ok(()),
+        Some(k) => Err(WireError::bad_request(format!("unknown field `{}` for op `{op}`", truncate(k, 64)))),
+    }
+}
+
+fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
+    if !changes.is_array() {
+        return Err(WireError::bad_request("`changes` must be an array"));
+    }
+    serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))
+}
+
+impl BuildingsEngine {
+    fn from_state(policy: Policy, state: State) -> Result<BuildingsEngine, WireError> {
+        let objects = ObjectIndex::new(&state)?;
+        validate_users(&state, &objects)?;
+        let mut seen = BTreeSet::new();
+        let mut groups = Vec::with_capacity(state.user_groups.len());
+        for g in &state.user_groups {
+            validate_group_row(&policy, &state, &objects, g)?;
+            if !seen.insert(g.id.as_str()) {
+                return Err(WireError::invalid_state(format!(
+                    "user group `{}` is listed twice",
+                    truncate(&g.id, 64)
+                )));
+            }
+            groups.push(stored_group_info(&policy, &objects, g));
+        }
+        let mut holdings: HashMap<String, Holding> = HashMap::new();
+        for (g, info) in state.user_groups.iter().zip(&groups) {
+            for u in &g.users {
+                holdings.entry(u.clone()).or_default().merge(&info.holding);
+            }
+        }
+        Ok(BuildingsEngine { policy, state, objects, groups, holdings })
+    }
+
+    fn user(&self, id: &str) -> Option<&UserRow> {
+        self.state.users.iter().find(|u| u.id == id)
+    }
+
+    fn holding(&self, user: &str) -> Holding {
+        self.holdings.get(user).cloned().unwrap_or_default()
+    }
+
+    fn group_index(&self, id: &str) -> Option<usize> {
+        self.state.user_groups.iter().position(|g| g.id == id)
+    }
+
+    /// Whether `actor` may see object `id`: every partner; a customer with `view_customers` on
+    /// it (or being that customer's user); a building with `view_buildings` on it.
+    fn can_view_object(&self, actor: &UserRow, holding: &Holding, id: &str) -> bool {
+        let p = &self.policy;
+        let allows = |perm| p.model.allows(&p.catalog, &self.objects, holding, perm, id).is_ok();
+        match self.objects.object_type(id) {
+            Some(PARTNER) => true,
+            Some(CUSTOMER) => {
+                (actor.kind == Kind::Customer && actor.customer.as_deref() == Some(id))
+                    || allows(p.view_customers)
+            }
+            Some(BUILDING) => allows(p.view_buildings),
+            _ => false,
+        }
+    }
+
+    /// Whether `actor` may create, change or delete groups of type `kind` belonging to
+    /// `company`; the denial's code when not.
+    fn may_manage(
+        &self,
+        actor: &UserRow,
+        holding: &Holding,
+        kind: Kind,
+        company: &str,
+    ) -> Result<(), &'static str> {
+        if actor.kind < kind {
+            return Err("type_above_actor");
+        }
+        let p = &self.policy;
+        let perm = if kind == Kind::Customer { p.manage_customer_groups } else { p.manage_partner_groups };
+        p.model.allows(&p.catalog, &self.objects, holding, perm, company).map_err(|d| d.code())
+    }
+
+    /// Whether `actor` may see group `g`: a member, a user of the same company and type, whoever
+    /// may manage it, and (for a customer's group) whoever may view that customer.
+    fn can_view_group(&self, actor: &UserRow, holding: &Holding, g: &GroupRow) -> bool {
+        if g.users.contains(&actor.id) {
+            return true;
+        }
+        let Some(company) = g.company() else { return false };
+        let own_company = match actor.kind {
+            Kind::Customer => actor.customer.as_deref(),
+            Kind::Partner | Kind::Gooee => actor.partner.as_deref(),
+        };
+        if actor.kind == g.kind && own_company == Some(company) {
+            return true;
+        }
+        if self.may_manage(actor, holding, g.kind, company).is_ok() {
+            return true;
+        }
+        g.kind == Kind::Customer && self.can_view_object(actor, holding, company)
+    }
+}
+
+fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError> {
+    let mut seen = BTreeSet::new();
+    for u in &state.users {
+        if u.id.is_empty() {
+            return Err(WireError::invalid_state("a user has an empty `id`"));
+        }
+        if !seen.insert(u.id.as_str()) {
+            return Err(WireError::invalid_state(format!("user `{}` is listed twice", truncate(&u.id, 64))));
+        }
+        let (needed, needed_type, other, other_name) = match u.kind {
+            Kind::Customer => (&u.customer, CUSTOMER, &u.partner, "partner"),
+            Kind::Partner | Kind::Gooee => (&u.partner, PARTNER, &u.customer, "customer"),
+        };
+        let field = OBJECT_TYPES[needed_type].0;
+        match needed {
+            Some(c) if objects.is(c, needed_type) => {}
+            Some(c) => {
+                return Err(WireError::invalid_state(format!(
+                    "user `{}` names unknown {field} `{}`",
+                    truncate(&u.id, 64),
+                    truncate(c, 64)
+                )));
+            }
+            None => {
+                return Err(WireError::invalid_state(format!(
+                    "user `{}` of type `{}` needs `{field}`",
+                    truncate(&u.id, 64),
+                    u.kind.as_str()
+                )));
+            }
+        }
+        if other.is_some() {
+            return Err(WireError::invalid_state(format!(
+                "user `{}` of type `{}` has no `{other_name}`",
+                truncate(&u.id, 64),
+                u.kind.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// References of a stored group: codes known, companies and users existing. The constraints of
+/// writes (delegation, tiers, types) are checked when a group is written, not on every load.
+fn validate_group_row(
+    policy: &Policy,
+    state: &State,
+    objects: &ObjectIndex,
+    g: &GroupRow,
+) -> Result<(), WireError> {
+    let gid = truncate(&g.id, 64);
+    if g.id.is_empty() {
+        return Err(WireError::invalid_state("a user group has an empty `id`"));
+    }
+    for (code, _) in &g.permission_sets.0 {
+        if policy.catalog.id(code).is_none() {
+            return Err(WireError::invalid_state(format!(
+                "user group `{gid}` names unknown permission set `{}`",
+                truncate(code, 64)
+            )));
+        }
+    }
+    for (field, id, t) in [("partner", &g.partner, PARTNER), ("customer", &g.customer, CUSTOMER)]
+        .map(|(f, id, t)| (f, id.as_deref(), t))
+    {
+        if let Some(id) = id
+            && !objects.is(id, t)
+        {
+            return Err(WireError::invalid_state(format!(
+                "user group `{gid}` names unknown {field} `{}`",
+                truncate(id, 64)
+            )));
+        }
+    }
+    if g.company().is_none() {
+        return Err(WireError::invalid_state(format!(
+            "user group `{gid}` of type `{}` needs `{}`",
+            g.kind.as_str(),
+            if g.kind == Kind::Customer { "customer" } else { "partner" }
+        )));
+    }
+    for u in &g.users {
+        if !state.users.iter().any(|r| r.id == *u) {
+            return Err(WireError::invalid_state(format!(
+                "user group `{gid}` names unknown user `{}`",
+                truncate(u, 64)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The scope of a group: everything for gooee, else its company's objects; narrowed to the
+/// listed partner and customer scopes when there are any.
+fn group_scope(
+    policy: &Policy,
+    objects: &ObjectIndex,
+    kind: Kind,
+    company: Option<&str>,
+    partner_scopes: &[String],
+    customer_scopes: &[String],
+) -> Reach {
+    let base = match (kind, company) {
+        (Kind::Gooee, _) => Reach::Everything,
+        (_, Some(c)) => Reach::under(&[c]),
+        (_, None) => Reach::Under(BTreeSet::new()),
+    };
+    if partner_scopes.is_empty() && customer_scopes.is_empty() {
+        return base;
+    }
+    let narrowed = Reach::Under(partner_scopes.iter().chain(customer_scopes).cloned().collect());
+    policy.model.intersect(objects, &base, &narrowed)
+}
+
+/// The grant of a stored group. Ids that no longer name an object of a fitting type grant
+/// nothing; a list left with none of its ids grants nothing (it never becomes "all objects").
+fn stored_grant(policy: &Policy, objects: &ObjectIndex, sets: &PermissionSets) -> Grant {
+    let mut grant = Grant::new();
+    for (code, list) in &sets.0 {
+        let Some(p) = policy.catalog.id(code) else { continue };
+        if list.is_empty() {
+            grant.add(p, Objects::All);
+            continue;
+        }
+        let Some(pt) = policy.model.object_type_of(p) else { continue };
+        let kept: Vec<&String> = list
+            .iter()
+            .filter(|id| objects.object_type(id).is_some_and(|t| policy.model.types().is_at_or_above(t, pt)))
+            .collect();
+        if !kept.is_empty() {
+            grant.add(p, Objects::from_list(&kept));
+        }
+    }
+    grant
+}
+
+fn stored_group_info(policy: &Policy, objects: &ObjectIndex, g: &GroupRow) -> GroupInfo {
+    let scope = group_scope(policy, objects, g.kind, g.company(), &g.partner_scopes, &g.customer_scopes);
+    let grant = stored_grant(policy, objects, &g.permission_sets);
+    // Every kept id has a complete chain of parents (checked by ObjectIndex::new), so expansion
+    // cannot fail; if it ever did, the group keeps only what it lists.
+    let grant = policy.model.expand(&policy.catalog, objects, &grant).unwrap_or(grant);
+    let holding = policy.model.holding(objects, &grant, &scope);
+    GroupInfo { scope, holding }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `http`: the seed's endpoints
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpRequest {
+    method: String,
+    path: String,
+    actor: String,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    now: Option<String>,
+    #[serde(default)]
+    new_id: Option<String>,
+}
+
+/// An HTTP answer: status, body, the reason code of a refusal, the changes of a write.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    body: Value,
+    reason: Option<&'static str>,
+    changes: Vec<Value>,
+}
+
+impl Answer {
+    fn ok(status: u16, body: Value) -> Answer {
+        Answer { status, body, reason: None, changes: Vec::new() }
+    }
+    fn refuse(status: u16, reason: &'static str, detail: &str) -> Answer {
+        Answer { status, body: json!({ "detail": detail }), reason: Some(reason), changes: Vec::new() }
+    }
+    fn not_found() -> Answer {
+        Answer::refuse(404, "not_found", "not found")
+    }
+    fn forbidden(reason: &'static str) -> Answer {
+        Answer::refuse(403, reason, "you do not have permission to perform this action")
+    }
+    fn to_json(&self) -> Value {
+        json!({"status": self.status, "body": self.body, "reason": self.reason, "changes": self.changes})
+    }
+}
+
+/// Field errors of a 400 answer, in the order found; the first one's code is the reason.
+#[derive(Debug, Default)]
+struct FieldErrors(Vec<(String, &'static str, String)>);
+
+impl FieldErrors {
+    fn add(&mut self, field: &str, code: &'static str, message: String) {
+        self.0.push((field.to_string(), code, message));
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn answer(self) -> Answer {
+        let reason = self.0.first().map_or("invalid", |(_, c, _)| *c);
+        let mut body = Map::new();
+        for (field, _, message) in self.0 {
+            if let Some(Value::Array(list)) = body.get_mut(&field) {
+                list.push(json!(message));
+            } else {
+                body.insert(field, json!([message]));
+            }
+        }
+        Answer { status: 400, body: Value::Object(body), reason: Some(reason), changes: Vec::new() }
+    }
+}
+
+/// Which resource a path names.
+#[derive(Debug, PartialEq)]
+enum Route<'a> {
+    Groups,
+    PermissionSets,
+    Group(&'a str),
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    let rest = path.strip_prefix("/user_groups")?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    match rest {
+        "" => Some(Route::Groups),
+        "/permission_sets" => Some(Route::PermissionSets),
+        _ => {
+            let id = rest.strip_prefix('/')?;
+            (!id.is_empty() && !id.contains('/')).then_some(Route::Group(id))
+        }
+    }
+}
+
+impl BuildingsEngine {
+    fn http(&self, req: HttpRequest) -> Result<Value, WireError> {
+        let (path, query) = match req.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (req.path.as_str(), None),
+        };
+        let Some(route) = route(path) else {
+            return Ok(Answer::refuse(404, "unknown_path", "not found").to_json());
+        };
+        let Some(actor) = self.user(&req.actor) else {
+            return Ok(Answer::refuse(
+                401,
+                "not_authenticated",
+                "authentication credentials were not provided",
+            )
+            .to_json());
+        };
+        let method = req.method.to_ascii_uppercase();
+        let allowed: &[&str] = match route {
+            Route::Groups => &["GET", "POST"],
+            Route::PermissionSets => &["GET"],
+            Route::Group(_) => &["GET", "PUT", "PATCH", "DELETE"],
+        };
+        if !allowed.contains(&method.as_str()) {
+            let detail = format!("method `{}` not allowed", truncate(&req.method, 16));
+            return Ok(Answer::refuse(405, "method_not_allowed", &detail).to_json());
+        }
+        let writes = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
+        let now = match (&req.now, writes) {
+            (Some(now), true) if valid_datetime(now) => now.clone(),
+            (Some(now), true) => {
+                return Err(WireError::bad_request(format!(
+                    "`now` `{}` is not a date-time like `2024-05-01T12:00:00Z`",
+                    truncate(now, 64)
+                )));
+            }
+            (None, true) => return Err(WireError::bad_request(format!("`now` is required for `{method}`"))),
+            _ => String::new(),
+        };
+        if query.is_some() && !(route == Route::Groups && method == "GET") {
+            let mut errors = FieldErrors::default();
+            errors.add("query", "unknown_filter", "this endpoint takes no query parameters".into());
+            return Ok(errors.answer().to_json());
+        }
+        let holding = self.holding(&actor.id);
+        let ctx = Ctx { actor, holding: &holding };
+        let answer = match (route, method.as_str()) {
+            (Route::PermissionSets, _) => Answer::ok(200, self.policy.permission_sets_json()),
+            (Route::Groups, "GET") => self.list(&ctx, query.unwrap_or("")),
+            (Route::Groups, _) => {
+                let new_id =
+                    req.new_id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+                        WireError::bad_request("`new_id` is required for `POST`".to_string())
+                    })?;
+                if self.group_index(new_id).is_some() {
+                    return Err(WireError::bad_request(format!(
+                        "`new_id` `{}` is already a user group id",
+                        truncate(new_id, 64)
+                    )));
+                }
+                self.write(&ctx, None, req.body.as_ref(), Mode::Create, new_id, &now)
+            }
+            (Route::Group(id), method) => match self.group_index(id) {
+                Some(i) if self.can_view_group(actor, &holding, &self.state.user_groups[i]) => match method {
+                    "GET" => Answer::ok(200, json!(self.state.user_groups[i])),
+                    "DELETE" => self.delete(&ctx, i),
+                    "PUT" => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Replace, id, &now),
+                    _ => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Patch, id, &now),
+                },
+                _ => Answer::not_found(),
+            },
+        };
+        Ok(answer.to_json())
+    }
+
+    fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
+        let g = &self.state.user_groups[i];
+        let company = g.company().unwrap_or_default();
+        if let Err(reason) = self.may_manage(ctx.actor, ctx.holding, g.kind, company) {
+            return Answer::forbidden(reason);
+        }
+        Answer {
+            status: 204,
+            body: Value::Null,
+            reason: None,
+            changes: vec![json!({"kind": "delete_user_group", "id": g.id})],
+        }
+    }
+}
+
+/// Who is asking and what they hold.
+#[derive(Debug)]
+struct Ctx<'a> {
+    actor: &'a UserRow,
+    holding: &'a Holding,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM` (RFC 3339).
+fn valid_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date_time = digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && (at(10, b'T') || at(10, b't') || at(10, b' '))
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19);
+    if !date_time {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
+        }
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing with the seed's permission_sets filters
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lookup {
+    Contains,
+    ContainedBy,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+#[derive(Debug)]
+struct Filter {
+    code: String,
+    lookup: Lookup,
+    value: Vec<String>,
+}
+
+impl Filter {
+    /// Whether a group's stored permission_sets match. A group without the code never matches.
+    fn matches(&self, sets: &PermissionSets) -> bool {
+        let Some((_, list)) = sets.0.iter().find(|(c, _)| *c == self.code) else { return false };
+        match self.lookup {
+            Lookup::Contains => self.value.iter().all(|v| list.contains(v)),
+            Lookup::ContainedBy => list.iter().all(|x| self.value.contains(x)),
+            Lookup::Gt => list.as_slice() > self.value.as_slice(),
+            Lookup::Gte => list.as_slice() >= self.value.as_slice(),
+            Lookup::Lt => list.as_slice() < self.value.as_slice(),
+            Lookup::Lte => list.as_slice() <= self.value.as_slice(),
+        }
+    }
+}
+
+/// `%XX` and `+` decoding of one query component; a malformed escape is kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    // Lossless: two hex digits are at most 255.
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A filter value: a JSON array of strings (`[]`, `["a","b"]`), a bracketed list without quotes
+/// (`[a,b]`), or comma-separated ids (`a,b`; one id is a list of one).
+fn parse_filter_value(v: &str) -> Vec<String> {
+    let v = v.trim();
+    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(v)
+        && let Some(list) = items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+    {
+        return list;
+    }
+    let inner = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(v);
+    inner
+        .split(',')
+        .map(|x| x.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+impl BuildingsEngine {
+    fn parse_filters(&self, query: &str) -> Result<Vec<Filter>, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let mut filters = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = (percent_decode(k), percent_decode(v));
+            let parsed = key
+                .strip_prefix("permission_sets__")
+                .and_then(|rest| rest.rsplit_once("__"))
+                .and_then(|(code, lookup)| {
+                    let lookup = match lookup {
+                        "contains" => Lookup::Contains,
+                        "contained_by" => Lookup::ContainedBy,
+                        "gt" => Lookup::Gt,
+                        "gte" => Lookup::Gte,
+                        "lt" => Lookup::Lt,
+                        "lte" => Lookup::Lte,
+                        _ => return None,
+                    };
+                    Some((code, lookup))
+                });
+            match parsed {
+                Some((code, lookup)) if self.policy.catalog.id(code).is_some() => {
+                    filters.push(Filter { code: code.to_string(), lookup, value: parse_filter_value(&value) })
+                }
+                Some((code, _)) => errors.add(
+                    &key,
+                    "unknown_permission_set",
+                    format!("`{}` is not a permission set", truncate(code, 64)),
+                ),
+                None => errors.add(
+                    &key,
+                    "unknown_filter",
+                    "unknown filter; expected `permission_sets__<code>__<lookup>` with lookup `contains`, `contained_by`, `gt`, `gte`, `lt` or `lte`".into(),
+                ),
+            }
+        }
+        if errors.is_empty() { Ok(filters) } else { Err(errors) }
+    }
+
+    fn list(&self, ctx: &Ctx<'_>, query: &str) -> Answer {
+        let filters = match self.parse_filters(query) {
+            Ok(f) => f,
+            Err(errors) => return errors.answer(),
+        };
+        let rows: Vec<Value> = self
+            .state
+            .user_groups
+            .iter()
+            .filter(|g| self.can_view_group(ctx.actor, ctx.holding, g))
+            .filter(|g| filters.iter().all(|f| f.matches(&g.permission_sets)))
+            .map(|g| json!(g))
+            .collect();
+        Answer::ok(200, Value::Array(rows))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create, update (PUT), partial update (PATCH)
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    Replace,
+    Patch,
+}
+
+/// What a body gives, field by field (`None`: absent).
+#[derive(Debug, Default)]
+struct Input {
+    name: Option<String>,
+    description: Option<String>,
+    kind: Option<Kind>,
+    users: Option<Vec<String>>,
+    customer: Option<Option<String>>,
+    partner: Option<Option<String>>,
+    permission_sets: Option<PermissionSets>,
+    customer_scopes: Option<Vec<String>>,
+    partner_scopes: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+}
+
+const FIELDS: [&str; 10] = [
+    "name",
+    "description",
+    "type",
+    "users",
+    "customer",
+    "partner",
+    "permission_sets",
+    "customer_scopes",
+    "partner_scopes",
+    "tags",
+];
+const READ_ONLY: [&str; 3] = ["id", "created", "modified"];
+
+fn dedup(list: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    list.into_iter().filter(|x| seen.insert(x.clone())).collect()
+}
+
+impl BuildingsEngine {
+    /// Reads a body field by field (types, required, lengths, choices, known codes, existing and
+    /// visible references). `required` fields must be present (create and PUT).
+    fn read_input(&self, ctx: &Ctx<'_>, body: Option<&Value>, required: bool) -> Result<Input, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let empty = Map::new();
+        let body = match body {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                e.add("non_field_errors", "invalid", "expected an object".into());
+                return Err(e);
+            }
+        };
+        for k in body.keys() {
+            if !FIELDS.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
+                e.add(k, "unknown_field", "unknown field".into());
+            }
+        }
+        let mut input = Input::default();
+        let require = |e: &mut FieldErrors, f: &str| {
+            if required {
+                e.add(f, "required", "this field is required".into());
+            }
+        };
+        let not_null = |e: &mut FieldErrors, f: &str| e.add(f, "null", "this field may not be null".into());
+        // name
+        match body.get("name") {
+            None => require(&mut e, "name"),
+            Some(Value::Null) => not_null(&mut e, "name"),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                e.add("name", "blank", "this field may not be blank".into())
+            }
+            Some(Value::String(s)) if s.chars().count() > MAX_NAME => e.add(
+                "name",
+                "max_length",
+                format!("ensure this field has no more than {MAX_NAME} characters"),
+            ),
+            Some(Value::String(s)) => input.name = Some(s.clone()),
+            Some(_) => e.add("name", "invalid", "not a valid string".into()),
+        }
+        // description
+        match body.get("description") {
+            None => {}
+            Some(Value::Null) => not_null(&mut e, "description"),
+            Some(Value::String(s)) => input.description = Some(s.clone()),
+            Some(_) => e.add("description", "invalid", "not a valid string".into()),
+        }
+        // type
+        match body.get("type") {
+            None => require(&mut e, "type"),
+            Some(Value::Null) => not_null(&mut e, "type"),
+            Some(Value::String(s)) => match Kind::parse(s) {
+                Some(k) => input.kind = Some(k),
+                None => e.add(
+                    "type",
+                    "invalid_choice",
+                    format!(
+                        "`{}` is not a valid choice; expected `gooee`, `partner` or `customer`",
+                        truncate(s, 64)
+                    ),
+                ),
+            },
+            Some(_) => e.add("type", "invalid", "not a valid string".into()),
+        }
+        // users
+        match body.get("users") {
+            None => {}
+            Some(v) => match string_list(v) {
+                None => e.add("users", "invalid", "expected a list of user ids".into()),
+                Some(list) => {
+                    let list = dedup(list);
+                    for u in &list {
+                        if self.user(u).is_none() {
+                            e.add(
+                                "users",
+                                "does_not_exist",
+                                format!("user `{}` does not exist", truncate(u, 64)),
+                            );
+                        }
+                    }
+                    input.users = Some(list);
+                }
+            },
+        }
+        // customer, partner
+        for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
+            let value = match body.get(field) {
+                None => continue,
+                Some(Value::Null) => None,
+                Some(Value::String(s)) => {
+                    if !(self.objects.is(s, t) && self.can_view_object(ctx.actor, ctx.holding, s)) {
+                        e.add(
+                            field,
+                            "does_not_exist",
+                            format!("{field} `{}` does not exist", truncate(s, 64)),
+                        );
+                    }
+                    Some(s.clone())
+                }
+                Some(_) => {
+                    e.add(field, "invalid", "expected an id or null".into());
+                    continue;
+                }
+            };
+            if field == "customer" {
+                input.customer = Some(value);
+            } else {
+                input.partner = Some(value);
+            }
+        }
+        // permission_sets
+        match body.get("permission_sets") {
+            None => require(&mut e, "permission_sets"),
+            Some(Value::Null) => not_null(&mut e, "permission_sets"),
+            Some(v) => match read_permission_sets(v) {
+                Err(_) => e.add(
+                    "permission_sets",
+                    "invalid",
+                    "expected an object mapping permission set codes to lists of ids".into(),
+                ),
+                Ok(sets) => {
+                    for (code, _) in &sets.0 {
+                        if self.policy.catalog.id(code).is_none() {
+                            e.add(
+                                "permission_sets",
+                                "unknown_permission_set",
+                                format!("`{}` is not a permission set", truncate(code, 64)),
+                            );
+                        }
+                    }
+                    input.permission_sets = Some(sets);
+                }
+            },
+        }
+        // scopes
+        for (field, t) in [("customer_scopes", CUSTOMER), ("partner_scopes", PARTNER)] {
+            let Some(v) = body.get(field) else { continue };
+            match string_list(v) {
+                None => e.add(field, "invalid", "expected a list of ids".into()),
+                Some(list) => {
+                    let list = dedup(list);
+                    let what = OBJECT_TYPES[t].0;
+                    for id in &list {
+                        if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
+                            e.add(
+                                field,
+                                "does_not_exist",
+                                format!("{what} `{}` does not exist", truncate(id, 64)),
+                            );
+                        }
+                    }
+                    if t == CUSTOMER {
+                        input.customer_scopes = Some(list);
+                    } else {
+                        input.partner_scopes = Some(list);
+                    }
+                }
+            }
+        }
+        // tags
+        match body.get("tags") {
+            None => {}
+            Some(v) => match string_list(v) {
+                None => e.add("tags", "invalid", "expected a list of strings".into()),
+                Some(list) => {
+                    for t in &list {
+                        if t.chars().count() > MAX_TAG {
+                            e.add(
+                                "tags",
+                                "max_length",
+                                format!("tag `{}` has more than {MAX_TAG} characters", truncate(t, 64)),
+                            );
+                        }
+                    }
+                    input.tags = Some(list);
+                }
+            },
+        }
+        if e.is_empty() { Ok(input) } else { Err(e) }
+    }
+
+    /// Create (POST), replace (PUT: required fields present, others kept when absent) or patch
+    /// (PATCH: every field optional) a user group.
+    fn write(
+        &self,
+        ctx: &Ctx<'_>,
+        existing: Option<usize>,
+        body: Option<&Value>,
+        mode: Mode,
+        id: &str,
+        now: &str,
+    ) -> Answer {
+        let old = existing.and_then(|i| self.state.user_groups.get(i));
+        // Changing a group needs the right to manage it as it is now.
+        if let Some(g) = old
+            && let Err(reason) =
+                self.may_manage(ctx.actor, ctx.holding, g.kind, g.company().unwrap_or_default())
+        {
+            return Answer::forbidden(reason);
+        }
+        let input = match self.read_input(ctx, body, mode != Mode::Patch) {
+            Ok(i) => i,
+            Err(e) => return e.answer(),
+        };
+        // The candidate row: the input over the stored row (or the defaults of a new one).
+        let base = old.cloned().unwrap_or_else(|| GroupRow {
+            id: id.to_string(),
+            created: now.to_string(),
+            modified: now.to_string(),
+            name: String::new(),
+            description: String::new(),
+            kind: Kind::Customer,
+            users: Vec::new(),
+            customer: None,
+            partner: None,
+            permission_sets: PermissionSets::default(),
+            customer_scopes: Vec::new(),
+            partner_scopes: Vec::new(),
+            tags: Vec::new(),
+        });
+        let mut row = GroupRow {
+            id: base.id.clone(),
+            created: base.created.clone(),
+            modified: now.to_string(),
+            name: input.name.unwrap_or(base.name.clone()),
+            description: input.description.unwrap_or(base.description.clone()),
+            kind: input.kind.unwrap_or(base.kind),
+            users: input.users.unwrap_or(base.users.clone()),
+            customer: input.customer.unwrap_or(base.customer.clone()),
+            partner: input.partner.unwrap_or(base.partner.clone()),
+            permission_sets: input.permission_sets.unwrap_or(base.permission_sets.clone()),
+            customer_scopes: input.customer_scopes.unwrap_or(base.customer_scopes.clone()),
+            partner_scopes: input.partner_scopes.unwrap_or(base.partner_scopes.clone()),
+            tags: input.tags.unwrap_or(base.tags.clone()),
+        };
+        // The company the type asks for.
+        let mut e = FieldErrors::default();
+        let (needed, other) = match row.kind {
+            Kind::Customer => (("customer", &row.customer), ("partner", &row.partner)),
+            Kind::Partner | Kind::Gooee => (("partner", &row.partner), ("customer", &row.customer)),
+        };
+        if needed.1.is_none() {
+            e.add(needed.0, "required", format!("this field is required for type `{}`", row.kind.as_str()));
+        }
+        if other.1.is_some() {
+            e.add(other.0, "not_allowed_for_type", format!("must be null for type `{}`", row.kind.as_str()));
+        }
+        if !e.is_empty() {
+            return e.answer();
+        }
+        let company = row.company().unwrap_or_default().to_string();
+        // Creating, or moving a group, needs the right to manage groups where it lands.
+        let moved = old.is_none_or(|g| g.kind != row.kind || g.company() != Some(company.as_str()));
+        if moved && let Err(reason) = self.may_manage(ctx.actor, ctx.holding, row.kind, &company) {
+            return Answer::forbidden(reason);
+        }
+        match self.constraints(ctx, old, existing, &mut row) {
+            Ok(()) => {}
+            Err(e) => return e.answer(),
+        }
+        let (status, kind) =
+            if old.is_some() { (200, "update_user_group") } else { (201, "insert_user_group") };
+        Answer {
+            status,
+            body: json!(row),
+            reason: None,
+            changes: vec![json!({"kind": kind, "user_group": row})],
+        }
+    }
+
+    /// The seed's complex constraints on a candidate row; on success the row's permission sets
+    /// are replaced by their expansion.
+    fn constraints(
+        &self,
+        ctx: &Ctx<'_>,
+        old: Option<&GroupRow>,
+        old_index: Option<usize>,
+        row: &mut GroupRow,
+    ) -> Result<(), FieldErrors> {
+        let p = &self.policy;
+        let mut e = FieldErrors::default();
+        let company = row.company().unwrap_or_default().to_string();
+        // Type frozen once users are attached.
+        if let Some(g) = old
+            && g.kind != row.kind
+            && !g.users.is_empty()
+        {
+            e.add("type", "type_frozen", "the type cannot change while the user group has users".into());
+        }
+        // Users: same type as the group, and of its company.
+        for u in &row.users {
+            let Some(user) = self.user(u) else { continue };
+            let user_company = match user.kind {
+                Kind::Customer => user.customer.as_deref(),
+                Kind::Partner | Kind::Gooee => user.partner.as_deref(),
+            };
+            if user.kind != row.kind {
+                e.add(
+                    "users",
+                    "user_type_mismatch",
+                    format!(
+                        "user `{}` is of type `{}`, the user group of type `{}`",
+                        truncate(u, 64),
+                        user.kind.as_str(),
+                        row.kind.as_str()
+                    ),
+                );
+            } else if user_company != Some(company.as_str()) {
+                e.add(
+                    "users",
+                    "user_company_mismatch",
+                    format!("user `{}` belongs to another company than the user group", truncate(u, 64)),
+                );
+            }
+        }
+        // Scopes inside the group's own.
+        let base = group_scope(p, &self.objects, row.kind, Some(&company), &[], &[]);
+        for (field, list) in
+            [("partner_scopes", &row.partner_scopes), ("customer_scopes", &row.customer_scopes)]
+        {
+            for id in list {
+                if !p.model.reach_contains(&self.objects, &base, id) {
+                    e.add(
+                        field,
+                        "out_of_scope",
+                        format!("`{}` is outside the scope of the user group", truncate(id, 64)),
+                    );
+                }
+            }
+        }
+        let scope = group_scope(
+            p,
+            &self.objects,
+            row.kind,
+            Some(&company),
+            &row.partner_scopes,
+            &row.customer_scopes,
+        );
+        // Permission sets: objects the actor can see, of fitting types, in scope; then the tier;
+        // then delegation.
+        let mut grant = Grant::new();
+        for (code, list) in &row.permission_sets.0 {
+            let Some(id) = p.catalog.id(code) else { continue };
+            for obj in list {
+                if !self.can_view_object(ctx.actor, ctx.holding, obj) {
+                    e.add(
+                        "permission_sets",
+                        "unknown_object",
+                        format!("object `{}` of `{code}` does not exist", truncate(obj, 64)),
+                    );
+                }
+            }
+            grant.add(id, Objects::from_list(list));
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        for d in p.model.validate(&p.catalog, &self.objects, &grant, &scope) {
+            e.add("permission_sets", d.code(), denial_message(&d));
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        let expanded = match p.model.expand(&p.catalog, &self.objects, &grant) {
+            Ok(g) => g,
+            Err(d) => {
+                e.add("permission_sets", d.code(), denial_message(&d));
+                return Err(e);
+            }
+        };
+        if let Err(d) = p.tiers.check(&p.catalog, expanded.permissions(), row.kind.tier()) {
+            let code = d.permission().unwrap_or_default();
+            e.add(
+                "permission_sets",
+                d.code(),
+                format!(
+                    "permission set `{code}` is not available to user groups of type `{}`",
+                    row.kind.as_str()
+                ),
+            );
+            return Err(e);
+        }
+        // Delegation: a new group, or one gaining users, is delegated whole; an edit only for
+        // what it widens.
+        let granted = p.model.holding(&self.objects, &expanded, &scope);
+        let gains_users = old.is_none_or(|g| row.users.iter().any(|u| !g.users.contains(u)));
+        let to_delegate = match (old_index.and_then(|i| self.groups.get(i)), gains_users) {
+            (Some(info), false) => p.model.widened(&self.objects, &info.holding, &granted),
+            _ => granted,
+        };
+        if let Err(d) = p.model.check_delegation(&p.catalog, &self.objects, ctx.holding, &to_delegate) {
+            e.add("permission_sets", d.code(), denial_message(&d));
+            return Err(e);
+        }
+        row.permission_sets = PermissionSets(expanded.to_lists(&p.catalog));
+        Ok(())
+    }
+}
+
+fn denial_message(d: &Denial) -> String {
+    match d {
+        Denial::DelegationExceedsGranter { permission, object: None } => {
+            format!(
+                "you cannot grant `{permission}` on these objects: your own permission sets do not hold it"
+            )
+        }
+        Denial::DelegationExceedsGranter { permission, object: Some(o) } => {
+            format!(
+                "you cannot grant `{permission}` on `{}`: your own permission sets do not hold it",
+                truncate(o, 64)
+            )
+        }
+        Denial::OutOfScope { permission, object } => {
+            format!(
+                "object `{}` of `{permission}` is outside the scope of the user group",
+                truncate(object, 64)
+            )
+        }
+        Denial::UnknownObject { object } => format!("object `{}` does not exist", truncate(object, 64)),
+        Denial::ObjectTypeMismatch { permission, object } => {
+            format!("object `{}` is not of a type `{permission}` can name", truncate(object, 64))
+        }
+        Denial::ObjectsNotSupported { permission } => {
+            format!("`{permission}` takes no object ids; its list must be empty")
+        }
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks and reverse questions
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    actor: String,
+    action: String,
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    user_group: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhoCanRequest {
+    action: String,
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    user_group: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatCanRequest {
+    user: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfRequest {
+    changes: Value,
+    #[serde(default)]
+    users: Option<Vec<String>>,
+}
+
+/// What a check asks about.
+#[derive(Debug, Clone)]
+enum Target {
+    /// A permission set, on one object or on any.
+    Permission { code: String, object: Option<String> },
+    /// Seeing a user group.
+    GroupView(String),
+    /// Changing or deleting a user group.
+    GroupChange(String),
+}
+
+fn target(action: &str, object: Option<&String>, user_group: Option<&String>) -> Result<Target, WireError> {
+    match (action, object, user_group) {
+        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, None, Some(g)) => Ok(if action == ACTION_GROUP_VIEW {
+            Target::GroupView(g.clone())
+        } else {
+            Target::GroupChange(g.clone())
+        }),
+        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, _, _) => {
+            Err(WireError::bad_request(format!("action `{action}` needs `user_group` and no `object`")))
+        }
+        (code, object, None) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
+            Ok(Target::Permission { code: code.to_string(), object: object.cloned() })
+        }
+        (code, _, Some(_)) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
+            Err(WireError::bad_request(format!("action `{code}` takes `object`, not `user_group`")))
+        }
+        (other, _, _) => Err(WireError::bad_request(format!(
+            "unknown action `{}`; expected a permission set code, `{ACTION_GROUP_VIEW}` or `{ACTION_GROUP_CHANGE}`",
+            truncate(other, 64)
+        ))),
+    }
+}
+
+impl CheckRequest {
+    fn target(&self) -> Result<Target, WireError> {
+        target(&self.action, self.object.as_ref(), self.user_group.as_ref())
+    }
+}
+
+/// One thing a user can do.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Cap {
+    action: String,
+    /// `object` (an object-level permission set on that object), `within` (another permission set
+    /// anywhere under that object; absent: everywhere) or `user_group`.
+    key: &'static str,
+    id: Option<String>,
+}
+
+impl Cap {
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("action".into(), json!(self.action));
+        if let Some(id) = &self.id {
+            m.insert(self.key.into(), json!(id));
+        }
+        Value::Object(m)
+    }
+}
+
+impl BuildingsEngine {
+    /// A Decision (core/WIRE.md) and whether it allows. `trace`: build the chain.
+    fn decide(&self, actor_id: &str, target: &Target, trace: bool) -> (Value, bool) {
+        let mut chain: Vec<Value> = Vec::new();
+        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
+            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
+        };
+        let Some(actor) = self.user(actor_id) else {
+            if trace {
+                chain.push(json!({"fact": "user", "user": actor_id, "exists": false}));
+            }
+            return done(false, "not_found", "no_such_user", chain);
+        };
+        if trace {
+            chain.push(json!({
+                "fact": "user", "user": actor.id, "exists": true, "type": actor.kind.as_str(),
+                "partner": actor.partner, "customer": actor.customer,
+            }));
+        }
+        let holding = self.holding(&actor.id);
+        let p = &self.policy;
+        match target {
+            Target::Permission { code, object } => {
+                let Some(perm) = p.catalog.id(code) else {
+                    return done(false, "forbidden", "permission_not_held", chain);
+                };
+                if trace {
+                    for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
+                        if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
+                            let objects: Vec<String> = g
+                                .permission_sets
+                                .0
+                                .iter()
+                                .find(|(c, _)| c == code)
+                                .map(|(_, l)| l.clone())
+                                .unwrap_or_default();
+                            let listed = g.permission_sets.0.iter().any(|(c, _)| c == code);
+                            chain.push(json!({
+                                "fact": "grant", "user_group": g.id, "permission_set": code,
+                                "objects": objects, "implied": !listed, "scope": reach_json(&info.scope),
+                            }));
+                        }
+                    }
+                }
+                let Some(object) = object else {
+                    let held = holding.permissions().contains(perm);
+                    return if held {
+                        done(true, "ok", "group_permits", chain)
+                    } else {
+                        done(false, "forbidden", "permission_not_held", chain)
+                    };
+                };
+                let Some(t) = self.objects.object_type(object) else {
+                    if trace {
+                        chain.push(json!({"fact": "object", "object": object, "exists": false}));
+                    }
+                    return done(false, "not_found", "unknown_object", chain);
+                };
+                if trace {
+                    chain.push(json!({
+                        "fact": "object", "object": object, "exists": true, "type": OBJECT_TYPES[t].0,
+                        "parent": self.objects.parent_object(object),
+                    }));
+                }
+                if !self.can_view_object(actor, &holding, object) {
+                    if trace {
+                        chain.push(json!({"fact": "rule", "rule": "view_needed"}));
+                    }
+                    return done(false, "not_found", "not_visible", chain);
+                }
+                match p.model.allows(&p.catalog, &self.objects, &holding, perm, object) {
+                    Ok(()) => done(true, "ok", "group_permits", chain),
+                    Err(d) => done(false, "forbidden", d.code(), chain),
+                }
+            }
+            Target::GroupView(gid) | Target::GroupChange(gid) => {
+                let Some(i) = self.group_index(gid) else {
+                    if trace {
+                        chain.push(json!({"fact": "user_group", "user_group": gid, "exists": false}));
+                    }
+                    return done(false, "not_found", "no_such_user_group", chain);
+                };
+                let g = &self.state.user_groups[i];
+                if trace {
+                    chain.push(json!({
+                        "fact": "user_group", "user_group": g.id, "exists": true, "type": g.kind.as_str(),
+                        "company": g.company(), "member": g.users.contains(&actor.id),
+                    }));
+                }
+                if !self.can_view_group(actor, &holding, g) {
+                    return done(false, "not_found", "not_visible", chain);
+                }
+                if matches!(target, Target::GroupView(_)) {
+                    return done(true, "ok", "group_visible", chain);
+                }
+                match self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()) {
+                    Ok(()) => done(true, "ok", "group_permits", chain),
+                    Err(reason) => done(false, "forbidden", reason, chain),
+                }
+            }
+        }
+    }
+
+    fn who_can(&self, req: WhoCanRequest) -> Result<Value, WireError> {
+        let target = target(&req.action, req.object.as_ref(), req.user_group.as_ref())?;
+        let mut users: Vec<&str> = self
+            .state
+            .users
+            .iter()
+            .filter(|u| self.decide(&u.id, &target, false).1)
+            .map(|u| u.id.as_str())
+            .collect();
+        users.sort_unstable();
+        Ok(json!({"everyone": false, "users": users}))
+    }
+
+    fn capabilities(&self, user: &str) -> BTreeSet<Cap> {
+        let mut caps = BTreeSet::new();
+        let Some(actor) = self.user(user) else { return caps };
+        let holding = self.holding(user);
+        let p = &self.policy;
+        for (perm, reach) in holding.iter() {
+            let code = p.catalog.code(perm).to_string();
+            match p.model.object_type_of(perm) {
+                Some(t) => {
+                    for (id, (ot, _)) in &self.objects.objects {
+                        if *ot == t && p.model.reach_contains(&self.objects, reach, id) {
+                            caps.insert(Cap { action: code.clone(), key: "object", id: Some(id.clone()) });
+                        }
+                    }
+                }
+                None => match reach {
+                    Reach::Everything => {
+                        caps.insert(Cap { action: code, key: "within", id: None });
+                    }
+                    Reach::Under(roots) => {
+                        for r in roots {
+                            caps.insert(Cap { action: code.clone(), key: "within", id: Some(r.clone()) });
+                        }
+                    }
+                },
+            }
+        }
+        for g in &self.state.user_groups {
+            if !self.can_view_group(actor, &holding, g) {
+                continue;
+            }
+            caps.insert(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
+            if self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()).is_ok() {
+                caps.insert(Cap {
+                    action: ACTION_GROUP_CHANGE.into(),
+                    key: "user_group",
+                    id: Some(g.id.clone()),
+                });
+            }
+        }
+        caps
+    }
+
+    fn capabilities_of(&self, user: &str) -> Vec<Value> {
+        self.capabilities(user).iter().map(Cap::to_json).collect()
+    }
+
+    fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
+        let mut state = self.state.clone();
+        for change in parse_changes(req.changes)? {
+            state.apply(change)?;
+        }
+        let after = BuildingsEngine::from_state(Policy::new()?, state)?;
+        let people: BTreeSet<&str> =
+            self.state.users.iter().chain(&after.state.users).map(|u| u.id.as_str()).collect();
+        let mut diff = Vec::new();
+        for id in people {
+            if let Some(only) = &req.users
+                && !only.iter().any(|u| u == id)
+            {
+                continue;
+            }
+            let (b, a) = (self.capabilities(id), after.capabilities(id));
+            let gains: Vec<Value> = a.difference(&b).map(Cap::to_json).collect();
+            let loses: Vec<Value> = b.difference(&a).map(Cap::to_json).collect();
+            if !gains.is_empty() || !loses.is_empty() {
+                diff.push(json!({"user": id, "gains": gains, "loses": loses}));
+            }
+        }
+        Ok(json!({ "diff": diff }))
+    }
+}
+
+fn reach_json(r: &Reach) -> Value {
+    match r {
+        Reach::Everything => json!("everything"),
+        Reach::Under(roots) => json!(roots.iter().collect::<Vec<_>>()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(req: Value) -> Value {
+        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+    }
+
+    #[test]
+    fn vectors_replay() {
+        let (steps, failures) = crate::profiles::home::tests::replay("buildings");
+        assert!(failures.is_empty(), "{} of {steps} steps failed:\n{}", failures.len(), failures.join("\n"));
+        assert!(steps >= 80, "only {steps} steps");
+    }
+
+    #[test]
+    fn the_seed_tables_are_a_valid_policy() {
+        let p = Policy::new().unwrap();
+        assert_eq!(p.catalog.len(), 13);
+        // Each tier includes the lower ones; gooee makes everything available.
+        assert_eq!(p.tiers.available(0).len(), 8);
+        assert_eq!(p.tiers.available(1).len(), 12);
+        assert_eq!(p.tiers.available(2), p.catalog.all());
+        assert!(p.tiers.available(1).is_superset(p.tiers.available(0)));
+        // The seed's example: manage_buildings implies control_fixtures.
+        let mb = p.catalog.id("manage_buildings").unwrap();
+        assert!(p.catalog.implied(mb).contains(p.catalog.id("control_fixtures").unwrap()));
+        assert_eq!(Kind::Customer.tier(), p.tiers.index("customer").unwrap());
+        assert_eq!(Kind::Partner.tier(), p.tiers.index("partner").unwrap());
+        assert_eq!(Kind::Gooee.tier(), p.tiers.index("gooee").unwrap());
+        assert_eq!(p.model.types().id("building"), Some(BUILDING));
+        assert_eq!(p.model.types().id("customer"), Some(CUSTOMER));
+        assert_eq!(p.model.types().id("partner"), Some(PARTNER));
+    }
+
+    fn state() -> Value {
+        json!({
+            "partners": [{"id": "P"}],
+            "customers": [{"id": "C", "partner": "P"}],
+            "buildings": [{"id": "B", "customer": "C"}, {"id": "B2", "customer": "C"}],
+            "users": [{"id": "u", "type": "customer", "customer": "C"}],
+            "user_groups": [{
+                "id": "g", "created": "t", "modified": "t", "name": "n", "type": "customer", "customer": "C",
+                "users": ["u"], "permission_sets": {"control_fixtures": ["gone"], "view_buildings": ["B"]}
+            }]
+        })
+    }
+
+    #[test]
+    fn stale_ids_grant_nothing_and_never_become_all() {
+        let engine = BuildingsEngine::build(state()).unwrap();
+        let p = &engine.policy;
+        let h = engine.holding("u");
+        // control_fixtures listed only a vanished building: not held at all.
+        assert!(h.reach(p.catalog.id("control_fixtures").unwrap()).is_none());
+        assert_eq!(h.reach(p.view_buildings), Some(&Reach::under(&["B"])));
+        // The implied parent view is there.
+        assert_eq!(h.reach(p.view_customers), Some(&Reach::under(&["C"])));
+        assert!(!p.model.reach_contains(&engine.objects, h.reach(p.view_buildings).unwrap(), "B2"));
+    }
+
+    #[test]
+    fn state_is_strict_and_consistent() {
+        let mut cases = Vec::new();
+        let mut s = state();
+        s["extra"] = json!(1);
+        cases.push(s);
+        let mut s = state();
+        s["buildings"][1]["id"] = json!("C");
+        cases.push(s);
+        let mut s = state();
+        s["buildings"][0]["customer"] = json!("P");
+        cases.push(s);
+        let mut s = state();
+        s["users"][0]["customer"] = json!(null);
+        cases.push(s);
+        let mut s = state();
+        s["users"][0]["partner"] = json!("P");
+        cases.push(s);
+        let mut s = state();
+        s["user_groups"][0]["permission_sets"] = json!({"fly": []});
+        cases.push(s);
+        let mut s = state();
+        s["user_groups"][0]["users"] = json!(["nobody"]);
+        cases.push(s);
+        let mut s = state();
+        s["user_groups"][0]["customer"] = json!(null);
+        cases.push(s);
+        let mut s = state();
+        s["user_groups"][0]["type"] = json!("admin");
+        cases.push(s);
+        let mut s = state();
+        s["user_groups"][0]["permission_sets"] = json!({"view_buildings": "B"});
+        cases.push(s);
+        let mut s = state();
+        let g = s["user_groups"][0].clone();
+        s["user_groups"].as_array_mut().unwrap().push(g);
+        cases.push(s);
+        for s in cases {
+            let a = call(json!({"v": 1, "op": "what_can", "profile": "buildings", "user": "u", "state": s}));
+            assert_eq!(a["error"]["code"], "invalid_state", "{s}: {a}");
+        }
+    }
+
+    #[test]
+    fn datetimes() {
+        for ok in [
+            "2024-05-01T12:00:00Z",
+            "2024-05-01T12:00:00.5Z",
+            "2024-05-01 12:00:00+02:00",
+            "2024-05-01t12:00:00z",
+        ] {
+            assert!(valid_datetime(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "2024-05-01",
+            "2024-05-01T12:00:00",
+            "2024-05-01T12:00:00.Z",
+            "2024-05-01T12:00:00+0200",
+            "2024-05-01T12:00:00Zx",
+            "２０２４-05-01T12:00:00Z",
+        ] {
+            assert!(!valid_datetime(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_parsing() {
+        assert_eq!(percent_decode("a%2Cb+c%zz%"), "a,b c%zz%");
+        assert_eq!(percent_decode("%E2%9C%94"), "✔");
+        assert_eq!(parse_filter_value("[]"), Vec::<String>::new());
+        assert_eq!(parse_filter_value(r#"["a","b"]"#), vec!["a", "b"]);
+        assert_eq!(parse_filter_value("[a, b]"), vec!["a", "b"]);
+        assert_eq!(parse_filter_value("a,b"), vec!["a", "b"]);
+        assert_eq!(parse_filter_value("a"), vec!["a"]);
+        assert_eq!(parse_filter_value(""), Vec::<String>::new());
+        assert_eq!(route("/user_groups"), Some(Route::Groups));
+        assert_eq!(route("/user_groups/"), Some(Route::Groups));
+        assert_eq!(route("/user_groups/permission_sets/"), Some(Route::PermissionSets));
+        assert_eq!(route("/user_groups/abc/"), Some(Route::Group("abc")));
+        assert_eq!(route("/user_groupsx"), None);
+        assert_eq!(route("/user_groups/a/b"), None);
+        assert_eq!(route("/user_groups//"), None);
+    }
+
+    #[test]
+    fn array_comparisons_follow_element_order() {
+        let sets = PermissionSets(vec![("view_buildings".into(), vec!["a".into(), "c".into()])]);
+        let f = |lookup, value: &[&str]| Filter {
+            code: "view_buildings".into(),
+            lookup,
+            value: value.iter().map(|s| s.to_string()).collect(),
+        };
+        assert!(f(Lookup::Gt, &["a"]).matches(&sets));
+        assert!(f(Lookup::Gt, &["a", "b"]).matches(&sets));
+        assert!(!f(Lookup::Gt, &["b"]).matches(&sets));
+        assert!(f(Lookup::Lt, &["b"]).matches(&sets));
+        assert!(f(Lookup::Gte, &["a", "c"]).matches(&sets));
+        assert!(f(Lookup::Lte, &["a", "c"]).matches(&sets));
+        assert!(!f(Lookup::Lt, &["a", "c"]).matches(&sets));
+        assert!(f(Lookup::Contains, &["c"]).matches(&sets));
+        assert!(!f(Lookup::ContainedBy, &["c"]).matches(&sets));
+        assert!(
+            !Filter { code: "view_customers".into(), lookup: Lookup::ContainedBy, value: vec![] }
+                .matches(&sets)
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_or_an_answer() {
+        let s = state();
+        for extra in [
+            json!({"op": "http", "method": "GET", "path": "/user_groups/", "actor": 5}),
+            json!({"op": "http", "method": "GET", "path": "/user_groups/", "actor": "u", "x": 1}),
+            json!({"op": "http", "method": "GET", "actor": "u"}),
+            json!({"op": "check", "actor": "u", "action": "user_group.view"}),
+            json!({"op": "check", "actor": "u", "action": "view_buildings", "user_group": "g"}),
+            json!({"op": "list_permission_sets", "x": 1}),
+            json!({"op": "what_if", "changes": [{"kind": "insert_user_group", "user_group": {"id": "g"}}]}),
+        ] {
+            let mut req = json!({"v": 1, "profile": "buildings", "state": s});
+            for (k, v) in extra.as_object().unwrap() {
+                req[k] = v.clone();
+            }
+            assert_eq!(call(req.clone())["ok"], false, "{req}");
+        }
+        // Odd but well-formed requests are answers, never panics.
+        for (method, path, body) in [
+            ("GET", "/user_groups/?%", json!(null)),
+            ("GET", "/user_groups/?permission_sets__view_buildings__gt=%ff%fe", json!(null)),
+            ("GET", "/user_groups/?&&=&", json!(null)),
+            ("PATCH", "/user_groups/g/", json!({"permission_sets": {"view_buildings": ["B", "B", "ghost"]}})),
+            ("PATCH", "/user_groups/g/", json!({"users": [1, 2]})),
+            ("put", "/user_groups/g", json!({"name": "é".repeat(81)})),
+            ("BREW", "/user_groups/", json!(null)),
+            (
+                "POST",
+                "/user_groups/",
+                json!({"name": "x", "type": "customer", "customer": "C", "permission_sets": {"view_buildings": [[]]}}),
+            ),
+        ] {
+            let req = json!({"v": 1, "profile": "buildings", "state": s, "op": "http", "method": method, "path": path,
+                             "actor": "u", "body": body, "now": "2024-01-01T00:00:00Z", "new_id": "n"});
+            let a = call(req.clone());
+            assert_eq!(a["ok"], true, "{req}: {a}");
+            assert!(a["result"]["status"].as_u64().is_some_and(|s| (200..500).contains(&s)), "{a}");
+        }
+    }
+
+    #[test]
+    fn stateless_ops_need_no_state() {
+        let a = call(json!({"v": 1, "op": "list_permission_sets", "profile": "buildings"}));
+        assert_eq!(a["result"].as_array().map(Vec::len), Some(13));
+        let a = call(json!({"v": 1, "op": "catalog", "profile": "buildings"}));
+        assert_eq!(a["result"]["tiers"][2]["includes"], "partner");
+        let a = call(
+            json!({"v": 1, "op": "http", "profile": "buildings", "method": "GET", "path": "/user_groups/", "actor": "u"}),
+        );
+        assert_eq!(a["error"]["code"], "missing_state");
     }
 }
