@@ -58,8 +58,7 @@ fn session(userid: u32) -> Value {
 }
 
 fn route(route: &str, userid: u32, params: Value) -> Value {
-    let answer =
-        call(json!({"op": "route", "route": route, "session": session(userid), "params": params}));
+    let answer = call(json!({"op": "route", "route": route, "session": session(userid), "params": params}));
     assert_eq!(answer["ok"], true, "{answer}");
     answer["result"].clone()
 }
@@ -91,10 +90,7 @@ fn b1_rights_are_read_on_the_targets_row() {
     // 2.0.0 checked the caller's row: member 5 (read rights) could be impersonated.
     let r = route("setuser", 1, json!({"groupid": "1", "userid": "5"}));
     assert_eq!(r["format"], "text");
-    assert_eq!(
-        r["body"],
-        "ERROR: You haven't got rights to access this user"
-    );
+    assert_eq!(r["body"], "ERROR: You haven't got rights to access this user");
     let r = route("setuser", 1, json!({"groupid": "1", "userid": "4"}));
     assert_eq!(r["format"], "redirect");
     assert_eq!(r["session"]["userid"], 4);
@@ -103,32 +99,17 @@ fn b1_rights_are_read_on_the_targets_row() {
 
 #[test]
 fn b2_no_takeover_of_co_administrators() {
-    for (route_name, target) in [
-        ("setuser", "2"),
-        ("setuser", "3"),
-        ("fullremoveuser", "2"),
-        ("setuserinfo", "2"),
-    ] {
-        let r = route(
-            route_name,
-            1,
-            json!({"groupid": "1", "userid": target, "password": "newpass"}),
-        );
+    for (route_name, target) in
+        [("setuser", "2"), ("setuser", "3"), ("fullremoveuser", "2"), ("setuserinfo", "2")]
+    {
+        let r = route(route_name, 1, json!({"groupid": "1", "userid": target, "password": "newpass"}));
         assert_eq!(r["changes"], json!([]), "{route_name} {target}: {r}");
         assert!(r.get("session").is_none());
     }
     let d = check(1, "member.impersonate", json!({"group": 1, "user": 2}));
     assert_eq!(
-        (
-            d["allowed"].clone(),
-            d["status"].clone(),
-            d["reason"].clone()
-        ),
-        (
-            json!(false),
-            json!("forbidden"),
-            json!("target_is_administrator")
-        )
+        (d["allowed"].clone(), d["status"].clone(), d["reason"].clone()),
+        (json!(false), json!("forbidden"), json!("target_is_administrator"))
     );
     // Chains: the organiser of group 2 cannot impersonate 8's co-members into group 1's admins either.
     let d = check(8, "member.impersonate", json!({"group": 2, "user": 9}));
@@ -140,10 +121,7 @@ fn b6_api_keys_cannot_delete_accounts() {
     let answer = call(json!({"op": "route", "route": "fullremoveuser",
         "session": {"userid": 1, "read": true, "write": true, "apikey": true},
         "params": {"groupid": "1", "userid": "4"}}));
-    assert_eq!(
-        answer["result"]["body"]["message"],
-        "This action is not available with an API key"
-    );
+    assert_eq!(answer["result"]["body"]["message"], "This action is not available with an API key");
 }
 
 #[test]
@@ -163,33 +141,19 @@ fn b8_ids_are_strict_and_the_last_administrator_stays() {
     let r = route("removeuser", 8, json!({"groupid": "2", "userid": "8"}));
     assert_eq!(message(&r), "Cannot remove yourself from group");
     // The sole admin of group 2 may not demote itself.
-    let r = route(
-        "setuserinfo",
-        8,
-        json!({"groupid": "2", "userid": "8", "role": "3"}),
-    );
+    let r = route("setuserinfo", 8, json!({"groupid": "2", "userid": "8", "role": "3"}));
     assert_eq!(message(&r), "A group must keep at least one administrator");
     // With a co-admin, demotion is fine.
-    let r = route(
-        "setuserinfo",
-        1,
-        json!({"groupid": "1", "userid": "1", "role": "2"}),
-    );
+    let r = route("setuserinfo", 1, json!({"groupid": "1", "userid": "1", "role": "2"}));
     assert_eq!(r["body"]["success"], true, "{r}");
 }
 
 #[test]
 fn b9_full_removal_is_limited() {
     let r = route("fullremoveuser", 1, json!({"groupid": "1", "userid": "6"}));
-    assert_eq!(
-        message(&r),
-        "Cannot delete the account of a user who belongs to other groups"
-    );
+    assert_eq!(message(&r), "Cannot delete the account of a user who belongs to other groups");
     let r = route("fullremoveuser", 1, json!({"groupid": "1", "userid": "10"}));
-    assert_eq!(
-        message(&r),
-        "Cannot delete the account of a site administrator"
-    );
+    assert_eq!(message(&r), "Cannot delete the account of a site administrator");
     let r = route("fullremoveuser", 1, json!({"groupid": "1", "userid": "4"}));
     assert_eq!(r["need"], json!({"kind": "delete_user", "userid": 4}));
     let r = route_with(
@@ -198,10 +162,7 @@ fn b9_full_removal_is_limited() {
         json!({"groupid": "1", "userid": "4"}),
         json!({"delete_user": "PERMANENT DELETE:\nUser 4\n"}),
     );
-    assert_eq!(
-        r["body"],
-        json!({"success": true, "message": "PERMANENT DELETE:\nUser 4\n"})
-    );
+    assert_eq!(r["body"], json!({"success": true, "message": "PERMANENT DELETE:\nUser 4\n"}));
 }
 
 #[test]
@@ -216,11 +177,7 @@ fn b10_read_rights_can_be_granted_and_are_honoured() {
         r["changes"][0],
         json!({"kind": "insert_membership", "groupid": 1, "userid": 11, "role": 0, "admin_rights": "read"})
     );
-    let r = route(
-        "setuserinfo",
-        1,
-        json!({"groupid": "1", "userid": "5", "name": "x"}),
-    );
+    let r = route("setuserinfo", 1, json!({"groupid": "1", "userid": "5", "name": "x"}));
     assert_eq!(message(&r), "Administrator has not got right over user");
     // Reading feeds still works with read rights.
     assert_eq!(check(1, "feed.read", json!({"feed": 50}))["allowed"], true);
@@ -228,79 +185,39 @@ fn b10_read_rights_can_be_granted_and_are_honoured() {
 
 #[test]
 fn b11_setuserinfo_is_validated_and_all_or_nothing() {
-    let r = route(
-        "setuserinfo",
-        1,
-        json!({"groupid": "1", "userid": "4", "role": "7"}),
-    );
+    let r = route("setuserinfo", 1, json!({"groupid": "1", "userid": "4", "role": "7"}));
     assert_eq!(message(&r), "Invalid role");
-    let r = route(
-        "setuserinfo",
-        1,
-        json!({"groupid": "1", "userid": "4", "email": "not an email"}),
-    );
-    assert_eq!(
-        (message(&r), r["changes"].clone()),
-        ("Email address format error", json!([]))
-    );
+    let r = route("setuserinfo", 1, json!({"groupid": "1", "userid": "4", "email": "not an email"}));
+    assert_eq!((message(&r), r["changes"].clone()), ("Email address format error", json!([])));
     let r = route(
         "setuserinfo",
         1,
         json!({"groupid": "1", "userid": "4", "username": "house4b", "password": "secret", "role": "3", "name": "House Four"}),
     );
-    let kinds: Vec<&str> = r["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "update_user_profile",
-            "set_username",
-            "set_password",
-            "update_membership"
-        ]
-    );
-    assert_eq!(
-        r["body"],
-        json!({"success": true, "message": "User info updated"})
-    );
+    let kinds: Vec<&str> =
+        r["changes"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["update_user_profile", "set_username", "set_password", "update_membership"]);
+    assert_eq!(r["body"], json!({"success": true, "message": "User info updated"}));
 }
 
 #[test]
 fn b12_sub_administrators_see_no_personal_details() {
     let as_admin = route("userlist", 1, json!({"groupid": "1"}));
     let as_sub = route("userlist", 3, json!({"groupid": "1"}));
-    let house4 = |list: &Value| {
-        list["body"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["userid"] == 4)
-            .cloned()
-            .unwrap()
-    };
+    let house4 =
+        |list: &Value| list["body"].as_array().unwrap().iter().find(|u| u["userid"] == 4).cloned().unwrap();
     assert_eq!(house4(&as_admin)["email"], "h4@example.org");
     let sub_view = house4(&as_sub);
     for key in ["email", "bio", "location"] {
         assert!(sub_view.get(key).is_none(), "{key} leaked: {sub_view}");
     }
     assert_eq!(sub_view["totalfeeds"], 2, "feeds stay visible");
-    assert_eq!(
-        check(3, "member.profile", json!({"group": 1, "user": 4}))["reason"],
-        "not_group_admin"
-    );
+    assert_eq!(check(3, "member.profile", json!({"group": 1, "user": 4}))["reason"], "not_group_admin");
 }
 
 #[test]
 fn b13_roles_are_range_checked() {
-    let r = route(
-        "addmemberauth",
-        1,
-        json!({"groupid": "1", "username": "x", "password": "y", "role": "7"}),
-    );
+    let r = route("addmemberauth", 1, json!({"groupid": "1", "username": "x", "password": "y", "role": "7"}));
     assert_eq!(message(&r), "Invalid role");
     assert_eq!(r["changes"], json!([]));
 }
@@ -312,10 +229,7 @@ fn b15_editgroup_answers_and_keeps_omitted_fields() {
     let r = route("editgroup", 1, json!({"groupid": "1", "name": "community"}));
     assert_eq!(message(&r), "Group name already exists");
     let r = route("editgroup", 1, json!({"groupid": "1", "area": "Yorkshire"}));
-    assert_eq!(
-        r["changes"][0]["description"], "Installer sites",
-        "kept verbatim, not re-filtered"
-    );
+    assert_eq!(r["changes"][0]["description"], "Installer sites", "kept verbatim, not re-filtered");
     assert_eq!(r["changes"][0]["name"], "Heatpumps");
     assert_eq!(r["changes"][0]["area"], "Yorkshire");
 }
@@ -323,17 +237,11 @@ fn b15_editgroup_answers_and_keeps_omitted_fields() {
 #[test]
 fn b21_no_null_content_answers() {
     let r = route("nosuchroute", 1, json!({}));
-    assert_eq!(
-        r["body"],
-        json!({"success": false, "message": "Unknown group route"})
-    );
+    assert_eq!(r["body"], json!({"success": false, "message": "Unknown group route"}));
     let answer = call(
         json!({"op": "route", "route": "userlist", "session": {"userid": 0}, "params": {"groupid": "1"}}),
     );
-    assert_eq!(
-        answer["result"]["body"],
-        json!({"success": false, "message": "Authentication required"})
-    );
+    assert_eq!(answer["result"]["body"], json!({"success": false, "message": "Authentication required"}));
 }
 
 #[test]
@@ -342,16 +250,8 @@ fn b33_names_filter_but_never_to_empty_and_compare_case_insensitively() {
     assert_eq!(message(&r), "Group name cannot be empty");
     let r = route("create", 1, json!({"name": "HEAT pumps"}));
     assert_eq!(message(&r), "Cannot create group,  already exists");
-    let r = route_with(
-        "create",
-        1,
-        json!({"name": "New Group!"}),
-        json!({"new_groupid": 3}),
-    );
-    assert_eq!(
-        r["body"],
-        json!({"success": true, "groupid": 3, "message": "Group 3 added"})
-    );
+    let r = route_with("create", 1, json!({"name": "New Group!"}), json!({"new_groupid": 3}));
+    assert_eq!(r["body"], json!({"success": true, "groupid": 3, "message": "Group 3 added"}));
     assert_eq!(r["changes"][0]["name"], "NewGroup");
 }
 
@@ -362,8 +262,7 @@ fn b27_duplicate_rows_keep_the_least_privileged() {
         .as_array_mut()
         .unwrap()
         .push(json!({"groupid": 1, "userid": 3, "role": 0, "admin_rights": "full"}));
-    let answer =
-        call(json!({"op": "check", "actor": 3, "action": "members.list", "group": 1, "state": s}));
+    let answer = call(json!({"op": "check", "actor": 3, "action": "members.list", "group": 1, "state": s}));
     assert_eq!(answer["result"]["reason"], "passive_member");
 }
 
@@ -371,69 +270,37 @@ fn b27_duplicate_rows_keep_the_least_privileged() {
 fn credentials_are_only_checked_for_authorised_callers() {
     // A sub-admin, a stranger and a read-only session never reach `verify_login`.
     for actor in [3, 11] {
-        let r = route(
-            "addmemberauth",
-            actor,
-            json!({"groupid": "1", "username": "house4", "password": "guess"}),
-        );
+        let r =
+            route("addmemberauth", actor, json!({"groupid": "1", "username": "house4", "password": "guess"}));
         assert_eq!(r["outcome"], "done", "{r}");
     }
-    let answer = call(
-        json!({"op": "route", "route": "addmemberauth", "session": {"userid": 1, "read": true},
-        "params": {"groupid": "1", "username": "house4", "password": "guess"}}),
-    );
+    let answer =
+        call(json!({"op": "route", "route": "addmemberauth", "session": {"userid": 1, "read": true},
+        "params": {"groupid": "1", "username": "house4", "password": "guess"}}));
     assert_eq!(answer["result"]["body"]["message"], "Write access required");
 }
 
 #[test]
 fn observers_see_aggregates_never_one_members_data() {
-    assert_eq!(
-        check(9, "group.aggregate", json!({"group": 2}))["allowed"],
-        true
-    );
-    assert_eq!(
-        check(9, "members.list", json!({"group": 2}))["status"],
-        "forbidden"
-    );
+    assert_eq!(check(9, "group.aggregate", json!({"group": 2}))["allowed"], true);
+    assert_eq!(check(9, "members.list", json!({"group": 2}))["status"], "forbidden");
     assert_eq!(check(9, "feed.read", json!({"feed": 60}))["allowed"], false);
     // Only one fresh feed: the observer gets a count but no sum.
-    let answer = call(
-        json!({"op": "route", "route": "aggregate", "session": session(9), "now": 1000,
-        "params": {"groupid": "2", "feedname": "use"}}),
-    );
-    assert_eq!(
-        answer["result"]["body"],
-        json!({"result": null, "count": 1})
-    );
-    let answer = call(
-        json!({"op": "route", "route": "aggregate", "session": session(8), "now": 1000,
-        "params": {"groupid": "2", "feedname": "use"}}),
-    );
+    let answer = call(json!({"op": "route", "route": "aggregate", "session": session(9), "now": 1000,
+        "params": {"groupid": "2", "feedname": "use"}}));
+    assert_eq!(answer["result"]["body"], json!({"result": null, "count": 1}));
+    let answer = call(json!({"op": "route", "route": "aggregate", "session": session(8), "now": 1000,
+        "params": {"groupid": "2", "feedname": "use"}}));
     assert_eq!(answer["result"]["body"], json!({"result": 3.0, "count": 1}));
 }
 
 #[test]
 fn statuses_distinguish_unseen_from_forbidden() {
-    assert_eq!(
-        check(11, "group.view", json!({"group": 1}))["status"],
-        "not_found"
-    );
-    assert_eq!(
-        check(4, "group.view", json!({"group": 1}))["reason"],
-        "passive_member"
-    );
-    assert_eq!(
-        check(7, "members.list", json!({"group": 1}))["status"],
-        "forbidden"
-    );
-    assert_eq!(
-        check(7, "group.edit", json!({"group": 1}))["reason"],
-        "not_group_admin"
-    );
-    assert_eq!(
-        check(1, "group.view", json!({"group": 99}))["reason"],
-        "no_such_group"
-    );
+    assert_eq!(check(11, "group.view", json!({"group": 1}))["status"], "not_found");
+    assert_eq!(check(4, "group.view", json!({"group": 1}))["reason"], "passive_member");
+    assert_eq!(check(7, "members.list", json!({"group": 1}))["status"], "forbidden");
+    assert_eq!(check(7, "group.edit", json!({"group": 1}))["reason"], "not_group_admin");
+    assert_eq!(check(1, "group.view", json!({"group": 99}))["reason"], "no_such_group");
     let d = check(1, "feed.read", json!({"feed": 40}));
     assert_eq!(
         d["chain"],
@@ -443,24 +310,15 @@ fn statuses_distinguish_unseen_from_forbidden() {
             {"fact": "membership", "group": 1, "user": 4, "role": 0, "admin_rights": "full"}
         ])
     );
-    assert_eq!(
-        check(0, "feed.read", json!({"feed": 41}))["reason"],
-        "public_feed"
-    );
-    assert_eq!(
-        check(11, "feed.read", json!({"feed": 40}))["reason"],
-        "feed_not_shared"
-    );
+    assert_eq!(check(0, "feed.read", json!({"feed": 41}))["reason"], "public_feed");
+    assert_eq!(check(11, "feed.read", json!({"feed": 40}))["reason"], "feed_not_shared");
 }
 
 #[test]
 fn reverse_queries_are_complete() {
     let who = call(json!({"op": "who_can", "action": "feed.read", "feed": 60}));
     // Owner 6; admins 1, 2 and sub-admin 3 of group 1; admin 8 of group 2 (observer 9 is not).
-    assert_eq!(
-        who["result"],
-        json!({"everyone": false, "users": [1, 2, 3, 6, 8]})
-    );
+    assert_eq!(who["result"], json!({"everyone": false, "users": [1, 2, 3, 6, 8]}));
     let who = call(json!({"op": "who_can", "action": "member.impersonate", "group": 1, "user": 4}));
     assert_eq!(who["result"]["users"], json!([1, 2]));
     let can = call(json!({"op": "what_can", "user": 9}));
@@ -482,18 +340,8 @@ fn what_if_reports_gains_and_losses_person_by_person() {
         {"kind": "update_membership", "groupid": 2, "userid": 6, "role": 2, "admin_rights": "full"}
     ]}));
     let diff = answer["result"]["diff"].as_array().unwrap();
-    let of = |u: u64| {
-        diff.iter()
-            .find(|d| d["user"] == u)
-            .cloned()
-            .unwrap_or(json!(null))
-    };
-    assert!(
-        of(6)["gains"]
-            .as_array()
-            .unwrap()
-            .contains(&json!({"action": "members.list", "group": 2}))
-    );
+    let of = |u: u64| diff.iter().find(|d| d["user"] == u).cloned().unwrap_or(json!(null));
+    assert!(of(6)["gains"].as_array().unwrap().contains(&json!({"action": "members.list", "group": 2})));
     assert!(
         of(1)["loses"]
             .as_array()
@@ -505,10 +353,9 @@ fn what_if_reports_gains_and_losses_person_by_person() {
     let applied = call(json!({"op": "apply", "changes": [
         {"kind": "update_membership", "groupid": 2, "userid": 6, "role": 2, "admin_rights": "full"}
     ]}));
-    let after = call(
-        json!({"op": "check", "actor": 1, "action": "member.impersonate", "group": 1, "user": 6,
-        "state": applied["result"]["state"]}),
-    );
+    let after =
+        call(json!({"op": "check", "actor": 1, "action": "member.impersonate", "group": 1, "user": 6,
+        "state": applied["result"]["state"]}));
     assert_eq!(after["result"]["reason"], "target_is_administrator");
 }
 
@@ -535,20 +382,14 @@ fn hostile_input_gets_structured_errors() {
     }
     // A 10 MB name is refused by validation, not by a crash.
     let huge = "a".repeat(10 * 1024 * 1024);
-    let r = route_with(
-        "create",
-        1,
-        json!({"name": huge}),
-        json!({"new_groupid": 3}),
-    );
+    let r = route_with("create", 1, json!({"name": huge}), json!({"new_groupid": 3}));
     assert_eq!(message(&r), "Group name too long (max 64 characters)");
     // Invalid UTF-8 cannot reach `call` (it takes &str); the doors turn it into `bad_json`.
 }
 
 #[test]
 fn every_reason_code_and_route_has_a_conformance_vector() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors/emoncms");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors/emoncms");
     let mut text = String::new();
     for entry in std::fs::read_dir(&dir).expect("vectors folder") {
         let path = entry.expect("entry").path();
@@ -559,11 +400,7 @@ fn every_reason_code_and_route_has_a_conformance_vector() {
     let compact: String = text.split_whitespace().collect();
     for reason in emongroups_core::Reason::ALL {
         let needle = format!("\"reason\":\"{}\"", reason.code());
-        assert!(
-            compact.contains(&needle),
-            "no vector expects reason `{}`",
-            reason.code()
-        );
+        assert!(compact.contains(&needle), "no vector expects reason `{}`", reason.code());
     }
     for route in [
         "create",
@@ -589,10 +426,7 @@ fn every_reason_code_and_route_has_a_conformance_vector() {
         "aggregate",
         "summary",
     ] {
-        assert!(
-            compact.contains(&format!("\"route\":\"{route}\"")),
-            "no vector drives route `{route}`"
-        );
+        assert!(compact.contains(&format!("\"route\":\"{route}\"")), "no vector drives route `{route}`");
     }
 }
 
@@ -600,12 +434,7 @@ fn every_reason_code_and_route_has_a_conformance_vector() {
 fn redacted_facts_decide_every_group_action_like_the_full_facts() {
     use emongroups_core::Engine;
     use emongroups_core::fixtures::{Scale, generate};
-    let scale = Scale {
-        users: 200,
-        groups: 20,
-        members_per_group: 25,
-        feeds_per_user: 2,
-    };
+    let scale = Scale { users: 200, groups: 20, members_per_group: 25, feeds_per_user: 2 };
     let full_state = serde_json::to_string(&generate(scale, 7)).unwrap();
     let full = Engine::from_state_json("emoncms", &full_state).unwrap();
     let ask = |engine: &Engine, req: &Value| -> Value {
@@ -634,10 +463,7 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
     for group in 1..=scale.groups {
         // The generator makes user `group` the administrator and `group + groups` the sub-administrator.
         for viewer in [group, group + scale.groups] {
-            let answer = ask(
-                &full,
-                &json!({"op": "redact", "viewer": viewer, "group": group}),
-            );
+            let answer = ask(&full, &json!({"op": "redact", "viewer": viewer, "group": group}));
             assert_eq!(answer["allowed"], true, "{answer}");
             let redacted_state = answer["state"].clone();
             let redacted = Engine::from_state_json("emoncms", &redacted_state.to_string()).unwrap();
@@ -650,16 +476,12 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
                 .collect();
             if viewer > scale.groups {
                 let users = redacted_state["users"].as_array().unwrap();
-                assert!(
-                    users.iter().all(|u| u["email"].is_null()),
-                    "a sub-administrator sees e-mails"
-                );
+                assert!(users.iter().all(|u| u["email"].is_null()), "a sub-administrator sees e-mails");
             }
             for action in actions {
                 let per_member = action.starts_with("member.") || action == "members.remove";
                 for &target in &members {
-                    let mut req =
-                        json!({"op": "check", "actor": viewer, "action": action, "group": group});
+                    let mut req = json!({"op": "check", "actor": viewer, "action": action, "group": group});
                     if per_member {
                         req["user"] = json!(target);
                     }
@@ -680,18 +502,14 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
     assert!(compared > 5_000, "{compared}");
     // Nobody without the member list gets facts.
     let passive = ask(&full, &json!({"op": "redact", "viewer": 200, "group": 1}));
-    assert_eq!(
-        (passive["allowed"].clone(), passive["state"].clone()),
-        (json!(false), json!(null))
-    );
+    assert_eq!((passive["allowed"].clone(), passive["state"].clone()), (json!(false), json!(null)));
 }
 
 #[test]
 fn error_messages_never_echo_huge_input() {
     let key = "k".repeat(10 * 1024 * 1024);
-    let request = format!(
-        r#"{{"v":1,"op":"check","actor":1,"action":"feed.read","feed":1,"{key}":1,"state":{{}}}}"#
-    );
+    let request =
+        format!(r#"{{"v":1,"op":"check","actor":1,"action":"feed.read","feed":1,"{key}":1,"state":{{}}}}"#);
     let answer: Value = serde_json::from_str(&emongroups_core::call(&request)).unwrap();
     assert_eq!(answer["error"]["code"], "bad_request");
     assert!(
@@ -700,9 +518,25 @@ fn error_messages_never_echo_huge_input() {
         answer["error"]["message"]
     );
     let op = "o".repeat(1_000_000);
-    let answer: Value = serde_json::from_str(&emongroups_core::call(&format!(
-        r#"{{"v":1,"op":"{op}","state":{{}}}}"#
-    )))
-    .unwrap();
+    let answer: Value =
+        serde_json::from_str(&emongroups_core::call(&format!(r#"{{"v":1,"op":"{op}","state":{{}}}}"#)))
+            .unwrap();
     assert!(answer["error"]["message"].as_str().unwrap().len() < 200);
+}
+
+#[test]
+fn each_profile_has_at_least_its_required_vector_steps() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors");
+    for (profile, required) in [("emoncms", 200), ("home", 80), ("buildings", 80)] {
+        let mut steps = 0;
+        for entry in std::fs::read_dir(root.join(profile)).expect("vectors folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                assert_eq!(file["profile"], profile, "{}", path.display());
+                steps += file["steps"].as_array().map_or(0, Vec::len);
+            }
+        }
+        assert!(steps >= required, "{profile}: {steps} steps, {required} required");
+    }
 }

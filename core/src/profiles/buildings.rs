@@ -1949,13 +1949,6 @@ mod tests {
     }
 
     #[test]
-    fn vectors_replay() {
-        let (steps, failures) = crate::profiles::home::tests::replay("buildings");
-        assert!(failures.is_empty(), "{} of {steps} steps failed:\n{}", failures.len(), failures.join("\n"));
-        assert!(steps >= 80, "only {steps} steps");
-    }
-
-    #[test]
     fn the_seed_tables_are_a_valid_policy() {
         let p = Policy::new().unwrap();
         assert_eq!(p.catalog.len(), 13);
