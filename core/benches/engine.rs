@@ -19,11 +19,7 @@ fn benches(c: &mut Criterion) {
     let scale = Scale::EMONCMS_ORG;
 
     c.bench_function("snapshot_build_from_rows", |b| {
-        b.iter_batched(
-            || state.clone(),
-            |s| black_box(Snapshot::build(s)),
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(|| state.clone(), |s| black_box(Snapshot::build(s)), BatchSize::LargeInput)
     });
 
     // Checks along every kind of path: granted through a group, denied, public, own.
@@ -35,20 +31,12 @@ fn benches(c: &mut Criterion) {
         .enumerate()
         .map(|(i, m)| {
             let admin_of_group = (m.groupid - 1) % scale.users + 1;
-            let feed =
-                (m.userid - 1) * scale.feeds_per_user + 1 + (i as u32 % scale.feeds_per_user);
-            let actor = if i % 3 == 0 {
-                (i as u32 * 7919) % scale.users + 1
-            } else {
-                admin_of_group
-            };
+            let feed = (m.userid - 1) * scale.feeds_per_user + 1 + (i as u32 % scale.feeds_per_user);
+            let actor = if i % 3 == 0 { (i as u32 * 7919) % scale.users + 1 } else { admin_of_group };
             (actor, feed)
         })
         .collect();
-    let allowed = pairs
-        .iter()
-        .filter(|&&(a, f)| engine.can_read_feed(a, f).allowed)
-        .count();
+    let allowed = pairs.iter().filter(|&&(a, f)| engine.can_read_feed(a, f).allowed).count();
     eprintln!("check mix: {allowed} of {} pairs allowed", pairs.len());
     c.bench_function("check_can_read_feed", |b| {
         let mut i = 0usize;
@@ -66,9 +54,7 @@ fn benches(c: &mut Criterion) {
 
     let admin = 7; // administrator of group 7, sub-administrator of group 7 + 2000 - 20000 wraps
     eprintln!("what_can(7): {} capabilities", engine.what_can(admin).len());
-    c.bench_function("what_can_user_see", |b| {
-        b.iter(|| black_box(engine.what_can(black_box(admin))))
-    });
+    c.bench_function("what_can_user_see", |b| b.iter(|| black_box(engine.what_can(black_box(admin)))));
 
     // A passive member of group 7 becomes a sub-administrator.
     let member = state

@@ -3,17 +3,9 @@
 use emongroups_core::fixtures::{Scale, generate};
 
 fn main() {
-    let args: Vec<u32> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let scale = match args.as_slice() {
-        [u, g, m, f] => Scale {
-            users: *u,
-            groups: *g,
-            members_per_group: *m,
-            feeds_per_user: *f,
-        },
+        [u, g, m, f] => Scale { users: *u, groups: *g, members_per_group: *m, feeds_per_user: *f },
         _ => Scale::EMONCMS_ORG,
     };
     match serde_json::to_string(&generate(scale, 42)) {

@@ -109,9 +109,7 @@ impl Action {
             Action::GroupEdit => Perm::GroupEdit,
             Action::GroupDelete => Perm::GroupDelete,
             Action::MembersList => Perm::MembersList,
-            Action::MembersAdd | Action::MembersRemove | Action::MemberSetRole => {
-                Perm::MembersManage
-            }
+            Action::MembersAdd | Action::MembersRemove | Action::MemberSetRole => Perm::MembersManage,
             Action::MemberFeeds | Action::FeedRead => Perm::MemberFeeds,
             Action::MemberProfile => Perm::MemberProfile,
             Action::MemberEditAccount
@@ -268,25 +266,13 @@ pub struct Decision {
 
 impl Decision {
     pub(crate) const fn allow(reason: Reason) -> Decision {
-        Decision {
-            allowed: true,
-            status: Status::Ok,
-            reason,
-        }
+        Decision { allowed: true, status: Status::Ok, reason }
     }
     pub(crate) const fn not_found(reason: Reason) -> Decision {
-        Decision {
-            allowed: false,
-            status: Status::NotFound,
-            reason,
-        }
+        Decision { allowed: false, status: Status::NotFound, reason }
     }
     pub(crate) const fn forbidden(reason: Reason) -> Decision {
-        Decision {
-            allowed: false,
-            status: Status::Forbidden,
-            reason,
-        }
+        Decision { allowed: false, status: Status::Forbidden, reason }
     }
 }
 
@@ -297,26 +283,11 @@ pub enum Fact {
     /// Whether the group exists.
     Group { group: Id, exists: bool },
     /// A user's role in a group (`role` null: not a member).
-    Membership {
-        group: Id,
-        user: Id,
-        role: Option<i64>,
-        admin_rights: Option<&'static str>,
-    },
+    Membership { group: Id, user: Id, role: Option<i64>, admin_rights: Option<&'static str> },
     /// A feed, its owner and whether it is public (`owner` null: no such feed).
-    Feed {
-        feed: Id,
-        owner: Option<Id>,
-        public: bool,
-    },
+    Feed { feed: Id, owner: Option<Id>, public: bool },
     /// What the account rules look at on the target.
-    Account {
-        user: Id,
-        site_admin: bool,
-        administers: Vec<Id>,
-        groups: usize,
-        access: Option<u8>,
-    },
+    Account { user: Id, site_admin: bool, administers: Vec<Id>, groups: usize, access: Option<u8> },
     /// A profile rule that decided.
     Rule { rule: &'static str },
 }
@@ -363,10 +334,7 @@ pub(crate) fn group_level<F: Facts, T: Trace>(
     t: &mut T,
 ) -> Result<(Dense, Dense, MemberOf), Decision> {
     let g = f.group_dense(group_id);
-    t.fact(|| Fact::Group {
-        group: group_id,
-        exists: g.is_some(),
-    });
+    t.fact(|| Fact::Group { group: group_id, exists: g.is_some() });
     let Some(g) = g else {
         return Err(Decision::not_found(Reason::NoSuchGroup));
     };
@@ -389,9 +357,7 @@ pub(crate) fn group_level<F: Facts, T: Trace>(
     }
     let need = action.permission();
     if !pol.holds(held, need) {
-        t.fact(|| Fact::Rule {
-            rule: pol.code(need),
-        });
+        t.fact(|| Fact::Rule { rule: pol.code(need) });
         return Err(Decision::forbidden(if pol.admin_only(need) {
             Reason::NotGroupAdmin
         } else {
@@ -461,9 +427,7 @@ fn target_rules<F: Facts, T: Trace>(
         }
         a if a.is_account_action() => {
             if is_self {
-                t.fact(|| Fact::Rule {
-                    rule: "own_account",
-                });
+                t.fact(|| Fact::Rule { rule: "own_account" });
                 // One's own account: edit it and mail oneself the login (as 2.0.0 allowed);
                 // never impersonate or delete oneself.
                 return if matches!(action, Action::MemberEditAccount | Action::MemberSendLogin) {
@@ -486,37 +450,24 @@ fn target_rules<F: Facts, T: Trace>(
                 access: user.access,
             });
             if !tm.full {
-                t.fact(|| Fact::Rule {
-                    rule: "target_rights_full",
-                });
+                t.fact(|| Fact::Rule { rule: "target_rights_full" });
                 return Decision::forbidden(Reason::ReadOnlyRights);
             }
-            if groups
-                .iter()
-                .any(|m| matches!(m.role, Role::Administrator | Role::SubAdministrator))
-            {
-                t.fact(|| Fact::Rule {
-                    rule: "target_administers_no_group",
-                });
+            if groups.iter().any(|m| matches!(m.role, Role::Administrator | Role::SubAdministrator)) {
+                t.fact(|| Fact::Rule { rule: "target_administers_no_group" });
                 return Decision::forbidden(Reason::TargetIsAdministrator);
             }
             let actor_site_admin = f.user(actor).admin;
             if user.admin && (action == Action::MemberDeleteAccount || !actor_site_admin) {
-                t.fact(|| Fact::Rule {
-                    rule: "target_not_site_admin",
-                });
+                t.fact(|| Fact::Rule { rule: "target_not_site_admin" });
                 return Decision::forbidden(Reason::TargetIsSiteAdmin);
             }
             if action == Action::MemberDeleteAccount && groups.len() > 1 {
-                t.fact(|| Fact::Rule {
-                    rule: "target_in_no_other_group",
-                });
+                t.fact(|| Fact::Rule { rule: "target_in_no_other_group" });
                 return Decision::forbidden(Reason::TargetInOtherGroups);
             }
             if action == Action::MemberImpersonate && user.access == Some(0) {
-                t.fact(|| Fact::Rule {
-                    rule: "target_login_enabled",
-                });
+                t.fact(|| Fact::Rule { rule: "target_login_enabled" });
                 return Decision::forbidden(Reason::TargetLoginDisabled);
             }
             Decision::allow(Reason::RolePermits)
@@ -527,10 +478,7 @@ fn target_rules<F: Facts, T: Trace>(
 
 /// Number of administrators of `g`.
 pub(crate) fn administrators<F: Facts>(f: &F, g: Dense) -> usize {
-    f.members(g)
-        .iter()
-        .filter(|m| m.role == Role::Administrator)
-        .count()
+    f.members(g).iter().filter(|m| m.role == Role::Administrator).count()
 }
 
 /// May `actor` read feed `feed_id`? Public, own, or owned by a member of a group where the actor's
@@ -538,19 +486,11 @@ pub(crate) fn administrators<F: Facts>(f: &F, g: Dense) -> usize {
 #[inline]
 pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &mut T) -> Decision {
     let Some(feed) = f.feed_dense(feed_id) else {
-        t.fact(|| Fact::Feed {
-            feed: feed_id,
-            owner: None,
-            public: false,
-        });
+        t.fact(|| Fact::Feed { feed: feed_id, owner: None, public: false });
         return Decision::not_found(Reason::NoSuchFeed);
     };
     let (owner, public) = f.feed_meta(feed);
-    t.fact(|| Fact::Feed {
-        feed: feed_id,
-        owner: Some(f.user(owner).id),
-        public,
-    });
+    t.fact(|| Fact::Feed { feed: feed_id, owner: Some(f.user(owner).id), public });
     if public {
         return Decision::allow(Reason::PublicFeed);
     }
@@ -598,13 +538,7 @@ pub(crate) fn decide<F: Facts, T: Trace>(
     t: &mut T,
 ) -> Result<Decision, String> {
     match action.object() {
-        ObjectKind::Group => Ok(group_action(
-            f,
-            actor,
-            action,
-            group.ok_or("missing field `group`")?,
-            t,
-        )),
+        ObjectKind::Group => Ok(group_action(f, actor, action, group.ok_or("missing field `group`")?, t)),
         ObjectKind::Member => Ok(member_action(
             f,
             actor,

@@ -60,10 +60,7 @@ pub struct WireError {
 impl WireError {
     /// A new error with `code` and `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        WireError {
-            code,
-            message: message.into(),
-        }
+        WireError { code, message: message.into() }
     }
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         WireError::new(ErrorCode::BadRequest, message)

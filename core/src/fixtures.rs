@@ -15,12 +15,8 @@ pub struct Scale {
 
 impl Scale {
     /// 20,000 users, 2,000 groups, 100,000 memberships, 200,000 feeds.
-    pub const EMONCMS_ORG: Scale = Scale {
-        users: 20_000,
-        groups: 2_000,
-        members_per_group: 50,
-        feeds_per_user: 10,
-    };
+    pub const EMONCMS_ORG: Scale =
+        Scale { users: 20_000, groups: 2_000, members_per_group: 50, feeds_per_user: 10 };
 }
 
 struct Rng(u64);
@@ -128,10 +124,5 @@ pub fn generate(scale: Scale, seed: u64) -> State {
             ));
         }
     }
-    State {
-        groups,
-        memberships,
-        users,
-        feeds,
-    }
+    State { groups, memberships, users, feeds }
 }

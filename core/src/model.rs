@@ -124,11 +124,7 @@ pub struct UserRow {
     #[serde(default, deserialize_with = "de_flag")]
     pub admin: bool,
     /// emoncms ≥ 11.10 `users.access`: 0 login disabled, 1 read, 2 write.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_access"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de_opt_access")]
     pub access: Option<u8>,
     #[serde(default)]
     pub name: Option<String>,
@@ -199,13 +195,9 @@ pub struct FeedRow {
 impl<'de> Deserialize<'de> for FeedRow {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let row = Map::<String, Value>::deserialize(d)?;
-        let id = row
-            .get("id")
-            .ok_or_else(|| de::Error::missing_field("id"))?;
+        let id = row.get("id").ok_or_else(|| de::Error::missing_field("id"))?;
         let id = id_of(id).map_err(|e| de::Error::custom(format!("feed `id`: {e}")))?;
-        let userid = row
-            .get("userid")
-            .ok_or_else(|| de::Error::missing_field("userid"))?;
+        let userid = row.get("userid").ok_or_else(|| de::Error::missing_field("userid"))?;
         let userid = id_of(userid).map_err(|e| de::Error::custom(format!("feed `userid`: {e}")))?;
         let public = match row.get("public") {
             None => false,
@@ -344,23 +336,14 @@ impl State {
     pub fn apply(&self, changes: &[Change]) -> Result<State, WireError> {
         let mut next = self.clone();
         for (i, change) in changes.iter().enumerate() {
-            next.apply_one(change)
-                .map_err(|m| WireError::bad_request(format!("change {i}: {m}")))?;
+            next.apply_one(change).map_err(|m| WireError::bad_request(format!("change {i}: {m}")))?;
         }
         Ok(next)
     }
 
     fn apply_one(&mut self, change: &Change) -> Result<(), String> {
         match change {
-            Change::InsertGroup {
-                id,
-                name,
-                description,
-                organization,
-                area,
-                visibility,
-                access,
-            } => {
+            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
                 if self.groups.iter().any(|g| g.id == *id) {
                     return Err(format!("group {id} exists already"));
                 }
@@ -374,20 +357,8 @@ impl State {
                     access: Some(access.clone()),
                 });
             }
-            Change::UpdateGroup {
-                id,
-                name,
-                description,
-                organization,
-                area,
-                visibility,
-                access,
-            } => {
-                let g = self
-                    .groups
-                    .iter_mut()
-                    .find(|g| g.id == *id)
-                    .ok_or(format!("no group {id}"))?;
+            Change::UpdateGroup { id, name, description, organization, area, visibility, access } => {
+                let g = self.groups.iter_mut().find(|g| g.id == *id).ok_or(format!("no group {id}"))?;
                 g.name = Some(name.clone());
                 g.description = description.clone();
                 g.organization = organization.clone();
@@ -403,12 +374,7 @@ impl State {
                 }
                 self.memberships.retain(|m| m.groupid != *id);
             }
-            Change::InsertMembership {
-                groupid,
-                userid,
-                role,
-                admin_rights,
-            } => {
+            Change::InsertMembership { groupid, userid, role, admin_rights } => {
                 self.memberships.push(MembershipRow {
                     groupid: *groupid,
                     userid: *userid,
@@ -416,17 +382,9 @@ impl State {
                     admin_rights: Some(admin_rights.clone()),
                 });
             }
-            Change::UpdateMembership {
-                groupid,
-                userid,
-                role,
-                admin_rights,
-            } => {
+            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
                 let mut found = false;
-                for m in self
-                    .memberships
-                    .iter_mut()
-                    .filter(|m| m.groupid == *groupid && m.userid == *userid)
+                for m in self.memberships.iter_mut().filter(|m| m.groupid == *groupid && m.userid == *userid)
                 {
                     m.role = *role;
                     m.admin_rights = admin_rights.clone();
@@ -438,20 +396,12 @@ impl State {
             }
             Change::DeleteMembership { groupid, userid } => {
                 let before = self.memberships.len();
-                self.memberships
-                    .retain(|m| !(m.groupid == *groupid && m.userid == *userid));
+                self.memberships.retain(|m| !(m.groupid == *groupid && m.userid == *userid));
                 if self.memberships.len() == before {
                     return Err(format!("user {userid} is not a member of group {groupid}"));
                 }
             }
-            Change::UpdateUserProfile {
-                userid,
-                name,
-                location,
-                bio,
-                timezone,
-                tags,
-            } => {
+            Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
                 let u = self.user_mut(*userid);
                 if let Some(v) = name {
                     u.name = Some(v.clone());
@@ -472,9 +422,7 @@ impl State {
             Change::SetUsername { userid, username } => {
                 self.user_mut(*userid).username = Some(username.clone())
             }
-            Change::SetEmail { userid, email } => {
-                self.user_mut(*userid).email = Some(email.clone())
-            }
+            Change::SetEmail { userid, email } => self.user_mut(*userid).email = Some(email.clone()),
             // Passwords are never part of the facts.
             Change::SetPassword { userid, .. } => {
                 self.user_mut(*userid);
@@ -502,12 +450,8 @@ impl State {
 /// An id: a positive integer, or a string of digits, within `int(11)`.
 pub(crate) fn id_of(v: &Value) -> Result<Id, String> {
     let n = match v {
-        Value::Number(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("`{n}` is not a positive integer"))?,
-        Value::String(s)
-            if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a positive integer"))?,
+        Value::String(s) if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse::<u64>().map_err(|e| e.to_string())?
         }
         other => return Err(format!("expected an id, found {}", kind_of(other))),
@@ -560,17 +504,9 @@ pub(crate) fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error>
 
 fn de_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     match Value::deserialize(d)? {
-        Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| de::Error::custom(format!("`{n}` is not an integer"))),
-        Value::String(s) => s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| de::Error::custom("expected an integer")),
-        other => Err(de::Error::custom(format!(
-            "expected an integer, found {}",
-            kind_of(&other)
-        ))),
+        Value::Number(n) => n.as_i64().ok_or_else(|| de::Error::custom(format!("`{n}` is not an integer"))),
+        Value::String(s) => s.trim().parse::<i64>().map_err(|_| de::Error::custom("expected an integer")),
+        other => Err(de::Error::custom(format!("expected an integer, found {}", kind_of(&other)))),
     }
 }
 
@@ -609,7 +545,10 @@ mod tests {
 
     #[test]
     fn feed_rows_keep_every_key() {
-        let row: FeedRow = serde_json::from_value(json!({"id":"3","userid":2,"public":"1","engine":5,"name":"power","time":"100","value":1.5})).unwrap();
+        let row: FeedRow = serde_json::from_value(
+            json!({"id":"3","userid":2,"public":"1","engine":5,"name":"power","time":"100","value":1.5}),
+        )
+        .unwrap();
         assert_eq!(
             (row.id, row.userid, row.public, row.time, row.value),
             (3, 2, true, Some(100.0), Some(1.5))
@@ -632,16 +571,8 @@ mod tests {
             }],
             ..State::default()
         };
-        let ok = Change::InsertMembership {
-            groupid: 1,
-            userid: 2,
-            role: 1,
-            admin_rights: "full".into(),
-        };
-        let bad = Change::DeleteMembership {
-            groupid: 1,
-            userid: 9,
-        };
+        let ok = Change::InsertMembership { groupid: 1, userid: 2, role: 1, admin_rights: "full".into() };
+        let bad = Change::DeleteMembership { groupid: 1, userid: 9 };
         assert!(state.apply(&[ok.clone(), bad]).is_err());
         let next = state.apply(&[ok, Change::DeleteGroup { id: 1 }]).unwrap();
         assert!(next.groups.is_empty() && next.memberships.is_empty());

@@ -16,32 +16,17 @@ use crate::wire::{Fields, fields_as};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Answer `body` in `format` after writing `changes` in one transaction; set `session` keys.
-    Done {
-        format: &'static str,
-        body: Value,
-        changes: Vec<Change>,
-        session: Option<Map<String, Value>>,
-    },
+    Done { format: &'static str, body: Value, changes: Vec<Change>, session: Option<Map<String, Value>> },
     /// Do one thing only the host can, then call again with the answer under `host.<kind>`.
     Need(Value),
 }
 
 impl Outcome {
     fn json(body: Value) -> Outcome {
-        Outcome::Done {
-            format: "json",
-            body,
-            changes: Vec::new(),
-            session: None,
-        }
+        Outcome::Done { format: "json", body, changes: Vec::new(), session: None }
     }
     fn changes(body: Value, changes: Vec<Change>) -> Outcome {
-        Outcome::Done {
-            format: "json",
-            body,
-            changes,
-            session: None,
-        }
+        Outcome::Done { format: "json", body, changes, session: None }
     }
     fn fail(message: &str) -> Outcome {
         Outcome::json(json!({"success": false, "message": message}))
@@ -74,20 +59,12 @@ impl Outcome {
     /// The wire form.
     pub fn to_json(&self) -> Value {
         match self {
-            Outcome::Done {
-                format,
-                body,
-                changes,
-                session,
-            } => {
+            Outcome::Done { format, body, changes, session } => {
                 let mut m = Map::new();
                 m.insert("outcome".into(), "done".into());
                 m.insert("format".into(), (*format).into());
                 m.insert("body".into(), body.clone());
-                m.insert(
-                    "changes".into(),
-                    serde_json::to_value(changes).unwrap_or(Value::Null),
-                );
+                m.insert("changes".into(), serde_json::to_value(changes).unwrap_or(Value::Null));
                 if let Some(s) = session {
                     m.insert("session".into(), Value::Object(s.clone()));
                 }
@@ -212,14 +189,8 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
             )));
         }
     }
-    let req = Req {
-        snap,
-        session: r.session,
-        params: r.params,
-        host: r.host,
-        now: r.now,
-        context: r.context,
-    };
+    let req =
+        Req { snap, session: r.session, params: r.params, host: r.host, now: r.now, context: r.context };
     let outcome = match run(&req, &r.route) {
         Ok(o) => o,
         Err(Stop::Answer(o)) => *o,
@@ -274,9 +245,7 @@ enum AddKind {
 
 /// 2.0.0's name regex: keep Unicode letters, Unicode digits, `_`, `-`, `:`.
 pub fn filter_name(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':'))
-        .collect()
+    s.chars().filter(|c| c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':')).collect()
 }
 
 fn lower(s: &str) -> String {
@@ -343,26 +312,14 @@ impl<'a> Req<'a> {
     fn no_apikey(&self, text: bool) -> Step<()> {
         if self.session.apikey {
             let m = "This action is not available with an API key";
-            return Err(if text {
-                Outcome::text(m)
-            } else {
-                Outcome::fail(m)
-            }
-            .into());
+            return Err(if text { Outcome::text(m) } else { Outcome::fail(m) }.into());
         }
         Ok(())
     }
 
     /// A strictly parsed id parameter (B-8).
     fn id_param(&self, name: &str, text: bool) -> Step<Id> {
-        let fail = |m: String| -> Stop {
-            if text {
-                Outcome::text(&m)
-            } else {
-                Outcome::fail(&m)
-            }
-            .into()
-        };
+        let fail = |m: String| -> Stop { if text { Outcome::text(&m) } else { Outcome::fail(&m) }.into() };
         let Some(raw) = self.given(name) else {
             return Err(fail(format!("Missing {name} parameter")));
         };
@@ -373,9 +330,7 @@ impl<'a> Req<'a> {
         match self.given("role") {
             None => Ok(None),
             Some(r) => match r.as_str() {
-                "0" | "1" | "2" | "3" | "4" => {
-                    Ok(Some(Role::from_code(i64::from(r.as_bytes()[0] - b'0'))))
-                }
+                "0" | "1" | "2" | "3" | "4" => Ok(Some(Role::from_code(i64::from(r.as_bytes()[0] - b'0')))),
                 _ => Err(Outcome::fail("Invalid role").into()),
             },
         }
@@ -408,15 +363,9 @@ impl<'a> Req<'a> {
     }
 
     fn host_userid(&self, kind: &str, answer: &Value) -> Step<Id> {
-        answer
-            .get("userid")
-            .and_then(|v| id_of(v).ok())
-            .ok_or_else(|| {
-                WireError::bad_request(format!(
-                    "`host.{kind}` says success but has no valid `userid`"
-                ))
-                .into()
-            })
+        answer.get("userid").and_then(|v| id_of(v).ok()).ok_or_else(|| {
+            WireError::bad_request(format!("`host.{kind}` says success but has no valid `userid`")).into()
+        })
     }
 
     // --- group management ---
@@ -432,10 +381,7 @@ impl<'a> Req<'a> {
 
     fn name_taken(&self, name: &str, except: Option<Id>) -> bool {
         let name = lower(name);
-        self.snap
-            .groups
-            .iter()
-            .any(|g| Some(g.id) != except && lower(g.name_str()) == name)
+        self.snap.groups.iter().any(|g| Some(g.id) != except && lower(g.name_str()) == name)
     }
 
     fn create(&self) -> Step<Outcome> {
@@ -454,24 +400,12 @@ impl<'a> Req<'a> {
         let Some(answer) = self.host("new_groupid") else {
             return Ok(Outcome::need("new_groupid", json!({})));
         };
-        let id = id_of(answer)
-            .map_err(|e| WireError::bad_request(format!("`host.new_groupid`: {e}")))?;
+        let id = id_of(answer).map_err(|e| WireError::bad_request(format!("`host.new_groupid`: {e}")))?;
         if self.group_dense(id).is_some() {
-            return Err(WireError::bad_request(format!(
-                "`host.new_groupid` {id} is already a group"
-            ))
-            .into());
+            return Err(WireError::bad_request(format!("`host.new_groupid` {id} is already a group")).into());
         }
-        let visibility = if field("visibility") == "public" {
-            "public"
-        } else {
-            "private"
-        };
-        let access = if field("access") == "open" {
-            "open"
-        } else {
-            "closed"
-        };
+        let visibility = if field("visibility") == "public" { "public" } else { "private" };
+        let access = if field("access") == "open" { "open" } else { "closed" };
         Ok(Outcome::changes(
             json!({"success": true, "groupid": id, "message": format!("Group {id} added")}),
             vec![
@@ -505,13 +439,12 @@ impl<'a> Req<'a> {
         };
         let old: &GroupRow = self.snap.group(g);
         // A missing parameter keeps the stored value, NULL included (B-15).
-        let field =
-            |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<Option<String>> {
-                match self.param(n) {
-                    Some(raw) => Self::group_field(&raw, label, max).map(Some),
-                    None => Ok(stored.clone()),
-                }
-            };
+        let field = |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<Option<String>> {
+            match self.param(n) {
+                Some(raw) => Self::group_field(&raw, label, max).map(Some),
+                None => Ok(stored.clone()),
+            }
+        };
         let name = field("name", "Group name", 64, &old.name)?.unwrap_or_default();
         if name.is_empty() {
             return Ok(Outcome::fail("Group name cannot be empty"));
@@ -544,15 +477,7 @@ impl<'a> Req<'a> {
         };
         Ok(Outcome::changes(
             json!({"success": true, "message": "Group edited"}),
-            vec![Change::UpdateGroup {
-                id: gid,
-                name,
-                description,
-                organization,
-                area,
-                visibility,
-                access,
-            }],
+            vec![Change::UpdateGroup { id: gid, name, description, organization, area, visibility, access }],
         ))
     }
 
@@ -560,9 +485,7 @@ impl<'a> Req<'a> {
         self.gate(Gate::Write)?;
         let gid = self.id_param("groupid", false)?;
         if !self.group_decision(Action::GroupDelete, gid).allowed {
-            return Ok(Outcome::fail(
-                "User is not a member or does not have access to group",
-            ));
+            return Ok(Outcome::fail("User is not a member or does not have access to group"));
         }
         Ok(Outcome::changes(
             json!({"success": true, "message": "Group deleted"}),
@@ -580,21 +503,14 @@ impl<'a> Req<'a> {
         ids.sort_unstable();
         Ok(Outcome::changes(
             json!({"success": true, "message": ""}),
-            ids.into_iter()
-                .map(|id| Change::DeleteGroup { id })
-                .collect(),
+            ids.into_iter().map(|id| Change::DeleteGroup { id }).collect(),
         ))
     }
 
     /// Ids of the groups the actor has a membership row in.
     fn actor_groups(&self) -> Vec<Id> {
         match self.snap.user_dense(self.actor()) {
-            Some(u) => self
-                .snap
-                .groups_of(u)
-                .iter()
-                .map(|m| self.snap.group(m.group).id)
-                .collect(),
+            Some(u) => self.snap.groups_of(u).iter().map(|m| self.snap.group(m.group).id).collect(),
             None => Vec::new(),
         }
     }
@@ -622,18 +538,11 @@ impl<'a> Req<'a> {
             };
             (role, "full")
         } else {
-            (
-                self.role_param()?.unwrap_or(Role::Passive),
-                self.rights_param()?.unwrap_or("full"),
-            )
+            (self.role_param()?.unwrap_or(Role::Passive), self.rights_param()?.unwrap_or("full"))
         };
         let username = self.param("username").unwrap_or_default();
         let password = self.param("password").unwrap_or_default();
-        let need = if kind == AddKind::Register {
-            "register_user"
-        } else {
-            "verify_login"
-        };
+        let need = if kind == AddKind::Register { "register_user" } else { "verify_login" };
         let Some(answer) = self.host(need) else {
             return Ok(if need == "verify_login" {
                 Outcome::need(need, json!({"username": username, "password": password}))
@@ -678,10 +587,7 @@ impl<'a> Req<'a> {
                     });
                 }
                 changes.push(insert);
-                Outcome::changes(
-                    json!({"success": true, "message": message, "userid": uid}),
-                    changes,
-                )
+                Outcome::changes(json!({"success": true, "message": message, "userid": uid}), changes)
             }
             _ => Outcome::changes(json!({"success": true, "message": message}), vec![insert]),
         })
@@ -704,10 +610,7 @@ impl<'a> Req<'a> {
         }
         Ok(Outcome::changes(
             json!({"success": true, "message": "User removed from group"}),
-            vec![Change::DeleteMembership {
-                groupid: gid,
-                userid: uid,
-            }],
+            vec![Change::DeleteMembership { groupid: gid, userid: uid }],
         ))
     }
 
@@ -724,9 +627,7 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail(match d.reason {
                 Reason::TargetNotMember => "The user to remove doesn't belong to the group",
                 Reason::ReadOnlyRights => "Administrator has not got right over users",
-                Reason::TargetIsAdministrator => {
-                    "Cannot delete the account of a group administrator"
-                }
+                Reason::TargetIsAdministrator => "Cannot delete the account of a group administrator",
                 Reason::TargetIsSiteAdmin => "Cannot delete the account of a site administrator",
                 Reason::TargetInOtherGroups => {
                     "Cannot delete the account of a user who belongs to other groups"
@@ -736,9 +637,7 @@ impl<'a> Req<'a> {
         }
         match self.host("delete_user") {
             None => Ok(Outcome::need("delete_user", json!({"userid": uid}))),
-            Some(Value::String(report)) => {
-                Ok(Outcome::json(json!({"success": true, "message": report})))
-            }
+            Some(Value::String(report)) => Ok(Outcome::json(json!({"success": true, "message": report}))),
             Some(other) => Err(WireError::bad_request(format!(
                 "`host.delete_user` must be the report text, found {}",
                 kind_of(other)
@@ -763,14 +662,10 @@ impl<'a> Req<'a> {
             }));
         }
         let (Some(g), Some(u)) = (self.group_dense(gid), self.snap.user_dense(uid)) else {
-            return Ok(Outcome::fail(
-                "The user to edit doesn't belong to the group",
-            ));
+            return Ok(Outcome::fail("The user to edit doesn't belong to the group"));
         };
         let Some(current) = self.snap.membership(g, u) else {
-            return Ok(Outcome::fail(
-                "The user to edit doesn't belong to the group",
-            ));
+            return Ok(Outcome::fail("The user to edit doesn't belong to the group"));
         };
         let user = self.snap.user(u);
 
@@ -778,9 +673,7 @@ impl<'a> Req<'a> {
         let username = self.given("username");
         if let Some(name) = &username {
             if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Ok(Outcome::fail(
-                    "Username must only contain a-z and 0-9 characters",
-                ));
+                return Ok(Outcome::fail("Username must only contain a-z and 0-9 characters"));
             }
             if !(3..=30).contains(&name.len()) {
                 return Ok(Outcome::fail("Username length error"));
@@ -817,9 +710,7 @@ impl<'a> Req<'a> {
             && new_role != Role::Administrator
             && decide::administrators(self.snap, g) <= 1
         {
-            return Ok(Outcome::fail(
-                "A group must keep at least one administrator",
-            ));
+            return Ok(Outcome::fail("A group must keep at least one administrator"));
         }
 
         let mut changes = vec![Change::UpdateUserProfile {
@@ -833,24 +724,15 @@ impl<'a> Req<'a> {
         if let Some(name) = username
             && user.username.as_deref() != Some(name.as_str())
         {
-            changes.push(Change::SetUsername {
-                userid: uid,
-                username: name,
-            });
+            changes.push(Change::SetUsername { userid: uid, username: name });
         }
         if let Some(e) = email
             && user.email.as_deref() != Some(e.as_str())
         {
-            changes.push(Change::SetEmail {
-                userid: uid,
-                email: e,
-            });
+            changes.push(Change::SetEmail { userid: uid, email: e });
         }
         if let Some(p) = password {
-            changes.push(Change::SetPassword {
-                userid: uid,
-                password: p,
-            });
+            changes.push(Change::SetPassword { userid: uid, password: p });
         }
         let new_full = rights.map_or(current.full, |r| r == "full");
         if new_role != current.role || new_full != current.full {
@@ -865,31 +747,21 @@ impl<'a> Req<'a> {
                 },
             });
         }
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "User info updated"}),
-            changes,
-        ))
+        Ok(Outcome::changes(json!({"success": true, "message": "User info updated"}), changes))
     }
 
     /// The stored `admin_rights` text of the kept row of (g, u).
     fn stored_rights(&self, g: Dense, u: Dense) -> Option<String> {
         let members = self.snap.members(g);
         let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
-        self.snap
-            .memberships
-            .get(members[i].row as usize)?
-            .admin_rights
-            .clone()
+        self.snap.memberships.get(members[i].row as usize)?.admin_rights.clone()
     }
 
     /// The stored role integer of the kept row of (g, u).
     fn stored_role(&self, g: Dense, u: Dense) -> Option<i64> {
         let members = self.snap.members(g);
         let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
-        self.snap
-            .memberships
-            .get(members[i].row as usize)
-            .map(|m| m.role)
+        self.snap.memberships.get(members[i].row as usize).map(|m| m.role)
     }
 
     fn sendlogindetails(&self) -> Step<Outcome> {
@@ -905,9 +777,7 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail(match d.reason {
                 Reason::TargetNotMember => "Error, user doesn't belong to group",
                 Reason::ReadOnlyRights => "Administrator has not got right over user",
-                Reason::TargetIsAdministrator => {
-                    "Cannot send login details of a group administrator"
-                }
+                Reason::TargetIsAdministrator => "Cannot send login details of a group administrator",
                 Reason::TargetIsSiteAdmin => "Cannot send login details of a site administrator",
                 _ => "You haven't got enough permissions over this group",
             }));
@@ -920,11 +790,7 @@ impl<'a> Req<'a> {
         let password = self.param("password").unwrap_or_default();
         let fill = |template: &str, escape: bool| {
             let e = |s: &str| {
-                if escape {
-                    html_escape(s)
-                } else {
-                    s.to_string()
-                }
+                if escape { html_escape(s) } else { s.to_string() }
             };
             template
                 .replace("{{name}}", &e(user.name.as_deref().unwrap_or("")))
@@ -959,9 +825,7 @@ impl<'a> Req<'a> {
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        Ok(Outcome::fail(&format!(
-            "Email could not be sent to user. Error: {message}"
-        )))
+        Ok(Outcome::fail(&format!("Email could not be sent to user. Error: {message}")))
     }
 
     // --- impersonation ---
@@ -1003,10 +867,7 @@ impl<'a> Req<'a> {
             session.insert("previous_write".into(), json!(s.write));
         }
         let to = if self.param("view").as_deref() == Some("tasks") {
-            format!(
-                "../task/list#{}",
-                filter_name(&self.param("tag").unwrap_or_default())
-            )
+            format!("../task/list#{}", filter_name(&self.param("tag").unwrap_or_default()))
         } else {
             "../user/view".to_string()
         };
@@ -1021,19 +882,12 @@ impl<'a> Req<'a> {
         let mut session = Map::new();
         session.insert("userid".into(), json!(prev));
         session.insert("username".into(), json!(s.previous_username));
-        session.insert(
-            "admin".into(),
-            json!(u8::from(s.previous_admin.unwrap_or(false))),
-        );
+        session.insert("admin".into(), json!(u8::from(s.previous_admin.unwrap_or(false))));
         session.insert("read".into(), json!(s.previous_read.unwrap_or(true)));
         session.insert("write".into(), json!(s.previous_write.unwrap_or(true)));
-        for key in [
-            "previous_userid",
-            "previous_username",
-            "previous_admin",
-            "previous_read",
-            "previous_write",
-        ] {
+        for key in
+            ["previous_userid", "previous_username", "previous_admin", "previous_read", "previous_write"]
+        {
             session.insert(key.into(), Value::Null);
         }
         Outcome::redirect("../group", Some(session))
@@ -1086,20 +940,10 @@ impl<'a> Req<'a> {
                 e.insert("userid".into(), json!(user.id));
                 e.insert("username".into(), json!(user.username));
                 e.insert("role".into(), json!(row.map_or(0, |r| r.role)));
-                e.insert(
-                    "admin_rights".into(),
-                    rights_json(row.and_then(|r| r.admin_rights.as_deref())),
-                );
+                e.insert("admin_rights".into(), rights_json(row.and_then(|r| r.admin_rights.as_deref())));
                 e.insert("totalfeeds".into(), json!(feeds.len()));
                 e.insert("feedslist".into(), Value::Array(feeds));
-                e.insert(
-                    "inputslist".into(),
-                    if full_profile {
-                        user.inputs.clone()
-                    } else {
-                        json!({})
-                    },
-                );
+                e.insert("inputslist".into(), if full_profile { user.inputs.clone() } else { json!({}) });
                 e.insert("taskslist".into(), json!([]));
                 e.insert("name".into(), json!(user.name));
                 if full_profile {
@@ -1160,11 +1004,7 @@ impl<'a> Req<'a> {
                 _ => "You have not got access to user's feeds of this group",
             }));
         }
-        let feeds = self
-            .snap
-            .user_dense(uid)
-            .map(|u| self.feeds_of(u))
-            .unwrap_or_default();
+        let feeds = self.snap.user_dense(uid).map(|u| self.feeds_of(u)).unwrap_or_default();
         Ok(Outcome::json(Value::Array(feeds)))
     }
 
@@ -1203,18 +1043,12 @@ impl<'a> Req<'a> {
         self.gate(Gate::Read)?;
         let gid = self.id_param("groupid", false)?;
         if !self.group_decision(Action::GroupAggregate, gid).allowed {
-            return Ok(Outcome::fail(
-                "User is not a member or does not have access to group",
-            ));
+            return Ok(Outcome::fail("User is not a member or does not have access to group"));
         }
-        let now = self
-            .now
-            .ok_or_else(|| WireError::bad_request("route `aggregate` needs `now`"))?;
+        let now = self.now.ok_or_else(|| WireError::bad_request("route `aggregate` needs `now`"))?;
         let feedname = self.param("feedname").unwrap_or_default();
         let Some(g) = self.group_dense(gid) else {
-            return Ok(Outcome::fail(
-                "User is not a member or does not have access to group",
-            ));
+            return Ok(Outcome::fail("User is not a member or does not have access to group"));
         };
         let (mut sum, mut count) = (0.0f64, 0u64);
         for m in self.snap.members(g) {
@@ -1235,11 +1069,7 @@ impl<'a> Req<'a> {
             .user_dense(self.actor())
             .and_then(|a| self.snap.membership(g, a))
             .is_some_and(|m| m.role == Role::Observer);
-        let result = if observer && count < MIN_OBSERVER_AGGREGATE {
-            Value::Null
-        } else {
-            json!(sum)
-        };
+        let result = if observer && count < MIN_OBSERVER_AGGREGATE { Value::Null } else { json!(sum) };
         Ok(Outcome::json(json!({"result": result, "count": count})))
     }
 
@@ -1248,8 +1078,9 @@ impl<'a> Req<'a> {
     fn number_param(&self, name: &str) -> Step<Value> {
         match self.given(name) {
             None => Ok(Value::Null),
-            Some(raw) => parse_number(&raw)
-                .ok_or_else(|| Outcome::fail(&format!("Invalid {name} parameter")).into()),
+            Some(raw) => {
+                parse_number(&raw).ok_or_else(|| Outcome::fail(&format!("Invalid {name} parameter")).into())
+            }
         }
     }
 
@@ -1275,15 +1106,9 @@ impl<'a> Req<'a> {
             Some("average") => "average",
             _ => return Ok(Outcome::fail("Unknown getfeed mode")),
         };
-        let (start, end, interval) = (
-            self.number_param("start")?,
-            self.number_param("end")?,
-            self.number_param("interval")?,
-        );
-        let (skipmissing, limitinterval) = (
-            self.bit_param("skipmissing")?,
-            self.bit_param("limitinterval")?,
-        );
+        let (start, end, interval) =
+            (self.number_param("start")?, self.number_param("end")?, self.number_param("interval")?);
+        let (skipmissing, limitinterval) = (self.bit_param("skipmissing")?, self.bit_param("limitinterval")?);
         let average_mode = if mode == "average" {
             match self.given("mode").as_deref() {
                 None => Value::Null,
@@ -1326,17 +1151,11 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail(RIGHTS));
         }
         // B-7: every id, not only the first.
-        if !ids
-            .iter()
-            .all(|&f| decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed)
-        {
+        if !ids.iter().all(|&f| decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed) {
             return Ok(Outcome::fail(RIGHTS));
         }
-        let (start, end, interval) = (
-            self.number_param("start")?,
-            self.number_param("end")?,
-            self.number_param("interval")?,
-        );
+        let (start, end, interval) =
+            (self.number_param("start")?, self.number_param("end")?, self.number_param("interval")?);
         let timeformat = self.bit_param("timeformat")?;
         match self.host("feed_data") {
             Some(Value::String(csv)) => Ok(Outcome::Done {
@@ -1369,10 +1188,7 @@ pub fn parse_id(raw: &str) -> Option<Id> {
     if raw.is_empty() || raw.len() > 10 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    raw.parse::<u64>()
-        .ok()
-        .filter(|&n| n >= 1 && n <= u64::from(MAX_ID))
-        .map(|n| n as Id)
+    raw.parse::<u64>().ok().filter(|&n| n >= 1 && n <= u64::from(MAX_ID)).map(|n| n as Id)
 }
 
 /// An integer or a decimal, as a JSON number.
@@ -1387,10 +1203,7 @@ fn parse_number(raw: &str) -> Option<Value> {
     if let Ok(i) = raw.parse::<i64>() {
         return Some(json!(i));
     }
-    raw.parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
-        .map(|f| json!(f))
+    raw.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| json!(f))
 }
 
 /// `local@domain.tld`: one `@`, no spaces or control characters, a dot in the domain with
@@ -1429,18 +1242,7 @@ mod tests {
     #[test]
     fn ids_parse_strictly() {
         assert_eq!(parse_id("12"), Some(12));
-        for bad in [
-            "",
-            "0",
-            "-1",
-            "1abc",
-            " 1",
-            "1 ",
-            "2147483648",
-            "99999999999",
-            "1.0",
-            "+1",
-        ] {
+        for bad in ["", "0", "-1", "1abc", " 1", "1 ", "2147483648", "99999999999", "1.0", "+1"] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
         }
     }
@@ -1448,16 +1250,7 @@ mod tests {
     #[test]
     fn emails() {
         assert!(valid_email("a.b@example.org"));
-        for bad in [
-            "",
-            "a",
-            "a@b",
-            "a@.org",
-            "a b@x.org",
-            "@x.org",
-            "a@@x.org",
-            "a@x.",
-        ] {
+        for bad in ["", "a", "a@b", "a@.org", "a b@x.org", "@x.org", "a@@x.org", "a@x."] {
             assert!(!valid_email(bad), "{bad:?}");
         }
     }

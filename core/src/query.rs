@@ -71,19 +71,14 @@ pub(crate) fn check_object(
         ObjectKind::Member => (true, true, false),
         ObjectKind::Feed => (false, false, true),
     };
-    for (needed, given, name) in [
-        (g, group.is_some(), "group"),
-        (u, user.is_some(), "user"),
-        (f, feed.is_some(), "feed"),
-    ] {
+    for (needed, given, name) in
+        [(g, group.is_some(), "group"), (u, user.is_some(), "user"), (f, feed.is_some(), "feed")]
+    {
         if needed && !given {
             return Err(format!("action `{}` needs field `{name}`", action.as_str()));
         }
         if !needed && given {
-            return Err(format!(
-                "action `{}` takes no field `{name}`",
-                action.as_str()
-            ));
+            return Err(format!("action `{}` takes no field `{name}`", action.as_str()));
         }
     }
     Ok(())
@@ -103,10 +98,7 @@ pub(crate) fn who_can<F: Facts>(
     match action.object() {
         ObjectKind::Group | ObjectKind::Member => {
             let Some(gid) = group else {
-                return WhoCan {
-                    everyone,
-                    users: Vec::new(),
-                };
+                return WhoCan { everyone, users: Vec::new() };
             };
             if let Some(g) = f.group_dense(gid) {
                 for m in f.members(g) {
@@ -121,10 +113,7 @@ pub(crate) fn who_can<F: Facts>(
         }
         ObjectKind::Feed => {
             let Some(fid) = feed else {
-                return WhoCan {
-                    everyone,
-                    users: Vec::new(),
-                };
+                return WhoCan { everyone, users: Vec::new() };
             };
             if let Some(fd) = f.feed_dense(fid) {
                 let (owner, public) = f.feed_meta(fd);
@@ -141,10 +130,7 @@ pub(crate) fn who_can<F: Facts>(
             }
         }
     }
-    WhoCan {
-        everyone,
-        users: users.into_iter().collect(),
-    }
+    WhoCan { everyone, users: users.into_iter().collect() }
 }
 
 const GROUP_ACTIONS: [Action; 7] = [
@@ -185,12 +171,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
         let gid = f.group(mo.group).id;
         for action in GROUP_ACTIONS {
             if pol.holds(held, action.permission()) {
-                caps.push(Capability {
-                    action,
-                    group: Some(gid),
-                    user: None,
-                    feed: None,
-                });
+                caps.push(Capability { action, group: Some(gid), user: None, feed: None });
             }
         }
         if !pol.holds(held, Perm::MembersList) {
@@ -202,12 +183,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
                 if pol.holds(held, action.permission())
                     && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
                 {
-                    caps.push(Capability {
-                        action,
-                        group: Some(gid),
-                        user: Some(tid),
-                        feed: None,
-                    });
+                    caps.push(Capability { action, group: Some(gid), user: Some(tid), feed: None });
                 }
             }
             if pol.holds(held, Perm::MemberFeeds) {
@@ -242,15 +218,7 @@ pub(crate) fn what_if(
     for (i, change) in changes.iter().enumerate() {
         let err = |m: String| WireError::bad_request(format!("change {i}: {m}"));
         match change {
-            Change::InsertGroup {
-                id,
-                name,
-                description,
-                organization,
-                area,
-                visibility,
-                access,
-            } => {
+            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
                 let g = overlay
                     .add_group(crate::model::GroupRow {
                         id: *id,
@@ -265,66 +233,37 @@ pub(crate) fn what_if(
                 touched_groups.insert(g);
             }
             Change::UpdateGroup { id, .. } => {
-                overlay
-                    .group_dense(*id)
-                    .ok_or_else(|| err(format!("no group {id}")))?;
+                overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
             }
             Change::DeleteGroup { id } => {
-                let g = overlay
-                    .group_dense(*id)
-                    .ok_or_else(|| err(format!("no group {id}")))?;
+                let g = overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
                 touched_groups.insert(g);
                 touched_users.extend(overlay.members(g).iter().map(|m| m.user));
                 overlay.delete_group(g);
             }
-            Change::InsertMembership {
-                groupid,
-                userid,
-                role,
-                admin_rights,
-            } => {
-                let g = overlay
-                    .group_dense(*groupid)
-                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+            Change::InsertMembership { groupid, userid, role, admin_rights } => {
+                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
                 let u = overlay.ensure_user(*userid);
                 overlay.set_membership(g, u, Role::from_code(*role), admin_rights == "full");
                 touched_users.insert(u);
                 touched_groups.insert(g);
             }
-            Change::UpdateMembership {
-                groupid,
-                userid,
-                role,
-                admin_rights,
-            } => {
-                let g = overlay
-                    .group_dense(*groupid)
-                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
+                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
                 let u = overlay
                     .user_dense(*userid)
                     .filter(|&u| overlay.membership(g, u).is_some())
-                    .ok_or_else(|| {
-                        err(format!("user {userid} is not a member of group {groupid}"))
-                    })?;
-                overlay.set_membership(
-                    g,
-                    u,
-                    Role::from_code(*role),
-                    admin_rights.as_deref() == Some("full"),
-                );
+                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
+                overlay.set_membership(g, u, Role::from_code(*role), admin_rights.as_deref() == Some("full"));
                 touched_users.insert(u);
                 touched_groups.insert(g);
             }
             Change::DeleteMembership { groupid, userid } => {
-                let g = overlay
-                    .group_dense(*groupid)
-                    .ok_or_else(|| err(format!("no group {groupid}")))?;
+                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
                 let u = overlay
                     .user_dense(*userid)
                     .filter(|&u| overlay.remove_membership(g, u))
-                    .ok_or_else(|| {
-                        err(format!("user {userid} is not a member of group {groupid}"))
-                    })?;
+                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
                 touched_users.insert(u);
                 touched_groups.insert(g);
             }
@@ -356,13 +295,8 @@ pub(crate) fn what_if(
             Vec::new()
         }
     };
-    let after_members = |g: Dense| -> Vec<(Dense, Role)> {
-        overlay
-            .members(g)
-            .iter()
-            .map(|m| (m.user, m.role))
-            .collect()
-    };
+    let after_members =
+        |g: Dense| -> Vec<(Dense, Role)> { overlay.members(g).iter().map(|m| (m.user, m.role)).collect() };
     let id_of = |u: Dense| overlay.user(u).id;
     for &g in &touched_groups {
         for (u, _) in base_members(g).into_iter().chain(after_members(g)) {
@@ -390,11 +324,7 @@ pub(crate) fn what_if(
         let after = what_can(&overlay, id);
         let (gains, loses) = diff_sorted(&before, &after);
         if !gains.is_empty() || !loses.is_empty() {
-            diffs.push(AccessDiff {
-                user: id,
-                gains,
-                loses,
-            });
+            diffs.push(AccessDiff { user: id, gains, loses });
         }
     }
     Ok(diffs)
@@ -453,20 +383,12 @@ pub(crate) fn redact(
         return Err(d);
     };
     let pol = policy();
-    let viewer_role = snap
-        .user_dense(viewer)
-        .and_then(|v| snap.membership(g, v))
-        .map_or(Role::Invalid, |m| m.role);
+    let viewer_role =
+        snap.user_dense(viewer).and_then(|v| snap.membership(g, v)).map_or(Role::Invalid, |m| m.role);
     let held = pol.role_permissions(viewer_role);
-    let (profiles, feeds) = (
-        pol.holds(held, Perm::MemberProfile),
-        pol.holds(held, Perm::MemberFeeds),
-    );
+    let (profiles, feeds) = (pol.holds(held, Perm::MemberProfile), pol.holds(held, Perm::MemberFeeds));
 
-    let mut state = State {
-        groups: vec![snap.group(g).clone()],
-        ..State::default()
-    };
+    let mut state = State { groups: vec![snap.group(g).clone()], ..State::default() };
     let mut pseudo: std::collections::HashMap<Dense, Id> = std::collections::HashMap::new();
     for m in snap.members(g) {
         if let Some(row) = snap.memberships.get(m.row as usize) {
@@ -491,11 +413,7 @@ pub(crate) fn redact(
             });
         }
         if feeds {
-            state.feeds.extend(
-                snap.feeds_of(m.user)
-                    .iter()
-                    .map(|&f| snap.feeds[f as usize].clone()),
-            );
+            state.feeds.extend(snap.feeds_of(m.user).iter().map(|&f| snap.feeds[f as usize].clone()));
         }
         state.users.push(user);
     }

@@ -136,12 +136,7 @@ impl Snapshot {
     /// Indexes `state`. Repeated group, user or feed ids are an `invalid_state` error; duplicate
     /// membership rows keep the one granting least; rows of unknown groups are ignored.
     pub fn build(state: State) -> Result<Snapshot, WireError> {
-        let State {
-            groups,
-            memberships,
-            mut users,
-            feeds,
-        } = state;
+        let State { groups, memberships, mut users, feeds } = state;
         let group_ix = IdMap::build(groups.iter().map(|g| g.id), groups.len())
             .map_err(|id| WireError::invalid_state(format!("group id {id} appears twice")))?;
         let mut user_ix = IdMap::build(users.iter().map(|u| u.id), users.len())
@@ -171,11 +166,7 @@ impl Snapshot {
         let strength = |row: u32| {
             let m = &memberships[row as usize];
             let role = Role::from_code(m.role);
-            (
-                pol.role_permissions(role).len(),
-                m.admin_rights.as_deref() == Some("full"),
-                row,
-            )
+            (pol.role_permissions(role).len(), m.admin_rights.as_deref() == Some("full"), row)
         };
         let mut kept: Vec<(Dense, Dense, u32)> = Vec::with_capacity(rows.len());
         for r in rows {
@@ -191,11 +182,7 @@ impl Snapshot {
         let member_of = |row: u32| {
             let m = &memberships[row as usize];
             let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-            (
-                Role::from_code(m.role),
-                m.admin_rights.as_deref() == Some("full"),
-                raw,
-            )
+            (Role::from_code(m.role), m.admin_rights.as_deref() == Some("full"), raw)
         };
 
         // Feeds.
@@ -214,13 +201,7 @@ impl Snapshot {
             .iter()
             .map(|&(_, u, row)| {
                 let (role, full, raw) = member_of(row);
-                Member {
-                    user: u,
-                    role,
-                    full,
-                    raw,
-                    row,
-                }
+                Member { user: u, role, full, raw, row }
             })
             .collect();
         // By user: sort a copy by (user, group).
@@ -231,20 +212,12 @@ impl Snapshot {
             .iter()
             .map(|&(g, _, row)| {
                 let (role, full, raw) = member_of(row);
-                MemberOf {
-                    group: g,
-                    role,
-                    full,
-                    raw,
-                }
+                MemberOf { group: g, role, full, raw }
             })
             .collect();
         // Feeds by owner, in state order (a stable sort keeps it).
-        let mut owned: Vec<(Dense, Dense)> = feed_meta
-            .iter()
-            .enumerate()
-            .map(|(f, &(o, _))| (o, f as Dense))
-            .collect();
+        let mut owned: Vec<(Dense, Dense)> =
+            feed_meta.iter().enumerate().map(|(f, &(o, _))| (o, f as Dense)).collect();
         owned.sort_by_key(|&(o, _)| o);
         let uf_start = starts(n_users, owned.iter().map(|k| k.0));
         let uf = owned.into_iter().map(|(_, f)| f).collect();
@@ -279,12 +252,7 @@ impl Snapshot {
 
     /// Number of groups, users (including bare ones), feeds and kept memberships.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        (
-            self.groups.len(),
-            self.users.len(),
-            self.feeds.len(),
-            self.gm.len(),
-        )
+        (self.groups.len(), self.users.len(), self.feeds.len(), self.gm.len())
     }
 }
 
@@ -321,9 +289,7 @@ pub(crate) trait Facts {
     #[inline]
     fn membership(&self, g: Dense, u: Dense) -> Option<MemberOf> {
         let list = self.groups_of(u);
-        list.binary_search_by_key(&g, |m| m.group)
-            .ok()
-            .map(|i| list[i])
+        list.binary_search_by_key(&g, |m| m.group).ok().map(|i| list[i])
     }
 }
 
@@ -432,25 +398,14 @@ impl<'a> Overlay<'a> {
     pub(crate) fn set_membership(&mut self, g: Dense, u: Dense, role: Role, full: bool) {
         let mut members = self.members(g).to_vec();
         let raw = role.code().unwrap_or(-1) as i32;
-        let member = Member {
-            user: u,
-            role,
-            full,
-            raw,
-            row: ABSENT,
-        };
+        let member = Member { user: u, role, full, raw, row: ABSENT };
         match members.binary_search_by_key(&u, |m| m.user) {
             Ok(i) => members[i] = member,
             Err(i) => members.insert(i, member),
         }
         self.gm.insert(g, members);
         let mut groups = self.groups_of(u).to_vec();
-        let of = MemberOf {
-            group: g,
-            role,
-            full,
-            raw,
-        };
+        let of = MemberOf { group: g, role, full, raw };
         match groups.binary_search_by_key(&g, |m| m.group) {
             Ok(i) => groups[i] = of,
             Err(i) => groups.insert(i, of),
@@ -483,27 +438,17 @@ impl Facts for Overlay<'_> {
     }
     fn group(&self, g: Dense) -> &GroupRow {
         let n = self.base.groups.len();
-        if (g as usize) < n {
-            self.base.group(g)
-        } else {
-            &self.extra_groups[g as usize - n]
-        }
+        if (g as usize) < n { self.base.group(g) } else { &self.extra_groups[g as usize - n] }
     }
     fn group_count(&self) -> usize {
         self.base.groups.len() + self.extra_groups.len()
     }
     fn user_dense(&self, id: Id) -> Option<Dense> {
-        self.base
-            .user_dense(id)
-            .or_else(|| self.extra_user_ix.get(&id).copied())
+        self.base.user_dense(id).or_else(|| self.extra_user_ix.get(&id).copied())
     }
     fn user(&self, u: Dense) -> &UserRow {
         let n = self.base.users.len();
-        if (u as usize) < n {
-            self.base.user(u)
-        } else {
-            &self.extra_users[u as usize - n]
-        }
+        if (u as usize) < n { self.base.user(u) } else { &self.extra_users[u as usize - n] }
     }
     fn members(&self, g: Dense) -> &[Member] {
         match self.gm.get(&g) {
@@ -529,10 +474,6 @@ impl Facts for Overlay<'_> {
         self.base.feed_id(f)
     }
     fn feeds_of(&self, u: Dense) -> &[Dense] {
-        if (u as usize) < self.base.users.len() {
-            self.base.feeds_of(u)
-        } else {
-            &[]
-        }
+        if (u as usize) < self.base.users.len() { self.base.feeds_of(u) } else { &[] }
     }
 }

@@ -72,13 +72,13 @@ impl Engine {
     /// Builds an engine from a state already parsed.
     pub fn from_state(profile: Profile, state: Value) -> Result<Engine, WireError> {
         let inner = match profile {
-            Profile::Emoncms => Held::Emoncms(Box::new(
-                crate::profiles::emoncms::EmoncmsEngine::build(state)?,
-            )),
+            Profile::Emoncms => {
+                Held::Emoncms(Box::new(crate::profiles::emoncms::EmoncmsEngine::build(state)?))
+            }
             Profile::Home => Held::Home(Box::new(crate::profiles::home::HomeEngine::build(state)?)),
-            Profile::Buildings => Held::Buildings(Box::new(
-                crate::profiles::buildings::BuildingsEngine::build(state)?,
-            )),
+            Profile::Buildings => {
+                Held::Buildings(Box::new(crate::profiles::buildings::BuildingsEngine::build(state)?))
+            }
         };
         Ok(Engine { inner })
     }
@@ -106,9 +106,7 @@ impl Engine {
             }
             match envelope.state {
                 Some(state) if envelope.op == "apply" => apply(envelope.profile, state, fields),
-                Some(state) => {
-                    Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields)
-                }
+                Some(state) => Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields),
                 None if envelope.op == "apply" => Err(WireError::new(
                     ErrorCode::MissingState,
                     "`apply` works on the `state` of the request",
@@ -136,13 +134,10 @@ impl Engine {
 }
 
 fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, WireError> {
-    let changes = fields
-        .remove("changes")
-        .ok_or_else(|| WireError::bad_request("missing field `changes`"))?;
+    let changes =
+        fields.remove("changes").ok_or_else(|| WireError::bad_request("missing field `changes`"))?;
     if let Some(extra) = fields.keys().next() {
-        return Err(WireError::bad_request(format!(
-            "unknown field `{extra}` for op `apply`"
-        )));
+        return Err(WireError::bad_request(format!("unknown field `{extra}` for op `apply`")));
     }
     let state = match profile {
         Profile::Emoncms => crate::profiles::emoncms::EmoncmsEngine::apply(state, changes)?,
@@ -162,18 +157,12 @@ fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
     if text.len() > MAX_REQUEST_BYTES {
         return Err(WireError::new(
             ErrorCode::TooLarge,
-            format!(
-                "{what} is {} bytes, the limit is {MAX_REQUEST_BYTES}",
-                text.len()
-            ),
+            format!("{what} is {} bytes, the limit is {MAX_REQUEST_BYTES}", text.len()),
         ));
     }
     serde_json::from_str(text).map_err(|e| {
         if e.to_string().contains("recursion limit exceeded") {
-            WireError::new(
-                ErrorCode::TooDeep,
-                format!("{what} nests deeper than 128 levels"),
-            )
+            WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than 128 levels"))
         } else {
             WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
         }
@@ -240,11 +229,7 @@ pub(crate) fn version() -> Value {
 pub(crate) fn unknown_op(profile: Profile, op: &str) -> WireError {
     WireError::new(
         ErrorCode::UnknownOp,
-        format!(
-            "profile `{}` has no op `{}`",
-            profile.as_str(),
-            truncate(op, 64)
-        ),
+        format!("profile `{}` has no op `{}`", profile.as_str(), truncate(op, 64)),
     )
 }
 
@@ -260,15 +245,11 @@ fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
     let answer = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(result)) => json!({ "ok": true, "result": result }),
         Ok(Err(err)) => error_answer(&err),
-        Err(_) => error_answer(&WireError::new(
-            ErrorCode::Internal,
-            "the engine failed on this request",
-        )),
+        Err(_) => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
     };
     // Serialising a Value cannot fail (string keys only).
     serde_json::to_string(&answer).unwrap_or_else(|_| {
-        r#"{"ok":false,"error":{"code":"internal","message":"answer could not be written"}}"#
-            .to_string()
+        r#"{"ok":false,"error":{"code":"internal","message":"answer could not be written"}}"#.to_string()
     })
 }
 

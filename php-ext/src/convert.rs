@@ -49,10 +49,7 @@ enum ErrorKind {
 
 impl ConvertError {
     fn new(kind: ErrorKind) -> Self {
-        ConvertError {
-            kind,
-            path: Vec::new(),
-        }
+        ConvertError { kind, path: Vec::new() }
     }
 
     /// Adds the segment the error happened under (called while unwinding, so in reverse).
@@ -109,11 +106,7 @@ impl fmt::Display for ConvertError {
 /// Converts a PHP array into JSON (see the module documentation for the rules). `depth` is how
 /// deep the array will sit in the wire request (1 = the request itself), so that the request as
 /// a whole stays within the wire's nesting limit.
-pub fn array_to_json(
-    array: &ZendHashTable,
-    shape: Shape,
-    depth: usize,
-) -> Result<Value, ConvertError> {
+pub fn array_to_json(array: &ZendHashTable, shape: Shape, depth: usize) -> Result<Value, ConvertError> {
     let mut budget = Budget::default();
     array_to_json_at(array, shape, depth, &mut budget)
 }
@@ -128,11 +121,7 @@ struct Budget {
 impl Budget {
     fn spend(&mut self, bytes: usize) -> Result<(), ConvertError> {
         self.bytes = self.bytes.saturating_add(bytes);
-        if self.bytes > MAX_REQUEST_BYTES {
-            Err(ConvertError::new(ErrorKind::TooLarge))
-        } else {
-            Ok(())
-        }
+        if self.bytes > MAX_REQUEST_BYTES { Err(ConvertError::new(ErrorKind::TooLarge)) } else { Ok(()) }
     }
 }
 
@@ -148,9 +137,7 @@ fn zval_to_json_at(zval: &Zval, depth: usize, budget: &mut Budget) -> Result<Val
         return Ok(Value::Number(n.into()));
     }
     if let Some(f) = zval.double() {
-        return Number::from_f64(f)
-            .map(Value::Number)
-            .ok_or_else(|| ConvertError::new(ErrorKind::NotFinite));
+        return Number::from_f64(f).map(Value::Number).ok_or_else(|| ConvertError::new(ErrorKind::NotFinite));
     }
     if let Some(s) = zval.zend_str() {
         budget.spend(s.len())?;
@@ -200,11 +187,7 @@ fn array_to_json_at(
 /// Converts one database row (always an object); the `int_fields` that hold canonical integer
 /// strings, as mysqli returns every column, become integers on the way (the wire wants integer
 /// ids; converting here saves copying the strings first).
-pub fn row_to_json(
-    row: &ZendHashTable,
-    depth: usize,
-    int_fields: &[&str],
-) -> Result<Value, ConvertError> {
+pub fn row_to_json(row: &ZendHashTable, depth: usize, int_fields: &[&str]) -> Result<Value, ConvertError> {
     let mut budget = Budget::default();
     if depth > MAX_DEPTH {
         return Err(ConvertError::new(ErrorKind::TooDeep));
@@ -222,9 +205,7 @@ fn object_to_json(
     for (key, value) in entries(array) {
         if let Key::Name(name) = key
             && int_fields.iter().any(|f| f.as_bytes() == name)
-            && let Some(n) = dereference(value)
-                .zend_str()
-                .and_then(|s| canonical_integer(s.as_bytes()))
+            && let Some(n) = dereference(value).zend_str().and_then(|s| canonical_integer(s.as_bytes()))
         {
             // An int field's name is ASCII, so the key is valid UTF-8.
             object.insert(String::from_utf8_lossy(name).into_owned(), n.into());
@@ -289,11 +270,7 @@ pub fn entries(array: &ZendHashTable) -> Entries<'_> {
     const PACKED_ZVALS: bool = ext_php_rs::ffi::ZEND_MODULE_API_NO >= 20220829;
     // SAFETY: `flags` is the u32 view of the array's flag bytes; both views are plain integers.
     let flags = unsafe { array.u.flags };
-    Entries {
-        array,
-        next: 0,
-        zvals_only: PACKED_ZVALS && flags & HASH_FLAG_PACKED != 0,
-    }
+    Entries { array, next: 0, zvals_only: PACKED_ZVALS && flags & HASH_FLAG_PACKED != 0 }
 }
 
 /// Iterator of [`entries`].
@@ -315,14 +292,7 @@ impl<'a> Iterator for Entries<'a> {
                 // SAFETY: a packed array of PHP ≥ 8.2 holds `nNumUsed` zvals at `arPacked`, the
                 // same pointer as `arData` in the union; `i < nNumUsed`, and the array is borrowed
                 // for 'a, so nothing frees or moves the storage meanwhile.
-                let value = unsafe {
-                    &*self
-                        .array
-                        .__bindgen_anon_1
-                        .arData
-                        .cast::<Zval>()
-                        .add(i as usize)
-                };
+                let value = unsafe { &*self.array.__bindgen_anon_1.arData.cast::<Zval>().add(i as usize) };
                 (Key::Index(i64::from(i)), value)
             } else {
                 // SAFETY: any other array holds `nNumUsed` buckets at `arData` (`i < nNumUsed`),
@@ -379,8 +349,7 @@ pub fn json_to_zval(value: &Value) -> Zval {
 pub fn json_to_array(value: &Value) -> ZBox<ZendHashTable> {
     match value {
         Value::Array(items) => {
-            let mut array =
-                ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            let mut array = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
             for item in items {
                 // Inserting a plain Zval cannot fail.
                 let _ = array.push(json_to_zval(item));
@@ -388,8 +357,7 @@ pub fn json_to_array(value: &Value) -> ZBox<ZendHashTable> {
             array
         }
         Value::Object(map) => {
-            let mut array =
-                ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
+            let mut array = ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
             for (key, item) in map {
                 // `insert` with a `&str` turns canonical integer keys ("5") into integer keys,
                 // as PHP itself does.

@@ -37,10 +37,7 @@ impl PhpEngine {
     /// Objects come only from `fromState` and `fromRows`: `new EmonGroups\Engine()` throws.
     #[php(vis = "private")]
     pub fn __construct() -> PhpResult<Self> {
-        Err(exception(
-            "bad_request",
-            "build an engine with Engine::fromState() or Engine::fromRows()",
-        ))
+        Err(exception("bad_request", "build an engine with Engine::fromState() or Engine::fromRows()"))
     }
 
     /// Builds an engine for `$profile` (`emoncms`, `home`, `buildings`) from its state as JSON.
@@ -68,10 +65,7 @@ impl PhpEngine {
             let mut state = Map::new();
             state.insert("groups".into(), rows(groups, "groups", &["id"])?);
             let membership_ints = ["groupid", "userid", "role"];
-            state.insert(
-                "memberships".into(),
-                rows(memberships, "memberships", &membership_ints)?,
-            );
+            state.insert("memberships".into(), rows(memberships, "memberships", &membership_ints)?);
             state.insert("users".into(), rows(users, "users", &["id"])?);
             state.insert("feeds".into(), rows(feeds, "feeds", &["id", "userid"])?);
             let state = Value::Object(state);
@@ -88,12 +82,7 @@ impl PhpEngine {
     }
 
     /// The decision on `$actor` doing `$action` to `$object` (e.g. `['group' => 3]`).
-    pub fn check(
-        &self,
-        actor: i64,
-        action: &str,
-        object: &ZendHashTable,
-    ) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn check(&self, actor: i64, action: &str, object: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
         guarded(|| {
             let mut fields = object_fields(object)?;
             fields.insert("actor".into(), actor.into());
@@ -116,10 +105,7 @@ impl PhpEngine {
         guarded(|| {
             let mut fields = Map::new();
             fields.insert("route".into(), route.into());
-            fields.insert(
-                "session".into(),
-                argument(session, "session", Shape::Object)?,
-            );
+            fields.insert("session".into(), argument(session, "session", Shape::Object)?);
             fields.insert("params".into(), argument(params, "params", Shape::Object)?);
             if let Some(host) = host {
                 fields.insert("host".into(), argument(host, "host", Shape::Object)?);
@@ -215,26 +201,16 @@ impl PhpEngine {
 
 /// The `result` of an answer, or its error as an exception.
 pub fn result_of(answer: &str) -> PhpResult<Value> {
-    let answer: Value = serde_json::from_str(answer).map_err(|e| {
-        exception(
-            "internal",
-            &format!("the engine answered with invalid JSON: {e}"),
-        )
-    })?;
+    let answer: Value = serde_json::from_str(answer)
+        .map_err(|e| exception("internal", &format!("the engine answered with invalid JSON: {e}")))?;
     let Value::Object(mut answer) = answer else {
-        return Err(exception(
-            "internal",
-            "the engine answered with something other than an object",
-        ));
+        return Err(exception("internal", "the engine answered with something other than an object"));
     };
     match answer.get("ok") {
         Some(Value::Bool(true)) => Ok(answer.remove("result").unwrap_or(Value::Null)),
         _ => {
             let error = answer.remove("error").unwrap_or(Value::Null);
-            let code = error
-                .get("code")
-                .and_then(Value::as_str)
-                .unwrap_or("internal");
+            let code = error.get("code").and_then(Value::as_str).unwrap_or("internal");
             let message = error
                 .get("message")
                 .and_then(Value::as_str)
@@ -252,10 +228,7 @@ fn id(value: i64, name: &str, min: i64) -> PhpResult<emongroups_core::Id> {
         // In range, so it fits.
         Ok(value as emongroups_core::Id)
     } else {
-        Err(exception(
-            "bad_request",
-            &format!("`{name}` is `{value}`, not an id in {min} … {MAX_ID}"),
-        ))
+        Err(exception("bad_request", &format!("`{name}` is `{value}`, not an id in {min} … {MAX_ID}")))
     }
 }
 
@@ -272,17 +245,12 @@ fn convert_error(err: &ConvertError, name: &str) -> PhpException {
 /// The fields of a check's object (`group`, `user`, `feed`), which go at the top of the request.
 fn object_fields(object: &ZendHashTable) -> PhpResult<Map<String, Value>> {
     let Value::Object(fields) = argument(object, "object", Shape::Object)? else {
-        return Err(exception(
-            "bad_request",
-            "`object` must be an associative array such as ['group' => 3]",
-        ));
+        return Err(exception("bad_request", "`object` must be an associative array such as ['group' => 3]"));
     };
     if let Some(key) = ENVELOPE_FIELDS.iter().find(|k| fields.contains_key(**k)) {
         return Err(exception(
             "bad_request",
-            &format!(
-                "`object` may not set `{key}`; it holds only the object fields (group, user, feed)"
-            ),
+            &format!("`object` may not set `{key}`; it holds only the object fields (group, user, feed)"),
         ));
     }
     Ok(fields)
@@ -301,8 +269,8 @@ fn rows(table: &ZendHashTable, name: &str, int_fields: &[&str]) -> PhpResult<Val
             ));
         };
         // A row sits at depth 4 of a request: request → state → table → row.
-        let mut row = row_to_json(row, 4, int_fields)
-            .map_err(|e| convert_error(&e, &format!("{name}.{at}")))?;
+        let mut row =
+            row_to_json(row, 4, int_fields).map_err(|e| convert_error(&e, &format!("{name}.{at}")))?;
         // An empty PHP array cannot say whether it is [] or {}; these two user fields are objects.
         if name == "users"
             && let Value::Object(fields) = &mut row

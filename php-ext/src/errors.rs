@@ -69,12 +69,8 @@ impl Family {
         }
     }
 
-    const ALL: [Family; 4] = [
-        Family::Base,
-        Family::InvalidRequest,
-        Family::InvalidState,
-        Family::EngineFailure,
-    ];
+    const ALL: [Family; 4] =
+        [Family::Base, Family::InvalidRequest, Family::InvalidState, Family::EngineFailure];
 
     fn class_name(self) -> &'static str {
         match self {
@@ -127,11 +123,7 @@ pub fn register() -> ext_php_rs::error::Result<()> {
         let mut builder = ClassBuilder::new(family.class_name());
         builder = match family {
             Family::Base => builder.extends((ce::exception, "\\Exception")).method(
-                FunctionBuilder::new("getErrorCode", get_error_code).returns(
-                    DataType::String,
-                    false,
-                    false,
-                ),
+                FunctionBuilder::new("getErrorCode", get_error_code).returns(DataType::String, false, false),
                 MethodFlags::Public,
             ),
             _ => builder.extends((base_class_entry, BASE_NAME)),
@@ -202,8 +194,7 @@ pub fn exception(code: &str, message: &str) -> PhpException {
     // line and trace are those of the PHP code that called us.
     let mut object = ZendObject::new(entry);
     let written = with_scope(base_class_entry(), || {
-        object.set_property("message", message).is_ok()
-            && object.set_property("errorCode", code).is_ok()
+        object.set_property("message", message).is_ok() && object.set_property("errorCode", code).is_ok()
     });
     if !written {
         return plain();

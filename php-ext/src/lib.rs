@@ -50,10 +50,7 @@ pub(crate) fn wire_guarded(body: impl FnOnce() -> String) -> String {
 /// Runs an exported body; a panic becomes `EmonGroups\Exception\EngineFailure`.
 pub(crate) fn guarded<T>(body: impl FnOnce() -> PhpResult<T>) -> PhpResult<T> {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
-        Err(errors::exception(
-            "internal",
-            "the emongroups extension failed on this call",
-        ))
+        Err(errors::exception("internal", "the emongroups extension failed on this call"))
     })
 }
 
@@ -85,17 +82,13 @@ pub(crate) fn internal_answer() -> String {
 
 /// The `version` op's result.
 fn version_info() -> Value {
-    let answer: Value = serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#))
-        .unwrap_or_default();
+    let answer: Value =
+        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
     answer.get("result").cloned().unwrap_or_default()
 }
 
 pub(crate) fn engine_version() -> String {
-    version_info()
-        .get("version")
-        .and_then(Value::as_str)
-        .unwrap_or(env!("CARGO_PKG_VERSION"))
-        .to_string()
+    version_info().get("version").and_then(Value::as_str).unwrap_or(env!("CARGO_PKG_VERSION")).to_string()
 }
 
 /// `phpinfo()` and `php --ri emongroups`.
@@ -104,12 +97,7 @@ extern "C" fn module_info(_module: *mut ModuleEntry) {
         let profiles = version_info()
             .get("profiles")
             .and_then(Value::as_array)
-            .map(|p| {
-                p.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
+            .map(|p| p.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
             .unwrap_or_default();
         vec![
             ("emongroups support", "enabled".to_string()),

@@ -34,32 +34,12 @@ pub(crate) enum Perm {
 /// (code, description, dependencies), in the order of [`Perm`].
 const PERMISSIONS: [(&str, &str, &[&str]); 10] = [
     ("group.view", "See the group in one's group list", &[]),
-    (
-        "group.summary",
-        "See the group's details and member count",
-        &["group.view"],
-    ),
-    (
-        "group.aggregate",
-        "Sums and counts over members' feeds, never one member's data",
-        &["group.summary"],
-    ),
+    ("group.summary", "See the group's details and member count", &["group.view"]),
+    ("group.aggregate", "Sums and counts over members' feeds, never one member's data", &["group.summary"]),
     ("members.list", "See the member list", &["group.summary"]),
-    (
-        "member.feeds",
-        "List and read members' feeds",
-        &["members.list"],
-    ),
-    (
-        "member.profile",
-        "See members' e-mail, bio, location and inputs",
-        &["members.list"],
-    ),
-    (
-        "members.manage",
-        "Add and remove members, change roles",
-        &["member.profile"],
-    ),
+    ("member.feeds", "List and read members' feeds", &["members.list"]),
+    ("member.profile", "See members' e-mail, bio, location and inputs", &["members.list"]),
+    ("members.manage", "Add and remove members, change roles", &["member.profile"]),
     (
         "member.account",
         "Act on a member's account (log in as, edit, delete, send login details); needs full rights over it",
@@ -72,16 +52,7 @@ const PERMISSIONS: [(&str, &str, &[&str]); 10] = [
 /// Roles by `group_users.role` code; index 5 is any other stored integer.
 const ROLES: [(&str, &[&str]); 6] = [
     ("passive", &[]),
-    (
-        "administrator",
-        &[
-            "members.manage",
-            "member.account",
-            "group.edit",
-            "group.delete",
-            "group.aggregate",
-        ],
-    ),
+    ("administrator", &["members.manage", "member.account", "group.edit", "group.delete", "group.aggregate"]),
     ("subadministrator", &["member.feeds", "group.aggregate"]),
     ("member", &["group.summary"]),
     ("observer", &["group.aggregate"]),
@@ -121,11 +92,7 @@ impl EmoncmsPolicy {
         let others = (0..roles.len())
             .filter(|&i| i != Role::Administrator.index())
             .fold(PermSet::EMPTY, |acc, i| acc.union(roles.permissions(i)));
-        Ok(EmoncmsPolicy {
-            catalog,
-            roles,
-            admin_only: admin.minus(others),
-        })
+        Ok(EmoncmsPolicy { catalog, roles, admin_only: admin.minus(others) })
     }
 
     #[inline]
@@ -152,9 +119,7 @@ impl EmoncmsPolicy {
 /// the tables are validated by `the_role_tables_are_a_valid_policy`.
 pub(crate) fn policy() -> &'static EmoncmsPolicy {
     static POLICY: OnceLock<EmoncmsPolicy> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        EmoncmsPolicy::new().expect("the emoncms permission tables are a valid policy")
-    })
+    POLICY.get_or_init(|| EmoncmsPolicy::new().expect("the emoncms permission tables are a valid policy"))
 }
 
 /// The held facts of the emoncms profile.
@@ -224,18 +189,13 @@ fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
 fn de_opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
     match Value::deserialize(d)? {
         Value::Null => Ok(None),
-        v => crate::model::id_of(&v)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
+        v => crate::model::id_of(&v).map(Some).map_err(serde::de::Error::custom),
     }
 }
 
 fn parse_action(name: &str) -> Result<Action, WireError> {
     Action::parse(name).ok_or_else(|| {
-        WireError::bad_request(format!(
-            "unknown action `{}`",
-            crate::wire::truncate(name, 64)
-        ))
+        WireError::bad_request(format!("unknown action `{}`", crate::wire::truncate(name, 64)))
     })
 }
 
@@ -252,9 +212,7 @@ pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
 impl EmoncmsEngine {
     /// Indexes typed facts (native callers and benchmarks).
     pub fn from_state(state: State) -> Result<EmoncmsEngine, WireError> {
-        Ok(EmoncmsEngine {
-            snapshot: Snapshot::build(state)?,
-        })
+        Ok(EmoncmsEngine { snapshot: Snapshot::build(state)? })
     }
 
     /// The indexed facts.
@@ -277,16 +235,7 @@ impl EmoncmsEngine {
         user: Option<Id>,
         feed: Option<Id>,
     ) -> Option<Decision> {
-        decide::decide(
-            &self.snapshot,
-            actor,
-            action,
-            group,
-            user,
-            feed,
-            &mut NoTrace,
-        )
-        .ok()
+        decide::decide(&self.snapshot, actor, action, group, user, feed, &mut NoTrace).ok()
     }
 
     /// Everyone who may do `action` on the object (complete).
@@ -328,32 +277,17 @@ impl ProfileEngine for EmoncmsEngine {
                 let a: CheckArgs = fields_as(op, fields)?;
                 let action = parse_action(&a.action)?;
                 let mut chain = Vec::new();
-                let d = decide::decide(
-                    &self.snapshot,
-                    a.actor,
-                    action,
-                    a.group,
-                    a.user,
-                    a.feed,
-                    &mut chain,
-                )
-                .map_err(|m| {
-                    WireError::bad_request(format!(
-                        "op `check`: {m} for action `{}`",
-                        action.as_str()
-                    ))
-                })?;
+                let d = decide::decide(&self.snapshot, a.actor, action, a.group, a.user, a.feed, &mut chain)
+                    .map_err(|m| {
+                        WireError::bad_request(format!("op `check`: {m} for action `{}`", action.as_str()))
+                    })?;
                 Ok(decision_json(d, &chain))
             }
             "who_can" => {
                 let a: WhoCanArgs = fields_as(op, fields)?;
                 let action = parse_action(&a.action)?;
-                query::check_object(action, a.group, a.user, a.feed)
-                    .map_err(WireError::bad_request)?;
-                Ok(
-                    serde_json::to_value(self.who_can(action, a.group, a.user, a.feed))
-                        .unwrap_or(Value::Null),
-                )
+                query::check_object(action, a.group, a.user, a.feed).map_err(WireError::bad_request)?;
+                Ok(serde_json::to_value(self.who_can(action, a.group, a.user, a.feed)).unwrap_or(Value::Null))
             }
             "what_can" => {
                 let a: WhatCanArgs = fields_as(op, fields)?;
@@ -390,8 +324,8 @@ impl ProfileEngine for EmoncmsEngine {
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
         let state: State = state_as(state)?;
-        let changes: Vec<Change> = serde_json::from_value(changes)
-            .map_err(|e| crate::error::from_serde("`changes`", &e))?;
+        let changes: Vec<Change> =
+            serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))?;
         let next = state.apply(&changes)?;
         serde_json::to_value(next)
             .map_err(|e| WireError::new(crate::error::ErrorCode::Internal, e.to_string()))
@@ -410,23 +344,13 @@ mod tests {
     fn the_role_tables_are_a_valid_policy() {
         let p = EmoncmsPolicy::new().expect("emoncms policy tables are valid");
         let admin = p.role_permissions(Role::Administrator);
-        assert_eq!(
-            admin.len(),
-            PERMISSIONS.len(),
-            "administrators hold every permission"
-        );
+        assert_eq!(admin.len(), PERMISSIONS.len(), "administrators hold every permission");
         let sub = p.role_permissions(Role::SubAdministrator);
         assert!(p.holds(sub, Perm::MemberFeeds) && p.holds(sub, Perm::MembersList));
-        assert!(
-            !p.holds(sub, Perm::MemberProfile),
-            "B-12: sub-administrators never see e-mail/bio/location"
-        );
+        assert!(!p.holds(sub, Perm::MemberProfile), "B-12: sub-administrators never see e-mail/bio/location");
         let observer = p.role_permissions(Role::Observer);
         assert!(p.holds(observer, Perm::GroupAggregate) && !p.holds(observer, Perm::MembersList));
-        assert!(
-            p.role_permissions(Role::Passive).is_empty()
-                && p.role_permissions(Role::Invalid).is_empty()
-        );
+        assert!(p.role_permissions(Role::Passive).is_empty() && p.role_permissions(Role::Invalid).is_empty());
         assert!(p.admin_only(Perm::GroupEdit) && !p.admin_only(Perm::MembersList));
         // Perm discriminants line up with catalog ids.
         for (i, (code, _, _)) in PERMISSIONS.iter().enumerate() {
