@@ -13,7 +13,7 @@ MAX_GZIP=80000   # bytes, the same gzipped (what a browser downloads)
 
 target_dir=${CARGO_TARGET_DIR:-target}
 out=wasm/pkg
-cargo build --locked -p emongroups-wasm --profile wasm-release --target wasm32-unknown-unknown
+cargo build -p emongroups-wasm --profile wasm-release --target wasm32-unknown-unknown
 built=$target_dir/wasm32-unknown-unknown/wasm-release/emongroups_wasm.wasm
 
 # wasm-opt runs on the module before wasm-bindgen adds its externref table: Debian's binaryen
