@@ -224,6 +224,7 @@ fn run(req: &Req, route: &str) -> Step<Outcome> {
         "aggregate" => req.aggregate(),
         "getfeed" => req.getfeed(),
         "csvexport" => req.csvexport(),
+        "snapshot" => req.snapshot(),
         _ => Ok(Outcome::fail("Unknown group route")),
     }
 }
@@ -1071,6 +1072,18 @@ impl<'a> Req<'a> {
             .is_some_and(|m| m.role == Role::Observer);
         let result = if observer && count < MIN_OBSERVER_AGGREGATE { Value::Null } else { json!(sum) };
         Ok(Outcome::json(json!({"result": result, "count": count})))
+    }
+
+    /// The redacted facts of one group for the browser's access preview (`query::redact`).
+    fn snapshot(&self) -> Step<Outcome> {
+        self.gate(Gate::Read)?;
+        let gid = self.id_param("groupid", false)?;
+        match crate::query::redact(self.snap, self.actor(), gid) {
+            Ok(state) => Ok(Outcome::json(json!({
+                "success": true, "groupid": gid, "viewer": self.actor(), "state": state,
+            }))),
+            Err(_) => Ok(Outcome::fail("You have not got access to the list of users of this group")),
+        }
     }
 
     // --- feed data ---
