@@ -1,0 +1,219 @@
+<?php
+/*
+ * emongroups — the group module's only database access: one small adapter over emoncms's
+ * mysqli connection (MySQL / MariaDB) or a PDO SQLite connection (the demo host).
+ *
+ * Prepared statements only. The table `groups` is a reserved word in MySQL >= 8.0.2, so every
+ * query names it through table('groups'). Statements are counted, so tests can assert how many
+ * queries a route costs.
+ */
+defined('EMONCMS_EXEC') or die('Restricted access');
+
+class GroupDbFailure extends RuntimeException
+{
+}
+
+class GroupDb
+{
+    /** @var mysqli|PDO */
+    private $conn;
+    /** 'mysql' or 'sqlite' */
+    private $driver;
+    private $inTransaction = false;
+    /** Statements executed through this adapter. */
+    private $statements = 0;
+    /** Writing statements (INSERT/UPDATE/DELETE) executed through this adapter. */
+    private $writes = 0;
+    /** Test hook: the Nth write throws (0 = never). Only read when EMONGROUPS_TEST_HOOKS=1. */
+    private $failAtWrite = 0;
+
+    public function __construct($conn)
+    {
+        if ($conn instanceof mysqli) {
+            $this->driver = 'mysql';
+        } elseif ($conn instanceof PDO) {
+            $name = $conn->getAttribute(PDO::ATTR_DRIVER_NAME);
+            if ($name !== 'sqlite' && $name !== 'mysql') {
+                throw new GroupDbFailure("unsupported PDO driver $name");
+            }
+            $this->driver = $name;
+            $conn->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
+        } else {
+            throw new GroupDbFailure('the group module needs a mysqli or PDO connection');
+        }
+        $this->conn = $conn;
+        if (getenv('EMONGROUPS_TEST_HOOKS') === '1' && isset($_SERVER['HTTP_X_EMONGROUPS_FAIL_WRITE'])) {
+            $this->failAtWrite = max(0, (int) $_SERVER['HTTP_X_EMONGROUPS_FAIL_WRITE']);
+        }
+    }
+
+    public function driver()
+    {
+        return $this->driver;
+    }
+
+    public function isMysql()
+    {
+        return $this->driver === 'mysql';
+    }
+
+    /** A table name quoted for this database (`groups` is reserved in MySQL >= 8.0.2). */
+    public function table($name)
+    {
+        return $this->driver === 'mysql' ? '`' . $name . '`' : '"' . $name . '"';
+    }
+
+    /** ' FOR UPDATE' inside a transaction on MySQL; SQLite locks the whole file instead. */
+    public function forUpdate()
+    {
+        return ($this->driver === 'mysql' && $this->inTransaction) ? ' FOR UPDATE' : '';
+    }
+
+    /** `?, ?, ?` for an IN list of $n values ($n >= 1). */
+    public static function marks($n)
+    {
+        return implode(', ', array_fill(0, max(1, (int) $n), '?'));
+    }
+
+    public function statementCount()
+    {
+        return $this->statements;
+    }
+
+    public function inTransaction()
+    {
+        return $this->inTransaction;
+    }
+
+    /** Runs a SELECT; every row as an associative array. */
+    public function select($sql, array $params = array())
+    {
+        $this->statements++;
+        if ($this->conn instanceof PDO) {
+            $stmt = $this->conn->prepare($sql);
+            $stmt->execute(array_values($params));
+            return $stmt->fetchAll(PDO::FETCH_ASSOC);
+        }
+        $stmt = $this->mysqliStatement($sql, $params);
+        $result = $stmt->get_result();
+        if ($result === false) {
+            $error = $stmt->error;
+            $stmt->close();
+            throw new GroupDbFailure("query failed: $error");
+        }
+        $rows = $result->fetch_all(MYSQLI_ASSOC);
+        $stmt->close();
+        return $rows;
+    }
+
+    /** Runs an INSERT/UPDATE/DELETE; the number of affected rows. */
+    public function execute($sql, array $params = array())
+    {
+        $this->statements++;
+        $this->writes++;
+        if ($this->failAtWrite > 0 && $this->writes === $this->failAtWrite) {
+            throw new GroupDbFailure("test hook: write statement {$this->writes} failed");
+        }
+        if ($this->conn instanceof PDO) {
+            $stmt = $this->conn->prepare($sql);
+            $stmt->execute(array_values($params));
+            return $stmt->rowCount();
+        }
+        $stmt = $this->mysqliStatement($sql, $params);
+        $affected = $stmt->affected_rows;
+        $stmt->close();
+        return $affected;
+    }
+
+    /** Runs a statement that takes no parameters and returns no rows (DDL, transaction control). */
+    public function command($sql)
+    {
+        $this->statements++;
+        if ($this->conn instanceof PDO) {
+            $this->conn->exec($sql);
+            return;
+        }
+        if ($this->conn->query($sql) === false) {
+            throw new GroupDbFailure('statement failed: ' . $this->conn->error);
+        }
+    }
+
+    public function lastInsertId()
+    {
+        if ($this->conn instanceof PDO) {
+            return (int) $this->conn->lastInsertId();
+        }
+        return (int) $this->conn->insert_id;
+    }
+
+    /**
+     * Starts the transaction of one request. MySQL: READ COMMITTED, so that every read after the
+     * row lock sees what concurrent requests committed. SQLite: BEGIN IMMEDIATE takes the write
+     * lock at once, so two writers never decide on the same facts.
+     */
+    public function begin()
+    {
+        if ($this->inTransaction) {
+            return;
+        }
+        if ($this->driver === 'mysql') {
+            $this->command('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+            $this->command('START TRANSACTION');
+        } else {
+            $this->command('BEGIN IMMEDIATE');
+        }
+        $this->inTransaction = true;
+    }
+
+    public function commit()
+    {
+        if (!$this->inTransaction) {
+            return;
+        }
+        $this->inTransaction = false;
+        $this->command('COMMIT');
+    }
+
+    /** Never throws: it runs while another failure is being reported. */
+    public function rollback()
+    {
+        if (!$this->inTransaction) {
+            return;
+        }
+        $this->inTransaction = false;
+        try {
+            $this->command('ROLLBACK');
+        } catch (Throwable $e) {
+            error_log('emongroups: rollback failed: ' . $e->getMessage());
+        }
+    }
+
+    private function mysqliStatement($sql, array $params)
+    {
+        $stmt = $this->conn->prepare($sql);
+        if ($stmt === false) {
+            throw new GroupDbFailure('prepare failed: ' . $this->conn->error);
+        }
+        if ($params) {
+            $types = '';
+            $values = array();
+            foreach ($params as $value) {
+                if (is_int($value)) {
+                    $types .= 'i';
+                } elseif (is_float($value)) {
+                    $types .= 'd';
+                } else {
+                    $types .= 's';
+                }
+                $values[] = $value;
+            }
+            $stmt->bind_param($types, ...$values);
+        }
+        if (!$stmt->execute()) {
+            $error = $stmt->error;
+            $stmt->close();
+            throw new GroupDbFailure("statement failed: $error");
+        }
+        return $stmt;
+    }
+}

@@ -1,0 +1,324 @@
+<?php
+/*
+ * emongroups — what only emoncms can do for the engine: its own models.
+ *
+ * The engine asks (`need`) for a login check, a registration, an account deletion, an e-mail or
+ * feed data; and its changes to users rows (profile, username, e-mail) go through the User
+ * model so that core's own filtering and rules apply. This class hides the differences between
+ * emoncms 10.x and 11.x (group 2.0.0 §4): Feed::get_data's 6 vs 12 parameters, User::register's
+ * optional 4th parameter, User::set's return value.
+ */
+defined('EMONCMS_EXEC') or die('Restricted access');
+
+class GroupHost
+{
+    private $user;
+    private $mysqli;
+    private $redis;
+    private $settings;
+    private $timezone;
+    private $feed = null;
+    private $input = null;
+
+    /**
+     * $user: emoncms's User model; $mysqli: the connection its models use; $settings: emoncms
+     * settings (for $settings['feed']); $timezone: the caller's timezone for feed averages.
+     */
+    public function __construct($user, $mysqli, $redis, $settings, $timezone = 'UTC')
+    {
+        $this->user = $user;
+        $this->mysqli = $mysqli;
+        $this->redis = $redis;
+        $this->settings = is_array($settings) ? $settings : array();
+        $this->timezone = is_string($timezone) && $timezone !== '' ? $timezone : 'UTC';
+    }
+
+    // --- needs -------------------------------------------------------------------------------
+
+    public function verifyLogin($username, $password)
+    {
+        $answer = self::asArray($this->user->get_apikeys_from_login($username, $password));
+        // Cores that answer success without the id: look it up by the (verified) username.
+        if (!empty($answer['success']) && !isset($answer['userid']) && method_exists($this->user, 'get_id')) {
+            $answer['userid'] = (int) $this->user->get_id($username);
+        }
+        return $answer;
+    }
+
+    public function registerUser($username, $password, $email, $timezone)
+    {
+        $method = new ReflectionMethod($this->user, 'register');
+        if ($method->getNumberOfParameters() >= 4) {
+            $answer = $this->user->register($username, $password, $email, $timezone);
+        } else {
+            $answer = $this->user->register($username, $password, $email);
+        }
+        if ($answer === null) {
+            // 11.x answers nothing when its verification e-mail could not be sent.
+            return array('success' => false, 'message' => 'Error creating user');
+        }
+        return self::asArray($answer);
+    }
+
+    /** Core's permanent deletion, then the on_delete_user hooks; the report, as 2.0.0 gave it. */
+    public function deleteUser($userid)
+    {
+        if (!function_exists('delete_user')) {
+            require_once 'Modules/user/deleteuser.php';
+        }
+        $report = (string) delete_user($userid, 'permanentdelete');
+        if (function_exists('call_hook')) {
+            $hooked = call_hook('on_delete_user', array('userid' => $userid, 'mode' => 'permanentdelete'));
+            if (is_string($hooked)) {
+                $report .= $hooked;
+            }
+        }
+        return "PERMANENT DELETE:\n" . $report;
+    }
+
+    public function sendEmail($need)
+    {
+        if (!class_exists('Email')) {
+            require_once 'Lib/email.php';
+        }
+        try {
+            $email = new Email();
+            $email->to($need->to);
+            if ($need->bcc !== null && method_exists($email, 'bcc')) {
+                $copy = $this->user->get_email((int) $need->bcc);
+                if (is_string($copy) && $copy !== '') {
+                    $email->bcc($copy);
+                }
+            }
+            $email->subject($need->subject);
+            $email->body($need->body);
+            $answer = self::asArray($email->send());
+        } catch (Throwable $e) {
+            return array('success' => false, 'message' => $e->getMessage());
+        }
+        if (!is_array($answer)) {
+            return array('success' => false, 'message' => 'no answer from the mailer');
+        }
+        return array('success' => !empty($answer['success']),
+            'message' => isset($answer['message']) ? (string) $answer['message'] : '');
+    }
+
+    /** `feed_data`: data/average through Feed::get_data, or the CSV text of one or more feeds. */
+    public function feedData($need)
+    {
+        $ids = array_map('intval', (array) $need->feedids);
+        if ($need->mode === 'csv') {
+            return $this->csv($ids, $need);
+        }
+        $average = $need->mode === 'average';
+        return $this->data($ids[0], $need->start, $need->end, $need->interval, $average,
+            $need->average_mode, $need->skipmissing, $need->limitinterval);
+    }
+
+    // --- facts ---------------------------------------------------------------------------------
+
+    /** A member's feeds as Feed::get_user_feeds lists them (time and value included). */
+    public function userFeeds($userid)
+    {
+        $feeds = $this->feedModel()->get_user_feeds($userid);
+        $rows = array();
+        foreach (is_array($feeds) ? $feeds : array() as $feed) {
+            $row = is_object($feed) ? get_object_vars($feed) : $feed;
+            if (is_array($row) && isset($row['id'])) {
+                if (!isset($row['userid'])) {
+                    $row['userid'] = $userid;
+                }
+                $rows[] = $row;
+            }
+        }
+        return $rows;
+    }
+
+    /** A member's inputs as Input::get_inputs gives them (node → name → input). */
+    public function userInputs($userid)
+    {
+        $inputs = $this->inputModel()->get_inputs($userid);
+        return $inputs ? $inputs : new stdClass();
+    }
+
+    // --- changes to users rows -----------------------------------------------------------------
+
+    public function updateProfile($change)
+    {
+        $userid = (int) $change->userid;
+        $current = $this->user->get($userid);
+        if (!is_object($current)) {
+            throw new GroupHostRefusal('Error updating user info');
+        }
+        foreach (array('name', 'location', 'bio', 'timezone') as $field) {
+            if (property_exists($change, $field)) {
+                $current->$field = (string) $change->$field;
+            }
+        }
+        if (property_exists($change, 'tags')) {
+            $current->tags = json_encode($change->tags);
+        }
+        // User::set also writes the *edited* user's language/timezone into the caller's
+        // session (group 2.0.0 §4); keep the caller's own.
+        $kept = array();
+        foreach (array('lang', 'timezone', 'gravatar') as $key) {
+            if (isset($_SESSION) && array_key_exists($key, $_SESSION)) {
+                $kept[$key] = $_SESSION[$key];
+            }
+        }
+        $answer = self::asArray($this->user->set($userid, $current));
+        if (isset($_SESSION)) {
+            foreach (array('lang', 'timezone', 'gravatar') as $key) {
+                if (array_key_exists($key, $kept)) {
+                    $_SESSION[$key] = $kept[$key];
+                } else {
+                    unset($_SESSION[$key]);
+                }
+            }
+        }
+        // Up to 11.9.7 set() answers nothing on success; from 11.9.8 a success object.
+        self::refuseOnFailure($answer, 'Error updating user info');
+    }
+
+    public function setUsername($userid, $username)
+    {
+        self::refuseOnFailure(self::asArray($this->user->change_username($userid, $username)), 'Error updating username');
+    }
+
+    public function setEmail($userid, $email)
+    {
+        self::refuseOnFailure(self::asArray($this->user->change_email($userid, $email)), 'Error updating email');
+    }
+
+    // --- internals -------------------------------------------------------------------------
+
+    private function feedModel()
+    {
+        if ($this->feed === null) {
+            if (!class_exists('Feed')) {
+                require_once 'Modules/feed/feed_model.php';
+            }
+            if (isset($this->settings['feed'])) {
+                $feedSettings = $this->settings['feed'];
+            } else {
+                // emoncms before 10.1.7 kept these in a global.
+                $feedSettings = isset($GLOBALS['feed_settings']) ? $GLOBALS['feed_settings'] : array();
+            }
+            $this->feed = new Feed($this->mysqli, $this->redis, $feedSettings);
+        }
+        return $this->feed;
+    }
+
+    private function inputModel()
+    {
+        if ($this->input === null) {
+            if (!class_exists('Input')) {
+                require_once 'Modules/input/input_model.php';
+            }
+            $this->input = new Input($this->mysqli, $this->redis, $this->feedModel());
+        }
+        return $this->input;
+    }
+
+    /** One feed's data; numbers as the engine validated them, null when not given. */
+    private function data($id, $start, $end, $interval, $average, $averageMode, $skipmissing, $limitinterval)
+    {
+        $feed = $this->feedModel();
+        $method = new ReflectionMethod($feed, 'get_data');
+        $skipmissing = (int) $skipmissing;
+        $limitinterval = (int) $limitinterval;
+        if ($method->getNumberOfParameters() >= 9) {
+            // emoncms 11.x: (id, start, end, interval, average, timezone, timeformat, csv,
+            // skipmissing, limitinterval, delta, dp); a daily/weekly/… average goes as interval.
+            if ($average && $interval === null && $averageMode !== null) {
+                $interval = $averageMode;
+            }
+            return $feed->get_data($id, $start, $end, $interval === null ? 0 : $interval, $average ? 1 : 0,
+                $this->timezone, 'unixms', false, $skipmissing, $limitinterval);
+        }
+        // emoncms 10.x: (id, start, end, interval, skipmissing, limitinterval) + the average API.
+        if ($average) {
+            if ($interval !== null && method_exists($feed, 'get_average')) {
+                return $feed->get_average($id, $start, $end, $interval);
+            }
+            if (method_exists($feed, 'get_average_DMY')) {
+                return $feed->get_average_DMY($id, $start, $end, $averageMode);
+            }
+        }
+        return $feed->get_data($id, $start, $end, $interval === null ? 0 : $interval, $skipmissing, $limitinterval);
+    }
+
+    /**
+     * The CSV of csvexport: `time,value[,value…]`, one column per feed in the order asked, one row
+     * per timestamp any feed has. Times in the request are unix seconds (group.js sends them so);
+     * timeformat 1 writes `Y-m-d H:i:s` in the caller's timezone.
+     */
+    private function csv(array $ids, $need)
+    {
+        $start = is_numeric($need->start) ? (float) $need->start : 0.0;
+        $end = is_numeric($need->end) ? (float) $need->end : 0.0;
+        $interval = is_numeric($need->interval) ? (float) $need->interval : 0.0;
+        $limitMb = isset($this->settings['feed']['csv_downloadlimit_mb']) ? (float) $this->settings['feed']['csv_downloadlimit_mb'] : 25.0;
+        if ($interval > 0 && ($end - $start) / $interval * 17 * count($ids) > $limitMb * 1048576) {
+            throw new GroupHostRefusal('CSV download limit exceeded, increase the interval or shorten the time range');
+        }
+        $columns = array();
+        $times = array();
+        foreach ($ids as $i => $id) {
+            $data = $this->data($id, $start * 1000, $end * 1000, $need->interval, false, null, 0, 0);
+            if (!is_array($data) || isset($data['success'])) {
+                $message = is_array($data) && isset($data['message']) ? $data['message'] : "no data for feed $id";
+                throw new GroupHostRefusal((string) $message);
+            }
+            $columns[$i] = array();
+            foreach ($data as $point) {
+                $point = array_values((array) $point);
+                if (!isset($point[0])) {
+                    continue;
+                }
+                $t = (int) round($point[0] / 1000);
+                $columns[$i][$t] = isset($point[1]) ? $point[1] : null;
+                $times[$t] = true;
+            }
+        }
+        ksort($times);
+        $zone = null;
+        if ((int) $need->timeformat === 1) {
+            try {
+                $zone = new DateTimeZone($this->timezone);
+            } catch (Exception $e) {
+                $zone = new DateTimeZone('UTC');
+            }
+        }
+        $lines = array();
+        foreach (array_keys($times) as $t) {
+            if ($zone) {
+                $when = (new DateTime('@' . $t))->setTimezone($zone)->format('Y-m-d H:i:s');
+            } else {
+                $when = (string) $t;
+            }
+            $row = array($when);
+            foreach ($columns as $column) {
+                $row[] = isset($column[$t]) ? (string) $column[$t] : '';
+            }
+            $lines[] = implode(',', $row);
+        }
+        return $lines ? implode("\n", $lines) . "\n" : '';
+    }
+
+    private static function refuseOnFailure($answer, $default)
+    {
+        if (is_array($answer) && array_key_exists('success', $answer) && !$answer['success']) {
+            throw new GroupHostRefusal(isset($answer['message']) ? (string) $answer['message'] : $default);
+        }
+    }
+
+    /** Objects and arrays from emoncms's models as plain arrays; scalars unchanged. */
+    private static function asArray($value)
+    {
+        if (is_object($value) || is_array($value)) {
+            return json_decode(json_encode($value), true);
+        }
+        return $value;
+    }
+}

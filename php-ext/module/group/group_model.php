@@ -1,0 +1,866 @@
+<?php
+/*
+ * emongroups — the group module's model.
+ *
+ * Only I/O lives here: read the rows a route needs, hand them to the emongroups engine (the PHP
+ * extension `emongroups`), perform what the engine asks for (`need`), write the changes it
+ * returns in one transaction. Every permission decision and every validation is the engine's
+ * (core/ROUTES.md); nothing here decides who may do what.
+ *
+ * Also the two methods the emoncms graph module calls on `new Group($mysqli, $redis, null,
+ * null, null)`: grouplist($userid) and get_user_role($session_uid, $uid, $gid).
+ */
+defined('EMONCMS_EXEC') or die('Restricted access');
+
+require_once __DIR__ . '/group_db.php';
+
+/** The engine answered with a wire error, or the extension is missing. */
+class GroupEngineFailure extends RuntimeException
+{
+    private $errorCode;
+
+    public function __construct($code, $message)
+    {
+        parent::__construct($message);
+        $this->errorCode = (string) $code;
+    }
+
+    public function errorCode()
+    {
+        return $this->errorCode;
+    }
+}
+
+/** The host could not carry out a change or a need (e.g. "Username already exists"). */
+class GroupHostRefusal extends RuntimeException
+{
+}
+
+class Group
+{
+    /** Routes whose answer may carry changes: they run inside one transaction. */
+    const WRITE_ROUTES = array(
+        'create', 'editgroup', 'delete', 'deleteallgroupsfromuser', 'addmemberauth', 'adduserauth',
+        'createuseraddtogroup', 'removeuser', 'fullremoveuser', 'setuserinfo',
+    );
+
+    /** Routes with a target member whose account rules look at all of their memberships. */
+    const ACCOUNT_ROUTES = array('fullremoveuser', 'setuserinfo', 'sendlogindetails', 'setuser');
+
+    /** More feed ids than this in one getfeed/csvexport request are not looked up. */
+    const MAX_FEED_IDS = 5000;
+
+    const MAX_NEEDS = 4;
+
+    const USER_COLUMNS = array('id', 'username', 'admin', 'access', 'name', 'email', 'bio', 'location', 'timezone', 'tags');
+
+    /** @var GroupDb */
+    private $db;
+    private $redis;
+    private $log = null;
+    /** The id reserved for the group being created (`new_groupid`), or 0. */
+    private $reservedGroupId = 0;
+    /** Columns of `users` this installation has, from USER_COLUMNS. */
+    private $userColumns = null;
+    /** Statements used to read the facts of the last route (tests assert on it). */
+    private $factQueries = 0;
+
+    public function __construct($mysqli, $redis = false, $unused1 = null, $unused2 = null, $unused3 = null)
+    {
+        $this->db = new GroupDb($mysqli);
+        $this->redis = $redis ? $redis : false;
+        if (class_exists('EmonLogger')) {
+            $this->log = new EmonLogger(__FILE__);
+        }
+    }
+
+    public function db()
+    {
+        return $this->db;
+    }
+
+    public function factQueries()
+    {
+        return $this->factQueries;
+    }
+
+    public static function engineLoaded()
+    {
+        return function_exists('EmonGroups\\call');
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The graph module's interface (group 2.0.0 §6.2)
+    // ---------------------------------------------------------------------------------------
+
+    /** Groups $userid sees: [['groupid'=>…, 'name'=>…, 'description'=>…, 'role'=>…], …]. */
+    public function grouplist($userid)
+    {
+        $session = array('userid' => (int) $userid, 'read' => true, 'write' => false);
+        $state = $this->facts('grouplist', array(), $session, null, false);
+        $result = $this->engine(array('op' => 'route', 'route' => 'grouplist', 'session' => $session,
+            'params' => new stdClass(), 'state' => $state));
+        $body = self::toArray($result->body);
+        return (is_array($body) && !isset($body['success'])) ? $body : array();
+    }
+
+    /** The role of $uid in $gid when $session_uid may list the group's members, else null. */
+    public function get_user_role($session_uid, $uid, $gid)
+    {
+        $session_uid = (int) $session_uid;
+        $uid = (int) $uid;
+        $gid = (int) $gid;
+        if ($gid < 1 || $uid < 1 || $session_uid < 1) {
+            return null;
+        }
+        $state = $this->facts('summary', array('groupid' => (string) $gid), array('userid' => $session_uid), null, false);
+        $decision = $this->engine(array('op' => 'check', 'actor' => $session_uid, 'action' => 'members.list',
+            'group' => $gid, 'state' => $state));
+        if (empty($decision->allowed)) {
+            return null;
+        }
+        $result = $this->engine(array('op' => 'route', 'route' => 'getsessionuserrole',
+            'session' => array('userid' => $uid, 'read' => true), 'params' => array('groupid' => (string) $gid),
+            'state' => $state));
+        return is_int($result->body) ? $result->body : null;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // One route
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Runs one group route. $params: the raw request parameters (strings, null when missing);
+     * $session: the engine session (core/WIRE.md); $host: emoncms's models (GroupHost).
+     * Answers an object {format, body, session?, filename?} — never throws.
+     */
+    public function route($route, array $params, array $session, $host, array $context = array())
+    {
+        $this->reservedGroupId = 0;
+        $this->factQueries = 0;
+        $write = in_array($route, self::WRITE_ROUTES, true);
+        try {
+            if (!self::engineLoaded()) {
+                throw new GroupEngineFailure('missing_extension', 'the emongroups PHP extension is not loaded');
+            }
+            if ($write) {
+                $this->ensureTransactional();
+                $this->db->begin();
+            }
+            $before = $this->db->statementCount();
+            $state = $this->facts($route, $params, $session, $host, $write);
+            $this->factQueries = $this->db->statementCount() - $before;
+            $this->delayForTests();
+
+            $request = array(
+                'op' => 'route', 'route' => $route, 'session' => $session,
+                'params' => (object) $params, 'now' => time(), 'state' => $state,
+                'context' => array(
+                    'appname' => isset($context['appname']) ? (string) $context['appname'] : '',
+                    'path' => isset($context['path']) ? (string) $context['path'] : '',
+                ),
+            );
+            $answers = array();
+            $filename = null;
+            for ($i = 0; $i <= self::MAX_NEEDS; $i++) {
+                if ($answers) {
+                    $request['host'] = $answers;
+                }
+                $result = $this->engine($request);
+                if ($result->outcome === 'need') {
+                    $need = $result->need;
+                    if (isset($answers[$need->kind])) {
+                        throw new GroupEngineFailure('internal', "the engine asked twice for `{$need->kind}`");
+                    }
+                    if ($need->kind === 'feed_data' && $need->mode === 'csv') {
+                        $filename = self::csvFilename($need);
+                    }
+                    $answers[$need->kind] = $this->perform($need, $host);
+                    continue;
+                }
+                if (!empty($result->changes)) {
+                    $this->apply($result->changes, $host);
+                }
+                $this->db->commit();
+                $done = (object) array('format' => $result->format, 'body' => $result->body);
+                if (isset($result->session)) {
+                    $done->session = $result->session;
+                }
+                if ($result->format === 'csv') {
+                    $done->filename = $filename;
+                }
+                return $done;
+            }
+            throw new GroupEngineFailure('internal', 'the engine kept asking for more');
+        } catch (GroupHostRefusal $e) {
+            $this->db->rollback();
+            return self::failure($route, $e->getMessage());
+        } catch (GroupEngineFailure $e) {
+            $this->db->rollback();
+            $this->logError("route $route: engine " . $e->errorCode() . ': ' . $e->getMessage());
+            if ($e->errorCode() === 'missing_extension') {
+                return self::failure($route, 'The emongroups PHP extension is not loaded');
+            }
+            return self::failure($route, 'Group engine error: ' . $e->getMessage());
+        } catch (Throwable $e) {
+            $this->db->rollback();
+            $this->logError("route $route: " . get_class($e) . ': ' . $e->getMessage());
+            return self::failure($route, 'Database error, nothing was changed');
+        }
+    }
+
+    private static function failure($route, $message)
+    {
+        if ($route === 'setuser') {
+            return (object) array('format' => 'text', 'body' => 'ERROR: ' . $message);
+        }
+        return (object) array('format' => 'json', 'body' => (object) array('success' => false, 'message' => $message));
+    }
+
+    /** One wire request; its result as objects (so `{}` stays `{}` when re-encoded). */
+    private function engine(array $request)
+    {
+        $request = array('v' => 1, 'profile' => 'emoncms') + $request;
+        $json = json_encode($request, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
+            | JSON_INVALID_UTF8_SUBSTITUTE | JSON_PRESERVE_ZERO_FRACTION);
+        if ($json === false) {
+            throw new GroupEngineFailure('internal', 'the request could not be encoded: ' . json_last_error_msg());
+        }
+        $answer = json_decode(\EmonGroups\call($json));
+        if (!is_object($answer) || !isset($answer->ok)) {
+            throw new GroupEngineFailure('internal', 'the engine answered something that is not a wire answer');
+        }
+        if ($answer->ok !== true) {
+            $code = isset($answer->error->code) ? $answer->error->code : 'internal';
+            $message = isset($answer->error->message) ? $answer->error->message : 'no message';
+            throw new GroupEngineFailure($code, $message);
+        }
+        return $answer->result;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Facts: only the rows a route needs
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * The state (core/WIRE.md, profile emoncms) for $route. $lock: take the group row locks of a
+     * write route. $host may be null when no route needs feeds or inputs.
+     */
+    private function facts($route, array $params, array $session, $host, $lock)
+    {
+        $state = new GroupState();
+        $caller = isset($session['userid']) ? (int) $session['userid'] : 0;
+        $gid = self::idOf(isset($params['groupid']) ? $params['groupid'] : null);
+        $target = self::idOf(isset($params['userid']) ? $params['userid'] : null);
+
+        switch ($route) {
+            case 'create':
+                // Names are unique: every group takes part, and the lock serialises two creates.
+                $this->loadAllGroups($state, $lock);
+                break;
+
+            case 'editgroup':
+                $this->loadAllGroups($state, $lock);
+                if ($gid) {
+                    $this->loadMembersOf($state, array($gid));
+                }
+                break;
+
+            case 'delete':
+            case 'addmemberauth':
+            case 'adduserauth':
+            case 'createuseraddtogroup':
+            case 'removeuser':
+            case 'summary':
+                if ($gid) {
+                    $this->loadGroups($state, array($gid), $lock);
+                    $this->loadMembersOf($state, array($gid));
+                }
+                break;
+
+            case 'deleteallgroupsfromuser':
+                if ($caller) {
+                    $gids = $this->groupIdsOf($caller);
+                    if ($gids) {
+                        $this->loadGroups($state, $gids, $lock);
+                        $this->loadMembersOf($state, $gids);
+                    }
+                }
+                break;
+
+            case 'fullremoveuser':
+            case 'setuserinfo':
+            case 'sendlogindetails':
+            case 'setuser':
+                if ($gid) {
+                    $this->loadGroups($state, array($gid), $lock);
+                    $this->loadMembersOf($state, array($gid));
+                }
+                // Account rules look at the target's roles in every group, and at both users rows.
+                $uids = array_values(array_filter(array($caller, $target)));
+                if ($uids) {
+                    $this->loadMembershipsOfUsers($state, $uids, false);
+                    $this->loadUsers($state, $uids);
+                }
+                break;
+
+            case 'grouplist':
+                if ($caller) {
+                    $this->loadMembershipsOfUsers($state, array($caller), true);
+                }
+                break;
+
+            case 'getsessionuserrole':
+                if ($caller && $gid) {
+                    $this->loadMembershipOfPair($state, $gid, $caller);
+                }
+                break;
+
+            case 'userlist':
+            case 'aggregate':
+                if ($gid) {
+                    $this->loadGroups($state, array($gid), false);
+                    $members = $this->loadMembersOf($state, array($gid));
+                    if ($route === 'userlist') {
+                        $this->loadUsers($state, $members);
+                    }
+                    if ($host) {
+                        $this->loadFeedsOf($state, $members, $host, $route === 'userlist');
+                    }
+                }
+                break;
+
+            case 'mygroups':
+                if ($caller) {
+                    $gids = $this->loadMembershipsOfUsers($state, array($caller), true);
+                    if ($gids) {
+                        $members = $this->loadMembersOf($state, $gids);
+                        $this->loadUsers($state, $members);
+                        if ($host) {
+                            $this->loadFeedsOf($state, $members, $host, true);
+                        }
+                    }
+                }
+                break;
+
+            case 'getuserfeeds':
+                if ($gid) {
+                    $this->loadGroups($state, array($gid), false);
+                    $this->loadMembersOf($state, array($gid));
+                    if ($target && $host) {
+                        $this->loadFeedsOf($state, array($target), $host, false);
+                    }
+                }
+                break;
+
+            case 'getfeed':
+            case 'csvexport':
+                // B-25: at most two statements, whatever the number of groups, members and feeds.
+                $ids = self::feedIdsOf($route, isset($params['id']) ? $params['id'] : null);
+                $this->loadFeedAccess($state, $ids, $caller);
+                break;
+        }
+        return $state->toArray();
+    }
+
+    /** getfeed: one id; csvexport: a comma list (the engine validates; this only picks rows). */
+    private static function feedIdsOf($route, $raw)
+    {
+        if (!is_string($raw)) {
+            return array();
+        }
+        $parts = $route === 'csvexport' ? explode(',', preg_replace('/[^0-9,]/', '', $raw)) : array($raw);
+        $ids = array();
+        foreach ($parts as $part) {
+            $id = self::idOf($part);
+            if ($id) {
+                $ids[$id] = $id;
+            }
+        }
+        return count($ids) > self::MAX_FEED_IDS ? array() : array_values($ids);
+    }
+
+    /** A strictly formed id (digits, 1 … 2147483647), or null. */
+    public static function idOf($raw)
+    {
+        if (is_int($raw)) {
+            $raw = (string) $raw;
+        }
+        if (!is_string($raw) || $raw === '' || strlen($raw) > 10 || !ctype_digit($raw)) {
+            return null;
+        }
+        $n = (int) $raw;
+        return ($n >= 1 && $n <= 2147483647) ? $n : null;
+    }
+
+    private function groupColumns($alias = '')
+    {
+        $p = $alias === '' ? '' : "$alias.";
+        return "{$p}id, {$p}name, {$p}description, {$p}organization, {$p}area, {$p}visibility, {$p}access";
+    }
+
+    private function loadAllGroups(GroupState $state, $lock)
+    {
+        $rows = $this->db->select('SELECT ' . $this->groupColumns() . ' FROM ' . $this->db->table('groups')
+            . ($lock ? $this->db->forUpdate() : ''));
+        foreach ($rows as $row) {
+            $state->group($row);
+        }
+    }
+
+    private function loadGroups(GroupState $state, array $gids, $lock)
+    {
+        $rows = $this->db->select('SELECT ' . $this->groupColumns() . ' FROM ' . $this->db->table('groups')
+            . ' WHERE id IN (' . GroupDb::marks(count($gids)) . ')' . ($lock ? $this->db->forUpdate() : ''), $gids);
+        foreach ($rows as $row) {
+            $state->group($row);
+        }
+    }
+
+    /** Every membership row of these groups (duplicates kept: the engine merges them, B-27). */
+    private function loadMembersOf(GroupState $state, array $gids)
+    {
+        $rows = $this->db->select('SELECT groupid, userid, role, admin_rights FROM group_users WHERE groupid IN ('
+            . GroupDb::marks(count($gids)) . ')', $gids);
+        $members = array();
+        foreach ($rows as $row) {
+            $state->membership($row);
+            $members[(int) $row['userid']] = (int) $row['userid'];
+        }
+        return array_values($members);
+    }
+
+    /**
+     * Every membership of these users in groups that exist (orphan rows left by 2.0.0 grant
+     * nothing). $full: with the group's columns (for lists), else bare group ids (for rules).
+     * Answers the group ids.
+     */
+    private function loadMembershipsOfUsers(GroupState $state, array $uids, $full)
+    {
+        $cols = 'gu.groupid, gu.userid, gu.role, gu.admin_rights' . ($full
+            ? ', g.name, g.description, g.organization, g.area, g.visibility, g.access' : '');
+        $rows = $this->db->select("SELECT $cols FROM group_users gu JOIN " . $this->db->table('groups')
+            . ' g ON g.id = gu.groupid WHERE gu.userid IN (' . GroupDb::marks(count($uids)) . ')', $uids);
+        $gids = array();
+        foreach ($rows as $row) {
+            $gid = (int) $row['groupid'];
+            $gids[$gid] = $gid;
+            if ($full) {
+                $state->group(array('id' => $gid, 'name' => $row['name'], 'description' => $row['description'],
+                    'organization' => $row['organization'], 'area' => $row['area'],
+                    'visibility' => $row['visibility'], 'access' => $row['access']));
+            } else {
+                $state->bareGroup($gid);
+            }
+            $state->membership($row);
+        }
+        return array_values($gids);
+    }
+
+    private function loadMembershipOfPair(GroupState $state, $gid, $uid)
+    {
+        $rows = $this->db->select('SELECT gu.groupid, gu.userid, gu.role, gu.admin_rights FROM group_users gu JOIN '
+            . $this->db->table('groups') . ' g ON g.id = gu.groupid WHERE gu.groupid = ? AND gu.userid = ?',
+            array($gid, $uid));
+        foreach ($rows as $row) {
+            $state->bareGroup((int) $row['groupid']);
+            $state->membership($row);
+        }
+    }
+
+    private function groupIdsOf($uid)
+    {
+        $rows = $this->db->select('SELECT DISTINCT groupid FROM group_users WHERE userid = ?', array($uid));
+        $gids = array();
+        foreach ($rows as $row) {
+            if ($row['groupid'] !== null) {
+                $gids[] = (int) $row['groupid'];
+            }
+        }
+        return $gids;
+    }
+
+    /** users rows: never passwords or API keys. */
+    private function loadUsers(GroupState $state, array $uids)
+    {
+        if (!$uids) {
+            return;
+        }
+        $columns = $this->userColumns();
+        $rows = $this->db->select('SELECT ' . implode(', ', $columns) . ' FROM users WHERE id IN ('
+            . GroupDb::marks(count($uids)) . ')', $uids);
+        foreach ($rows as $row) {
+            $state->user($row);
+        }
+    }
+
+    /** Which of USER_COLUMNS `users` has (`access` exists from emoncms 11.10.1). */
+    private function userColumns()
+    {
+        if ($this->userColumns !== null) {
+            return $this->userColumns;
+        }
+        $cacheKey = 'emongroups:usercolumns';
+        if ($this->redis) {
+            $cached = json_decode((string) $this->redis->get($cacheKey), true);
+            if (is_array($cached) && $cached) {
+                return $this->userColumns = $cached;
+            }
+        }
+        if ($this->db->isMysql()) {
+            $rows = $this->db->select('SHOW COLUMNS FROM users');
+            $have = array_map(function ($r) { return strtolower($r['Field']); }, $rows);
+        } else {
+            $rows = $this->db->select('PRAGMA table_info(users)');
+            $have = array_map(function ($r) { return strtolower($r['name']); }, $rows);
+        }
+        $this->userColumns = array_values(array_intersect(self::USER_COLUMNS, $have));
+        if ($this->redis) {
+            $this->redis->setex($cacheKey, 3600, json_encode($this->userColumns));
+        }
+        return $this->userColumns;
+    }
+
+    /** Members' feeds through emoncms's Feed model (the rows 2.0.0 listed), and their inputs. */
+    private function loadFeedsOf(GroupState $state, array $uids, $host, $withInputs)
+    {
+        foreach ($uids as $uid) {
+            foreach ($host->userFeeds($uid) as $feed) {
+                $state->feed($feed);
+            }
+            if ($withInputs) {
+                $state->inputs($uid, $host->userInputs($uid));
+            }
+        }
+    }
+
+    /**
+     * getfeed / csvexport: 1) the requested feeds' owners and public flags; 2) the memberships of
+     * the caller and of those owners, in groups that exist. Groups go to the engine as bare ids.
+     */
+    private function loadFeedAccess(GroupState $state, array $ids, $caller)
+    {
+        $owners = array();
+        if ($ids) {
+            $rows = $this->db->select('SELECT id, userid, public FROM feeds WHERE id IN ('
+                . GroupDb::marks(count($ids)) . ')', $ids);
+            foreach ($rows as $row) {
+                if ($row['userid'] === null) {
+                    continue;
+                }
+                $state->feed(array('id' => (int) $row['id'], 'userid' => (int) $row['userid'],
+                    'public' => (int) $row['public'] === 1));
+                $owners[(int) $row['userid']] = (int) $row['userid'];
+            }
+        }
+        $uids = $owners;
+        if ($caller) {
+            $uids[$caller] = $caller;
+        }
+        if ($uids) {
+            $this->loadMembershipsOfUsers($state, array_values($uids), false);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Needs and changes
+    // ---------------------------------------------------------------------------------------
+
+    private function perform($need, $host)
+    {
+        switch ($need->kind) {
+            case 'new_groupid':
+                return $this->reserveGroupId();
+            case 'verify_login':
+                return $host->verifyLogin((string) $need->username, (string) $need->password);
+            case 'register_user':
+                return $host->registerUser((string) $need->username, (string) $need->password,
+                    (string) $need->email, (string) $need->timezone);
+            case 'delete_user':
+                return $host->deleteUser((int) $need->userid);
+            case 'send_email':
+                return $host->sendEmail($need);
+            case 'feed_data':
+                return $host->feedData($need);
+        }
+        throw new GroupEngineFailure('internal', "unknown need `{$need->kind}`");
+    }
+
+    /**
+     * `new_groupid`: the id comes from the table's own AUTO_INCREMENT, taken by inserting an
+     * empty placeholder row inside the route's transaction; `insert_group` then fills that row.
+     * Two concurrent creates can never get the same id, and a rollback removes the placeholder.
+     */
+    private function reserveGroupId()
+    {
+        $this->db->execute('INSERT INTO ' . $this->db->table('groups') . ' (name) VALUES (NULL)');
+        $this->reservedGroupId = $this->db->lastInsertId();
+        if ($this->reservedGroupId < 1) {
+            throw new GroupDbFailure('could not reserve a group id');
+        }
+        return $this->reservedGroupId;
+    }
+
+    /** Writes the engine's changes in order; the caller commits or rolls back. */
+    private function apply(array $changes, $host)
+    {
+        $groups = $this->db->table('groups');
+        foreach ($changes as $c) {
+            switch ($c->kind) {
+                case 'insert_group':
+                    $values = array($c->name, $c->description, $c->organization, $c->area, $c->visibility, $c->access, (int) $c->id);
+                    if ((int) $c->id === $this->reservedGroupId) {
+                        $this->db->execute("UPDATE $groups SET name = ?, description = ?, organization = ?, area = ?, "
+                            . 'visibility = ?, access = ? WHERE id = ?', $values);
+                    } else {
+                        $this->db->execute("INSERT INTO $groups (name, description, organization, area, visibility, access, id) "
+                            . 'VALUES (?, ?, ?, ?, ?, ?, ?)', $values);
+                    }
+                    break;
+                case 'update_group':
+                    $this->db->execute("UPDATE $groups SET name = ?, description = ?, organization = ?, area = ?, "
+                        . 'visibility = ?, access = ? WHERE id = ?',
+                        array($c->name, $c->description, $c->organization, $c->area, $c->visibility, $c->access, (int) $c->id));
+                    break;
+                case 'delete_group':
+                    $this->db->execute("DELETE FROM $groups WHERE id = ?", array((int) $c->id));
+                    $this->db->execute('DELETE FROM group_users WHERE groupid = ?', array((int) $c->id));
+                    break;
+                case 'insert_membership':
+                    $this->db->execute('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, ?, ?)',
+                        array((int) $c->groupid, (int) $c->userid, (int) $c->role, $c->admin_rights));
+                    break;
+                case 'update_membership':
+                    // Every row of the pair: duplicates left by 2.0.0 all take the new values.
+                    $this->db->execute('UPDATE group_users SET role = ?, admin_rights = ? WHERE groupid = ? AND userid = ?',
+                        array((int) $c->role, $c->admin_rights, (int) $c->groupid, (int) $c->userid));
+                    break;
+                case 'delete_membership':
+                    $this->db->execute('DELETE FROM group_users WHERE groupid = ? AND userid = ?',
+                        array((int) $c->groupid, (int) $c->userid));
+                    break;
+                case 'update_user_profile':
+                    $host->updateProfile($c);
+                    break;
+                case 'set_username':
+                    $host->setUsername((int) $c->userid, (string) $c->username);
+                    break;
+                case 'set_email':
+                    $host->setEmail((int) $c->userid, (string) $c->email);
+                    break;
+                case 'set_password':
+                    $this->setPassword((int) $c->userid, (string) $c->password);
+                    break;
+                default:
+                    throw new GroupEngineFailure('internal', "unknown change `{$c->kind}`");
+            }
+        }
+    }
+
+    /**
+     * emoncms's password scheme (sha256 of salt . sha256(password), 16-byte random salt), written
+     * directly because core has no "set password" without the old one. Remember-me tokens of the
+     * user are removed so a stolen cookie stops working.
+     */
+    private function setPassword($userid, $password)
+    {
+        $salt = bin2hex(random_bytes(16));
+        $hash = hash('sha256', $salt . hash('sha256', $password));
+        if ($this->db->execute('UPDATE users SET password = ?, salt = ? WHERE id = ?', array($hash, $salt, $userid)) < 1) {
+            $exists = $this->db->select('SELECT id FROM users WHERE id = ?', array($userid));
+            if (!$exists) {
+                throw new GroupHostRefusal('User does not exist');
+            }
+        }
+        if ($this->tableExists('rememberme')) {
+            $this->db->execute('DELETE FROM rememberme WHERE userid = ?', array($userid));
+        }
+    }
+
+    private function tableExists($name)
+    {
+        if ($this->db->isMysql()) {
+            return (bool) $this->db->select('SELECT TABLE_NAME FROM information_schema.TABLES '
+                . 'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', array($name));
+        }
+        return (bool) $this->db->select("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", array($name));
+    }
+
+    /**
+     * emoncms creates tables as MyISAM, which ignores transactions. The first write converts
+     * `groups` and `group_users` to InnoDB (once; logged; the data is kept). With Redis the
+     * check is remembered, otherwise it costs one information_schema query per write.
+     */
+    public function ensureTransactional()
+    {
+        if (!$this->db->isMysql()) {
+            return;
+        }
+        $flag = 'emongroups:innodb';
+        if ($this->redis && $this->redis->get($flag)) {
+            return;
+        }
+        $rows = $this->db->select('SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES '
+            . "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('groups', 'group_users')");
+        foreach ($rows as $row) {
+            if (strtolower((string) $row['e']) !== 'innodb') {
+                $this->logWarn("converting table {$row['t']} from {$row['e']} to InnoDB (transactions for group changes)");
+                $this->db->command('ALTER TABLE ' . $this->db->table($row['t']) . ' ENGINE=InnoDB');
+            }
+        }
+        if ($this->redis && count($rows) === 2) {
+            $this->redis->set($flag, '1');
+        }
+    }
+
+    /** Test hook: hold the transaction open a while, so tests can race two requests. */
+    private function delayForTests()
+    {
+        if (getenv('EMONGROUPS_TEST_HOOKS') === '1' && isset($_SERVER['HTTP_X_EMONGROUPS_DELAY_MS'])) {
+            usleep(1000 * min(5000, max(0, (int) $_SERVER['HTTP_X_EMONGROUPS_DELAY_MS'])));
+        }
+    }
+
+    private static function csvFilename($need)
+    {
+        $start = is_numeric($need->start) ? (int) $need->start : 0;
+        $end = is_numeric($need->end) ? (int) $need->end : 0;
+        $name = is_string($need->name) ? $need->name : '';
+        return date('YmdHis', $start) . '_' . date('YmdHis', $end) . '_' . $name . '.csv';
+    }
+
+    public static function toArray($value)
+    {
+        return json_decode(json_encode($value), true);
+    }
+
+    private function logWarn($message)
+    {
+        if ($this->log) {
+            $this->log->warn($message);
+        } else {
+            error_log("emongroups: $message");
+        }
+    }
+
+    private function logError($message)
+    {
+        if ($this->log) {
+            $this->log->error($message);
+        } else {
+            error_log("emongroups: $message");
+        }
+    }
+}
+
+/** The facts of one request, as the wire wants them (ids as integers). */
+class GroupState
+{
+    private $groups = array();
+    private $memberships = array();
+    private $users = array();
+    private $feeds = array();
+    private $inputs = array();
+
+    public function group(array $row)
+    {
+        $id = (int) $row['id'];
+        $this->groups[$id] = array(
+            'id' => $id,
+            'name' => $row['name'],
+            'description' => $row['description'],
+            'organization' => $row['organization'],
+            'area' => $row['area'],
+            'visibility' => $row['visibility'],
+            'access' => $row['access'],
+        );
+    }
+
+    /** A group known only by its id (enough for the rules that look at roles). */
+    public function bareGroup($id)
+    {
+        if (!isset($this->groups[$id])) {
+            $this->groups[$id] = array('id' => $id);
+        }
+    }
+
+    public function membership(array $row)
+    {
+        if ($row['groupid'] === null || $row['userid'] === null || (int) $row['userid'] < 1) {
+            return;
+        }
+        $m = array(
+            'groupid' => (int) $row['groupid'],
+            'userid' => (int) $row['userid'],
+            'role' => (int) $row['role'],
+            'admin_rights' => $row['admin_rights'] === null ? null : (string) $row['admin_rights'],
+        );
+        $this->memberships[] = $m;
+    }
+
+    public function user(array $row)
+    {
+        $id = (int) $row['id'];
+        $u = array('id' => $id);
+        foreach (array('username', 'name', 'email', 'bio', 'location', 'timezone') as $k) {
+            if (array_key_exists($k, $row)) {
+                $u[$k] = $row[$k] === null ? null : (string) $row[$k];
+            }
+        }
+        $u['admin'] = isset($row['admin']) && (int) $row['admin'] === 1;
+        if (isset($row['access']) && $row['access'] !== '') {
+            $u['access'] = (int) $row['access'];
+        }
+        $u['tags'] = (isset($row['tags']) && $row['tags'] !== '') ? (string) $row['tags'] : null;
+        $this->users[$id] = $u;
+    }
+
+    public function feed($row)
+    {
+        $row = is_object($row) ? get_object_vars($row) : $row;
+        if (!is_array($row) || !isset($row['id'], $row['userid'])) {
+            return;
+        }
+        $this->feeds[(int) $row['id']] = $row;
+    }
+
+    public function inputs($uid, $inputs)
+    {
+        $this->inputs[(int) $uid] = $inputs;
+    }
+
+    public function toArray()
+    {
+        $memberships = array();
+        $seen = array();
+        foreach ($this->memberships as $m) {
+            $key = $m['groupid'] . '|' . $m['userid'] . '|' . $m['role'] . '|' . var_export($m['admin_rights'], true);
+            // A row read twice (through its group and through its user) is sent once. Real
+            // duplicate rows (B-27) are identical or not: identical ones the engine would merge
+            // into one membership anyway, different ones are all sent and it keeps the weakest.
+            if (isset($seen[$key])) {
+                continue;
+            }
+            $seen[$key] = true;
+            $memberships[] = $m;
+        }
+        $users = array();
+        foreach ($this->users as $id => $u) {
+            if (isset($this->inputs[$id])) {
+                $u['inputs'] = $this->inputs[$id] ? $this->inputs[$id] : new stdClass();
+            }
+            $users[] = $u;
+        }
+        foreach ($this->inputs as $id => $inputs) {
+            if (!isset($this->users[$id])) {
+                $users[] = array('id' => $id, 'inputs' => $inputs ? $inputs : new stdClass());
+            }
+        }
+        return array(
+            'groups' => array_values($this->groups),
+            'memberships' => $memberships,
+            'users' => $users,
+            'feeds' => array_values($this->feeds),
+        );
+    }
+}

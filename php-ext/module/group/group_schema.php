@@ -1,0 +1,26 @@
+<?php
+/*
+ * Tables of the group module, in emoncms's schema format (Lib/dbschemasetup.php).
+ * The columns are group 2.0.0's, unchanged, so an installation switches without migrating data.
+ * Additive only: the two indexes on group_users (emoncms's updater creates missing indexes and
+ * never drops anything). The module converts both tables to InnoDB on its first write
+ * (group_model.php, Group::ensureTransactional) because emoncms creates tables as MyISAM.
+ */
+defined('EMONCMS_EXEC') or die('Restricted access');
+
+$schema['groups'] = array(
+    'id' => array('type' => 'int(11)', 'Null' => false, 'Key' => 'PRI', 'Extra' => 'auto_increment'),
+    'name' => array('type' => 'varchar(64)'),
+    'description' => array('type' => 'varchar(256)'),
+    'organization' => array('type' => 'varchar(64)'),
+    'area' => array('type' => 'varchar(64)'),
+    'visibility' => array('type' => 'varchar(16)'),
+    'access' => array('type' => 'varchar(16)'),
+);
+
+$schema['group_users'] = array(
+    'groupid' => array('type' => 'int(11)', 'Index' => true),
+    'userid' => array('type' => 'int(11)', 'Index' => true),
+    'role' => array('type' => 'int(1)'),
+    'admin_rights' => array('type' => 'varchar(16)'),
+);
