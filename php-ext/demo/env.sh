@@ -1,0 +1,63 @@
+# Sourced by scripts/demo.sh, scripts/test-module.sh and scripts/bench-module.sh: installs what
+# the demo host needs on Debian (as root or through sudo), builds the PHP extension, and starts or
+# stops PHP's built-in server on 127.0.0.1. Quick when everything is already there.
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+module_apt_updated=
+# ensure_packages PKG…: installs the Debian packages that are missing.
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  if [ -z "$module_apt_updated" ]; then
+    as_root apt-get update -qq
+    module_apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# build_extension: the release build of the extension; sets EMONGROUPS_EXT to the .so.
+build_extension() {
+  cargo build --release --locked -p emongroups-php >&2
+  local target_dir=${CARGO_TARGET_DIR:-target}
+  EMONGROUPS_EXT=$(cd "$target_dir/release" && pwd)/libemongroups_php.so
+  [ -f "$EMONGROUPS_EXT" ] || { echo "no extension at $EMONGROUPS_EXT" >&2; return 1; }
+  php -d extension="$EMONGROUPS_EXT" -r 'exit(function_exists("EmonGroups\\call") ? 0 : 1);' \
+    || { echo "PHP cannot load $EMONGROUPS_EXT" >&2; return 1; }
+  export EMONGROUPS_EXT
+}
+
+# seed STEP…: (re)creates the demo database in $EMONGROUPS_RUN (see php-ext/demo/seed.php).
+seed() {
+  php -d extension="$EMONGROUPS_EXT" php-ext/demo/seed.php "$@"
+}
+
+# start_server PORT LOG: the demo host in the background; sets SERVER_PID.
+start_server() {
+  local port=$1 log=$2
+  PHP_CLI_SERVER_WORKERS=${PHP_CLI_SERVER_WORKERS:-4} \
+    php -d extension="$EMONGROUPS_EXT" \
+    -S "127.0.0.1:$port" -t php-ext/demo php-ext/demo/router.php >"$log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/user/login"; then return 0; fi
+    sleep 0.1
+  done
+  echo "the demo host did not start on port $port (see $log)" >&2
+  return 1
+}
+
+# stop_server PID: stops a server started above (its workers are its children).
+stop_server() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  pkill -TERM -P "$pid" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
