@@ -1,0 +1,545 @@
+<?php
+/*
+ * The group module over HTTP: every route, every failure message the module can produce, the
+ * 2.0.0 defects it fixes, concurrency and atomicity — against the demo host on SQLite or MySQL.
+ *
+ *   php run.php --base=http://127.0.0.1:PORT --db=sqlite|mysql
+ *
+ * The database settings come from the same environment as the demo host's (EMONGROUPS_*); the
+ * host must run with EMONGROUPS_TEST_HOOKS=1. Prints `module/<db>: N passed, M failed` last.
+ */
+define('EMONCMS_EXEC', 1);
+require __DIR__ . '/lib.php';
+require __DIR__ . '/../../php-ext/demo/settings.php';
+require __DIR__ . '/../../php-ext/demo/Lib/demodb.php';
+
+$opts = getopt('', array('base:', 'db:'));
+$base = isset($opts['base']) ? $opts['base'] : 'http://127.0.0.1:8080';
+$dbName = isset($opts['db']) ? $opts['db'] : 'sqlite';
+$seed = json_decode((string) file_get_contents($settings['run'] . '/seed.json'), true);
+$db = new DemoDb(DemoDb::open($settings['sql']));
+$mysql = $db->driver === 'mysql';
+$G = $db->quote('groups');
+
+$demo = $seed['demo'];
+$id = function ($login) use ($demo) {
+    if (isset($demo['logins'][$login])) {
+        return $demo['logins'][$login]['id'];
+    }
+    if (isset($demo['sites'][$login])) {
+        return $demo['sites'][$login]['id'];
+    }
+    return $demo['houses'][$login]['id'];
+};
+$installs = $demo['groups']['installs'];
+$study = $demo['groups']['study'];
+$village = $demo['groups']['village'];
+$rows = function ($gid, $uid) use ($db) {
+    return (int) $db->row('SELECT COUNT(*) AS n FROM group_users WHERE groupid = ? AND userid = ?', array($gid, $uid))['n'];
+};
+$groupCount = function () use ($db, $G) {
+    return (int) $db->row("SELECT COUNT(*) AS n FROM $G")['n'];
+};
+$membershipCount = function () use ($db) {
+    return (int) $db->row('SELECT COUNT(*) AS n FROM group_users')['n'];
+};
+
+$anon = new Client($base);
+$installer = (new Client($base))->login('installer', 'installer');
+$technician = (new Client($base))->login('technician', 'technician');
+$researcher = (new Client($base))->login('researcher', 'researcher');
+$organiser = (new Client($base))->login('organiser', 'organiser');
+$observer = (new Client($base))->login('observer', 'observer');
+$site01 = (new Client($base))->login('site01', 'site01');
+$installerKey = $demo['logins']['installer']['apikey_write'];
+$installerReadKey = $demo['logins']['installer']['apikey_read'];
+
+// ---------------------------------------------------------------------------------------------
+echo "-- gates, formats, unknown routes (B-20, B-21)\n";
+T::fails('anonymous grouplist', $anon->get('group/grouplist'), 'Authentication required');
+T::fails('anonymous create', $anon->get('group/create', array('name' => 'x')), 'Authentication required');
+T::fails('read-only API key cannot create', $anon->get('group/create', array('name' => 'x', 'apikey' => $installerReadKey)),
+    'Write access required');
+T::fails('unknown route', $installer->get('group/nosuchroute'), 'Unknown group route');
+T::fails('unknown route with .json', $installer->get('group/nosuchroute.json'), 'Unknown group route');
+T::fails('2.0.0 dead task route', $installer->get('group/setprocesslist'), 'Unknown group route');
+$plain = $installer->get('group/grouplist');
+$suffixed = $installer->get('group/grouplist.json');
+T::eq('grouplist answers the same with and without .json', $plain->json, $suffixed->json);
+T::ok('grouplist is JSON without .json', strpos($plain->header('content-type'), 'application/json') === 0);
+T::fails('array parameter gives a JSON failure, not a PHP warning',
+    $installer->get('group/userlist', 'groupid[]=1'), 'Invalid groupid parameter');
+$page = $installer->get('group');
+T::ok('group page renders the minimal view with the menu', $page->status === 200
+    && strpos($page->body, 'id="group-list"') !== false && strpos($page->body, 'id="menu-group"') !== false, substr($page->body, 0, 500));
+$anonPage = $anon->get('group');
+T::ok('group page for anonymous shows the authorisation alert', strpos($anonPage->body, 'Authentication required') !== false
+    && strpos($anonPage->body, 'Login') !== false, substr($anonPage->body, 0, 500));
+
+// ---------------------------------------------------------------------------------------------
+echo "-- create / editgroup (B-15, B-33)\n";
+$r = $installer->get('group/create', array('name' => 'Test Group!', 'description' => 'Our test, group', 'organization' => 'N/A',
+    'area' => 'N/A', 'visibility' => 'public', 'access' => 'open'));
+$testGroup = isset($r->json['groupid']) ? $r->json['groupid'] : 0;
+T::eq('create', $r->json, array('success' => true, 'groupid' => $testGroup, 'message' => "Group $testGroup added"));
+$row = $db->row("SELECT name, description, organization, area, visibility, access FROM $G WHERE id = ?", array($testGroup));
+T::eq('create stores the filtered row', $row, array('name' => 'TestGroup', 'description' => 'Ourtestgroup',
+    'organization' => 'NA', 'area' => 'NA', 'visibility' => 'public', 'access' => 'open'));
+T::eq('creator is administrator with full rights',
+    $db->rows('SELECT role, admin_rights FROM group_users WHERE groupid = ?', array($testGroup)),
+    array(array('role' => $mysql ? 1 : 1, 'admin_rights' => 'full')));
+T::fails('create duplicate (case-insensitive)', $installer->get('group/create', array('name' => 'testgroup')),
+    'Cannot create group,  already exists');
+T::fails('create empty name (B-33)', $installer->get('group/create', array('name' => '!!! ')), 'Group name cannot be empty');
+T::fails('create name too long (B-20)', $installer->get('group/create', array('name' => str_repeat('a', 65))),
+    'Group name too long (max 64 characters)');
+T::fails('create description too long', $installer->get('group/create', array('name' => 'LongDesc', 'description' => str_repeat('d', 257))),
+    'Description too long (max 256 characters)');
+T::fails('editgroup by a sub-administrator (B-15: was HTTP 500)',
+    $technician->get('group/editgroup', array('groupid' => $installs, 'name' => 'Mine')), 'You are not administrator of the group');
+T::eq('editgroup name only', $installer->get('group/editgroup', array('groupid' => $testGroup, 'name' => 'Test Group 2'))->json,
+    array('success' => true, 'message' => 'Group edited'));
+$row = $db->row("SELECT name, description, visibility, access FROM $G WHERE id = ?", array($testGroup));
+T::eq('editgroup keeps omitted fields (B-15)', $row, array('name' => 'TestGroup2', 'description' => 'Ourtestgroup',
+    'visibility' => 'public', 'access' => 'open'));
+T::fails('editgroup onto another group\'s name', $installer->get('group/editgroup', array('groupid' => $testGroup, 'name' => 'heatpumpstudy')),
+    'Group name already exists');
+T::fails('editgroup empty name', $installer->get('group/editgroup', array('groupid' => $testGroup, 'name' => '')), 'Group name cannot be empty');
+T::fails('editgroup missing groupid', $installer->get('group/editgroup', array('name' => 'x')), 'Missing groupid parameter');
+T::fails('editgroup groupid 1abc (B-8)', $installer->get('group/editgroup', array('groupid' => '1abc', 'name' => 'x')), 'Invalid groupid parameter');
+
+// ---------------------------------------------------------------------------------------------
+echo "-- addmemberauth / adduserauth / createuseraddtogroup (B-13)\n";
+T::fails('add to a missing group', $installer->get('group/addmemberauth', array('groupid' => 999999, 'username' => 'house2', 'password' => 'house2')),
+    'Group does not exist');
+T::fails('add by a sub-administrator', $technician->get('group/addmemberauth', array('groupid' => $installs, 'username' => 'house2', 'password' => 'house2')),
+    "You haven't got enough permissions to add a member to this group");
+T::fails('add with a wrong password', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => 'house2', 'password' => 'nope')),
+    'Incorrect authentication');
+T::fails('add with an empty login', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => '', 'password' => '')),
+    'Username or password empty');
+T::fails('add with role 7 (B-13)', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => 'house2', 'password' => 'house2', 'role' => '7')),
+    'Invalid role');
+T::fails('add with bad admin_rights', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => 'house2',
+    'password' => 'house2', 'admin_rights' => 'all')), 'Invalid admin_rights');
+$house2 = $id('house2');
+T::eq('add house2 as sub-administrator', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => 'house2',
+    'password' => 'house2', 'role' => '2'))->json, array('success' => true, 'message' => "User $house2:house2 added"));
+T::eq('house2 stored with role 2, full', $db->rows('SELECT role, admin_rights FROM group_users WHERE groupid = ? AND userid = ?',
+    array($testGroup, $house2)), array(array('role' => 2, 'admin_rights' => 'full')));
+T::fails('add house2 again', $installer->get('group/addmemberauth', array('groupid' => $testGroup, 'username' => 'house2', 'password' => 'house2')),
+    'Error adding user to group');
+$house3 = $id('house3');
+T::eq('adduserauth (v1 API) as passive member', $installer->get('group/adduserauth', array('groupid' => $testGroup, 'username' => 'house3',
+    'password' => 'house3', 'access' => '0'))->json, array('success' => true, 'message' => "User $house3:house3 added"));
+T::fails('adduserauth bad access', $installer->get('group/adduserauth', array('groupid' => $testGroup, 'username' => 'house4',
+    'password' => 'house4', 'access' => '5')), 'Invalid access');
+T::fails('adduserauth by a non-administrator', $technician->get('group/adduserauth', array('groupid' => $installs, 'username' => 'house4',
+    'password' => 'house4')), 'User is not a member or does not have access to group');
+
+$r = $installer->post('group/createuseraddtogroup', array(), array('groupid' => $testGroup, 'email' => 'new41@example.org',
+    'username' => 'newsite41', 'password' => 'secret41', 'role' => '0', 'name' => 'New Site'));
+$new41 = isset($r->json['userid']) ? $r->json['userid'] : 0;
+T::eq('createuseraddtogroup (POST body)', $r->json, array('success' => true, 'message' => "User $new41:newsite41 added", 'userid' => $new41));
+T::eq('the new account has its name and membership', $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id '
+    . 'WHERE u.id = ? AND gu.groupid = ?', array($new41, $testGroup)), array('name' => 'New Site', 'role' => 0));
+T::ok('the caller\'s session keeps its own timezone (User::set side effect undone)',
+    strpos($installer->get('user/view')->body, 'timezone Europe/London') !== false);
+$r = $installer->get('group/createuseraddtogroup', array('groupid' => $testGroup, 'email' => 'new42@example.org',
+    'username' => 'newsite42', 'password' => 'secret42', 'role' => '3'));
+$new42 = isset($r->json['userid']) ? $r->json['userid'] : 0;
+T::ok('createuseraddtogroup from the query string (prop)', $new42 > 0 && !empty($r->json['success']), $r->body);
+T::fails('createuseraddtogroup existing username', $installer->post('group/createuseraddtogroup', array(), array('groupid' => $testGroup,
+    'email' => 'x@example.org', 'username' => 'site01', 'password' => 'secret', 'role' => '0')), 'Username already exists');
+T::fails('createuseraddtogroup bad e-mail', $installer->post('group/createuseraddtogroup', array(), array('groupid' => $testGroup,
+    'email' => 'not-an-email', 'username' => 'newsite43', 'password' => 'secret', 'role' => '0')), 'Email address format error');
+T::fails('createuseraddtogroup by a sub-administrator', $technician->post('group/createuseraddtogroup', array(), array('groupid' => $installs,
+    'email' => 'x@example.org', 'username' => 'newsite44', 'password' => 'secret')), "You haven't got enough permissions to add a member to this group");
+T::fails('createuseraddtogroup bad role', $installer->post('group/createuseraddtogroup', array(), array('groupid' => $testGroup,
+    'email' => 'x@example.org', 'username' => 'newsite45', 'password' => 'secret', 'role' => '9')), 'Invalid role');
+
+// ---------------------------------------------------------------------------------------------
+echo "-- removeuser / fullremoveuser (B-6, B-8, B-9)\n";
+T::fails('remove yourself', $installer->get('group/removeuser', array('groupid' => $testGroup, 'userid' => $id('installer'))),
+    'Cannot remove yourself from group');
+T::fails('remove by a sub-administrator', $technician->get('group/removeuser', array('groupid' => $installs, 'userid' => $id('site02'))),
+    'User is not a member or does not have access to group');
+T::fails('remove a non-member', $installer->get('group/removeuser', array('groupid' => $testGroup, 'userid' => $id('site02'))),
+    "The user to remove doesn't belong to the group");
+T::fails('remove userid 2abc (B-8)', $installer->get('group/removeuser', array('groupid' => $testGroup, 'userid' => $id('installer') . 'abc')),
+    'Invalid userid parameter');
+T::fails('remove without userid', $installer->get('group/removeuser', array('groupid' => $testGroup)), 'Missing userid parameter');
+T::eq('remove house3', $installer->get('group/removeuser', array('groupid' => $testGroup, 'userid' => $house3))->json,
+    array('success' => true, 'message' => 'User removed from group'));
+T::eq('house3 has no row left', $rows($testGroup, $house3), 0);
+
+T::fails('fullremoveuser yourself', $installer->get('group/fullremoveuser', array('groupid' => $testGroup, 'userid' => $id('installer'))),
+    'Cannot delete yourself');
+T::fails('fullremoveuser with an API key (B-6)', $anon->get('group/fullremoveuser', array('groupid' => $testGroup, 'userid' => $new42,
+    'apikey' => $installerKey)), 'This action is not available with an API key');
+T::fails('fullremoveuser a group administrator (B-9)', $installer->get('group/fullremoveuser', array('groupid' => $installs, 'userid' => $id('technician'))),
+    'Cannot delete the account of a group administrator');
+T::fails('fullremoveuser a member of other groups (B-9)', $installer->get('group/fullremoveuser', array('groupid' => $installs, 'userid' => $id('site01'))),
+    'Cannot delete the account of a user who belongs to other groups');
+T::fails('fullremoveuser with read rights', $researcher->get('group/fullremoveuser', array('groupid' => $study, 'userid' => $id('site01'))),
+    'Administrator has not got right over users');
+T::fails('fullremoveuser by a sub-administrator', $technician->get('group/fullremoveuser', array('groupid' => $installs, 'userid' => $id('site30'))),
+    'User is not a member or does not have access to group');
+T::fails('fullremoveuser a non-member', $installer->get('group/fullremoveuser', array('groupid' => $testGroup, 'userid' => $id('site30'))),
+    "The user to remove doesn't belong to the group");
+$r = $installer->get('group/fullremoveuser', array('groupid' => $testGroup, 'userid' => $new42));
+T::ok('fullremoveuser answers the deletion report', !empty($r->json['success'])
+    && strpos($r->json['message'], "PERMANENT DELETE:\nUser $new42 ") === 0 && strpos($r->json['message'], "- user entry\n") !== false, $r->body);
+T::eq('the account and its memberships are gone', array($db->rows('SELECT id FROM users WHERE id = ?', array($new42)), $rows($testGroup, $new42)),
+    array(array(), 0));
+
+// ---------------------------------------------------------------------------------------------
+echo "-- setuserinfo (B-11, B-14)\n";
+$site05 = $id('site05');
+$r = $installer->post('group/setuserinfo', array(), array('groupid' => $installs, 'userid' => $site05, 'username' => 'site05b',
+    'name' => 'Site Five', 'email' => 'five@example.org', 'bio' => 'Air source', 'timezone' => 'Europe/Paris',
+    'location' => 'Aber', 'role' => '0', 'password' => 'newpass5', 'tags' => '{"heatpump":"air-source","kW":7}'));
+T::eq('setuserinfo', $r->json, array('success' => true, 'message' => 'User info updated'));
+T::eq('every field changed (B-14)', $db->row('SELECT username, name, email, bio, timezone, location FROM users WHERE id = ?', array($site05)),
+    array('username' => 'site05b', 'name' => 'Site Five', 'email' => 'five@example.org', 'bio' => 'Air source',
+        'timezone' => 'Europe/Paris', 'location' => 'Aber'));
+T::ok('the new password works', !empty((new Client($base))->post('user/login.json', array(), array('username' => 'site05b', 'password' => 'newpass5'))->json['success']));
+T::eq('the tags are stored as JSON', json_decode($db->row('SELECT tags FROM users WHERE id = ?', array($site05))['tags'], true),
+    array('heatpump' => 'air-source', 'kW' => 7));
+T::fails('setuserinfo reads the POST body only', $installer->get('group/setuserinfo', array('groupid' => $installs, 'userid' => $site05, 'name' => 'x')),
+    'Missing groupid parameter');
+T::fails('setuserinfo on a group administrator (B-11)', $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('technician'), 'password' => 'hijack')), 'Cannot edit the account of a group administrator');
+T::fails('setuserinfo by a sub-administrator', $technician->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $site05, 'name' => 'x')), 'User is not a member or does not have access to group');
+T::fails('setuserinfo on a non-member', $installer->post('group/setuserinfo', array(), array('groupid' => $testGroup,
+    'userid' => $site05, 'name' => 'x')), "The user to edit doesn't belong to the group");
+T::fails('setuserinfo with read rights', $researcher->post('group/setuserinfo', array(), array('groupid' => $study,
+    'userid' => $id('site02'), 'name' => 'x')), 'Administrator has not got right over user');
+T::fails('setuserinfo with an API key', $anon->post('group/setuserinfo', array('apikey' => $installerKey), array('groupid' => $installs,
+    'userid' => $site05, 'name' => 'x')), 'This action is not available with an API key');
+foreach (array(
+    array(array('username' => 'a b'), 'Username must only contain a-z and 0-9 characters'),
+    array(array('username' => 'ab'), 'Username length error'),
+    array(array('email' => 'five@'), 'Email address format error'),
+    array(array('password' => 'abc'), 'Password length error'),
+    array(array('tags' => '[1,2]'), 'Invalid tags'),
+    array(array('role' => '5'), 'Invalid role'),
+    array(array('admin_rights' => 'some'), 'Invalid admin_rights'),
+) as $case) {
+    T::fails('setuserinfo validation: ' . json_encode($case[0]), $installer->post('group/setuserinfo', array(),
+        array('groupid' => $installs, 'userid' => $site05) + $case[0]), $case[1]);
+}
+T::fails('the only administrator cannot demote itself (B-8)', $installer->post('group/setuserinfo', array(),
+    array('groupid' => $installs, 'userid' => $id('installer'), 'role' => '0')), 'A group must keep at least one administrator');
+$before = $db->row('SELECT u.name, u.username, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
+    array($site05, $installs));
+T::fails('a username taken by another account is refused by the host', $installer->post('group/setuserinfo', array(),
+    array('groupid' => $installs, 'userid' => $site05, 'name' => 'Changed', 'username' => 'site06', 'role' => '3')), 'Username already exists');
+$after = $db->row('SELECT u.name, u.username, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
+    array($site05, $installs));
+T::eq('... and the membership change is rolled back', $after['role'], $before['role']);
+if (!$mysql) {
+    // MySQL: emoncms's users table is MyISAM, so User::set cannot be rolled back there.
+    T::eq('... and on SQLite the profile change too', $after, $before);
+}
+
+// ---------------------------------------------------------------------------------------------
+echo "-- sendlogindetails (B-24)\n";
+$mailLog = $settings['mail_log'];
+$mailsBefore = is_file($mailLog) ? count(file($mailLog)) : 0;
+$site07 = $id('site07');
+$r = $installer->post('group/sendlogindetails', array(), array('groupid' => $installs, 'userid' => $site07, 'password' => '<b>pw</b>',
+    'emailsubject' => 'Your {{appname}} login, {{name}}', 'template' => '<p>{{username}} / {{password}} ({{role}}) {{path}}</p>',
+    'sendcopy' => 'true'));
+T::eq('sendlogindetails', $r->json, array('success' => true));
+$mails = is_file($mailLog) ? file($mailLog) : array();
+$mail = $mails ? json_decode(end($mails), true) : array();
+T::ok('one mail written', count($mails) === $mailsBefore + 1);
+T::eq('the mail: address, copy, subject, escaped body', array($mail['to'], $mail['bcc'], $mail['subject'], $mail['body']), array(
+    array('site07@example.org'), array('installer@example.org'), 'Your emoncms (emongroups demo) login, Site 7',
+    '<p>site07 / &lt;b&gt;pw&lt;/b&gt; (Passive member) /</p>'));
+T::fails('sendlogindetails to a missing group', $installer->post('group/sendlogindetails', array(), array('groupid' => 999999, 'userid' => $site07)),
+    'Group does not exist');
+T::fails('sendlogindetails by a sub-administrator', $technician->post('group/sendlogindetails', array(), array('groupid' => $installs, 'userid' => $site07)),
+    "You haven't got enough permissions over this group");
+T::fails('sendlogindetails to a non-member', $installer->post('group/sendlogindetails', array(), array('groupid' => $testGroup, 'userid' => $site07)),
+    "Error, user doesn't belong to group");
+T::fails('sendlogindetails to a group administrator', $installer->post('group/sendlogindetails', array(), array('groupid' => $installs,
+    'userid' => $id('technician'))), 'Cannot send login details of a group administrator');
+$db->run('UPDATE users SET email = ? WHERE id = ?', array('site08@mail.smtp-fails.invalid', $id('site08')));
+T::fails('sendlogindetails when the mailer fails', $installer->post('group/sendlogindetails', array(), array('groupid' => $installs,
+    'userid' => $id('site08'), 'emailsubject' => 's', 'template' => 't')), 'Email could not be sent to user. Error: SMTP configuration invalid.');
+
+// ---------------------------------------------------------------------------------------------
+echo "-- setuser / logasprevioususer (B-1 … B-4, B-17, B-22)\n";
+$site03 = $id('site03');
+$cookieBefore = isset($installer->cookies['EMONCMS_SESSID']) ? $installer->cookies['EMONCMS_SESSID'] : '';
+$r = $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $site03));
+T::eq('setuser redirects (B-17)', array($r->status, $r->header('location')), array(302, '/user/view'));
+T::ok('setuser regenerates the session id (B-4)', isset($installer->cookies['EMONCMS_SESSID']) && $installer->cookies['EMONCMS_SESSID'] !== $cookieBefore);
+T::ok('now logged in as site03', strpos($installer->get('user/view')->body, 'logged in as <b>site03</b>') !== false);
+T::eq('a passive member sees no group', $installer->get('group/grouplist')->json, array());
+$page = $installer->get('user/view');
+T::ok('the menu shows the way back (B-22)', strpos($page->body, 'installer =&gt; site03') !== false
+    && strpos($page->body, 'href="/group/logasprevioususer"') !== false, substr($page->body, 0, 800));
+$r = $installer->get('group/logasprevioususer');
+T::eq('logasprevioususer redirects to the group page', array($r->status, $r->header('location')), array(302, '/group'));
+T::eq('back as installer', $installer->get('group/getsessionuserrole', array('groupid' => $installs))->json, 1);
+T::ok('the way back is gone from the menu', strpos($installer->get('user/view')->body, 'logasprevioususer') === false);
+$r = $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $site03, 'view' => 'tasks', 'tag' => 'pump one'));
+T::eq('setuser view=tasks', array($r->status, $r->header('location')), array(302, '/task/list#pumpone'));
+$installer->get('group/logasprevioususer');
+
+T::text('setuser by a sub-administrator', $technician->get('group/setuser', array('groupid' => $installs, 'userid' => $site03)),
+    'ERROR: You are not an administrator of this group');
+T::text('setuser on a non-member', $installer->get('group/setuser', array('groupid' => $testGroup, 'userid' => $site03)),
+    'ERROR: User is not a member of group');
+T::text('setuser on a co-administrator (B-2)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('technician'))),
+    "ERROR: Can't impersonate a group administrator");
+T::text('setuser on yourself', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('installer'))),
+    "ERROR: Can't impersonate a group administrator");
+T::text('setuser with read rights (B-1)', $researcher->get('group/setuser', array('groupid' => $study, 'userid' => $id('site02'))),
+    "ERROR: You haven't got rights to access this user");
+T::text('setuser with an API key (B-6)', $anon->get('group/setuser', array('groupid' => $installs, 'userid' => $site03, 'apikey' => $installerKey)),
+    'ERROR: This action is not available with an API key');
+T::text('setuser anonymous', $anon->get('group/setuser', array('groupid' => $installs, 'userid' => $site03)), 'ERROR: Authentication required');
+T::text('setuser without groupid', $installer->get('group/setuser', array('userid' => $site03)), 'ERROR: Missing groupid parameter');
+$db->run('UPDATE users SET admin = 1 WHERE id = ?', array($id('site04')));
+T::text('setuser on a site administrator (B-3)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site04'))),
+    "ERROR: Can't impersonate an admin user as a non-admin user");
+$db->run('UPDATE users SET admin = 0 WHERE id = ?', array($id('site04')));
+$db->run('UPDATE users SET access = 0 WHERE id = ?', array($id('site06')));
+T::text('setuser on a disabled login (B-4)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site06'))),
+    'ERROR: User login is disabled');
+$db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
+$r = $site01->get('group/logasprevioususer');
+T::eq('logasprevioususer without impersonation just redirects', array($r->status, $r->header('location')), array(302, '/group'));
+T::eq('... and changes nothing', $site01->get('user/view')->status, 200);
+
+// ---------------------------------------------------------------------------------------------
+echo "-- lists (B-12, B-13, B-26)\n";
+$r = $installer->get('group/grouplist');
+T::eq('grouplist', $r->json, array(
+    array('groupid' => $installs, 'name' => 'HeatPumpInstalls', 'description' => 'Heat-pump-sites-we-installed-and-look-after', 'role' => 1),
+    array('groupid' => $testGroup, 'name' => 'TestGroup2', 'description' => 'Ourtestgroup', 'role' => 1)));
+T::eq('grouplist of an observer', $observer->get('group/grouplist')->json,
+    array(array('groupid' => $village, 'name' => 'SolarVillage', 'description' => 'Community-energy-group', 'role' => 4)));
+$r = $installer->get('group/userlist', array('groupid' => $installs));
+$list = is_array($r->json) ? $r->json : array();
+T::eq('userlist has every member once, by user id', array_column($list, 'userid'),
+    array_merge(array($id('installer'), $id('technician')), array_map(function ($n) use ($id) { return $id(sprintf('site%02d', $n)); }, range(1, 40))));
+$entry = $list ? $list[2] : array();
+T::eq('userlist entry keys', array_keys($entry), array('userid', 'username', 'role', 'admin_rights', 'totalfeeds', 'feedslist', 'inputslist',
+    'taskslist', 'name', 'bio', 'location', 'timezone', 'email', 'tags'));
+T::eq('userlist entry: feeds and inputs', array($entry['totalfeeds'], array_column($entry['feedslist'], 'name'), array_keys($entry['inputslist'])),
+    array(5, array('heatpump_elec', 'heatpump_heat', 'flowT', 'returnT', 'outsideT'), array('emonhp')));
+$sub = $technician->get('group/userlist', array('groupid' => $installs));
+$subEntry = isset($sub->object[2]) ? $sub->object[2] : new stdClass();
+T::ok('a sub-administrator sees no e-mail, bio, location, inputs (B-12)', !isset($subEntry->email) && !isset($subEntry->bio)
+    && !isset($subEntry->location) && $subEntry->inputslist == new stdClass() && count((array) $subEntry->feedslist) === 5, json_encode($subEntry));
+T::ok('an empty inputslist stays a JSON object', strpos($sub->body, '"inputslist":{}') !== false);
+T::fails('userlist by a passive member', $site01->get('group/userlist', array('groupid' => $installs)),
+    'You have not got access to the list of users of this group');
+T::fails('userlist by an observer', $observer->get('group/userlist', array('groupid' => $village)),
+    'You have not got access to the list of users of this group');
+$r = $installer->get('group/mygroups');
+T::ok('mygroups lists groups with users', is_array($r->json) && count($r->json) === 2 && count($r->json[0]['users']) === 42, substr($r->body, 0, 300));
+$r = $observer->get('group/mygroups');
+T::eq('mygroups of an observer: users is the failure object', isset($r->json[0]['users']) ? $r->json[0]['users'] : null,
+    array('success' => false, 'message' => 'You have not got access to the list of users of this group'));
+T::eq('mygroups of a passive member', $site01->get('group/mygroups')->json, array());
+$r = $technician->get('group/getuserfeeds', array('groupid' => $installs, 'userid' => $id('site01')));
+T::eq('getuserfeeds', is_array($r->json) ? array_column($r->json, 'id') : $r->body, array_values($demo['sites']['site01']['feeds']));
+T::fails('getuserfeeds of a non-member', $installer->get('group/getuserfeeds', array('groupid' => $installs, 'userid' => $id('house1'))),
+    'The user is not member of the group');
+T::fails('getuserfeeds by an observer', $observer->get('group/getuserfeeds', array('groupid' => $village, 'userid' => $id('house1'))),
+    "You have not got access to user's feeds of this group");
+T::eq('getsessionuserrole', $technician->get('group/getsessionuserrole', array('groupid' => $installs))->json, 2);
+T::eq('getsessionuserrole not a member', $technician->get('group/getsessionuserrole', array('groupid' => $village))->json, false);
+T::eq('getsessionuserrole missing group', $technician->get('group/getsessionuserrole')->json, false);
+T::eq('summary for an observer', $observer->get('group/summary', array('groupid' => $village))->json, array('groupid' => $village,
+    'name' => 'SolarVillage', 'description' => 'Community-energy-group', 'organization' => 'VillageEnergy', 'area' => 'Llan',
+    'visibility' => 'public', 'access' => 'open', 'role' => 4, 'members' => 8));
+T::fails('summary for a non-member', $installer->get('group/summary', array('groupid' => $village)), 'You are not a member of this group');
+
+// aggregate: feeds updated within 60 s count; an observer needs at least 3 of them.
+$houseIds = array_map($id, array('house1', 'house2', 'house3', 'house4', 'house5', 'house6'));
+$db->run('UPDATE feeds SET time = ?, value = 100 WHERE name = ? AND userid IN (' . implode(',', $houseIds) . ')', array(time(), 'use'));
+T::eq('aggregate by the organiser', $organiser->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use'))->json,
+    array('result' => 600, 'count' => 6));
+T::eq('aggregate by an observer', $observer->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use'))->json,
+    array('result' => 600, 'count' => 6));
+$db->run('UPDATE feeds SET time = ? WHERE name = ? AND userid IN (' . implode(',', array_slice($houseIds, 2)) . ')', array(time() - 3600, 'use'));
+T::eq('aggregate of fewer than 3 feeds hides the sum from an observer', $observer->get('group/aggregate',
+    array('groupid' => $village, 'feedname' => 'use'))->json, array('result' => null, 'count' => 2));
+T::fails('aggregate by a non-member', $installer->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use')),
+    'User is not a member or does not have access to group');
+
+// ---------------------------------------------------------------------------------------------
+echo "-- getfeed / csvexport (B-7, B-16, B-25)\n";
+$now = time();
+$f1 = $demo['sites']['site01']['feeds']['heatpump_elec'];
+$f2 = $demo['sites']['site01']['feeds']['outsideT'];
+$q = array('id' => $f1, 'start' => ($now - 6 * 3600) * 1000, 'end' => $now * 1000, 'interval' => 1800);
+$r = $technician->get('group/getfeed/data.json', $q);
+T::ok('getfeed data: [[ms, value] …]', is_array($r->json) && count($r->json) === 12 && is_int($r->json[0][0]) && $r->json[0][0] % 1000 === 0, substr($r->body, 0, 200));
+T::eq('getfeed costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2 && $r->header('x-emongroups-fact-queries') !== '', true);
+T::ok('getfeed by the feed owner', is_array($site01->get('group/getfeed/data.json', $q)->json) && !isset($site01->get('group/getfeed/data.json', $q)->json['success']));
+T::fails('getfeed by an observer of another group', $observer->get('group/getfeed/data.json', $q), 'You have not access to that feed');
+T::fails('getfeed anonymous on a private feed', $anon->get('group/getfeed/data.json', $q), 'You have not access to that feed');
+$public = $demo['houses']['house1']['feeds']['solar'];
+T::ok('getfeed anonymous on a public feed', is_array($anon->get('group/getfeed/data.json', array('id' => $public) + $q)->json)
+    && !isset($anon->get('group/getfeed/data.json', array('id' => $public) + $q)->json['success']));
+T::fails('getfeed unknown id', $installer->get('group/getfeed/data.json', array('id' => 99999999) + $q), 'You have not access to that feed');
+T::fails('getfeed bad id', $installer->get('group/getfeed/data.json', array('id' => 'x1') + $q), 'You have not access to that feed');
+T::fails('getfeed other subaction (B-16)', $installer->get('group/getfeed/other.json', $q), 'Unknown getfeed mode');
+T::fails('getfeed without subaction', $installer->get('group/getfeed.json', $q), 'Unknown getfeed mode');
+T::fails('getfeed bad start', $installer->get('group/getfeed/data.json', array('start' => 'yesterday') + $q), 'Invalid start parameter');
+T::fails('getfeed bad skipmissing', $installer->get('group/getfeed/data.json', array('skipmissing' => '2') + $q), 'Invalid skipmissing parameter');
+T::fails('getfeed average bad mode', $installer->get('group/getfeed/average.json', array('mode' => 'hourly', 'interval' => '') + $q), 'Invalid mode parameter');
+// B-16: the 11.x signature: skipmissing really skips; 'average' averages.
+$stale = $demo['sites']['site40']['feeds']['heatpump_elec'];
+$range = array('id' => $stale, 'start' => ($now - 9 * 86400) * 1000, 'end' => $now * 1000, 'interval' => 86400);
+$with = $installer->get('group/getfeed/data.json', $range)->json;
+$without = $installer->get('group/getfeed/data.json', array('skipmissing' => '1') + $range)->json;
+T::ok('skipmissing=1 drops the empty days (B-16)', is_array($with) && is_array($without) && count($with) === 9
+    && count($without) < count($with) && !in_array(null, array_column($without, 1), true), json_encode(array($with, $without)));
+$avg = $installer->get('group/getfeed/average.json', $q)->json;
+$raw = $installer->get('group/getfeed/data.json', $q)->json;
+T::ok('getfeed average answers averages (B-16: was HTTP 500)', is_array($avg) && count($avg) === 12 && $avg != $raw, json_encode($avg));
+$daily = $installer->get('group/getfeed/average.json', array('id' => $f1, 'start' => ($now - 3 * 86400) * 1000, 'end' => $now * 1000, 'mode' => 'daily'))->json;
+T::ok('getfeed average mode=daily', is_array($daily) && count($daily) >= 2 && !isset($daily['success']), json_encode($daily));
+T::ok('getfeed with an API key', is_array($anon->get('group/getfeed/data.json', $q + array('apikey' => $installerReadKey))->json));
+
+$csvQ = array('groupid' => $installs, 'id' => "$f1,$f2", 'start' => $now - 3600 * 3, 'end' => $now, 'interval' => 3600,
+    'timeformat' => '0', 'name' => 'site 01!');
+$r = $technician->get('group/csvexport', $csvQ);
+$lines = array_filter(explode("\n", $r->body));
+T::ok('csvexport: a CSV attachment', $r->status === 200 && $r->header('content-type') === 'application/octet-stream'
+    && preg_match('/^attachment; filename=\d{14}_\d{14}_site01\.csv$/', $r->header('content-disposition')), json_encode($r->headers));
+T::ok('csvexport: time,value,value rows', count($lines) === 3 && preg_match('/^\d{10},[0-9.]+,-?[0-9.]+$/', reset($lines)), $r->body);
+T::ok('csvexport costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2);
+$r = $technician->get('group/csvexport', array('timeformat' => '1') + $csvQ);
+T::ok('csvexport timeformat=1 writes dates', (bool) preg_match('/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,/', $r->body), $r->body);
+$other = $demo['houses']['house2']['feeds']['use'];
+T::fails('csvexport authorises every id (B-7)', $technician->get('group/csvexport', array('id' => "$f1,$other") + $csvQ),
+    "You haven't got enough rights");
+T::fails('csvexport by an observer', $observer->get('group/csvexport', array('groupid' => $village, 'id' => $other) + $csvQ),
+    "You haven't got enough rights");
+T::fails('csvexport without ids', $installer->get('group/csvexport', array('id' => ',,') + $csvQ), 'Missing id parameter');
+T::fails('csvexport anonymous', $anon->get('group/csvexport', $csvQ), 'Authentication required');
+
+// B-25 with many groups, members and feeds: still two queries.
+$bulk = $seed['bulk']['bulkadmin'];
+$bulkAdmin = (new Client($base))->login('bulkadmin', 'bulkadmin');
+$r = $bulkAdmin->get('group/getfeed/data.json', array('id' => $bulk['data_feeds'][count($bulk['data_feeds']) - 1]) + $q);
+T::ok('getfeed at ' . count($bulk['groups']) . " groups: data", is_array($r->json) && !isset($r->json['success']), substr($r->body, 0, 200));
+T::ok('getfeed at many groups: at most two queries (B-25)', $r->header('x-emongroups-fact-queries') !== ''
+    && (int) $r->header('x-emongroups-fact-queries') <= 2, 'queries: ' . $r->header('x-emongroups-fact-queries'));
+$ids = implode(',', array_slice($bulk['sample_feeds'], 0, 60));
+$r = $bulkAdmin->get('group/csvexport', array('groupid' => $bulk['groups'][0], 'id' => $ids, 'start' => $now - 3600, 'end' => $now,
+    'interval' => 600, 'timeformat' => '0', 'name' => 'bulk'));
+T::ok('csvexport of 60 feeds across groups and members: at most two queries (B-25)', $r->status === 200
+    && $r->header('x-emongroups-fact-queries') !== '' && (int) $r->header('x-emongroups-fact-queries') <= 2,
+    'queries: ' . $r->header('x-emongroups-fact-queries') . ' ' . substr($r->body, 0, 200));
+$r = $anon->get('group/getfeed/data.json', array('id' => $bulk['sample_feeds'][0]) + $q);
+T::ok('getfeed anonymous: at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2);
+
+// ---------------------------------------------------------------------------------------------
+echo "-- duplicate membership rows left by 2.0.0 (B-27)\n";
+$site10 = $id('site10');
+$db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 0, ?)', array($installs, $site10, 'full'));
+$list = $installer->get('group/userlist', array('groupid' => $installs))->json;
+T::eq('a member with two identical rows is listed once', count(array_keys(array_column($list, 'userid'), $site10)), 1);
+T::eq('... can be impersonated', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $site10))->status, 302);
+$installer->get('group/logasprevioususer');
+T::eq('removeuser deletes every row of the pair', array($installer->get('group/removeuser', array('groupid' => $installs, 'userid' => $site10))->json,
+    $rows($installs, $site10)), array(array('success' => true, 'message' => 'User removed from group'), 0));
+// Different duplicate rows: the weakest counts (administrator + passive → passive).
+$db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 1, ?), (?, ?, 0, ?)',
+    array($testGroup, $id('site11'), 'full', $testGroup, $id('site11'), 'full'));
+$site11 = (new Client($base))->login('site11', 'site11');
+T::eq('administrator + passive rows: the weakest counts', $site11->get('group/grouplist')->json, array());
+T::fails('... so no administrator rights', $site11->get('group/delete', array('groupid' => $testGroup)),
+    'User is not a member or does not have access to group');
+T::eq('setuserinfo role updates every row of the pair', array($installer->post('group/setuserinfo', array(),
+    array('groupid' => $testGroup, 'userid' => $id('site11'), 'role' => '3'))->json,
+    $db->rows('SELECT role FROM group_users WHERE groupid = ? AND userid = ?', array($testGroup, $id('site11')))),
+    array(array('success' => true, 'message' => 'User info updated'), array(array('role' => 3), array('role' => 3))));
+
+// ---------------------------------------------------------------------------------------------
+echo "-- concurrency and atomicity\n";
+$raceGroup = $installer->get('group/create', array('name' => 'RaceGroup'))->json['groupid'];
+// API-key requests: a cookie session would serialise them on PHP's session lock instead.
+$url = rtrim($base, '/') . '/group/addmemberauth?' . http_build_query(array('groupid' => $raceGroup, 'username' => 'house4',
+    'password' => 'house4', 'apikey' => $installerKey));
+$answers = parallel(array(
+    array('url' => $url, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
+    array('url' => $url, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
+));
+$successes = count(array_filter($answers, function ($a) { return !empty($a['success']); }));
+T::eq('two concurrent adds of one member: one succeeds', $successes, 1);
+T::ok('... the other is refused', in_array(array('success' => false, 'message' => 'Error adding user to group'), $answers), json_encode($answers));
+T::eq('... and one row results', $rows($raceGroup, $id('house4')), 1);
+$createUrl = rtrim($base, '/') . '/group/create?name=RaceName&apikey=' . $installerKey;
+$answers = parallel(array(
+    array('url' => $createUrl, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
+    array('url' => $createUrl, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
+));
+T::eq('two concurrent creates of one name: one group', (int) $db->row("SELECT COUNT(*) AS n FROM $G WHERE name = ?", array('RaceName'))['n'], 1);
+T::ok('... the other answer is "already exists"', in_array(array('success' => false, 'message' => 'Cannot create group,  already exists'), $answers),
+    json_encode($answers));
+
+$fail = function ($n) { return array('X-Emongroups-Fail-Write: ' . $n); };
+$counts = array($groupCount(), $membershipCount());
+T::fails('create failing at its third write', $installer->get('group/create', array('name' => 'AtomicCreate'), $fail(3)),
+    'Database error, nothing was changed');
+T::eq('... leaves no group, no placeholder, no membership', array($groupCount(), $membershipCount()), $counts);
+$members = $rows($raceGroup, $id('installer')) + $rows($raceGroup, $id('house4'));
+T::fails('delete failing at its second write', $installer->get('group/delete', array('groupid' => $raceGroup), $fail(2)),
+    'Database error, nothing was changed');
+T::eq('... leaves the group and its members', array($groupCount(), $rows($raceGroup, $id('installer')) + $rows($raceGroup, $id('house4'))),
+    array($counts[0], $members));
+T::fails('deleteallgroupsfromuser failing at its third write', $installer->get('group/deleteallgroupsfromuser', array(), $fail(3)),
+    'Database error, nothing was changed');
+T::eq('... leaves every group', array($groupCount(), $membershipCount()), $counts);
+$before = $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
+    array($id('site12'), $installs));
+T::fails('setuserinfo failing at the membership write', $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('site12'), 'name' => 'Twelve', 'role' => '3'), $fail(1)), 'Database error, nothing was changed');
+$after = $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
+    array($id('site12'), $installs));
+T::eq('... leaves the role', $after['role'], $before['role']);
+if (!$mysql) {
+    T::eq('... and on SQLite the profile too', $after, $before);
+}
+
+// ---------------------------------------------------------------------------------------------
+echo "-- delete, deleteallgroupsfromuser\n";
+T::fails('delete by a sub-administrator', $technician->get('group/delete', array('groupid' => $installs)),
+    'User is not a member or does not have access to group');
+T::eq('delete', $installer->get('group/delete', array('groupid' => $raceGroup))->json, array('success' => true, 'message' => 'Group deleted'));
+T::eq('... removes the group and its memberships', array($db->rows("SELECT id FROM $G WHERE id = ?", array($raceGroup)),
+    (int) $db->row('SELECT COUNT(*) AS n FROM group_users WHERE groupid = ?', array($raceGroup))['n']), array(array(), 0));
+$organiserGroups = $db->rows("SELECT id FROM $G WHERE id = ?", array($village));
+T::eq('deleteallgroupsfromuser', $organiser->get('group/deleteallgroupsfromuser')->json, array('success' => true, 'message' => ''));
+T::eq('... deleted the organiser\'s group', $db->rows("SELECT id FROM $G WHERE id = ?", array($village)), array());
+T::eq('deleteallgroupsfromuser with no group', $site01->get('group/deleteallgroupsfromuser')->json, array('success' => true, 'message' => ''));
+
+// ---------------------------------------------------------------------------------------------
+if ($mysql) {
+    echo "-- MySQL: tables converted to InnoDB\n";
+    $engines = $db->rows("SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        . "AND TABLE_NAME IN ('groups', 'group_users')");
+    usort($engines, function ($a, $b) { return strcmp($a['t'], $b['t']); });
+    T::eq('groups and group_users are InnoDB', $engines, array(array('t' => 'group_users', 'e' => 'InnoDB'), array('t' => 'groups', 'e' => 'InnoDB')));
+    $log = (string) @file_get_contents($settings['run'] . '/emoncms.log');
+    T::ok('the conversion was logged', strpos($log, 'converting table groups from MyISAM to InnoDB') !== false, $log);
+    T::eq('the users table stays as emoncms made it', $db->row("SELECT ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        . "AND TABLE_NAME = 'users'")['e'], 'MyISAM');
+}
+
+T::ok('every response was free of PHP notices (' . T::$responses . ' responses, display_errors on)', !T::$noisy, implode("\n", T::$noisy));
+echo "module/$dbName: " . T::$passed . ' passed, ' . T::$failed . " failed\n";
+exit(T::$failed ? 1 : 0);
