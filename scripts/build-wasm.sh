@@ -20,7 +20,8 @@ built=$target_dir/wasm32-unknown-unknown/wasm-release/emongroups_wasm.wasm
 # (108) reads `externref` as its old `anyref` and writes a module engines reject. wasm-bindgen
 # afterwards only rewrites the glue imports/exports, so the shipped code is the optimised one.
 # Debian's binaryen ignores the target-features section, so name the features rustc's wasm32
-# target enables by default.
+# target enables by default. A newer binaryen (116, `cargo install wasm-opt`, a 25-minute C++
+# build) run after wasm-bindgen was measured: within 2% of this size, so Debian's is used.
 rm -rf "$out"
 mkdir -p "$out"
 optimized=$out/emongroups_wasm.opt.wasm
