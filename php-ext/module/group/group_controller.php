@@ -28,9 +28,10 @@ function group_controller()
         $result = $model->route('grouplist', array(), $engineSession, $host, $context);
         $route->format = 'html';
         if (is_object($result->body) && isset($result->body->success) && $result->body->success === false) {
+            $login = $engineSession['userid'] === 0
+                ? ' <a href="' . htmlspecialchars((string) $path) . '" class="alert-link">Login</a>' : '';
             return array('content' => '<div class="alert alert-error mt-3"><h4>Error:</h4> '
-                . htmlspecialchars((string) $result->body->message) . '. <a href="' . htmlspecialchars((string) $path)
-                . '" class="alert-link">Login</a></div>');
+                . htmlspecialchars((string) $result->body->message) . '.' . $login . '</div>');
         }
         return array('content' => view('Modules/group/group_view.php', array()));
     }
