@@ -58,7 +58,7 @@ mariadb-install-db --no-defaults "${user_args[@]}" --datadir="$mysql_dir/data" \
   || { cat "$mysql_dir/install.log"; exit 1; }
 mariadbd --no-defaults "${user_args[@]}" --datadir="$mysql_dir/data" --socket="$mysql_dir/sock" \
   --skip-networking --pid-file="$mysql_dir/pid" --log-error="$mysql_dir/error.log" \
-  --innodb-buffer-pool-size=64M --skip-log-bin &
+  --innodb-buffer-pool-size=64M --skip-log-bin >"$mysql_dir/stdout.log" 2>&1 &
 DB_PID=$!
 for _ in $(seq 1 100); do
   mariadb --no-defaults -S "$mysql_dir/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break

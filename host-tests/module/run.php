@@ -429,6 +429,12 @@ T::fails('csvexport by an observer', $observer->get('group/csvexport', array('gr
     "You haven't got enough rights");
 T::fails('csvexport without ids', $installer->get('group/csvexport', array('id' => ',,') + $csvQ), 'Missing id parameter');
 T::fails('csvexport anonymous', $anon->get('group/csvexport', $csvQ), 'Authentication required');
+T::fails('csvexport over the download limit', $technician->get('group/csvexport', array('start' => $now - 40 * 86400, 'interval' => 1) + $csvQ),
+    'CSV download limit exceeded, increase the interval or shorten the time range');
+T::fails('csvexport: the Feed model\'s failure is the answer', $technician->get('group/csvexport', array('start' => $now, 'end' => $now - 3600) + $csvQ),
+    'Request end time before start time');
+T::fails('getfeed: the Feed model\'s failure is the answer', $technician->get('group/getfeed/data.json', array('start' => $now * 1000,
+    'end' => ($now - 3600) * 1000) + $q), 'Request end time before start time');
 
 // B-25 with many groups, members and feeds: still two queries.
 $bulk = $seed['bulk']['bulkadmin'];
