@@ -57,16 +57,14 @@ impl Door {
         self.free.call(&mut self.store, (ptr, len))?;
         let (out_ptr, out_len) = ((packed >> 32) as u32, packed as u32);
         let mut answer = vec![0; out_len as usize];
-        self.memory
-            .read(&self.store, out_ptr as usize, &mut answer)?;
+        self.memory.read(&self.store, out_ptr as usize, &mut answer)?;
         self.free.call(&mut self.store, (out_ptr, out_len))?;
         Ok(String::from_utf8(answer)?)
     }
 
     /// A `call` for the replay: a trap or ABI failure becomes a non-JSON answer (a failed step).
     fn call(&mut self, request: &str) -> String {
-        self.call_bytes(request.as_bytes())
-            .unwrap_or_else(|e| format!("wasmtime: {e:#}"))
+        self.call_bytes(request.as_bytes()).unwrap_or_else(|e| format!("wasmtime: {e:#}"))
     }
 }
 
@@ -93,9 +91,7 @@ fn options() -> Result<Options, String> {
             "--wasm" => options.wasm = value()?.into(),
             "--vectors" => options.vectors = value()?.into(),
             "--iterations" => {
-                options.iterations = value()?
-                    .parse()
-                    .map_err(|e| format!("`--iterations`: {e}"))?
+                options.iterations = value()?.parse().map_err(|e| format!("`--iterations`: {e}"))?
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -134,14 +130,55 @@ fn main() -> ExitCode {
 }
 
 fn conformance(door: &mut Door, vectors: &Path) -> wasmtime::Result<bool> {
-    // The ABI promises an answer, not a trap, for bytes that are not UTF-8.
-    let answer = door.call_bytes(b"{\"v\":1,\"op\":\"\xff\"}")?;
-    let answer: serde_json::Value = serde_json::from_str(&answer)?;
-    if answer["error"]["code"] != "bad_json" {
-        wasmtime::bail!("invalid UTF-8 was answered with {answer}, expected a `bad_json` error");
-    }
+    let abi_ok = abi_checks(door)?;
     let summary = emongroups_host_tests::replay_all(vectors, "wasmtime", &mut |r| door.call(r));
-    Ok(summary.failed == 0)
+    Ok(abi_ok && summary.failed == 0)
+}
+
+/// What only the raw ABI can be sent: bytes that are not UTF-8, an empty or null request, an
+/// impossible allocation. Each must be an answer (or 0), never a trap, and the module must keep
+/// answering afterwards.
+fn abi_checks(door: &mut Door) -> wasmtime::Result<bool> {
+    let code_of = |answer: &str| -> String {
+        serde_json::from_str::<serde_json::Value>(answer)
+            .ok()
+            .and_then(|a| a["error"]["code"].as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("no error code in {answer}"))
+    };
+    let mut failures = Vec::new();
+    for (what, bytes) in [
+        ("a byte that is never UTF-8", &b"{\"v\":1,\"op\":\"\xff\"}"[..]),
+        ("a truncated UTF-8 sequence", &b"{\"v\":1,\"op\":\"\xe2\x82\"}"[..]),
+        ("an encoded surrogate", &b"{\"v\":1,\"op\":\"\xed\xa0\x80\"}"[..]),
+        ("an empty request", &b""[..]),
+    ] {
+        let code = code_of(&door.call_bytes(bytes)?);
+        if code != "bad_json" {
+            failures.push(format!("{what}: expected a `bad_json` answer, got {code}"));
+        }
+    }
+    let packed = door.call.call(&mut door.store, (0, 0))?;
+    let (ptr, len) = ((packed >> 32) as u32, packed as u32);
+    let mut answer = vec![0; len as usize];
+    door.memory.read(&door.store, ptr as usize, &mut answer)?;
+    door.free.call(&mut door.store, (ptr, len))?;
+    let code = code_of(&String::from_utf8_lossy(&answer));
+    if code != "bad_json" {
+        failures.push(format!("eg_call(0, 0): expected a `bad_json` answer, got {code}"));
+    }
+    let huge = door.alloc.call(&mut door.store, u32::MAX)?;
+    if huge != 0 {
+        failures.push(format!("eg_alloc(u32::MAX) returned {huge}, expected 0"));
+    }
+    door.free.call(&mut door.store, (0, 123))?;
+    let version = door.call(r#"{"v":1,"op":"version"}"#);
+    if !version.starts_with(r#"{"ok":true"#) {
+        failures.push(format!("the module stopped answering: {version}"));
+    }
+    for failure in &failures {
+        println!("FAIL raw ABI: {failure}");
+    }
+    Ok(failures.is_empty())
 }
 
 /// A state of `groups` groups of ten members (the first an administrator), three feeds each.
@@ -153,13 +190,10 @@ fn bench_state(groups: u64) -> serde_json::Value {
         for m in 0..10 {
             let user = g * 10 + m;
             let role = if m == 0 { 1 } else { 3 };
-            memberships
-                .push(json!({"groupid": g, "userid": user, "role": role, "admin_rights": "full"}));
+            memberships.push(json!({"groupid": g, "userid": user, "role": role, "admin_rights": "full"}));
             users.push(json!({"id": user, "username": format!("user{user}"), "admin": false}));
             for f in 0..3 {
-                feeds.push(
-                    json!({"id": user * 10 + f, "userid": user, "name": "power", "public": false}),
-                );
+                feeds.push(json!({"id": user * 10 + f, "userid": user, "name": "power", "public": false}));
             }
         }
     }
@@ -195,14 +229,9 @@ fn bench(door: &mut Door, iterations: usize) -> wasmtime::Result<bool> {
     let native_answer = emongroups_core::call(&request);
     let wasm_answer = door.call(&request);
     if native_answer != wasm_answer {
-        wasmtime::bail!(
-            "the doors disagree:\n native:   {native_answer}\n wasmtime: {wasm_answer}"
-        );
+        wasmtime::bail!("the doors disagree:\n native:   {native_answer}\n wasmtime: {wasm_answer}");
     }
-    println!(
-        "check request: {} bytes; answer: {native_answer}",
-        request.len()
-    );
+    println!("check request: {} bytes; answer: {native_answer}", request.len());
     let native = median_ns(iterations, || {
         std::hint::black_box(emongroups_core::call(std::hint::black_box(&request)));
     });
@@ -217,9 +246,6 @@ fn bench(door: &mut Door, iterations: usize) -> wasmtime::Result<bool> {
     }
     println!("bench/native:   check via call   median {native:.0} ns");
     println!("bench/wasmtime: check via eg_call median {wasm:.0} ns");
-    println!(
-        "bench/ratio:    wasmtime / native = {:.2} (target <= 2)",
-        wasm / native
-    );
+    println!("bench/ratio:    wasmtime / native = {:.2} (target <= 2)", wasm / native);
     Ok(true)
 }
