@@ -42,6 +42,12 @@ export class Engine {
     host?: HostAnswers,
     now?: number,
   ): RouteResult;
+  /**
+   * The fast path of `check(actor, "feed.read", { feed })` (profile `emoncms`): the verdict only,
+   * no JSON on the way. @throws {EngineError} `bad_request` for a value that is not an id,
+   * `unknown_op` on another profile's engine.
+   */
+  canReadFeed(actor: number, feed: number): boolean;
   /** The engine's version result. */
   version(): VersionInfo;
   /** Frees the engine's memory now (otherwise when garbage-collected). */
