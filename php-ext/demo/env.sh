@@ -38,10 +38,12 @@ seed() {
   php -d extension="$EMONGROUPS_EXT" php-ext/demo/seed.php "$@"
 }
 
-# start_server PORT LOG: the demo host in the background; sets SERVER_PID.
+# start_server PORT LOG: the demo host in the background; sets SERVER_PID. `timeout` makes the
+# server the leader of its own process group (with its workers) and bounds its life, so a test run
+# that is killed outright leaves nothing behind for long.
 start_server() {
   local port=$1 log=$2
-  PHP_CLI_SERVER_WORKERS=${PHP_CLI_SERVER_WORKERS:-4} \
+  PHP_CLI_SERVER_WORKERS=${PHP_CLI_SERVER_WORKERS:-4} timeout "${EMONGROUPS_SERVER_LIFETIME:-1800}" \
     php -d extension="$EMONGROUPS_EXT" \
     -S "127.0.0.1:$port" -t php-ext/demo php-ext/demo/router.php >"$log" 2>&1 &
   SERVER_PID=$!
@@ -53,11 +55,17 @@ start_server() {
   return 1
 }
 
-# stop_server PID: stops a server started above (its workers are its children).
+# stop_server PID: stops a server started above: its workers first (so that the server reaps
+# them), then the server, then `timeout`.
 stop_server() {
-  local pid=$1
+  local pid=$1 master
   [ -n "$pid" ] || return 0
-  pkill -TERM -P "$pid" 2>/dev/null || true
-  kill "$pid" 2>/dev/null || true
+  master=$(pgrep -P "$pid" || true)
+  if [ -n "$master" ]; then
+    pkill -TERM -P "$master" 2>/dev/null || true
+    sleep 0.3
+    kill -TERM "$master" 2>/dev/null || true
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
