@@ -97,6 +97,7 @@ function group_route_params()
         'getuserfeeds' => array('get', array('groupid', 'userid')),
         'getsessionuserrole' => array('get', array('groupid')),
         'summary' => array('get', array('groupid')),
+        'snapshot' => array('get', array('groupid')),
         'aggregate' => array('get', array('groupid', 'feedname')),
         'getfeed' => array('get', array('id', 'start', 'end', 'interval', 'skipmissing', 'limitinterval', 'mode')),
         'csvexport' => array('get', array('groupid', 'id', 'start', 'end', 'interval', 'timeformat', 'name')),

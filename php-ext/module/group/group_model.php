@@ -330,6 +330,22 @@ class Group
                 }
                 break;
 
+            case 'snapshot':
+                // The browser's access preview: as userlist, plus every membership of each
+                // member (the account rules look at a member's roles in every group).
+                if ($gid) {
+                    $this->loadGroups($state, array($gid), false);
+                    $members = $this->loadMembersOf($state, array($gid));
+                    $this->loadUsers($state, $members);
+                    if ($host) {
+                        $this->loadFeedsOf($state, $members, $host, true);
+                    }
+                    if ($members) {
+                        $this->loadMembershipsOfUsers($state, $members, false);
+                    }
+                }
+                break;
+
             case 'mygroups':
                 if ($caller) {
                     $gids = $this->loadMembershipsOfUsers($state, array($caller), true);
