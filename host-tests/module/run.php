@@ -361,6 +361,14 @@ T::eq('getsessionuserrole missing group', $technician->get('group/getsessionuser
 T::eq('summary for an observer', $observer->get('group/summary', array('groupid' => $village))->json, array('groupid' => $village,
     'name' => 'SolarVillage', 'description' => 'Community-energy-group', 'organization' => 'VillageEnergy', 'area' => 'Llan',
     'visibility' => 'public', 'access' => 'open', 'role' => 4, 'members' => 8));
+$r = $installer->get('group/snapshot', array('groupid' => $installs));
+T::ok('snapshot for an administrator: the group\'s facts', isset($r->json['success'], $r->json['state']) && $r->json['success'] === true
+    && $r->json['groupid'] === $installs, substr($r->body, 0, 300));
+$r = $technician->get('group/snapshot', array('groupid' => $installs));
+T::ok('snapshot for a sub-administrator', isset($r->json['success']) && $r->json['success'] === true, substr($r->body, 0, 300));
+T::fails('snapshot for a passive member', $site01->get('group/snapshot', array('groupid' => $installs)),
+    'You have not got access to the list of users of this group');
+T::fails('snapshot anonymous', $anon->get('group/snapshot', array('groupid' => $installs)), 'Authentication required');
 T::fails('summary for a non-member', $installer->get('group/summary', array('groupid' => $village)), 'You are not a member of this group');
 
 // aggregate: feeds updated within 60 s count; an observer needs at least 3 of them.
