@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source php-ext/demo/env.sh
 
-ensure_packages php8.2-cli php8.2-sqlite3 php8.2-dev libclang-dev clang curl wrk
+ensure_packages php8.2-cli php8.2-sqlite3 php8.2-dev libclang-dev clang curl procps wrk
 build_extension
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/emongroups-bench.XXXXXX")

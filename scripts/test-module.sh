@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source php-ext/demo/env.sh
 
-ensure_packages php8.2-cli php8.2-sqlite3 php8.2-mysql php8.2-dev libclang-dev clang curl mariadb-server
+ensure_packages php8.2-cli php8.2-sqlite3 php8.2-mysql php8.2-dev libclang-dev clang curl procps mariadb-server
 build_extension
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/emongroups-module.XXXXXX")
