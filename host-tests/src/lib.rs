@@ -36,10 +36,7 @@ pub struct Summary {
 impl Summary {
     /// The closing line every runner prints (`conformance/<door>: N passed, M failed`).
     pub fn closing_line(&self, door: &str) -> String {
-        format!(
-            "conformance/{door}: {} passed, {} failed",
-            self.passed, self.failed
-        )
+        format!("conformance/{door}: {} passed, {} failed", self.passed, self.failed)
     }
 }
 
@@ -68,10 +65,7 @@ pub fn replay_all(vectors_dir: &Path, door: &str, call: &mut dyn FnMut(&str) -> 
             }
         }
         Err(err) => {
-            println!(
-                "FAIL {}: cannot list vector files: {err}",
-                vectors_dir.display()
-            );
+            println!("FAIL {}: cannot list vector files: {err}", vectors_dir.display());
             summary.failed += 1;
         }
     }
@@ -148,16 +142,13 @@ pub struct Step {
 impl VectorFile {
     /// Parses a vector file; unknown keys in the file or a step are errors.
     pub fn parse(text: &str) -> Result<VectorFile, LoadError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| LoadError(format!("not JSON: {e}")))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| LoadError(format!("not JSON: {e}")))?;
         let Value::Object(mut top) = value else {
             return Err(LoadError("a vector file is a JSON object".into()));
         };
         let format = take_string(&mut top, "format", "the file")?;
         if format != FORMAT {
-            return Err(LoadError(format!(
-                "`format` is `{format}`, this runner reads `{FORMAT}`"
-            )));
+            return Err(LoadError(format!("`format` is `{format}`, this runner reads `{FORMAT}`")));
         }
         let profile = take_string(&mut top, "profile", "the file")?;
         let title = take_string(&mut top, "title", "the file")?;
@@ -183,17 +174,9 @@ impl VectorFile {
         let steps = raw_steps
             .into_iter()
             .enumerate()
-            .map(|(i, step)| {
-                Step::parse(step).map_err(|e| LoadError(format!("step {}: {e}", i + 1)))
-            })
+            .map(|(i, step)| Step::parse(step).map_err(|e| LoadError(format!("step {}: {e}", i + 1))))
             .collect::<Result<_, _>>()?;
-        Ok(VectorFile {
-            profile,
-            title,
-            covers,
-            state,
-            steps,
-        })
+        Ok(VectorFile { profile, title, covers, state, steps })
     }
 }
 
@@ -204,9 +187,7 @@ impl Step {
         };
         let name = take_string(&mut step, "name", "a step")?;
         let Value::Object(request) = take(&mut step, "request", "a step")? else {
-            return Err(LoadError(format!(
-                "step `{name}`: `request` must be an object"
-            )));
+            return Err(LoadError(format!("step `{name}`: `request` must be an object")));
         };
         for reserved in ["v", "profile", "state"] {
             if request.contains_key(reserved) {
@@ -220,24 +201,16 @@ impl Step {
             None => true,
             Some(Value::Bool(b)) => b,
             Some(_) => {
-                return Err(LoadError(format!(
-                    "step `{name}`: `apply` must be a boolean"
-                )));
+                return Err(LoadError(format!("step `{name}`: `apply` must be a boolean")));
             }
         };
         reject_unknown(&step, &format!("step `{name}`"))?;
-        Ok(Step {
-            name,
-            request,
-            expect,
-            apply,
-        })
+        Ok(Step { name, request, expect, apply })
     }
 }
 
 fn take(map: &mut Map<String, Value>, key: &str, whose: &str) -> Result<Value, LoadError> {
-    map.remove(key)
-        .ok_or_else(|| LoadError(format!("{whose} lacks `{key}`")))
+    map.remove(key).ok_or_else(|| LoadError(format!("{whose} lacks `{key}`")))
 }
 
 fn take_string(map: &mut Map<String, Value>, key: &str, whose: &str) -> Result<String, LoadError> {
@@ -297,9 +270,7 @@ pub fn replay_file(
             });
             let applied_text = call(&apply.to_string());
             match serde_json::from_str::<Value>(&applied_text) {
-                Ok(mut applied)
-                    if applied["ok"] == json!(true) && applied["result"]["state"].is_object() =>
-                {
+                Ok(mut applied) if applied["ok"] == json!(true) && applied["result"]["state"].is_object() => {
                     state = applied["result"]["state"].take();
                 }
                 _ => {
@@ -342,16 +313,9 @@ pub fn first_difference(expected: &Value, actual: &Value, at: &str) -> Option<St
         (Value::Number(x), Value::Number(y)) => (!numbers_equal(x, y)).then(|| at.to_string()),
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
-                return Some(format!(
-                    "{at} (array of {} items, expected {})",
-                    y.len(),
-                    x.len()
-                ));
+                return Some(format!("{at} (array of {} items, expected {})", y.len(), x.len()));
             }
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .find_map(|(i, (x, y))| first_difference(x, y, &format!("{at}[{i}]")))
+            x.iter().zip(y).enumerate().find_map(|(i, (x, y))| first_difference(x, y, &format!("{at}[{i}]")))
         }
         (Value::Object(x), Value::Object(y)) => {
             if let Some(missing) = x.keys().find(|k| !y.contains_key(*k)) {
@@ -360,8 +324,7 @@ pub fn first_difference(expected: &Value, actual: &Value, at: &str) -> Option<St
             if let Some(extra) = y.keys().find(|k| !x.contains_key(*k)) {
                 return Some(format!("{at}.{extra} (not expected)"));
             }
-            x.iter()
-                .find_map(|(k, v)| first_difference(v, &y[k], &format!("{at}.{k}")))
+            x.iter().find_map(|(k, v)| first_difference(v, &y[k], &format!("{at}.{k}")))
         }
         (x, y) => (x != y).then(|| at.to_string()),
     }
@@ -398,10 +361,7 @@ mod tests {
 
     #[test]
     fn numbers_compare_as_numbers_and_key_order_is_ignored() {
-        assert!(json_eq(
-            &json!({"a":1,"b":[1.0,2]}),
-            &json!({"b":[1,2.0],"a":1.0})
-        ));
+        assert!(json_eq(&json!({"a":1,"b":[1.0,2]}), &json!({"b":[1,2.0],"a":1.0})));
         assert!(!json_eq(&json!({"a":1}), &json!({"a":1.5})));
         assert!(!json_eq(&json!({"a":1}), &json!({"a":"1"})));
         assert!(!json_eq(&json!({"a":1}), &json!({"a":1,"b":null})));
@@ -430,12 +390,7 @@ mod tests {
         let format = good.replace("vectors/1", "vectors/2");
         assert!(VectorFile::parse(&format).is_err());
         let missing = good.replace(r#""title":"t","#, "");
-        assert!(
-            VectorFile::parse(&missing)
-                .unwrap_err()
-                .0
-                .contains("`title`")
-        );
+        assert!(VectorFile::parse(&missing).unwrap_err().0.contains("`title`"));
     }
 
     /// A door that counts: `bump` answers with a change, `apply` adds it to the state, `get`
@@ -448,12 +403,8 @@ mod tests {
         let result = match request["op"].as_str().unwrap() {
             "bump" => json!({"changes":[{"add":request["by"].clone()}]}),
             "apply" => {
-                let add: i64 = request["changes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["add"].as_i64().unwrap())
-                    .sum();
+                let add: i64 =
+                    request["changes"].as_array().unwrap().iter().map(|c| c["add"].as_i64().unwrap()).sum();
                 json!({"state":{"n": n + add}})
             }
             "get" => json!({"n": n}),
@@ -480,18 +431,8 @@ mod tests {
         fs::write(dir.join("home/broken.json"), "{").unwrap();
         fs::write(dir.join("README.md"), "not a vector").unwrap();
         let summary = replay_all(&dir, "test", &mut counter_door);
-        assert_eq!(
-            summary,
-            Summary {
-                files: 2,
-                passed: 3,
-                failed: 2
-            }
-        );
-        assert_eq!(
-            summary.closing_line("test"),
-            "conformance/test: 3 passed, 2 failed"
-        );
+        assert_eq!(summary, Summary { files: 2, passed: 3, failed: 2 });
+        assert_eq!(summary.closing_line("test"), "conformance/test: 3 passed, 2 failed");
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -503,16 +444,11 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, "{}").unwrap();
         }
-        let names: Vec<String> = vector_files(&dir)
-            .unwrap()
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
+        let names: Vec<String> = vector_files(&dir).unwrap().into_iter().map(|(r, _)| r).collect();
         assert_eq!(names, ["a/x.json", "a/y.json", "b/z.json"]);
         fs::remove_dir_all(&dir).unwrap();
-        let summary = replay_all(&dir.join("none"), "test", &mut |_: &str| -> String {
-            panic!("no file, so no call")
-        });
+        let summary =
+            replay_all(&dir.join("none"), "test", &mut |_: &str| -> String { panic!("no file, so no call") });
         assert_eq!(summary, Summary::default());
     }
 }

@@ -75,9 +75,7 @@ mod exports {
             // u8 needs no alignment.
             unsafe { core::slice::from_raw_parts(ptr as usize as *const u8, len as usize) }
         };
-        let answer = crate::requests::call_bytes(request)
-            .into_bytes()
-            .into_boxed_slice();
+        let answer = crate::requests::call_bytes(request).into_bytes().into_boxed_slice();
         let out_len = answer.len() as u32;
         let out_ptr = Box::into_raw(answer).cast::<u8>() as u32;
         packed(out_ptr, out_len)

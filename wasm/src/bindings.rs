@@ -41,10 +41,7 @@ fn to_json(name: &str, value: &JsValue) -> Result<Option<serde_json::Value>, Fai
     let text = json_stringify(value).map_err(|e| {
         Failure::new(
             ErrorCode::BadRequest,
-            format!(
-                "`{name}` cannot be written as JSON: {}",
-                js_string(&e).unwrap_or_default()
-            ),
+            format!("`{name}` cannot be written as JSON: {}", js_string(&e).unwrap_or_default()),
         )
     })?;
     argument(name, text.as_string().as_deref())
@@ -59,10 +56,7 @@ fn id_from_number(n: f64, min: u32) -> Option<emongroups_core::Id> {
 }
 
 fn bad_id(name: &str) -> Failure {
-    Failure::new(
-        ErrorCode::BadRequest,
-        format!("`{name}` must be an integer id up to {MAX_ID}"),
-    )
+    Failure::new(ErrorCode::BadRequest, format!("`{name}` must be an integer id up to {MAX_ID}"))
 }
 
 fn parsed(result_json: &str) -> Result<JsValue, JsValue> {
@@ -120,12 +114,7 @@ impl Engine {
 
     /// `check`: may `actor` do `action` to `object` (`{group, user, feed}` as the action needs)?
     /// Returns the Decision.
-    pub fn check(
-        &self,
-        actor: JsValue,
-        action: JsValue,
-        object: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    pub fn check(&self, actor: JsValue, action: JsValue, object: JsValue) -> Result<JsValue, JsValue> {
         self.send(
             |r| {
                 r.field("actor", to_json("actor", &actor)?)
@@ -140,10 +129,7 @@ impl Engine {
     #[wasm_bindgen(js_name = whoCan)]
     pub fn who_can(&self, action: JsValue, object: JsValue) -> Result<JsValue, JsValue> {
         self.send(
-            |r| {
-                r.field("action", to_json("action", &action)?)
-                    .merge("object", to_json("object", &object)?)
-            },
+            |r| r.field("action", to_json("action", &action)?).merge("object", to_json("object", &object)?),
             "who_can",
         )
     }
@@ -196,10 +182,7 @@ impl Engine {
         let Some(engine) = self.inner.emoncms() else {
             return Err(thrown(&Failure::new(
                 ErrorCode::UnknownOp,
-                format!(
-                    "`canReadFeed` is for profile `emoncms`, this engine holds `{}`",
-                    self.profile
-                ),
+                format!("`canReadFeed` is for profile `emoncms`, this engine holds `{}`", self.profile),
             )));
         };
         let actor = id_from_number(actor, 0).ok_or_else(|| thrown(&bad_id("actor")))?;
@@ -233,15 +216,7 @@ mod tests {
         assert_eq!(id_from_number(0.0, 1), None);
         assert_eq!(id_from_number(7.0, 1), Some(7));
         assert_eq!(id_from_number(2_147_483_647.0, 1), Some(2_147_483_647));
-        for bad in [
-            -1.0,
-            1.5,
-            2_147_483_648.0,
-            f64::NAN,
-            f64::INFINITY,
-            -0.5,
-            1e300,
-        ] {
+        for bad in [-1.0, 1.5, 2_147_483_648.0, f64::NAN, f64::INFINITY, -0.5, 1e300] {
             assert_eq!(id_from_number(bad, 0), None, "{bad}");
         }
     }

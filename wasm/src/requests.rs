@@ -15,10 +15,7 @@ pub struct Failure {
 
 impl Failure {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
-        Failure {
-            code: code.as_str().to_string(),
-            message: message.into(),
-        }
+        Failure { code: code.as_str().to_string(), message: message.into() }
     }
 }
 
@@ -33,10 +30,7 @@ impl From<WireError> for Failure {
 pub fn call_bytes(request: &[u8]) -> String {
     match std::str::from_utf8(request) {
         Ok(text) => emongroups_core::call(text),
-        Err(e) => error_answer(&Failure::new(
-            ErrorCode::BadJson,
-            format!("request is not valid UTF-8: {e}"),
-        )),
+        Err(e) => error_answer(&Failure::new(ErrorCode::BadJson, format!("request is not valid UTF-8: {e}"))),
     }
 }
 
@@ -71,11 +65,7 @@ impl Request {
     /// Adds every field of an object argument (a check's object: `{"group":1,"user":5}`).
     /// `None` or `null` adds nothing; a field the request already has is refused, so an object
     /// cannot change the op or the actor.
-    pub(crate) fn merge(
-        mut self,
-        argument: &str,
-        object: Option<Value>,
-    ) -> Result<Request, Failure> {
+    pub(crate) fn merge(mut self, argument: &str, object: Option<Value>) -> Result<Request, Failure> {
         match object {
             None | Some(Value::Null) => Ok(self),
             Some(Value::Object(object)) => {
@@ -90,10 +80,7 @@ impl Request {
                 }
                 Ok(self)
             }
-            Some(_) => Err(Failure::new(
-                ErrorCode::BadRequest,
-                format!("`{argument}` must be an object"),
-            )),
+            Some(_) => Err(Failure::new(ErrorCode::BadRequest, format!("`{argument}` must be an object"))),
         }
     }
 
@@ -120,31 +107,15 @@ pub(crate) fn argument(name: &str, json_text: Option<&str>) -> Result<Option<Val
 
 /// The `result` of an answer as JSON text, or the answer's error.
 pub(crate) fn result_of(answer: &str) -> Result<String, Failure> {
-    let mut answer: Value = serde_json::from_str(answer).map_err(|e| {
-        Failure::new(
-            ErrorCode::Internal,
-            format!("the engine's answer is not JSON: {e}"),
-        )
-    })?;
+    let mut answer: Value = serde_json::from_str(answer)
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("the engine's answer is not JSON: {e}")))?;
     if answer.get("ok") == Some(&Value::Bool(true)) {
-        let result = answer
-            .get_mut("result")
-            .map(Value::take)
-            .unwrap_or(Value::Null);
+        let result = answer.get_mut("result").map(Value::take).unwrap_or(Value::Null);
         return Ok(result.to_string());
     }
     let error = answer.get("error");
-    let text = |key: &str| {
-        error
-            .and_then(|e| e.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    Err(Failure {
-        code: text("code"),
-        message: text("message"),
-    })
+    let text = |key: &str| error.and_then(|e| e.get(key)).and_then(Value::as_str).unwrap_or("").to_string();
+    Err(Failure { code: text("code"), message: text("message") })
 }
 
 #[cfg(test)]
@@ -153,16 +124,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_a_bad_json_answer() {
-        let answer: Value =
-            serde_json::from_str(&call_bytes(b"{\"v\":1,\"op\":\"\xc3\x28\"}")).unwrap();
+        let answer: Value = serde_json::from_str(&call_bytes(b"{\"v\":1,\"op\":\"\xc3\x28\"}")).unwrap();
         assert_eq!(answer["ok"], json!(false));
         assert_eq!(answer["error"]["code"], json!("bad_json"));
-        assert!(
-            answer["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("utf-8")
-        );
+        assert!(answer["error"]["message"].as_str().unwrap().contains("utf-8"));
     }
 
     #[test]
@@ -182,27 +147,17 @@ mod tests {
     #[test]
     fn an_object_cannot_override_the_envelope_and_must_be_an_object() {
         let base = || Request::new("emoncms", "check").field("actor", Some(json!(5)));
-        let err = base()
-            .merge("object", Some(json!({"op": "apply"})))
-            .unwrap_err();
-        assert_eq!(
-            (err.code.as_str(), err.message.as_str()),
-            ("bad_request", "`object` may not set `op`")
-        );
+        let err = base().merge("object", Some(json!({"op": "apply"}))).unwrap_err();
+        assert_eq!((err.code.as_str(), err.message.as_str()), ("bad_request", "`object` may not set `op`"));
         assert!(base().merge("object", Some(json!({"actor": 1}))).is_err());
-        assert_eq!(
-            base().merge("object", Some(json!([1]))).unwrap_err().code,
-            "bad_request"
-        );
+        assert_eq!(base().merge("object", Some(json!([1]))).unwrap_err().code, "bad_request");
         assert!(base().merge("object", Some(Value::Null)).is_ok());
         assert!(base().merge("object", None).is_ok());
     }
 
     #[test]
     fn undefined_fields_are_left_out() {
-        let sent = Request::new("home", "what_if")
-            .field("users", None)
-            .to_json();
+        let sent = Request::new("home", "what_if").field("users", None).to_json();
         assert!(!sent.contains("users"), "{sent}");
     }
 
@@ -214,27 +169,14 @@ mod tests {
         assert_eq!(err.code, "bad_request");
         assert!(err.message.starts_with("`action` cannot be sent"));
         let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
-        assert_eq!(
-            argument("object", Some(&deep)).unwrap_err().code,
-            "too_deep"
-        );
+        assert_eq!(argument("object", Some(&deep)).unwrap_err().code, "too_deep");
     }
 
     #[test]
     fn answers_become_results_or_failures() {
-        assert_eq!(
-            result_of(r#"{"ok":true,"result":{"allowed":true}}"#),
-            Ok(r#"{"allowed":true}"#.into())
-        );
-        let err =
-            result_of(r#"{"ok":false,"error":{"code":"unknown_op","message":"no"}}"#).unwrap_err();
-        assert_eq!(
-            err,
-            Failure {
-                code: "unknown_op".into(),
-                message: "no".into()
-            }
-        );
+        assert_eq!(result_of(r#"{"ok":true,"result":{"allowed":true}}"#), Ok(r#"{"allowed":true}"#.into()));
+        let err = result_of(r#"{"ok":false,"error":{"code":"unknown_op","message":"no"}}"#).unwrap_err();
+        assert_eq!(err, Failure { code: "unknown_op".into(), message: "no".into() });
         assert_eq!(result_of("nope").unwrap_err().code, "internal");
     }
 
