@@ -13,6 +13,8 @@ MAX_GZIP=80000   # bytes, the same gzipped (what a browser downloads)
 
 target_dir=${CARGO_TARGET_DIR:-target}
 out=wasm/pkg
+# No stale package may survive a failed build: the runners would test the old one.
+rm -rf "$out"
 cargo build -p emongroups-wasm --profile wasm-release --target wasm32-unknown-unknown
 built=$target_dir/wasm32-unknown-unknown/wasm-release/emongroups_wasm.wasm
 
@@ -22,7 +24,6 @@ built=$target_dir/wasm32-unknown-unknown/wasm-release/emongroups_wasm.wasm
 # Debian's binaryen ignores the target-features section, so name the features rustc's wasm32
 # target enables by default. A newer binaryen (116, `cargo install wasm-opt`, a 25-minute C++
 # build) run after wasm-bindgen was measured: within 2% of this size, so Debian's is used.
-rm -rf "$out"
 mkdir -p "$out"
 optimized=$out/emongroups_wasm.opt.wasm
 wasm-opt -Oz --strip-producers \
