@@ -1,50 +1,318 @@
 <?php
 /*
- * emongroups — the minimal group page: it lists the caller's groups through the module's own
- * API (group/grouplist.json). The full group page is a separate piece of work; every route it
- * will call already answers here.
+ * emongroups — the group page (drop-in for the group 2.0.0 page, §6.1 of the compatibility spec):
+ * groups, members with feed ages, create / edit / delete, add / create / edit / remove members,
+ * log in as a member, CSV export, search, and the access preview (issue 5): the emongroups engine
+ * in WebAssembly previews who gains or loses what before a change is saved.
+ *
+ * The markup is here; group.js (an ES module, no jQuery) drives it. The element ids the old
+ * Selenium tests used are kept (#groupcreate, #group-create-name, #addmember, .setuser, …).
  */
 defined('EMONCMS_EXEC') or die('Restricted access');
-?>
-<h2>Groups</h2>
-<p>The groups you belong to, with your role in each.</p>
-<table class="table" id="group-list">
-    <thead><tr><th>Id</th><th>Name</th><th>Description</th><th>Role</th></tr></thead>
-    <tbody><tr><td colspan="4">Loading…</td></tr></tbody>
-</table>
-<script>
-(function () {
-    var roles = {0: "Passive member", 1: "Administrator", 2: "Sub-administrator", 3: "Member", 4: "Observer"};
-    var body = document.querySelector("#group-list tbody");
-    function cell(row, text) {
-        var td = document.createElement("td");
-        td.textContent = text === null || text === undefined ? "" : String(text);
-        row.appendChild(td);
+
+global $path, $session;
+$group_version = '3.0.0';
+$group_base = $path . 'Modules/group/';
+$group_config = array(
+    'path' => (string) $path,
+    'base' => $group_base,
+    // The WebAssembly package (copied from wasm/pkg by scripts/group-wasm.sh; see the README).
+    'wasm' => $group_base . 'lib/',
+    'userid' => isset($session['userid']) ? (int) $session['userid'] : 0,
+    'username' => isset($session['username']) ? (string) $session['username'] : '',
+    'admin' => !empty($session['admin']),
+    'read' => !empty($session['read']),
+    'write' => !empty($session['write']),
+);
+$group_roles = array(0 => 'Passive member', 1 => 'Administrator', 2 => 'Sub-administrator', 3 => 'Member', 4 => 'Observer');
+
+if (!function_exists('group_view_role_options')) {
+    /** <option>s of the role select, $selected preselected. */
+    function group_view_role_options($roles, $selected)
+    {
+        $html = '';
+        foreach ($roles as $code => $name) {
+            $html .= '<option value="' . $code . '"' . ($code === $selected ? ' selected' : '') . '>' . htmlspecialchars($name) . '</option>';
+        }
+        return $html;
     }
-    fetch(<?php echo json_encode($path . 'group/grouplist.json'); ?>, {credentials: "same-origin"})
-        .then(function (r) { return r.json(); })
-        .then(function (list) {
-            body.innerHTML = "";
-            if (!Array.isArray(list)) {
-                var row = document.createElement("tr");
-                cell(row, list && list.message ? list.message : "Could not list groups");
-                body.appendChild(row);
-                return;
-            }
-            if (!list.length) {
-                var empty = document.createElement("tr");
-                cell(empty, "You are not in any group yet.");
-                body.appendChild(empty);
-            }
-            list.forEach(function (g) {
-                var row = document.createElement("tr");
-                cell(row, g.groupid);
-                cell(row, g.name);
-                cell(row, g.description);
-                cell(row, roles[g.role] !== undefined ? roles[g.role] : g.role);
-                body.appendChild(row);
-            });
-        })
-        .catch(function (e) { body.textContent = "Error: " + e; });
-})();
+}
+?>
+<link rel="stylesheet" href="<?php echo htmlspecialchars($group_base); ?>group.css?v=<?php echo $group_version; ?>">
+<script>
+    // 2.0.0's globals, for pages and scripts that read them.
+    var my_userid = <?php echo (int) $group_config['userid']; ?>;
+    var task_support = false;
+    window.GROUP_CONFIG = <?php echo json_encode($group_config, JSON_UNESCAPED_SLASHES | JSON_HEX_TAG | JSON_HEX_AMP); ?>;
 </script>
+
+<div id="group-page" class="eg">
+    <aside class="eg-side" aria-label="Groups">
+        <h2 class="eg-h">Groups</h2>
+        <div class="eg-search">
+            <label for="group-search" class="eg-sr">Search members in all your groups</label>
+            <input id="group-search" type="search" class="input-medium search-query" placeholder="Search members…" autocomplete="off">
+            <div id="group-search-results" aria-live="polite"></div>
+        </div>
+        <ul id="group-list" class="nav nav-list"><li class="muted">Loading…</li></ul>
+        <button type="button" id="groupcreate" class="btn btn-primary"><span aria-hidden="true">+</span> New group</button>
+    </aside>
+
+    <div class="eg-main">
+        <div id="group-message" class="eg-snackbar" role="status" aria-live="polite"></div>
+        <div id="group-none" class="eg-empty">
+            <p>Select a group on the left, or create one.</p>
+        </div>
+
+        <section id="group-selected" hidden aria-labelledby="groupname">
+            <header class="eg-group-head">
+                <div>
+                    <h2 id="groupname"></h2>
+                    <p id="groupdescription" class="muted"></p>
+                    <p id="group-details" class="eg-details"></p>
+                </div>
+                <div class="btn-toolbar eg-actions" id="group-actions">
+                    <button type="button" id="addmember" class="btn" data-admin>Add member</button>
+                    <button type="button" id="createuseraddtogroup" class="btn" data-admin>Create user</button>
+                    <button type="button" id="groupedit" class="btn" data-admin>Edit group</button>
+                    <button type="button" id="deletegroup" class="btn btn-danger" data-admin>Delete group</button>
+                </div>
+            </header>
+
+            <div id="group-members-area" hidden>
+                <div class="eg-toolbar">
+                    <h3 class="eg-h">Members <small id="group-member-count" class="muted"></small></h3>
+                    <label>Group by tag
+                        <select id="group-tag-grouping" class="input-medium"><option value="">(no grouping)</option></select>
+                    </label>
+                    <button type="button" id="group-csv" class="btn" disabled>Download CSV of selected feeds</button>
+                    <span class="eg-legend" aria-label="Feed age colours">
+                        <span class="eg-age eg-age-1">&lt; 25 s</span>
+                        <span class="eg-age eg-age-2">&lt; 60 s</span>
+                        <span class="eg-age eg-age-3">&lt; 2 h</span>
+                        <span class="eg-age eg-age-4">older</span>
+                    </span>
+                </div>
+                <table id="group-members" class="table table-condensed eg-members">
+                    <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Rights</th><th scope="col">Feeds</th><th scope="col">Last update</th><th scope="col"><span class="eg-sr">Actions</span></th></tr></thead>
+                </table>
+
+                <section id="group-access" class="eg-access" aria-labelledby="group-access-title">
+                    <h3 class="eg-h" id="group-access-title">Access</h3>
+                    <p id="group-access-status" class="muted">Computed in your browser by the emongroups engine from what you may see of this group.</p>
+                    <div id="group-access-body" hidden>
+                        <h4>What each member can do with the group</h4>
+                        <div class="eg-scroll"><table id="group-matrix-group" class="table table-condensed eg-matrix" aria-label="What each member can do with the group"></table></div>
+                        <h4><label for="group-viewas">View as</label>
+                            <select id="group-viewas" class="input-large"></select></h4>
+                        <div class="eg-scroll"><table id="group-matrix-viewas" class="table table-condensed eg-matrix" aria-label="What the chosen member can do to each member"></table></div>
+                        <button type="button" id="group-matrix-more" class="btn btn-small" hidden></button>
+                    </div>
+                </section>
+            </div>
+            <p id="group-nolist" class="muted" hidden>Your role in this group does not show its members.</p>
+        </section>
+    </div>
+
+    <!-- Dialogs: native <dialog> (focus stays inside, Escape closes). -->
+    <dialog id="group-create-modal" class="eg-modal" aria-labelledby="group-create-title">
+        <form method="dialog" class="eg-form" data-form="create">
+            <div class="modal-header"><h3 id="group-create-title">New group</h3></div>
+            <div class="modal-body">
+                <label for="group-create-name">Name</label>
+                <input id="group-create-name" name="name" required maxlength="64" autocomplete="off">
+                <p class="help-block">Letters, digits, _ - and : only; other characters are removed.</p>
+                <label for="group-create-description">Description</label>
+                <input id="group-create-description" name="description" maxlength="256">
+                <label for="group-create-organization">Organization</label>
+                <input id="group-create-organization" name="organization" maxlength="64">
+                <label for="group-create-area">Area</label>
+                <input id="group-create-area" name="area" maxlength="64">
+                <label for="group-create-visibility">Visibility</label>
+                <select id="group-create-visibility" name="visibility"><option value="private">private</option><option value="public">public</option></select>
+                <label for="group-create-access">Access</label>
+                <select id="group-create-access" name="access"><option value="closed">closed</option><option value="open">open</option></select>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-create-action" class="btn btn-primary" value="save">Create</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-edit-modal" class="eg-modal" aria-labelledby="group-edit-title">
+        <form method="dialog" class="eg-form" data-form="editgroup">
+            <div class="modal-header"><h3 id="group-edit-title">Edit group</h3></div>
+            <div class="modal-body">
+                <label for="group-edit-name">Name</label>
+                <input id="group-edit-name" name="name" required maxlength="64" autocomplete="off">
+                <label for="group-edit-description">Description</label>
+                <input id="group-edit-description" name="description" maxlength="256">
+                <label for="group-edit-organization">Organization</label>
+                <input id="group-edit-organization" name="organization" maxlength="64">
+                <label for="group-edit-area">Area</label>
+                <input id="group-edit-area" name="area" maxlength="64">
+                <label for="group-edit-visibility">Visibility</label>
+                <select id="group-edit-visibility" name="visibility"><option value="private">private</option><option value="public">public</option></select>
+                <label for="group-edit-access">Access</label>
+                <select id="group-edit-access" name="access"><option value="closed">closed</option><option value="open">open</option></select>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-edit-action" class="btn btn-primary" value="save">Save</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-addmember-modal" class="eg-modal" aria-labelledby="group-addmember-title">
+        <form method="dialog" class="eg-form" data-form="addmember">
+            <div class="modal-header"><h3 id="group-addmember-title">Add member</h3></div>
+            <div class="modal-body">
+                <p class="muted">An existing account: its owner's username and password.</p>
+                <label for="group-addmember-username">Username</label>
+                <input id="group-addmember-username" name="username" required autocomplete="off">
+                <label for="group-addmember-password">Password</label>
+                <input id="group-addmember-password" name="password" type="password" required autocomplete="off">
+                <label for="group-addmember-access">Role</label>
+                <select id="group-addmember-access" name="role" data-preview><?php echo group_view_role_options($group_roles, 0); ?></select>
+                <label for="group-addmember-rights">Rights over the account</label>
+                <select id="group-addmember-rights" name="admin_rights" data-preview><option value="full">full (log in as, edit, delete)</option><option value="read">read (data only)</option></select>
+                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-addmember-action" class="btn btn-primary" value="save">Save</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-createuseraddtogroup-modal" class="eg-modal" aria-labelledby="group-createuser-title">
+        <form method="dialog" class="eg-form" data-form="createuser">
+            <div class="modal-header"><h3 id="group-createuser-title">Create user and add to group</h3></div>
+            <div class="modal-body">
+                <label for="group-createuseraddtogroup-name">Name</label>
+                <input id="group-createuseraddtogroup-name" name="name" autocomplete="off">
+                <label for="group-createuseraddtogroup-email">E-mail</label>
+                <input id="group-createuseraddtogroup-email" name="email" type="email" required autocomplete="off">
+                <label for="group-createuseraddtogroup-username">Username</label>
+                <input id="group-createuseraddtogroup-username" name="username" required autocomplete="off">
+                <label for="group-createuseraddtogroup-password">Password</label>
+                <input id="group-createuseraddtogroup-password" name="password" type="password" required autocomplete="new-password">
+                <label for="group-createuseraddtogroup-password-confirm">Confirm password</label>
+                <input id="group-createuseraddtogroup-password-confirm" type="password" required autocomplete="new-password">
+                <label for="group-createuseraddtogroup-role">Role</label>
+                <select id="group-createuseraddtogroup-role" name="role" data-preview><?php echo group_view_role_options($group_roles, 0); ?></select>
+                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-createuseraddtogroup-action" class="btn btn-primary" value="save">Save</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-edituser-modal" class="eg-modal eg-modal-wide" aria-labelledby="group-edituser-title">
+        <form method="dialog" class="eg-form" data-form="edituser">
+            <div class="modal-header"><h3 id="group-edituser-title">Edit user</h3></div>
+            <div class="modal-body eg-two">
+                <div>
+                    <label for="group-edituser-username">Username</label>
+                    <input id="group-edituser-username" name="username" autocomplete="off">
+                    <label for="group-edituser-name">Name</label>
+                    <input id="group-edituser-name" name="name" autocomplete="off">
+                    <label for="group-edituser-email">E-mail</label>
+                    <input id="group-edituser-email" name="email" type="email" autocomplete="off">
+                    <label for="group-edituser-location">Location</label>
+                    <input id="group-edituser-location" name="location">
+                    <label for="group-edituser-timezone">Timezone</label>
+                    <input id="group-edituser-timezone" name="timezone">
+                    <label for="group-edituser-bio">Bio</label>
+                    <textarea id="group-edituser-bio" name="bio" rows="2"></textarea>
+                    <label for="group-edituser-tags">Tags (JSON object)</label>
+                    <input id="group-edituser-tags" name="tags" autocomplete="off">
+                    <label for="group-edituser-password">New password</label>
+                    <input id="group-edituser-password" name="password" type="password" autocomplete="new-password" aria-describedby="group-edituser-password-help">
+                    <p id="group-edituser-password-help" class="help-block">Leave empty to keep the current password.</p>
+                </div>
+                <div>
+                    <label for="group-edituser-role">Role</label>
+                    <select id="group-edituser-role" name="role" data-preview><?php echo group_view_role_options($group_roles, -1); ?></select>
+                    <label for="group-edituser-rights">Rights over the account</label>
+                    <select id="group-edituser-rights" name="admin_rights" data-preview><option value="full">full (log in as, edit, delete)</option><option value="read">read (data only)</option></select>
+                    <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                </div>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-edituser-action" class="btn btn-primary" value="save">Save</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-removeuser-modal" class="eg-modal" aria-labelledby="group-removeuser-title">
+        <form method="dialog" class="eg-form" data-form="removeuser">
+            <div class="modal-header"><h3 id="group-removeuser-title">Remove user</h3></div>
+            <div class="modal-body">
+                <p>Remove <strong class="eg-target"></strong>:</p>
+                <fieldset>
+                    <legend class="eg-sr">How</legend>
+                    <input type="radio" id="removeuser-from-group" name="how" value="removeuser" checked data-preview>
+                    <label for="removeuser-from-group" class="radio-inline">from this group only</label><br>
+                    <input type="radio" id="removeuser-delete" name="how" value="fullremoveuser" data-preview>
+                    <label for="removeuser-delete" class="radio-inline">delete the account permanently (feeds and data included)</label>
+                </fieldset>
+                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="remove-user-action" class="btn btn-danger" value="save">Remove</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-delete-modal" class="eg-modal" aria-labelledby="group-delete-title">
+        <form method="dialog" class="eg-form" data-form="deletegroup">
+            <div class="modal-header"><h3 id="group-delete-title">Delete group</h3></div>
+            <div class="modal-body">
+                <p>Delete <strong class="eg-target"></strong>? Its members keep their accounts and feeds.</p>
+                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="delete-group-action" class="btn btn-danger" value="save">Delete</button>
+            </div>
+        </form>
+    </dialog>
+
+    <dialog id="group-csv-modal" class="eg-modal" aria-labelledby="group-csv-title">
+        <form method="dialog" class="eg-form" data-form="csv">
+            <div class="modal-header"><h3 id="group-csv-title">Download CSV</h3></div>
+            <div class="modal-body">
+                <p class="eg-target muted"></p>
+                <label for="group-csv-start">Start</label>
+                <input id="group-csv-start" name="start" type="datetime-local" required>
+                <label for="group-csv-end">End</label>
+                <input id="group-csv-end" name="end" type="datetime-local" required>
+                <label for="group-csv-interval">Interval (seconds)</label>
+                <input id="group-csv-interval" name="interval" type="number" min="1" value="600" required>
+                <label for="group-csv-timeformat">Time format</label>
+                <select id="group-csv-timeformat" name="timeformat"><option value="0">unix time</option><option value="1">date and time</option></select>
+                <label for="group-csv-name">File name</label>
+                <input id="group-csv-name" name="name" value="export">
+                <p class="eg-error text-error" role="alert"></p>
+            </div>
+            <div class="modal-footer">
+                <button type="button" class="btn" data-close>Cancel</button>
+                <button type="submit" id="group-csv-action" class="btn btn-primary" value="save">Download</button>
+            </div>
+        </form>
+    </dialog>
+</div>
+<script type="module" src="<?php echo htmlspecialchars($group_base); ?>group.js?v=<?php echo $group_version; ?>"></script>

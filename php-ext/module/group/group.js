@@ -1,0 +1,679 @@
+// emongroups — the group page (group_view.php's markup). Plain ES module, no jQuery, no build.
+// Talks to the module's routes (core/ROUTES.md) and previews every change of access with the
+// emongroups engine compiled to WebAssembly (preview/), before anything is sent.
+
+import { loadEngine, GroupPreview } from "./preview/engine.js";
+import { renderPreview, el } from "./preview/diff-view.js";
+import { renderGroupMatrix, renderViewAs, roleName } from "./preview/matrix.js";
+
+const cfg = window.GROUP_CONFIG || { path: "/", base: "/Modules/group/", wasm: "/Modules/group/lib/", userid: 0 };
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+const MATRIX_ROWS = 50;
+
+/** Everything the page knows; window.groupPage for the browser tests and for debugging. */
+const page = {
+  groups: [],
+  gid: null,
+  summary: null,
+  role: null,
+  users: [],
+  preview: null,
+  previewError: null,
+  lastPreview: null,
+  lastSave: null,
+  mygroups: null,
+  matrixAll: false,
+  api,
+  selectGroup,
+  reload: () => selectGroup(page.gid),
+};
+window.groupPage = page;
+
+function setState(state) {
+  $("#group-page").dataset.state = state;
+}
+
+// ---- requests ---------------------------------------------------------------------------------
+
+/**
+ * One module route. GET routes carry params in the query string, POST routes in the body (as
+ * 2.0.0's UI sent them). A `{"success":false}` answer rejects with its message.
+ */
+async function api(route, { method = "GET", params = {} } = {}) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) query.append(k, String(v));
+  let url = `${cfg.path}group/${route}.json`;
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (method === "GET") {
+    if ([...query].length) url += `?${query}`;
+  } else {
+    init.body = query;
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new Error(`network error: ${error.message}`);
+  }
+  const text = await response.text();
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`${response.status}: ${response.statusText || "the answer is not JSON"}`);
+  }
+  if (data && typeof data === "object" && !Array.isArray(data) && data.success === false) {
+    throw new Error(String(data.message ?? "failed").replace(/\\n/g, "\n"));
+  }
+  return data;
+}
+
+function notify(message, kind = "success") {
+  const box = $("#group-message");
+  box.textContent = message;
+  box.className = `eg-snackbar eg-${kind}`;
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => { box.textContent = ""; box.className = "eg-snackbar"; }, 6000);
+}
+
+// ---- group list ---------------------------------------------------------------------------------
+
+async function loadGroups() {
+  const list = $("#group-list");
+  try {
+    page.groups = await api("grouplist");
+  } catch (error) {
+    list.replaceChildren(el("li", { class: "text-error", text: error.message }));
+    return;
+  }
+  list.replaceChildren();
+  if (!page.groups.length) list.append(el("li", { class: "muted", text: "You are in no group yet." }));
+  for (const g of page.groups) {
+    const a = el("a", { class: "group", href: `#${g.name}`, "data-groupid": g.groupid, text: g.name });
+    a.append(el("small", { class: "muted", text: ` ${roleName(g.role)}` }));
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      history.replaceState(null, "", `#${g.name}`);
+      selectGroup(g.groupid);
+    });
+    list.append(el("li", { class: g.groupid === page.gid ? "active" : "" }, a));
+  }
+}
+
+function groupFromHash() {
+  const name = decodeURIComponent(location.hash.replace(/^#/, ""));
+  return page.groups.find((g) => g.name === name) || null;
+}
+
+// ---- one group ----------------------------------------------------------------------------------
+
+let selecting = 0;
+
+async function selectGroup(gid) {
+  const ticket = ++selecting;
+  setState("loading");
+  page.gid = gid;
+  for (const li of $$("#group-list li")) li.classList.toggle("active", Number($("a", li)?.dataset.groupid) === gid);
+  if (!gid) {
+    $("#group-selected").hidden = true;
+    $("#group-none").hidden = false;
+    dropPreview();
+    setState("ready");
+    return;
+  }
+  try {
+    const role = await api("getsessionuserrole", { params: { groupid: gid } });
+    const summary = await api("summary", { params: { groupid: gid } });
+    let users = [];
+    let snapshotText = null;
+    if (role === 1 || role === 2) {
+      [users, snapshotText] = await Promise.all([
+        api("userlist", { params: { groupid: gid } }),
+        fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" }).then((r) => r.text()),
+      ]);
+    }
+    if (ticket !== selecting) return;
+    page.role = role;
+    page.summary = summary;
+    page.users = Array.isArray(users) ? users : [];
+    renderGroup();
+    renderMembers();
+    await loadPreview(snapshotText);
+    if (ticket !== selecting) return;
+    renderMembers();
+    renderAccess();
+  } catch (error) {
+    if (ticket !== selecting) return;
+    notify(error.message, "error");
+  }
+  if (ticket === selecting) setState("ready");
+}
+
+function dropPreview() {
+  if (page.preview) page.preview.free();
+  page.preview = null;
+}
+
+async function loadPreview(snapshotText) {
+  dropPreview();
+  page.previewError = null;
+  if (!snapshotText) return;
+  try {
+    const snapshot = JSON.parse(snapshotText);
+    if (!snapshot.success) throw new Error(snapshot.message || "no snapshot");
+    const wasm = await loadEngine(new URL(cfg.wasm, location.href));
+    const session = { userid: cfg.userid, read: cfg.read, write: cfg.write, admin: cfg.admin, apikey: false, username: cfg.username };
+    // Only the state goes to the engine: cut it out of the answer's text rather than re-encode it.
+    page.preview = new GroupPreview(wasm, snapshot, session, JSON.stringify(snapshot.state));
+  } catch (error) {
+    page.previewError = error.message || String(error);
+  }
+}
+
+function renderGroup() {
+  const s = page.summary;
+  $("#group-none").hidden = true;
+  $("#group-selected").hidden = false;
+  $("#groupname").textContent = s.name;
+  $("#groupdescription").textContent = s.description || "";
+  const details = [
+    ["Organization", s.organization], ["Area", s.area], ["Visibility", s.visibility], ["Access", s.access],
+    ["Members", s.members], ["Your role", roleName(page.role)],
+  ];
+  $("#group-details").replaceChildren(...details.flatMap(([k, v]) => [
+    el("span", { class: "eg-detail" }, el("span", { class: "muted", text: `${k}: ` }), el("span", { "data-field": k.toLowerCase(), text: v ?? "" })),
+  ]));
+  for (const b of $$("[data-admin]")) b.hidden = page.role !== 1;
+  const listed = page.role === 1 || page.role === 2;
+  $("#group-members-area").hidden = !listed;
+  $("#group-nolist").hidden = listed;
+}
+
+// ---- members ------------------------------------------------------------------------------------
+
+function ageClass(seconds) {
+  if (seconds === null) return "eg-age-none";
+  if (seconds < 25) return "eg-age-1";
+  if (seconds < 60) return "eg-age-2";
+  if (seconds < 7200) return "eg-age-3";
+  return "eg-age-4";
+}
+
+function ageText(seconds) {
+  if (seconds === null) return "never";
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+function feedAge(feed, now) {
+  const t = Number(feed.time);
+  return feed.time === null || feed.time === undefined || !Number.isFinite(t) || t <= 0 ? null : now - t;
+}
+
+function tagsOf(user) {
+  let tags = user.tags;
+  if (typeof tags === "string") {
+    try { tags = JSON.parse(tags); } catch { tags = null; }
+  }
+  return tags && typeof tags === "object" && !Array.isArray(tags) ? tags : {};
+}
+
+function renderTagOptions() {
+  const select = $("#group-tag-grouping");
+  const current = select.value;
+  const keys = new Set();
+  for (const u of page.users) for (const k of Object.keys(tagsOf(u))) keys.add(k);
+  select.replaceChildren(el("option", { value: "", text: "(no grouping)" }), ...[...keys].sort().map((k) => el("option", { value: k, text: k })));
+  select.value = keys.has(current) ? current : "";
+}
+
+function memberRow(u, now) {
+  const feeds = Array.isArray(u.feedslist) ? u.feedslist : [];
+  const ages = feeds.map((f) => feedAge(f, now)).filter((a) => a !== null);
+  const newest = ages.length ? Math.min(...ages) : null;
+  const tr = el("tr", { class: "user-info", "data-userid": u.userid });
+  const who = el("td", {}, el("span", { class: "user-name", text: u.username }));
+  if (u.name) who.append(el("small", { class: "muted", text: ` ${u.name}` }));
+  tr.append(who, el("td", { class: "user-role", text: roleName(u.role) }), el("td", { class: "user-rights", text: u.admin_rights ?? "—" }));
+  const feedsId = `group-feeds-${u.userid}`;
+  const toggle = el("button", { type: "button", class: "btn btn-link eg-feeds-toggle", "aria-expanded": "false", "aria-controls": feedsId, text: `${feeds.length} feed${feeds.length === 1 ? "" : "s"}`, disabled: feeds.length === 0 });
+  tr.append(el("td", {}, toggle));
+  tr.append(el("td", {}, el("span", { class: `eg-age ${ageClass(newest)}`, text: ageText(newest) })));
+  const actions = el("td", { class: "eg-row-actions" });
+  if (page.role === 1 && u.userid !== cfg.userid) {
+    const edit = el("button", { type: "button", class: "btn btn-small eg-edit", title: "Edit user", text: "Edit" });
+    edit.addEventListener("click", () => openEditUser(u, edit));
+    const remove = el("button", { type: "button", class: "btn btn-small eg-remove", title: "Remove user", text: "Remove" });
+    remove.addEventListener("click", () => openRemoveUser(u, remove));
+    actions.append(edit, " ", remove);
+    const mayImpersonate = page.preview
+      ? page.preview.check(cfg.userid, "member.impersonate", { group: page.gid, user: u.userid }).allowed
+      : u.admin_rights === "full";
+    if (mayImpersonate) {
+      const href = `${cfg.path}group/setuser?groupid=${page.gid}&userid=${u.userid}`;
+      actions.append(" ", el("a", { class: "btn btn-small setuser", href, title: `Log in as ${u.username}`, text: "Log in as" }));
+    }
+  }
+  tr.append(actions);
+
+  const detail = el("tr", { class: "eg-feeds-row", id: feedsId, hidden: true });
+  const cellBox = el("td", { colspan: 6 });
+  const byTag = new Map();
+  for (const f of feeds) {
+    const tag = f.tag || "(no tag)";
+    if (!byTag.has(tag)) byTag.set(tag, []);
+    byTag.get(tag).push(f);
+  }
+  for (const [tag, list] of byTag) {
+    const t = el("table", { class: "table table-condensed eg-feeds" }, el("caption", { text: tag }));
+    for (const f of list) {
+      const age = feedAge(f, now);
+      const pick = el("input", { type: "checkbox", class: "eg-feed-pick", value: f.id, id: `group-feed-${f.id}` });
+      t.append(el("tr", {},
+        el("td", {}, pick, " ", el("label", { for: `group-feed-${f.id}`, class: "eg-inline", text: f.name })),
+        el("td", { class: "eg-num", text: f.value === null || f.value === undefined ? "" : `${f.value}${f.unit ? ` ${f.unit}` : ""}` }),
+        el("td", {}, el("span", { class: `eg-age ${ageClass(age)}`, text: ageText(age) })),
+        el("td", { class: "muted", text: `id ${f.id}` })));
+    }
+    cellBox.append(t);
+  }
+  detail.append(cellBox);
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    detail.hidden = !open;
+  });
+  return [tr, detail];
+}
+
+function renderMembers() {
+  const table = $("#group-members");
+  for (const tb of $$("tbody", table)) tb.remove();
+  $("#group-member-count").textContent = `(${page.users.length})`;
+  renderTagOptions();
+  const key = $("#group-tag-grouping").value;
+  const now = Date.now() / 1000;
+  const groups = new Map();
+  for (const u of page.users) {
+    const value = key ? (tagsOf(u)[key] ?? "(none)") : "";
+    const label = key ? `${key}: ${value}` : "";
+    if (!groups.has(label)) groups.set(label, []);
+    groups.get(label).push(u);
+  }
+  for (const [label, users] of [...groups].sort((a, b) => String(a[0]).localeCompare(String(b[0])))) {
+    const tbody = el("tbody", { class: "eg-tag-group" });
+    if (label) tbody.append(el("tr", { class: "eg-taghead" }, el("th", { colspan: 6, scope: "rowgroup", text: `${label} (${users.length})` })));
+    for (const u of users) tbody.append(...memberRow(u, now));
+    table.append(tbody);
+  }
+  updateCsvButton();
+}
+
+function updateCsvButton() {
+  const n = $$(".eg-feed-pick:checked").length;
+  const b = $("#group-csv");
+  b.disabled = n === 0;
+  b.textContent = n ? `Download CSV (${n} feed${n === 1 ? "" : "s"})` : "Download CSV of selected feeds";
+}
+
+// ---- access matrix -------------------------------------------------------------------------------
+
+function renderAccess() {
+  const status = $("#group-access-status");
+  const body = $("#group-access-body");
+  const p = page.preview;
+  if (!p) {
+    body.hidden = true;
+    status.textContent = page.previewError
+      ? `Access preview unavailable: ${page.previewError}`
+      : "Access preview unavailable.";
+    return;
+  }
+  status.textContent = "Computed in your browser by the emongroups engine from what you may see of this group. Hover or focus a cell for the reason.";
+  body.hidden = false;
+  const select = $("#group-viewas");
+  const keep = Number(select.value) || cfg.userid;
+  select.replaceChildren(...p.members.map((uid) => el("option", { value: uid, text: `${p.name(uid)} (${roleName(p.roles.get(uid).role)})${uid === cfg.userid ? " — you" : ""}` })));
+  select.value = p.members.includes(keep) ? String(keep) : String(p.members[0] ?? "");
+  renderMatrices();
+}
+
+function renderMatrices() {
+  const p = page.preview;
+  if (!p) return;
+  const rows = page.matrixAll ? p.members : p.members.slice(0, MATRIX_ROWS);
+  renderGroupMatrix($("#group-matrix-group"), p, rows);
+  renderViewAs($("#group-matrix-viewas"), p, Number($("#group-viewas").value), rows);
+  const more = $("#group-matrix-more");
+  more.hidden = p.members.length <= MATRIX_ROWS;
+  more.textContent = page.matrixAll ? `Show the first ${MATRIX_ROWS} members` : `Show all ${p.members.length} members`;
+}
+
+// ---- dialogs -------------------------------------------------------------------------------------
+
+function openDialog(dialog, opener) {
+  $(".eg-error", dialog).textContent = "";
+  dialog.egOpener = opener || document.activeElement;
+  dialog.showModal();
+  const first = $("input:not([type=hidden]):not([disabled]), select, textarea", dialog);
+  if (first) first.focus();
+}
+
+for (const dialog of $$("dialog.eg-modal")) {
+  dialog.addEventListener("close", () => {
+    const opener = dialog.egOpener;
+    dialog.egOpener = null;
+    if (opener && opener.isConnected) opener.focus();
+  });
+  for (const b of $$("[data-close]", dialog)) b.addEventListener("click", () => dialog.close());
+}
+
+/** The current request of a dialog (route, method, params) from its fields. */
+const requests = {
+  create(dialog) {
+    return { route: "create", method: "GET", params: fields(dialog, ["name", "description", "organization", "area", "visibility", "access"]) };
+  },
+  editgroup(dialog) {
+    return { route: "editgroup", method: "GET", params: { groupid: String(page.gid), ...fields(dialog, ["name", "description", "organization", "area", "visibility", "access"]) } };
+  },
+  addmember(dialog) {
+    return { route: "addmemberauth", method: "GET", params: { groupid: String(page.gid), ...fields(dialog, ["username", "password", "role", "admin_rights"]) } };
+  },
+  createuser(dialog) {
+    return { route: "createuseraddtogroup", method: "POST", params: { groupid: String(page.gid), ...fields(dialog, ["name", "email", "username", "password", "role"]) } };
+  },
+  edituser(dialog) {
+    const params = { groupid: String(page.gid), userid: String(dialog.egUser.userid), ...fields(dialog, ["username", "name", "email", "location", "bio", "timezone", "role", "admin_rights"]) };
+    const tags = $("#group-edituser-tags").value.trim();
+    if (tags !== "") params.tags = tags;
+    const password = $("#group-edituser-password").value;
+    if (password !== "") params.password = password; // B-34: empty keeps the password
+    return { route: "setuserinfo", method: "POST", params };
+  },
+  removeuser(dialog) {
+    const how = $("input[name=how]:checked", dialog).value;
+    return { route: how, method: "GET", params: { groupid: String(page.gid), userid: String(dialog.egUser.userid) } };
+  },
+  deletegroup() {
+    return { route: "delete", method: "GET", params: { groupid: String(page.gid) } };
+  },
+};
+
+function fields(dialog, names) {
+  const out = {};
+  for (const name of names) {
+    const input = $(`[name="${name}"]`, dialog);
+    if (input) out[name] = input.value;
+  }
+  return out;
+}
+
+/** Recomputes the access preview of a dialog from its current fields. */
+function updatePreview(dialog) {
+  const box = $(".eg-preview", dialog);
+  if (!box) return null;
+  const request = requests[$("form", dialog).dataset.form](dialog);
+  const p = page.preview;
+  if (!p) {
+    box.replaceChildren(el("p", { class: "muted", text: page.previewError ? `No access preview: ${page.previewError}` : "No access preview." }));
+    page.lastPreview = null;
+    return null;
+  }
+  let result;
+  try {
+    const t0 = performance.now();
+    result = p.preview(request.route, request.params);
+    result.ms = performance.now() - t0;
+  } catch (error) {
+    box.replaceChildren(el("p", { class: "text-error", text: `Preview failed: ${error.message}` }));
+    page.lastPreview = null;
+    return null;
+  }
+  const heading = el("h4", { text: "What changes in access" });
+  renderPreview(box, result, p);
+  box.prepend(heading);
+  page.lastPreview = result;
+  return result;
+}
+
+function bindPreview(dialog) {
+  for (const input of $$("[data-preview]", dialog)) input.addEventListener("change", () => updatePreview(dialog));
+}
+
+async function save(dialog, after) {
+  const form = $("form", dialog);
+  const request = requests[form.dataset.form](dialog);
+  const button = $("button[type=submit]", dialog);
+  const error = $(".eg-error", dialog);
+  error.textContent = "";
+  const preview = $(".eg-preview", dialog) ? updatePreview(dialog) : null;
+  button.disabled = true;
+  try {
+    const body = await api(request.route, { method: request.method, params: request.params });
+    page.lastSave = { request, preview, body };
+    dialog.close();
+    if (body && body.message) notify(body.message);
+    await after(body);
+  } catch (e) {
+    page.lastSave = { request, preview, error: e.message };
+    error.textContent = e.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function onSubmit(dialog, after, check) {
+  $("form", dialog).addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (check) {
+      const problem = check(dialog);
+      if (problem) {
+        $(".eg-error", dialog).textContent = problem;
+        return;
+      }
+    }
+    save(dialog, after);
+  });
+}
+
+// New group
+const createDialog = $("#group-create-modal");
+$("#groupcreate").addEventListener("click", (e) => {
+  $("form", createDialog).reset();
+  openDialog(createDialog, e.currentTarget);
+});
+onSubmit(createDialog, async (body) => {
+  await loadGroups();
+  const g = page.groups.find((x) => x.groupid === body.groupid);
+  if (g) history.replaceState(null, "", `#${g.name}`);
+  await selectGroup(body.groupid);
+});
+
+// Edit group: current values from `summary`, so saving keeps what the form does not change (B-34).
+const editDialog = $("#group-edit-modal");
+$("#groupedit").addEventListener("click", (e) => {
+  const s = page.summary;
+  for (const k of ["name", "description", "organization", "area", "visibility", "access"]) {
+    $(`#group-edit-${k}`).value = s[k] ?? (k === "visibility" ? "private" : k === "access" ? "closed" : "");
+  }
+  openDialog(editDialog, e.currentTarget);
+});
+onSubmit(editDialog, async () => {
+  await loadGroups();
+  const g = page.groups.find((x) => x.groupid === page.gid);
+  if (g) history.replaceState(null, "", `#${g.name}`);
+  await selectGroup(page.gid);
+});
+
+// Delete group
+const deleteDialog = $("#group-delete-modal");
+$("#deletegroup").addEventListener("click", (e) => {
+  $(".eg-target", deleteDialog).textContent = page.summary.name;
+  openDialog(deleteDialog, e.currentTarget);
+  updatePreview(deleteDialog);
+  $("#delete-group-action").focus();
+});
+onSubmit(deleteDialog, async () => {
+  history.replaceState(null, "", location.pathname + location.search);
+  page.mygroups = null;
+  await loadGroups();
+  await selectGroup(null);
+  $("#groupcreate").focus();
+});
+
+// Add member
+const addDialog = $("#group-addmember-modal");
+bindPreview(addDialog);
+$("#addmember").addEventListener("click", (e) => {
+  $("form", addDialog).reset();
+  openDialog(addDialog, e.currentTarget);
+  updatePreview(addDialog);
+});
+onSubmit(addDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+
+// Create user
+const createUserDialog = $("#group-createuseraddtogroup-modal");
+bindPreview(createUserDialog);
+$("#createuseraddtogroup").addEventListener("click", (e) => {
+  $("form", createUserDialog).reset();
+  openDialog(createUserDialog, e.currentTarget);
+  updatePreview(createUserDialog);
+});
+onSubmit(createUserDialog, () => { page.mygroups = null; return selectGroup(page.gid); }, () =>
+  $("#group-createuseraddtogroup-password").value !== $("#group-createuseraddtogroup-password-confirm").value
+    ? "The passwords do not match" : null);
+
+// Edit user (role, rights, profile, password)
+const editUserDialog = $("#group-edituser-modal");
+bindPreview(editUserDialog);
+function openEditUser(u, opener) {
+  editUserDialog.egUser = u;
+  $("#group-edituser-title").textContent = `Edit ${u.username}`;
+  for (const k of ["username", "name", "email", "location", "timezone", "bio"]) $(`#group-edituser-${k}`).value = u[k] ?? "";
+  $("#group-edituser-tags").value = u.tags && typeof u.tags === "object" ? JSON.stringify(u.tags) : (u.tags ?? "");
+  $("#group-edituser-password").value = "";
+  $("#group-edituser-role").value = String(u.role);
+  $("#group-edituser-rights").value = u.admin_rights === "read" ? "read" : "full";
+  openDialog(editUserDialog, opener);
+  updatePreview(editUserDialog);
+  $("#group-edituser-role").focus();
+}
+onSubmit(editUserDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+
+// Remove user
+const removeDialog = $("#group-removeuser-modal");
+bindPreview(removeDialog);
+function openRemoveUser(u, opener) {
+  removeDialog.egUser = u;
+  $(".eg-target", removeDialog).textContent = u.username;
+  $("#removeuser-from-group").checked = true;
+  openDialog(removeDialog, opener);
+  updatePreview(removeDialog);
+}
+onSubmit(removeDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+
+// CSV export of the ticked feeds
+const csvDialog = $("#group-csv-modal");
+document.addEventListener("change", (e) => { if (e.target.classList?.contains("eg-feed-pick")) updateCsvButton(); });
+function localInput(date) {
+  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+$("#group-csv").addEventListener("click", (e) => {
+  const ids = $$(".eg-feed-pick:checked").map((c) => c.value);
+  $(".eg-target", csvDialog).textContent = `Feeds ${ids.join(", ")}`;
+  const now = new Date();
+  $("#group-csv-end").value = localInput(now);
+  $("#group-csv-start").value = localInput(new Date(now.getTime() - 86400000));
+  openDialog(csvDialog, e.currentTarget);
+});
+$("form", csvDialog).addEventListener("submit", (e) => {
+  e.preventDefault();
+  const ids = $$(".eg-feed-pick:checked").map((c) => c.value);
+  const start = Math.floor(new Date($("#group-csv-start").value).getTime() / 1000);
+  const end = Math.floor(new Date($("#group-csv-end").value).getTime() / 1000);
+  if (!(start < end)) {
+    $(".eg-error", csvDialog).textContent = "The start must be before the end";
+    return;
+  }
+  const q = new URLSearchParams({
+    groupid: page.gid, id: ids.join(","), start, end, interval: $("#group-csv-interval").value,
+    timeformat: $("#group-csv-timeformat").value, name: $("#group-csv-name").value,
+  });
+  page.lastCsv = `${cfg.path}group/csvexport?${q}`;
+  window.open(page.lastCsv, "_blank", "noopener");
+  csvDialog.close();
+});
+
+// Members grouped by a tag; the matrix's viewer and size
+$("#group-tag-grouping").addEventListener("change", renderMembers);
+$("#group-viewas").addEventListener("change", () => renderViewAs($("#group-matrix-viewas"), page.preview, Number($("#group-viewas").value), page.matrixAll ? page.preview.members : page.preview.members.slice(0, MATRIX_ROWS)));
+$("#group-matrix-more").addEventListener("click", () => { page.matrixAll = !page.matrixAll; renderMatrices(); });
+
+// ---- search (mygroups: every group with its members) ----------------------------------------------
+
+const search = $("#group-search");
+search.addEventListener("focus", async () => {
+  if (page.mygroups) return;
+  try {
+    page.mygroups = await api("mygroups");
+  } catch (error) {
+    $("#group-search-results").textContent = error.message;
+  }
+  runSearch();
+});
+search.addEventListener("input", runSearch);
+
+function runSearch() {
+  const box = $("#group-search-results");
+  const q = search.value.trim().toLowerCase();
+  box.replaceChildren();
+  if (!q || !Array.isArray(page.mygroups)) return;
+  const hits = [];
+  for (const g of page.mygroups) {
+    if (!Array.isArray(g.users)) continue;
+    for (const u of g.users) {
+      const text = [u.username, u.name, ...Object.entries(tagsOf(u)).flat()].filter(Boolean).join(" ").toLowerCase();
+      if (text.includes(q)) hits.push([g, u]);
+    }
+  }
+  if (!hits.length) {
+    box.append(el("p", { class: "muted", text: "No member matches." }));
+    return;
+  }
+  const ul = el("ul", { class: "eg-hits" });
+  for (const [g, u] of hits.slice(0, 20)) {
+    const a = el("a", { href: `#${g.name}`, text: `${u.username} — ${g.name}` });
+    a.addEventListener("click", async (e) => {
+      e.preventDefault();
+      history.replaceState(null, "", `#${g.name}`);
+      await selectGroup(g.groupid);
+      const row = $(`#group-members tr.user-info[data-userid="${u.userid}"]`);
+      if (row) {
+        row.classList.add("eg-hit");
+        row.scrollIntoView({ block: "center" });
+      }
+    });
+    ul.append(el("li", {}, a));
+  }
+  if (hits.length > 20) ul.append(el("li", { class: "muted", text: `… and ${hits.length - 20} more` }));
+  box.append(ul);
+}
+
+// ---- start --------------------------------------------------------------------------------------
+
+window.addEventListener("hashchange", () => {
+  const g = groupFromHash();
+  if (g && g.groupid !== page.gid) selectGroup(g.groupid);
+});
+
+(async () => {
+  setState("loading");
+  await loadGroups();
+  const g = groupFromHash();
+  await selectGroup(g ? g.groupid : null);
+})();

@@ -1,0 +1,190 @@
+// The access preview: the emongroups engine (WebAssembly) run in the browser on the snapshot the
+// module serves (group/snapshot), so the page can show who gains or loses what before a change is
+// saved. Nothing here talks to the server; the page fetches the snapshot and passes it in.
+
+/** The user id the preview gives a member who does not exist yet (add member, create user). */
+export const PLACEHOLDER = 2147480000;
+
+const MEMBERSHIP_KINDS = new Set(["insert_membership", "update_membership", "delete_membership"]);
+// Changes to a users row that no access rule reads.
+const PROFILE_KINDS = new Set(["update_user_profile", "set_username", "set_email", "set_password"]);
+
+let loading = null;
+
+/**
+ * Loads the WebAssembly package once (index.js, emongroups_wasm.js and the .wasm under `base`,
+ * a URL ending in "/"). Answers the package's module ({ Engine, call, … }).
+ */
+export function loadEngine(base) {
+  if (loading === null) {
+    loading = import(new URL("index.js", base).href)
+      .then(async (mod) => {
+        await mod.init();
+        return mod;
+      })
+      .catch((error) => {
+        loading = null;
+        throw error;
+      });
+  }
+  return loading;
+}
+
+/** Is this capability about the previewed group (or a feed)? The preview shows only those. */
+export function inGroup(cap, gid) {
+  return cap.action === "feed.read" || cap.group === gid;
+}
+
+/** A stable key for a capability (its action and object fields). */
+export function capKey(cap) {
+  return [cap.action, cap.group ?? "", cap.user ?? "", cap.feed ?? ""].join("|");
+}
+
+/**
+ * One group's snapshot loaded into an Engine, with what the page needs to name people and feeds.
+ * `snapshot`: the body of group/snapshot ({groupid, viewer, state}); `session`: the viewer's
+ * engine session (core/WIRE.md).
+ */
+export class GroupPreview {
+  constructor(wasm, snapshot, session, stateText) {
+    this.wasm = wasm;
+    this.gid = snapshot.groupid;
+    this.viewer = snapshot.viewer;
+    this.session = session;
+    this.state = snapshot.state;
+    this.engine = new wasm.Engine("emoncms", stateText ?? JSON.stringify(snapshot.state));
+    this.users = new Map((this.state.users || []).map((u) => [u.id, u]));
+    this.feeds = new Map((this.state.feeds || []).map((f) => [Number(f.id), f]));
+    this.feedsOf = new Map();
+    for (const f of this.state.feeds || []) {
+      const owner = Number(f.userid);
+      if (!this.feedsOf.has(owner)) this.feedsOf.set(owner, []);
+      this.feedsOf.get(owner).push(Number(f.id));
+    }
+    this.roles = new Map();
+    for (const m of this.state.memberships || []) {
+      if (m.groupid === this.gid) this.roles.set(m.userid, { role: m.role, admin_rights: m.admin_rights });
+    }
+    this.members = [...this.roles.keys()].sort((a, b) => a - b);
+  }
+
+  free() {
+    this.engine.free();
+  }
+
+  /** A person's name for the page. */
+  name(uid) {
+    if (uid === PLACEHOLDER) return "the new member";
+    const u = this.users.get(uid);
+    return u ? u.username : `user ${uid}`;
+  }
+
+  feedName(fid) {
+    const f = this.feeds.get(fid);
+    return f ? `${this.name(Number(f.userid))}:${f.name ?? fid}` : `feed ${fid}`;
+  }
+
+  /** A Decision for the viewer or anyone in the snapshot. */
+  check(actor, action, object) {
+    return this.engine.check(actor, action, object);
+  }
+
+  /**
+   * Runs `route` with `params` as the page will send it, answering the host's needs the way the
+   * preview can: a login or a registration succeeds as PLACEHOLDER; an account deletion becomes
+   * the removal of the member (the account and its feeds are gone, so it loses everything).
+   * Answers {refused} when the engine predicts the server's refusal, else the changes and the diff.
+   */
+  preview(route, params) {
+    const host = {};
+    const now = Math.floor(Date.now() / 1000);
+    let notes = [];
+    let result;
+    for (let i = 0; i < 4; i++) {
+      result = this.engine.route(route, this.session, params, host, now);
+      if (result.outcome !== "need") break;
+      const need = result.need;
+      if (need.kind === "verify_login" || need.kind === "register_user") {
+        host[need.kind] = { success: true, userid: PLACEHOLDER };
+        notes.push("The new member's own feeds and other groups are not known before saving.");
+      } else if (need.kind === "delete_user") {
+        host.delete_user = "preview";
+      } else {
+        return { route, params, unsupported: need.kind };
+      }
+    }
+    if (result.outcome === "need") return { route, params, unsupported: result.need.kind };
+    const body = result.body;
+    if (body && typeof body === "object" && body.success === false) {
+      return { route, params, refused: String(body.message ?? "refused") };
+    }
+    let changes = result.changes || [];
+    if (route === "fullremoveuser") {
+      // core's delete_user removes the rows itself; for access it is the member leaving the group
+      // (the engine already refused members of other groups) and its feeds disappearing.
+      const uid = Number(params.userid);
+      changes = [{ kind: "delete_membership", groupid: this.gid, userid: uid }];
+      notes.push(`The account of ${this.name(uid)}, its feeds and their data are deleted permanently.`);
+    }
+    const users = this.affected(changes);
+    const diff = this.whatIf(changes, users);
+    return { route, params, body, changes, users, diff, notes };
+  }
+
+  /**
+   * The people whose access in this group a list of changes can alter: for membership changes
+   * the members named and everyone who is an administrator or sub-administrator of the group
+   * before or after (they are the only ones with capabilities over other members); for anything
+   * else every member. A subset of "the group's members + the new one" that gives the same diff
+   * (host-tests/browser checks it), and far cheaper on large groups.
+   */
+  affected(changes, everyone = false) {
+    const all = new Set(this.members);
+    for (const c of changes) if (MEMBERSHIP_KINDS.has(c.kind) && c.groupid === this.gid) all.add(c.userid);
+    if (everyone) return [...all].sort((a, b) => a - b);
+    const set = new Set();
+    for (const c of changes) {
+      if (MEMBERSHIP_KINDS.has(c.kind) && c.groupid === this.gid) set.add(c.userid);
+      else if (!PROFILE_KINDS.has(c.kind)) return [...all].sort((a, b) => a - b);
+    }
+    if (set.size === 0) return [];
+    for (const [uid, m] of this.roles) if (m.role === 1 || m.role === 2) set.add(uid);
+    return [...set].sort((a, b) => a - b);
+  }
+
+  /** what_if restricted to `users`, keeping only capabilities of this group and feeds. */
+  whatIf(changes, users) {
+    if (!changes.length || !users.length) return [];
+    const out = [];
+    for (const d of this.engine.whatIf(changes, users).diff) {
+      const gains = d.gains.filter((c) => inGroup(c, this.gid));
+      const loses = d.loses.filter((c) => inGroup(c, this.gid));
+      if (gains.length || loses.length) out.push({ user: d.user, gains, loses });
+    }
+    return out;
+  }
+
+  /** Everything `uid` may do in this group now (what_can, filtered). */
+  whatCan(uid) {
+    return this.engine.whatCan(uid).capabilities.filter((c) => inGroup(c, this.gid));
+  }
+
+  /**
+   * The predicted access after `changes`: user id → capabilities in this group (what_can on the
+   * state the changes lead to). Used by the tests that compare the preview with the server.
+   */
+  predictedAfter(changes, users) {
+    const answer = JSON.parse(this.engine.handle(JSON.stringify({ v: 1, op: "apply", changes })));
+    if (!answer.ok) throw new Error(answer.error.message);
+    const after = new this.wasm.Engine("emoncms", JSON.stringify(answer.result.state));
+    try {
+      const out = {};
+      for (const uid of users) {
+        out[uid] = after.whatCan(uid).capabilities.filter((c) => inGroup(c, this.gid));
+      }
+      return out;
+    } finally {
+      after.free();
+    }
+  }
+}
