@@ -330,6 +330,26 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The `groups` row an `insert_group` writes.
+    pub fn inserted_group(&self) -> Option<GroupRow> {
+        match self {
+            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
+                Some(GroupRow {
+                    id: *id,
+                    name: Some(name.clone()),
+                    description: Some(description.clone()),
+                    organization: Some(organization.clone()),
+                    area: Some(area.clone()),
+                    visibility: Some(visibility.clone()),
+                    access: Some(access.clone()),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 impl State {
     /// Applies `changes` in order, as the host's database would. A change that names a row that
     /// is not there is an error and leaves the state unchanged.
@@ -343,19 +363,11 @@ impl State {
 
     fn apply_one(&mut self, change: &Change) -> Result<(), String> {
         match change {
-            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
+            Change::InsertGroup { id, .. } => {
                 if self.groups.iter().any(|g| g.id == *id) {
                     return Err(format!("group {id} exists already"));
                 }
-                self.groups.push(GroupRow {
-                    id: *id,
-                    name: Some(name.clone()),
-                    description: Some(description.clone()),
-                    organization: Some(organization.clone()),
-                    area: Some(area.clone()),
-                    visibility: Some(visibility.clone()),
-                    access: Some(access.clone()),
-                });
+                self.groups.extend(change.inserted_group());
             }
             Change::UpdateGroup { id, name, description, organization, area, visibility, access } => {
                 let g = self.groups.iter_mut().find(|g| g.id == *id).ok_or(format!("no group {id}"))?;

@@ -133,26 +133,10 @@ pub(crate) fn who_can<F: Facts>(
     WhoCan { everyone, users: users.into_iter().collect() }
 }
 
-const GROUP_ACTIONS: [Action; 7] = [
-    Action::GroupView,
-    Action::GroupSummary,
-    Action::GroupAggregate,
-    Action::GroupEdit,
-    Action::GroupDelete,
-    Action::MembersList,
-    Action::MembersAdd,
-];
-
-const MEMBER_ACTIONS: [Action; 8] = [
-    Action::MembersRemove,
-    Action::MemberFeeds,
-    Action::MemberProfile,
-    Action::MemberSetRole,
-    Action::MemberEditAccount,
-    Action::MemberImpersonate,
-    Action::MemberDeleteAccount,
-    Action::MemberSendLogin,
-];
+/// The actions on a group, or on a member, in `Action::ALL` order.
+fn actions_on(kind: ObjectKind) -> impl Iterator<Item = Action> {
+    Action::ALL.into_iter().filter(move |a| a.object() == kind)
+}
 
 /// Everything user `user_id` may do, sorted. Other users' public feeds are readable by everyone
 /// and not listed.
@@ -169,7 +153,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
             continue;
         }
         let gid = f.group(mo.group).id;
-        for action in GROUP_ACTIONS {
+        for action in actions_on(ObjectKind::Group) {
             if pol.holds(held, action.permission()) {
                 caps.push(Capability { action, group: Some(gid), user: None, feed: None });
             }
@@ -179,7 +163,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
         }
         for m in f.members(mo.group) {
             let tid = f.user(m.user).id;
-            for action in MEMBER_ACTIONS {
+            for action in actions_on(ObjectKind::Member) {
                 if pol.holds(held, action.permission())
                     && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
                 {
@@ -218,18 +202,9 @@ pub(crate) fn what_if(
     for (i, change) in changes.iter().enumerate() {
         let err = |m: String| WireError::bad_request(format!("change {i}: {m}"));
         match change {
-            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
-                let g = overlay
-                    .add_group(crate::model::GroupRow {
-                        id: *id,
-                        name: Some(name.clone()),
-                        description: Some(description.clone()),
-                        organization: Some(organization.clone()),
-                        area: Some(area.clone()),
-                        visibility: Some(visibility.clone()),
-                        access: Some(access.clone()),
-                    })
-                    .map_err(err)?;
+            Change::InsertGroup { .. } => {
+                let row = change.inserted_group().ok_or_else(|| err("not a group".into()))?;
+                let g = overlay.add_group(row).map_err(err)?;
                 touched_groups.insert(g);
             }
             Change::UpdateGroup { id, .. } => {

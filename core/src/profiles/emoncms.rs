@@ -128,23 +128,12 @@ pub struct EmoncmsEngine {
     snapshot: Snapshot,
 }
 
+/// The fields of `check` (which needs `actor`) and `who_can` (which takes none).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CheckArgs {
-    #[serde(deserialize_with = "de_actor")]
-    actor: Id,
-    action: String,
-    #[serde(default, deserialize_with = "de_opt_id")]
-    group: Option<Id>,
-    #[serde(default, deserialize_with = "de_opt_id")]
-    user: Option<Id>,
-    #[serde(default, deserialize_with = "de_opt_id")]
-    feed: Option<Id>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WhoCanArgs {
+struct DecisionArgs {
+    #[serde(default, deserialize_with = "de_actor")]
+    actor: Option<Id>,
     action: String,
     #[serde(default, deserialize_with = "de_opt_id")]
     group: Option<Id>,
@@ -178,12 +167,12 @@ struct RedactArgs {
     group: Id,
 }
 
-fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
     let v = Value::deserialize(d)?;
     if v == json!(0) {
-        return Ok(0);
+        return Ok(Some(0));
     }
-    crate::model::id_of(&v).map_err(serde::de::Error::custom)
+    crate::model::id_of(&v).map(Some).map_err(serde::de::Error::custom)
 }
 
 fn de_opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
@@ -274,17 +263,22 @@ impl ProfileEngine for EmoncmsEngine {
             "version" => Ok(version()),
             "route" => ops::route(&self.snapshot, fields),
             "check" => {
-                let a: CheckArgs = fields_as(op, fields)?;
+                let a: DecisionArgs = fields_as(op, fields)?;
+                let actor =
+                    a.actor.ok_or_else(|| WireError::bad_request("op `check`: missing field `actor`"))?;
                 let action = parse_action(&a.action)?;
                 let mut chain = Vec::new();
-                let d = decide::decide(&self.snapshot, a.actor, action, a.group, a.user, a.feed, &mut chain)
+                let d = decide::decide(&self.snapshot, actor, action, a.group, a.user, a.feed, &mut chain)
                     .map_err(|m| {
                         WireError::bad_request(format!("op `check`: {m} for action `{}`", action.as_str()))
                     })?;
                 Ok(decision_json(d, &chain))
             }
             "who_can" => {
-                let a: WhoCanArgs = fields_as(op, fields)?;
+                let a: DecisionArgs = fields_as(op, fields)?;
+                if a.actor.is_some() {
+                    return Err(WireError::bad_request("op `who_can`: unknown field `actor`"));
+                }
                 let action = parse_action(&a.action)?;
                 query::check_object(action, a.group, a.user, a.feed).map_err(WireError::bad_request)?;
                 Ok(serde_json::to_value(self.who_can(action, a.group, a.user, a.feed)).unwrap_or(Value::Null))
