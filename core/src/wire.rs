@@ -31,7 +31,7 @@ pub fn call(request: &str) -> String {
         let (envelope, fields) = parse_envelope(request)?;
         let state = match envelope.state {
             Some(state) => state,
-            None if envelope.op == "version" => return Ok(version()),
+            None if envelope.op == "version" => return version_op(fields),
             None if envelope.profile.is_stateless_op(&envelope.op) => Value::Object(Map::new()),
             None => {
                 return Err(WireError::new(
@@ -71,6 +71,9 @@ impl Engine {
 
     /// Builds an engine from a state already parsed.
     pub fn from_state(profile: Profile, state: Value) -> Result<Engine, WireError> {
+        if !state.is_object() {
+            return Err(WireError::invalid_state("the state is a JSON object"));
+        }
         let inner = match profile {
             Profile::Emoncms => {
                 Held::Emoncms(Box::new(crate::profiles::emoncms::EmoncmsEngine::build(state)?))
@@ -214,6 +217,16 @@ pub(crate) fn state_as<T: DeserializeOwned>(state: Value) -> Result<T, WireError
         let err = from_serde("state", &e);
         WireError::invalid_state(err.message().to_string())
     })
+}
+
+/// The `version` op with its (empty) fields checked.
+pub(crate) fn version_op(fields: Fields) -> Result<Value, WireError> {
+    match fields.keys().next() {
+        Some(extra) => {
+            Err(WireError::bad_request(format!("unknown field `{}` for op `version`", truncate(extra, 64))))
+        }
+        None => Ok(version()),
+    }
 }
 
 /// The `version` op, the same for every profile.

@@ -540,3 +540,17 @@ fn each_profile_has_at_least_its_required_vector_steps() {
         assert!(steps >= required, "{profile}: {steps} steps, {required} required");
     }
 }
+
+#[test]
+fn the_state_is_an_object_and_version_takes_no_fields() {
+    assert_eq!(
+        emongroups_core::Engine::from_state_json("emoncms", "[]").unwrap_err().code().as_str(),
+        "invalid_state"
+    );
+    let answer: Value =
+        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version","pad":1}"#)).unwrap();
+    assert_eq!(answer["error"]["code"], "bad_request");
+    let answer: Value =
+        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"check","state":[]}"#)).unwrap();
+    assert_eq!(answer["error"]["code"], "bad_request");
+}

@@ -19,7 +19,7 @@ use crate::policy::{
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
 };
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op, version};
+use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's tables as policy data
@@ -514,7 +514,7 @@ impl ProfileEngine for BuildingsEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => Ok(version()),
+            "version" => crate::wire::version_op(fields),
             "list_permission_sets" => {
                 no_fields(op, &fields)?;
                 Ok(self.policy.permission_sets_json())

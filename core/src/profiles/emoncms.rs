@@ -12,7 +12,7 @@ use crate::model::{Change, Id, Role, State};
 use crate::policy::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::snapshot::Snapshot;
-use crate::wire::{Fields, fields_as, state_as, unknown_op, version};
+use crate::wire::{Fields, fields_as, state_as, unknown_op};
 use crate::{ops, query};
 
 /// The permissions of the emoncms profile, in catalog order.
@@ -260,7 +260,7 @@ impl ProfileEngine for EmoncmsEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => Ok(version()),
+            "version" => crate::wire::version_op(fields),
             "route" => ops::route(&self.snapshot, fields),
             "check" => {
                 let a: DecisionArgs = fields_as(op, fields)?;

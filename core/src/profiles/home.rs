@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::WireError;
 use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op, version};
+use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's matrix as policy data
@@ -452,7 +452,7 @@ impl ProfileEngine for HomeEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => Ok(version()),
+            "version" => crate::wire::version_op(fields),
             "catalog" => {
                 no_fields(op, &fields)?;
                 Ok(self.policy.catalog_json())
