@@ -1,0 +1,173 @@
+// Keyboard-only use of the access preview and of the view-as matrix: Tab, Enter and Escape
+// reach every control, focus is always visible, and every matrix cell tells its reason on focus
+// (and on hover) through aria-describedby.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { launch, login, openGroupPage, screenshot } from "./harness.mjs";
+
+let browser;
+let page;
+
+before(async () => {
+  browser = await launch();
+  page = await browser.page();
+  page.setDefaultTimeout(8000);
+  await login(page, "installer");
+  await openGroupPage(page, "HeatPumpInstalls");
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  for (let i = 0; i < 3 && (await page.locator(".eg-modal[open]").count()); i++) await page.keyboard.press("Escape");
+});
+
+/** What has the focus, and whether its focus ring can be seen. */
+function focused() {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    const s = getComputedStyle(e);
+    return {
+      id: e.id, tag: e.tagName, text: (e.textContent || "").trim().slice(0, 60), title: e.title,
+      cls: e.className, inDialog: !!e.closest("dialog[open]"), row: e.closest("tr")?.dataset.userid ?? null,
+      ring: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2,
+      described: e.getAttribute("aria-describedby") ? document.getElementById(e.getAttribute("aria-describedby"))?.textContent : null,
+      tipShown: e.querySelector(".eg-tip") ? getComputedStyle(e.querySelector(".eg-tip")).display !== "none" : null,
+    };
+  });
+}
+
+async function tabUntil(predicate, limit = 400, key = "Tab") {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press(key);
+    const f = await focused();
+    if (predicate(f)) return f;
+  }
+  throw new Error("never reached");
+}
+
+test("Tab reaches a member's Edit button; Enter opens the dialog with its preview; every control is reachable with a visible focus; Escape closes and gives focus back", async () => {
+  await page.focus("#group-search");
+  // site10 is a passive member with full rights: its row has Edit, Remove, Log in as
+  const edit = await tabUntil((f) => f.title === "Edit user" && f.row === "10", 200);
+  assert.ok(edit.ring, "the Edit button shows its focus");
+  const rowUser = await page.evaluate(() => document.activeElement.closest("tr").dataset.userid);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#group-edituser-modal[open]");
+  let f = await focused();
+  assert.equal(f.id, "group-edituser-role", "the dialog opens on the role");
+  assert.ok(f.ring, "the role select shows its focus");
+  // choose a role with the keyboard: ArrowDown on a closed select changes it in Chromium
+  await page.keyboard.press("ArrowDown");
+  const role = await page.inputValue("#group-edituser-role");
+  assert.equal(role, "1", "ArrowDown picks the next role");
+  await page.waitForFunction(() => document.querySelector("#group-edituser-modal .eg-person"));
+  assert.match(await page.textContent("#group-edituser-modal .eg-preview"), /access changes/);
+  // Tab around the whole dialog: every control gets the focus, visibly, and focus never leaves it
+  const controls = await page.$$eval("#group-edituser-modal :is(input, select, textarea, button, summary)", (els) =>
+    els.filter((e) => e.offsetParent !== null).map((e) => e.id || e.textContent.trim().slice(0, 40)));
+  const seen = new Set();
+  for (let i = 0; i < controls.length + 4; i++) {
+    await page.keyboard.press("Tab");
+    f = await focused();
+    if (f.tag === "BODY") continue; // the browser's own UI between the last and the first control
+    assert.ok(f.inDialog, `focus stays in the dialog (${f.tag} ${f.id})`);
+    assert.ok(f.ring, `focus is visible on ${f.tag} ${f.id || f.text}`);
+    seen.add(f.id || f.text);
+  }
+  for (const c of controls) assert.ok(seen.has(c), `Tab reaches ${c}`);
+  // a folded list of the preview opens with Enter
+  const summary = page.locator("#group-edituser-modal .eg-preview summary").first();
+  if (await summary.count()) {
+    await summary.focus();
+    await page.keyboard.press("Enter");
+    assert.equal(await page.locator("#group-edituser-modal .eg-preview details[open]").count(), 1);
+  }
+  await screenshot(page, "keyboard-preview.png");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#group-edituser-modal", { state: "hidden" });
+  f = await focused();
+  assert.equal(f.title, "Edit user", "focus returns to the Edit button");
+  assert.equal(await page.evaluate(() => document.activeElement.closest("tr").dataset.userid), rowUser);
+  // nothing was saved
+  assert.equal(await page.locator(`tr.user-info[data-userid="${rowUser}"] .user-role`).textContent(), "Passive member");
+});
+
+test("the remove and delete dialogs work from the keyboard too", async () => {
+  await page.focus("#deletegroup");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#group-delete-modal[open]");
+  let f = await focused();
+  assert.equal(f.id, "delete-group-action");
+  assert.ok(f.ring);
+  // passive members have nothing in the group to lose; the two staff members lose it all
+  assert.match(await page.textContent("#group-delete-modal .eg-preview"), /2 people's access changes/);
+  assert.deepEqual(await page.$$eval("#group-delete-modal .eg-person", (els) => els.map((e) => e.dataset.user)), ["2", "3"]);
+  await page.keyboard.press("Shift+Tab");
+  f = await focused();
+  assert.equal(f.text, "Cancel");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#group-delete-modal", { state: "hidden" });
+  assert.equal((await focused()).id, "deletegroup");
+
+  const remove = page.locator('tr.user-info[data-userid="12"] [title="Remove user"]');
+  await remove.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#group-removeuser-modal[open]");
+  f = await focused();
+  assert.equal(f.id, "removeuser-from-group");
+  await page.keyboard.press("ArrowDown"); // the radio group: delete the account instead
+  assert.equal(await page.isChecked("#removeuser-delete"), true);
+  await page.waitForFunction(() => /deleted permanently|will refuse/.test(document.querySelector("#group-removeuser-modal .eg-preview").textContent));
+  assert.match(await page.textContent("#group-removeuser-modal .eg-preview"), /Cannot delete the account of a user who belongs to other groups|deleted permanently/);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#group-removeuser-modal", { state: "hidden" });
+  assert.equal((await focused()).title, "Remove user");
+});
+
+test("view-as matrix: one Tab stop, arrow keys, and the reason on focus and on hover", async () => {
+  await page.selectOption("#group-viewas", "2"); // as the installer
+  await page.focus("#group-viewas");
+  await page.keyboard.press("Tab");
+  let f = await focused();
+  assert.ok(f.cls.includes("eg-cell"), `Tab enters the grid (${f.tag} ${f.cls})`);
+  assert.ok(f.ring, "the focused cell shows its focus");
+  assert.ok(f.tipShown, "the reason is shown on focus");
+  assert.match(f.described, /^[a-z_]+: .+/, "aria-describedby gives the reason code and its sentence");
+  // the technician's row (user 3): the installer may read its feeds but not take over its account
+  const row = page.locator('#group-matrix-viewas tr[data-user="3"]');
+  const cells = row.locator("[role=gridcell]");
+  await cells.nth(0).focus();
+  f = await focused();
+  assert.equal(f.described, "role_permits: the role in the group allows it");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight"); // Edit account
+  f = await focused();
+  assert.equal(f.described, "target_is_administrator: the target administers a group; accounts of administrators are never taken over");
+  assert.ok(f.tipShown);
+  await page.keyboard.press("ArrowDown"); // site01 (user 7), Edit account
+  f = await focused();
+  assert.match(f.described, /^(role_permits|read_only_rights|target_is_administrator): /);
+  // a sub-administrator's view: no account actions, with the reason
+  await page.selectOption("#group-viewas", "3");
+  const cell = page.locator('#group-matrix-viewas tr[data-user="12"] [role=gridcell]').nth(4);
+  await cell.hover();
+  assert.equal(await cell.locator(".eg-tip").isVisible(), true, "the reason shows on hover");
+  assert.equal(await cell.locator(".eg-tip").textContent(), "not_group_admin: only group administrators may do this");
+  await cell.focus();
+  await screenshot(page, "matrix-focus.png");
+  // the group matrix: the technician may list members but not edit the group
+  const tech = page.locator('#group-matrix-group tr[data-user="3"] [role=gridcell]');
+  assert.equal(await tech.nth(3).getAttribute("data-allowed"), "true");
+  assert.equal(await tech.nth(5).getAttribute("data-reason"), "not_group_admin");
+  // one Tab leaves the grid
+  await cell.focus();
+  await page.keyboard.press("Tab");
+  f = await focused();
+  assert.ok(!f.cls.includes("eg-cell"), "a single Tab stop per grid");
+  assert.deepEqual(browser.errors, []);
+});
