@@ -9,6 +9,8 @@ source php-ext/demo/env.sh
 
 ensure_packages php8.2-cli php8.2-sqlite3 php8.2-dev libclang-dev clang curl
 build_extension
+# The group page's access preview and the playground load the engine from Modules/group/lib/.
+bash scripts/group-wasm.sh || echo "demo: no WebAssembly engine; the page runs without its access preview" >&2
 
 export EMONGROUPS_RUN=${EMONGROUPS_RUN:-$PWD/demo/run}
 export EMONGROUPS_DB=sqlite
@@ -32,6 +34,7 @@ emongroups demo — http://127.0.0.1:$port/
   site01 / site01 …         a passive member (sees no group)
   admin / admin             site administrator (in no group)
 
+  playground (the engine in your browser, any profile): http://127.0.0.1:$port/playground/index.html
   try: http://127.0.0.1:$port/group/userlist.json?groupid=1   (as installer)
        http://127.0.0.1:$port/group/setuser?groupid=1&userid=7 (log in as site01; back via the menu)
 Ctrl-C stops the server.
