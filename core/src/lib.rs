@@ -11,6 +11,7 @@ pub mod policy;
 mod profiles;
 mod query;
 mod snapshot;
+mod util;
 mod wire;
 
 pub use decide::{Action, Decision, Fact, Reason, Status};

@@ -501,7 +501,7 @@ impl<'a> Req<'a> {
             .into_iter()
             .filter(|&gid| self.group_decision(Action::GroupDelete, gid).allowed)
             .collect();
-        ids.sort_unstable();
+        crate::util::sort(&mut ids);
         Ok(Outcome::changes(
             json!({"success": true, "message": ""}),
             ids.into_iter().map(|id| Change::DeleteGroup { id }).collect(),
@@ -911,7 +911,7 @@ impl<'a> Req<'a> {
                 ));
             }
         }
-        entries.sort_by_key(|e| e.0);
+        crate::util::sort_by_key(&mut entries, |e| e.0);
         Value::Array(entries.into_iter().map(|e| e.1).collect())
     }
 
@@ -930,7 +930,7 @@ impl<'a> Req<'a> {
             .map_or(Role::Invalid, |m| m.role);
         let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
         let mut members: Vec<_> = self.snap.members(g).to_vec();
-        members.sort_by_key(|m| self.snap.user(m.user).id);
+        crate::util::sort_by_key(&mut members, |m| self.snap.user(m.user).id);
         let list = members
             .iter()
             .map(|m| {

@@ -175,7 +175,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
             }
         }
     }
-    feeds.sort_unstable();
+    crate::util::sort(&mut feeds);
     feeds.dedup();
     caps.extend(feeds.into_iter().map(|id| Capability {
         action: Action::FeedRead,
@@ -183,7 +183,7 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
         user: None,
         feed: Some(id),
     }));
-    caps.sort_unstable();
+    crate::util::sort(&mut caps);
     caps
 }
 
@@ -393,7 +393,7 @@ pub(crate) fn redact(
         state.users.push(user);
     }
     let mut ids: Vec<Id> = pseudo.into_values().collect();
-    ids.sort_unstable_by(|a, b| b.cmp(a));
+    crate::util::sort_by(&mut ids, |a, b| b.cmp(a));
     state.groups.extend(ids.into_iter().map(|id| GroupRow {
         id,
         name: None,

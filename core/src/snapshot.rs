@@ -162,7 +162,7 @@ impl Snapshot {
                 rows.push((g, u, i as u32));
             }
         }
-        rows.sort_unstable_by_key(|&(g, u, _)| (g, u));
+        crate::util::sort_by_key(&mut rows, |&(g, u, _)| (g, u));
         let strength = |row: u32| {
             let m = &memberships[row as usize];
             let role = Role::from_code(m.role);
@@ -206,7 +206,7 @@ impl Snapshot {
             .collect();
         // By user: sort a copy by (user, group).
         let mut by_user = kept.clone();
-        by_user.sort_unstable_by_key(|&(g, u, _)| (u, g));
+        crate::util::sort_by_key(&mut by_user, |&(g, u, _)| (u, g));
         let um_start = starts(n_users, by_user.iter().map(|k| k.1));
         let um: Vec<MemberOf> = by_user
             .iter()
@@ -218,7 +218,7 @@ impl Snapshot {
         // Feeds by owner, in state order (a stable sort keeps it).
         let mut owned: Vec<(Dense, Dense)> =
             feed_meta.iter().enumerate().map(|(f, &(o, _))| (o, f as Dense)).collect();
-        owned.sort_by_key(|&(o, _)| o);
+        crate::util::sort_by_key(&mut owned, |&(o, _)| o);
         let uf_start = starts(n_users, owned.iter().map(|k| k.0));
         let uf = owned.into_iter().map(|(_, f)| f).collect();
 

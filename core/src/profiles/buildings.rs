@@ -1856,7 +1856,7 @@ impl BuildingsEngine {
             .filter(|u| self.decide(&u.id, &target, false).1)
             .map(|u| u.id.as_str())
             .collect();
-        users.sort_unstable();
+        crate::util::sort(&mut users);
         Ok(json!({"everyone": false, "users": users}))
     }
 

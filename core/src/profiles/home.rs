@@ -859,7 +859,7 @@ impl HomeEngine {
                 }
             }
         }
-        users.sort();
+        crate::util::sort(&mut users);
         Ok(json!({"everyone": false, "users": users}))
     }
 
