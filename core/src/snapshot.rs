@@ -75,17 +75,27 @@ impl IdMap {
         }
     }
 
+    /// Adds `id` → `dense` (`dense` counts the entries so far). A direct table only grows while
+    /// it stays dense; an outlying id (a bare member of id 2,147,480,000, say) switches to the hash
+    /// map instead of allocating gigabytes.
     fn insert_new(&mut self, id: Id, dense: Dense) {
-        match self {
-            IdMap::Direct(t) => {
-                if t.len() <= id as usize {
-                    t.resize(id as usize + 1, ABSENT);
-                }
-                t[id as usize] = dense;
+        if let IdMap::Direct(t) = self {
+            let slot = id as usize;
+            if slot < t.len() {
+                t[slot] = dense;
+                return;
             }
-            IdMap::Hashed(m) => {
-                m.insert(id, dense);
+            if slot <= 4 * (dense as usize + 1) + 1024 {
+                t.resize(slot + 1, ABSENT);
+                t[slot] = dense;
+                return;
             }
+            let map =
+                t.iter().enumerate().filter(|&(_, &d)| d != ABSENT).map(|(i, &d)| (i as u32, d)).collect();
+            *self = IdMap::Hashed(map);
+        }
+        if let IdMap::Hashed(m) = self {
+            m.insert(id, dense);
         }
     }
 }

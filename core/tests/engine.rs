@@ -554,3 +554,21 @@ fn the_state_is_an_object_and_version_takes_no_fields() {
         serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"check","state":[]}"#)).unwrap();
     assert_eq!(answer["error"]["code"], "bad_request");
 }
+
+#[test]
+fn outlying_ids_do_not_allocate_tables_their_size() {
+    // A member and a feed owner with ids near 2^31 and no users row: the engine stays small and
+    // answers (the wasm build used to trap allocating a 8 GB table).
+    let state = json!({
+        "groups": [{"id": 1, "name": "g"}],
+        "memberships": [{"groupid": 1, "userid": 1, "role": 1, "admin_rights": "full"},
+                        {"groupid": 1, "userid": 2147480000u32, "role": 0, "admin_rights": "full"}],
+        "users": [{"id": 1, "username": "a"}],
+        "feeds": [{"id": 5, "userid": 2147483000u32, "public": false}, {"id": 6, "userid": 2147480000u32}]
+    });
+    let answer =
+        call(json!({"op": "check", "actor": 1, "action": "feed.read", "feed": 6, "state": state.clone()}));
+    assert_eq!(answer["result"]["reason"], "role_permits", "{answer}");
+    let answer = call(json!({"op": "check", "actor": 1, "action": "feed.read", "feed": 5, "state": state}));
+    assert_eq!(answer["result"]["reason"], "feed_not_shared", "{answer}");
+}

@@ -176,3 +176,18 @@ test("an engine throws a JS Error with the wire code, and other engines are unaf
   assert.equal(answer(engine.handle('{"v":1,"op":"version","profile":"home"}')).ok, false);
   stillWorks();
 });
+
+test("ids near 2^31 without a users row build an engine (no table the size of the id)", () => {
+  const far = {
+    groups: [{ id: 1, name: "g" }],
+    memberships: [
+      { groupid: 1, userid: 1, role: 1, admin_rights: "full" },
+      { groupid: 1, userid: 2147480000, role: 0, admin_rights: "full" },
+    ],
+    users: [{ id: 1, username: "a" }],
+    feeds: [{ id: 6, userid: 2147480000, public: false }],
+  };
+  const engine = new Engine("emoncms", JSON.stringify(far));
+  assert.equal(engine.canReadFeed(1, 6), true);
+  assert.equal(version().engine, "emongroups", "the module still answers");
+});
