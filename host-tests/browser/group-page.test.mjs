@@ -2,17 +2,13 @@
 // WebAssembly engine, saved, and the server's new access is compared with the preview.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { launch, login, openGroupPage, ready, api, screenshot, PLACEHOLDER } from "./harness.mjs";
+import { session, openGroupPage, ready, api, screenshot, PLACEHOLDER } from "./harness.mjs";
 
 let browser;
 let page;
 
 before(async () => {
-  browser = await launch();
-  page = await browser.page();
-  page.setDefaultTimeout(8000);
-  await login(page, "installer");
-  await openGroupPage(page, "HeatPumpInstalls");
+  ({ browser, page } = await session("installer", "HeatPumpInstalls"));
 });
 
 after(async () => {

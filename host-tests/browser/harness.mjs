@@ -80,3 +80,13 @@ export async function screenshot(page, name, options = {}) {
   await page.screenshot({ path, ...options });
   return path;
 }
+
+/** A browser with one page logged in as `username`, on the group page of `groupName` when given. */
+export async function session(username, groupName) {
+  const browser = await launch();
+  const page = await browser.page();
+  page.setDefaultTimeout(8000);
+  await login(page, username);
+  if (groupName) await openGroupPage(page, groupName);
+  return { browser, page };
+}

@@ -3,17 +3,13 @@
 // (and on hover) through aria-describedby.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { launch, login, openGroupPage, screenshot, api } from "./harness.mjs";
+import { session, screenshot, api } from "./harness.mjs";
 
 let browser;
 let page;
 
 before(async () => {
-  browser = await launch();
-  page = await browser.page();
-  page.setDefaultTimeout(8000);
-  await login(page, "installer");
-  await openGroupPage(page, "HeatPumpInstalls");
+  ({ browser, page } = await session("installer", "HeatPumpInstalls"));
 });
 
 after(async () => {

@@ -1,121 +1,124 @@
 // Example snapshots for the playground, one or two per profile. The home and buildings states
 // are those of the conformance vectors host-tests/vectors/home/06_what_if.json and
 // host-tests/vectors/buildings/06_access.json; the emoncms one is a small installer's group.
+// The installer's group, shared by the two emoncms examples.
+const INSTALLER_STATE = {
+ "groups": [
+  {
+   "id": 1,
+   "name": "HeatPumpInstalls",
+   "description": "Sites we look after",
+   "organization": "IvyHeat",
+   "area": "Wales",
+   "visibility": "private",
+   "access": "closed"
+  },
+  {
+   "id": 2,
+   "name": "Study",
+   "description": "Research",
+   "organization": "",
+   "area": "",
+   "visibility": "private",
+   "access": "closed"
+  }
+ ],
+ "memberships": [
+  {
+   "groupid": 1,
+   "userid": 1,
+   "role": 1,
+   "admin_rights": "full"
+  },
+  {
+   "groupid": 1,
+   "userid": 2,
+   "role": 2,
+   "admin_rights": "full"
+  },
+  {
+   "groupid": 1,
+   "userid": 3,
+   "role": 0,
+   "admin_rights": "full"
+  },
+  {
+   "groupid": 1,
+   "userid": 4,
+   "role": 0,
+   "admin_rights": "read"
+  },
+  {
+   "groupid": 2,
+   "userid": 5,
+   "role": 1,
+   "admin_rights": "full"
+  },
+  {
+   "groupid": 2,
+   "userid": 3,
+   "role": 0,
+   "admin_rights": "read"
+  }
+ ],
+ "users": [
+  {
+   "id": 1,
+   "username": "installer",
+   "admin": false
+  },
+  {
+   "id": 2,
+   "username": "technician",
+   "admin": false
+  },
+  {
+   "id": 3,
+   "username": "site01",
+   "admin": false
+  },
+  {
+   "id": 4,
+   "username": "site02",
+   "admin": false
+  },
+  {
+   "id": 5,
+   "username": "researcher",
+   "admin": false
+  }
+ ],
+ "feeds": [
+  {
+   "id": 10,
+   "userid": 3,
+   "name": "heatpump_elec",
+   "tag": "heatpump",
+   "public": false
+  },
+  {
+   "id": 11,
+   "userid": 3,
+   "name": "flowT",
+   "tag": "heatpump",
+   "public": false
+  },
+  {
+   "id": 12,
+   "userid": 4,
+   "name": "heatpump_elec",
+   "tag": "heatpump",
+   "public": true
+  }
+ ]
+};
+
 export const EXAMPLES = [
  {
   "id": "emoncms",
   "label": "emoncms: an installer's group",
   "profile": "emoncms",
-  "state": {
-   "groups": [
-    {
-     "id": 1,
-     "name": "HeatPumpInstalls",
-     "description": "Sites we look after",
-     "organization": "IvyHeat",
-     "area": "Wales",
-     "visibility": "private",
-     "access": "closed"
-    },
-    {
-     "id": 2,
-     "name": "Study",
-     "description": "Research",
-     "organization": "",
-     "area": "",
-     "visibility": "private",
-     "access": "closed"
-    }
-   ],
-   "memberships": [
-    {
-     "groupid": 1,
-     "userid": 1,
-     "role": 1,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 2,
-     "role": 2,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 3,
-     "role": 0,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 4,
-     "role": 0,
-     "admin_rights": "read"
-    },
-    {
-     "groupid": 2,
-     "userid": 5,
-     "role": 1,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 2,
-     "userid": 3,
-     "role": 0,
-     "admin_rights": "read"
-    }
-   ],
-   "users": [
-    {
-     "id": 1,
-     "username": "installer",
-     "admin": false
-    },
-    {
-     "id": 2,
-     "username": "technician",
-     "admin": false
-    },
-    {
-     "id": 3,
-     "username": "site01",
-     "admin": false
-    },
-    {
-     "id": 4,
-     "username": "site02",
-     "admin": false
-    },
-    {
-     "id": 5,
-     "username": "researcher",
-     "admin": false
-    }
-   ],
-   "feeds": [
-    {
-     "id": 10,
-     "userid": 3,
-     "name": "heatpump_elec",
-     "tag": "heatpump",
-     "public": false
-    },
-    {
-     "id": 11,
-     "userid": 3,
-     "name": "flowT",
-     "tag": "heatpump",
-     "public": false
-    },
-    {
-     "id": 12,
-     "userid": 4,
-     "name": "heatpump_elec",
-     "tag": "heatpump",
-     "public": true
-    }
-   ]
-  },
+  "state": INSTALLER_STATE,
   "check": {
    "actor": 1,
    "action": "member.impersonate",
@@ -146,116 +149,7 @@ export const EXAMPLES = [
   "id": "emoncms-feed",
   "label": "emoncms: who reads a feed",
   "profile": "emoncms",
-  "state": {
-   "groups": [
-    {
-     "id": 1,
-     "name": "HeatPumpInstalls",
-     "description": "Sites we look after",
-     "organization": "IvyHeat",
-     "area": "Wales",
-     "visibility": "private",
-     "access": "closed"
-    },
-    {
-     "id": 2,
-     "name": "Study",
-     "description": "Research",
-     "organization": "",
-     "area": "",
-     "visibility": "private",
-     "access": "closed"
-    }
-   ],
-   "memberships": [
-    {
-     "groupid": 1,
-     "userid": 1,
-     "role": 1,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 2,
-     "role": 2,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 3,
-     "role": 0,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 1,
-     "userid": 4,
-     "role": 0,
-     "admin_rights": "read"
-    },
-    {
-     "groupid": 2,
-     "userid": 5,
-     "role": 1,
-     "admin_rights": "full"
-    },
-    {
-     "groupid": 2,
-     "userid": 3,
-     "role": 0,
-     "admin_rights": "read"
-    }
-   ],
-   "users": [
-    {
-     "id": 1,
-     "username": "installer",
-     "admin": false
-    },
-    {
-     "id": 2,
-     "username": "technician",
-     "admin": false
-    },
-    {
-     "id": 3,
-     "username": "site01",
-     "admin": false
-    },
-    {
-     "id": 4,
-     "username": "site02",
-     "admin": false
-    },
-    {
-     "id": 5,
-     "username": "researcher",
-     "admin": false
-    }
-   ],
-   "feeds": [
-    {
-     "id": 10,
-     "userid": 3,
-     "name": "heatpump_elec",
-     "tag": "heatpump",
-     "public": false
-    },
-    {
-     "id": 11,
-     "userid": 3,
-     "name": "flowT",
-     "tag": "heatpump",
-     "public": false
-    },
-    {
-     "id": 12,
-     "userid": 4,
-     "name": "heatpump_elec",
-     "tag": "heatpump",
-     "public": true
-    }
-   ]
-  },
+  "state": INSTALLER_STATE,
   "check": {
    "actor": 5,
    "action": "feed.read",
