@@ -572,3 +572,60 @@ fn outlying_ids_do_not_allocate_tables_their_size() {
     let answer = call(json!({"op": "check", "actor": 1, "action": "feed.read", "feed": 5, "state": state}));
     assert_eq!(answer["result"]["reason"], "feed_not_shared", "{answer}");
 }
+
+#[test]
+fn mutated_vector_requests_are_answered_never_crash() {
+    // Every vector request with its state, mutated byte-wise (replace, delete, splice in hostile
+    // tokens): each answer is JSON with a boolean `ok`, and nothing is an `internal` error.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-tests/vectors");
+    let mut requests = Vec::new();
+    for profile in ["emoncms", "home", "buildings"] {
+        for entry in std::fs::read_dir(root.join(profile)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for step in file["steps"].as_array().unwrap() {
+                let mut r = step["request"].clone();
+                r["v"] = json!(1);
+                r["profile"] = json!(profile);
+                r["state"] = file["state"].clone();
+                requests.push(r.to_string());
+            }
+        }
+    }
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let tokens: [&[u8]; 8] = [b"-1", b"4294967296", b"null", b"[]", b"{}", b"\"\"", b"1e308", b"\"\\ud800\""];
+    let mut answered = 0;
+    for round in 0..2 {
+        for r in &requests {
+            let mut b = r.as_bytes().to_vec();
+            for _ in 0..=round {
+                let i = (rnd() as usize) % b.len();
+                match rnd() % 3 {
+                    0 => b[i] = (rnd() % 256) as u8,
+                    1 => {
+                        b.remove(i);
+                    }
+                    _ => {
+                        let t = tokens[(rnd() % 8) as usize];
+                        b.splice(i..i, t.iter().copied());
+                    }
+                }
+            }
+            let Ok(text) = String::from_utf8(b) else { continue };
+            let answer: Value = serde_json::from_str(&emongroups_core::call(&text)).expect("answer is JSON");
+            assert!(answer["ok"].is_boolean(), "{answer}");
+            assert_ne!(answer["error"]["code"], "internal", "{text:.300}");
+            answered += 1;
+        }
+    }
+    assert!(answered > 1_000, "{answered}");
+}
