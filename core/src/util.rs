@@ -2,9 +2,18 @@
 
 use std::cmp::Ordering;
 
-/// Sorts `v` stably by `cmp`. One sort of `u32` indices through a `dyn` comparator is shared by
-/// every caller: each `sort_by` / `sort_unstable` on its own element type and comparator would
-/// add its own copy of the standard library's sort (about 3 KB each in the wasm module).
+/// Sorts `v` stably by `cmp`. Natively this is the standard library's stable sort. On wasm32,
+/// one sort of `u32` indices through a `dyn` comparator is shared by every caller: each
+/// `sort_by` on its own element type and comparator would add its own copy of the standard
+/// library's sort (about 3 KB each in the module), while natively the indirection costs up to 4x
+/// in what_can (measured: 29 µs vs 115 µs median).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    v.sort_by(cmp);
+}
+
+/// Sorts `v` stably by `cmp` (the shared, size-saving sort; see the native twin above).
+#[cfg(target_arch = "wasm32")]
 pub(crate) fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
@@ -25,6 +34,7 @@ pub(crate) fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+#[cfg(target_arch = "wasm32")]
 #[inline(never)]
 fn sort_indices(order: &mut [u32], cmp: &dyn Fn(u32, u32) -> Ordering) {
     // Ties broken by position: stable.
