@@ -177,17 +177,7 @@ export class GroupPreview {
     // `apply` reads the request's own state (a held engine does not answer it).
     const answer = JSON.parse(this.wasm.call(JSON.stringify({ v: 1, op: "apply", profile: "emoncms", state: this.state, changes })));
     if (!answer.ok) throw new Error(answer.error.message);
-    const state = answer.result.state;
-    // Give the new member (PLACEHOLDER) a users row: the core's dense id table grows to the
-    // largest id of a membership without one, which in wasm32 (4 GiB) traps for ids near 2^31.
-    const known = new Set((state.users || []).map((u) => u.id));
-    for (const m of state.memberships || []) {
-      if (!known.has(m.userid)) {
-        (state.users ||= []).push({ id: m.userid, username: this.name(m.userid) });
-        known.add(m.userid);
-      }
-    }
-    const after = new this.wasm.Engine("emoncms", JSON.stringify(state));
+    const after = new this.wasm.Engine("emoncms", JSON.stringify(answer.result.state));
     try {
       const out = {};
       for (const uid of users) {
