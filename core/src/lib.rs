@@ -4,12 +4,15 @@
 mod decide;
 mod error;
 #[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
 pub mod fixtures;
 mod model;
 mod ops;
 pub mod policy;
 mod profiles;
 mod query;
+mod read;
 mod snapshot;
 mod util;
 mod wire;

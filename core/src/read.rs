@@ -1,0 +1,307 @@
+//! Strict, hand-written readers for the JSON the engine receives (op fields, state rows, changes).
+//!
+//! They replace derived deserialisers: a derive instantiates a deserializer per type, which was
+//! most of the WebAssembly package's size. A [`Reader`] takes each field of one object once and
+//! reports the fields nobody asked for, so "unknown fields are errors" holds everywhere. Messages
+//! name where the problem is: `op `check`: missing field `actor``.
+
+use crate::error::{ErrorCode, WireError};
+use crate::json::{Map, Value};
+use crate::model::{Id, MAX_ID};
+
+/// The fields of one JSON object, read strictly.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    what: String,
+    code: ErrorCode,
+    map: Map<String, Value>,
+}
+
+impl Reader {
+    /// Reads `map`; problems are `bad_request` errors about `what` (`op `check``).
+    pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
+        Reader { what: what.into(), code: ErrorCode::BadRequest, map }
+    }
+
+    /// Reads `map`; problems are `invalid_state` errors about `what` (`state`, `groups[3]`).
+    pub(crate) fn state(what: impl Into<String>, map: Map<String, Value>) -> Reader {
+        Reader { what: what.into(), code: ErrorCode::InvalidState, map }
+    }
+
+    /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
+    /// context this one nests in); `what` is the nested value's own name.
+    pub(crate) fn nested(&self, what: impl Into<String>, value: Value) -> Result<Reader, WireError> {
+        let what = format!("{}: {}", self.what, what.into());
+        match value {
+            Value::Object(map) => Ok(Reader { what, code: self.code, map }),
+            other => Err(WireError::new(self.code, format!("{what}: expected an object, found {}", kind_of(&other)))),
+        }
+    }
+
+    /// Reads `value`, which must be an object.
+    pub(crate) fn of(what: impl Into<String>, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
+        let what = what.into();
+        match value {
+            Value::Object(map) => Ok(Reader { what, code, map }),
+            other => Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&other)))),
+        }
+    }
+
+    /// An error about this object, with this reader's code.
+    pub(crate) fn error(&self, message: impl AsRef<str>) -> WireError {
+        WireError::new(self.code, truncate_message(&format!("{}: {}", self.what, message.as_ref())))
+    }
+
+    /// An error about field `key` of this object.
+    pub(crate) fn field_error(&self, key: &str, message: impl AsRef<str>) -> WireError {
+        self.error(format!("field `{key}`: {}", message.as_ref()))
+    }
+
+    /// Whether the object has `key` (null counts as present).
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Takes field `key` as it is, if present (null included).
+    pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key)
+    }
+
+    /// Takes required field `key` and converts it with `f`.
+    pub(crate) fn req<T>(
+        &mut self,
+        key: &str,
+        f: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<T, WireError> {
+        match self.map.remove(key) {
+            None => Err(self.error(format!("missing field `{key}`"))),
+            Some(v) => f(v).map_err(|m| self.field_error(key, m)),
+        }
+    }
+
+    /// Takes optional field `key`: absent or null is `None`, anything else is converted with `f`.
+    pub(crate) fn opt<T>(
+        &mut self,
+        key: &str,
+        f: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<Option<T>, WireError> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
+        }
+    }
+
+    /// Takes field `key`, `default` when absent or null.
+    pub(crate) fn or<T>(
+        &mut self,
+        key: &str,
+        default: T,
+        f: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<T, WireError> {
+        Ok(self.opt(key, f)?.unwrap_or(default))
+    }
+
+    /// Ends the reading: a field nobody took is an error.
+    pub(crate) fn finish(self) -> Result<(), WireError> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(extra) => Err(self.error(format!("unknown field `{}`", crate::wire::truncate(extra, 64)))),
+        }
+    }
+
+    /// What the rest of the object holds, for readers that keep unknown fields (feed rows).
+    pub(crate) fn into_rest(self) -> Map<String, Value> {
+        self.map
+    }
+
+    /// The name of the object being read.
+    pub(crate) fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The error code of this reader.
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+fn truncate_message(s: &str) -> String {
+    crate::wire::truncate(s, 300)
+}
+
+/// How a value is named in messages.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+// --- converters, `Value -> Result<T, String>`, for `Reader::req` / `opt` / `or` ---
+
+/// A string.
+pub(crate) fn string(v: Value) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(format!("expected a string, found {}", kind_of(&other))),
+    }
+}
+
+/// A boolean (strictly `true` / `false`).
+pub(crate) fn boolean(v: Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        other => Err(format!("expected a boolean, found {}", kind_of(&other))),
+    }
+}
+
+/// An integer (strictly a JSON number without fraction).
+pub(crate) fn integer(v: Value) -> Result<i64, String> {
+    match &v {
+        Value::Number(n) => n.as_i64().ok_or_else(|| format!("`{n}` is not an integer")),
+        other => Err(format!("expected an integer, found {}", kind_of(other))),
+    }
+}
+
+/// An unsigned integer (strictly a JSON number).
+pub(crate) fn unsigned(v: Value) -> Result<u64, String> {
+    match &v {
+        Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a non-negative integer")),
+        other => Err(format!("expected a non-negative integer, found {}", kind_of(other))),
+    }
+}
+
+/// An object.
+pub(crate) fn object(v: Value) -> Result<Map<String, Value>, String> {
+    match v {
+        Value::Object(m) => Ok(m),
+        other => Err(format!("expected an object, found {}", kind_of(&other))),
+    }
+}
+
+/// An array.
+pub(crate) fn array(v: Value) -> Result<Vec<Value>, String> {
+    match v {
+        Value::Array(a) => Ok(a),
+        other => Err(format!("expected an array, found {}", kind_of(&other))),
+    }
+}
+
+/// An array whose items are converted with `f`; a bad item names its index.
+pub(crate) fn list<T>(v: Value, f: impl Fn(Value) -> Result<T, String>) -> Result<Vec<T>, String> {
+    array(v)?.into_iter().enumerate().map(|(i, item)| f(item).map_err(|m| format!("[{i}]: {m}"))).collect()
+}
+
+/// An array of strings.
+pub(crate) fn strings(v: Value) -> Result<Vec<String>, String> {
+    list(v, string)
+}
+
+/// Any value, as it is.
+pub(crate) fn any(v: Value) -> Result<Value, String> {
+    Ok(v)
+}
+
+/// An id: a positive integer, or a string of digits, within `int(11)` (PHP and mysqli send
+/// numbers as strings).
+pub(crate) fn id(v: Value) -> Result<Id, String> {
+    id_ref(&v)
+}
+
+/// [`id`] of a borrowed value.
+pub(crate) fn id_ref(v: &Value) -> Result<Id, String> {
+    let n = match v {
+        Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a positive integer"))?,
+        Value::String(s) if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().map_err(|e| e.to_string())?
+        }
+        other => return Err(format!("expected an id, found {}", kind_of(other))),
+    };
+    if n == 0 || n > u64::from(MAX_ID) {
+        return Err(format!("id `{n}` is out of range 1..{MAX_ID}"));
+    }
+    Ok(n as Id)
+}
+
+/// An array of ids.
+pub(crate) fn ids(v: Value) -> Result<Vec<Id>, String> {
+    list(v, id)
+}
+
+/// A flag as PHP hosts send it: bool, 0/1, "0"/"1", "" or null.
+pub(crate) fn flag(v: Value) -> Result<bool, String> {
+    flag_ref(&v)
+}
+
+/// [`flag`] of a borrowed value.
+pub(crate) fn flag_ref(v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(false),
+        Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
+        Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
+        Value::String(s) if s.is_empty() || s == "0" => Ok(false),
+        Value::String(s) if s == "1" => Ok(true),
+        other => Err(format!("expected a flag, found {}", kind_of(other))),
+    }
+}
+
+/// An integer, or a string holding one (a mysqli column).
+pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
+    match &v {
+        Value::Number(n) => n.as_i64().ok_or_else(|| format!("`{n}` is not an integer")),
+        Value::String(s) => s.trim().parse::<i64>().map_err(|_| "expected an integer".to_string()),
+        other => Err(format!("expected an integer, found {}", kind_of(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::json;
+
+    fn reader(v: Value) -> Reader {
+        Reader::of("op `t`", ErrorCode::BadRequest, v).unwrap()
+    }
+
+    #[test]
+    fn fields_are_taken_once_and_extras_refused() {
+        let mut r = reader(json!({"a": 1, "b": "x", "c": null, "d": true}));
+        assert_eq!(r.req("a", id).unwrap(), 1);
+        assert_eq!(r.opt("c", string).unwrap(), None);
+        assert_eq!(r.or("z", 7, integer).unwrap(), 7);
+        assert_eq!(r.req("b", string).unwrap(), "x");
+        let err = r.finish().unwrap_err();
+        assert_eq!(err.message(), "op `t`: unknown field `d`");
+        assert_eq!(err.code(), ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn messages_say_where() {
+        let mut r = reader(json!({"a": "no", "l": [1, "2", 0]}));
+        assert_eq!(r.req("a", id).unwrap_err().message(), "op `t`: field `a`: expected an id, found a string");
+        assert_eq!(r.req("m", id).unwrap_err().message(), "op `t`: missing field `m`");
+        assert_eq!(
+            r.req("l", ids).unwrap_err().message(),
+            "op `t`: field `l`: [2]: id `0` is out of range 1..2147483647"
+        );
+        let s = Reader::of("state", ErrorCode::InvalidState, json!([])).unwrap_err();
+        assert_eq!((s.code(), s.message()), (ErrorCode::InvalidState, "state: expected an object, found an array"));
+    }
+
+    #[test]
+    fn ids_and_flags_are_strict() {
+        assert_eq!(id(json!("7")), Ok(7));
+        for bad in [json!(0), json!(-1), json!("1abc"), json!(" 1"), json!(2147483648u64), json!(1.5), json!("")] {
+            assert!(id(bad.clone()).is_err(), "{bad} accepted");
+        }
+        assert_eq!(flag(json!("1")), Ok(true));
+        assert_eq!(flag(json!(null)), Ok(false));
+        assert!(flag(json!(2)).is_err());
+        assert_eq!(lenient_int(json!(" 3")), Ok(3));
+    }
+}
