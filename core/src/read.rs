@@ -3,7 +3,7 @@
 //! They replace derived deserialisers: a derive instantiates a deserializer per type, which was
 //! most of the WebAssembly package's size. A [`Reader`] takes each field of one object once and
 //! reports the fields nobody asked for, so "unknown fields are errors" holds everywhere. Messages
-//! name where the problem is: `op `check`: missing field `actor``.
+//! name where the problem is ("op `check`: missing field `actor`").
 
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, Value};
@@ -18,7 +18,7 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    /// Reads `map`; problems are `bad_request` errors about `what` (`op `check``).
+    /// Reads `map`; problems are `bad_request` errors about `what`, e.g. "op `check`".
     pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
         Reader { what: what.into(), code: ErrorCode::BadRequest, map }
     }

@@ -1,6 +1,5 @@
 //! Permission catalog, dependency closure and roles.
 
-use serde::{Deserialize, Serialize};
 
 use super::{CodeIndex, PolicyError};
 
@@ -65,23 +64,30 @@ fn bit(id: PermId) -> u128 {
 }
 
 /// One permission as a profile defines it (seed 002's permission-set data model).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermissionDef {
     /// Stable identifier.
     pub code: String,
     /// Display name.
-    #[serde(default)]
     pub name: String,
     /// What it allows.
-    #[serde(default)]
     pub description: String,
     /// Permissions this one implies.
-    #[serde(default)]
     pub dependencies: Vec<String>,
 }
 
 impl PermissionDef {
+    /// The definition as JSON (`code`, `name`, `description`, `dependencies`), as catalogs are
+    /// listed on the wire.
+    pub fn to_json(&self) -> crate::json::Value {
+        crate::json::json!({
+            "code": self.code,
+            "name": self.name,
+            "description": self.description,
+            "dependencies": self.dependencies,
+        })
+    }
+
     /// A definition with only a code and dependencies.
     pub fn new(code: &str, dependencies: &[&str]) -> PermissionDef {
         PermissionDef {
@@ -237,8 +243,7 @@ fn close(defs: &[PermissionDef], edges: &[Vec<PermId>]) -> Result<Vec<PermSet>, 
 }
 
 /// A role as a profile defines it: a named bundle of permissions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleDef {
     /// Stable identifier.
     pub code: String,

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
 
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
@@ -17,13 +16,11 @@ use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 pub type ObjectTypeId = usize;
 
 /// One object type as a profile defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectTypeDef {
     /// Stable identifier (`building`).
     pub code: String,
     /// The type of this type's parent objects (`customer`), if any.
-    #[serde(default)]
     pub parent: Option<String>,
 }
 
@@ -128,8 +125,7 @@ pub trait ObjectFacts {
 }
 
 /// Binds a permission to the type of objects its lists name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermissionObjectType {
     /// Permission code.
     pub permission: String,

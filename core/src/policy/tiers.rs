@@ -1,12 +1,10 @@
 //! Ordered tiers: each tier makes some permissions available and includes every lower tier.
 
-use serde::{Deserialize, Serialize};
 
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
 /// One tier as a profile defines it: the permissions it adds to the tiers below it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierDef {
     /// Stable identifier.
     pub code: String,

@@ -181,7 +181,7 @@ impl Policy {
     }
 
     fn permission_sets_json(&self) -> Value {
-        Value::Array(self.catalog.defs().iter().map(|d| json!(d)).collect())
+        Value::Array(self.catalog.defs().iter().map(PermissionDef::to_json).collect())
     }
 
     fn catalog_json(&self) -> Value {

@@ -304,7 +304,7 @@ impl ProfileEngine for EmoncmsEngine {
                 })
             }
             "catalog" => Ok(json!({
-                "permissions": policy().catalog().defs(),
+                "permissions": policy().catalog().defs().iter().map(PermissionDef::to_json).collect::<Vec<_>>(),
                 "roles": ROLES.iter().take(5).enumerate().map(|(code, (name, _))| {
                     let role = Role::from_code(code as i64);
                     json!({"role": code, "code": name, "label": role.label(),

@@ -118,7 +118,7 @@ impl Policy {
     }
 
     fn catalog_json(&self) -> Value {
-        let permissions: Vec<Value> = self.catalog.defs().iter().map(|d| json!(d)).collect();
+        let permissions: Vec<Value> = self.catalog.defs().iter().map(PermissionDef::to_json).collect();
         let roles: Vec<Value> = ROLES
             .iter()
             .map(|(code, name, _)| {
