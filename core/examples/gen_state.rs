@@ -8,11 +8,5 @@ fn main() {
         [u, g, m, f] => Scale { users: *u, groups: *g, members_per_group: *m, feeds_per_user: *f },
         _ => Scale::EMONCMS_ORG,
     };
-    match serde_json::to_string(&generate(scale, 42)) {
-        Ok(json) => println!("{json}"),
-        Err(e) => {
-            eprintln!("cannot write the state: {e}");
-            std::process::exit(1);
-        }
-    }
+    println!("{}", generate(scale, 42).to_json());
 }

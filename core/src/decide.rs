@@ -2,7 +2,7 @@
 //! that led there. The rules are written once, generic over [`Facts`] (a snapshot, or a what-if
 //! overlay on one) and over [`Trace`] (no-op for fast checks, a fact list for explanations).
 
-use serde::Serialize;
+use crate::json::{Value, json};
 
 use crate::model::{Id, Role};
 use crate::profiles::emoncms::{Perm, policy};
@@ -131,17 +131,26 @@ impl Action {
 }
 
 /// `ok`, `not_found` (may not even see the object) or `forbidden` (may see it, may not act).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Ok,
     NotFound,
     Forbidden,
 }
 
+impl Status {
+    /// The wire name: `ok`, `not_found`, `forbidden`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotFound => "not_found",
+            Status::Forbidden => "forbidden",
+        }
+    }
+}
+
 /// Stable reason codes of decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
     // allowed
@@ -277,8 +286,7 @@ impl Decision {
 }
 
 /// One fact of a decision's chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "fact", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Fact {
     /// Whether the group exists.
     Group { group: Id, exists: bool },
@@ -290,6 +298,26 @@ pub enum Fact {
     Account { user: Id, site_admin: bool, administers: Vec<Id>, groups: usize, access: Option<u8> },
     /// A profile rule that decided.
     Rule { rule: &'static str },
+}
+
+impl Fact {
+    /// The wire form: an object tagged by `fact` (`group`, `membership`, `feed`, `account`, `rule`).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Fact::Group { group, exists } => json!({"fact": "group", "group": group, "exists": exists}),
+            Fact::Membership { group, user, role, admin_rights } => json!({
+                "fact": "membership", "group": group, "user": user, "role": role, "admin_rights": admin_rights,
+            }),
+            Fact::Feed { feed, owner, public } => {
+                json!({"fact": "feed", "feed": feed, "owner": owner, "public": public})
+            }
+            Fact::Account { user, site_admin, administers, groups, access } => json!({
+                "fact": "account", "user": user, "site_admin": site_admin, "administers": administers,
+                "groups": groups, "access": access,
+            }),
+            Fact::Rule { rule } => json!({"fact": "rule", "rule": rule}),
+        }
+    }
 }
 
 /// Collects facts when asked; the no-op tracer costs nothing.

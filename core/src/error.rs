@@ -11,7 +11,7 @@ pub enum ErrorCode {
     BadJson,
     /// The request is larger than [`crate::MAX_REQUEST_BYTES`].
     TooLarge,
-    /// The request nests deeper than serde_json's limit of 128.
+    /// The request nests deeper than 128 levels ([`crate::json::MAX_DEPTH`]).
     TooDeep,
     /// A field is missing, unknown, of the wrong type or out of range.
     BadRequest,
@@ -85,20 +85,3 @@ impl fmt::Display for WireError {
 }
 
 impl std::error::Error for WireError {}
-
-/// Turns a serde error about a request or state into a `bad_request` (or `too_deep`) error whose
-/// message says where it happened.
-pub(crate) fn from_serde(context: &str, err: &serde_json::Error) -> WireError {
-    let text = err.to_string();
-    if text.contains("recursion limit exceeded") {
-        return WireError::new(ErrorCode::TooDeep, format!("{context} nests too deeply"));
-    }
-    // serde_json appends " at line L column C"; for a value already parsed that position is
-    // meaningless, so keep only the description.
-    let text = match text.find(" at line ") {
-        Some(i) if err.line() == 0 => text[..i].to_string(),
-        _ => text,
-    };
-    // serde quotes offending input (an unknown key, a bad string) in full: cap what we echo.
-    WireError::bad_request(crate::wire::truncate(&format!("{context}: {text}"), 300))
-}

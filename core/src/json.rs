@@ -1,10 +1,1221 @@
-//! The JSON values the engine reads and writes.
+//! JSON values, a strict parser and a compact writer: everything the engine reads and writes.
 //!
-//! For now the types of serde_json; being replaced by a small implementation of our own (the
-//! derived deserialisers and serde_json's generic machinery were most of the .wasm's size).
-pub use serde_json::{Map, Number, Value, json};
+//! Written for this engine instead of serde_json: the WebAssembly package ships over the network,
+//! and serde's generic machinery, instantiated for every type, was most of its size. Objects
+//! keep their keys in insertion order (answers read in the order they are written). The parser
+//! follows RFC 8259 strictly, limits nesting to [`MAX_DEPTH`], and a repeated key keeps its last
+//! value, as serde_json did.
+//!
+//! ```
+//! use emongroups_core::json::{self, json};
+//! let v = json::from_str(r#"{"a":[1,-2,3.5,"x\n"],"b":null}"#).unwrap();
+//! assert_eq!(v["a"][1], -2);
+//! assert_eq!(v.to_string(), r#"{"a":[1,-2,3.5,"x\n"],"b":null}"#);
+//! assert_eq!(json!({"n": 1, "list": [true, null]}).to_string(), r#"{"n":1,"list":[true,null]}"#);
+//! ```
 
-/// Parses JSON text.
-pub fn from_str(text: &str) -> Result<Value, serde_json::Error> {
-    serde_json::from_str(text)
+use std::fmt;
+use std::ops::{Index, IndexMut};
+
+/// How deep arrays and objects may nest.
+pub const MAX_DEPTH: usize = 128;
+
+/// A JSON value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Array(Vec<Value>),
+    Object(Map<String, Value>),
+}
+
+/// A JSON number: an unsigned or negative integer when it is one, else a finite float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number(N);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum N {
+    /// Non-negative integers (always here, so equal numbers compare equal).
+    U(u64),
+    /// Negative integers.
+    I(i64),
+    /// Finite floats.
+    F(f64),
+}
+
+impl Number {
+    /// The number as `u64`, if it is a non-negative integer.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self.0 {
+            N::U(u) => Some(u),
+            _ => None,
+        }
+    }
+    /// The number as `i64`, if it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.0 {
+            N::U(u) => i64::try_from(u).ok(),
+            N::I(i) => Some(i),
+            N::F(_) => None,
+        }
+    }
+    /// The number as `f64` (integers converted).
+    pub fn as_f64(&self) -> Option<f64> {
+        Some(match self.0 {
+            N::U(u) => u as f64,
+            N::I(i) => i as f64,
+            N::F(f) => f,
+        })
+    }
+    pub fn is_u64(&self) -> bool {
+        matches!(self.0, N::U(_))
+    }
+    pub fn is_i64(&self) -> bool {
+        self.as_i64().is_some()
+    }
+    pub fn is_f64(&self) -> bool {
+        matches!(self.0, N::F(_))
+    }
+    /// A float number; `None` for NaN and infinities, which JSON cannot hold.
+    pub fn from_f64(f: f64) -> Option<Number> {
+        f.is_finite().then_some(Number(N::F(f)))
+    }
+    fn from_i64(i: i64) -> Number {
+        if i < 0 { Number(N::I(i)) } else { Number(N::U(i as u64)) }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        write_number(self, &mut s);
+        f.write_str(&s)
+    }
+}
+
+// --- objects ---
+
+/// A JSON object: keys in insertion order. Lookups are linear, which is fastest for the small
+/// objects the wire carries (a row has about ten keys).
+#[derive(Clone, PartialEq, Default)]
+pub struct Map<K = String, V = Value> {
+    entries: Vec<(K, V)>,
+}
+
+impl fmt::Debug for Map<String, Value> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.entries.iter().map(|(k, v)| (k, v))).finish()
+    }
+}
+
+impl Map<String, Value> {
+    pub fn new() -> Self {
+        Map { entries: Vec::new() }
+    }
+    pub fn with_capacity(n: usize) -> Self {
+        Map { entries: Vec::with_capacity(n) }
+    }
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+    /// Sets `key`; an existing key keeps its place and its old value is returned.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.position(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+    /// Removes `key`, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.position(key)?;
+        Some(self.entries.remove(i).1)
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+}
+
+impl IntoIterator for Map<String, Value> {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Map<String, Value> {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Extend<(String, Value)> for Map<String, Value> {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Map<String, Value> {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        let mut m = Map::new();
+        m.extend(iter);
+        m
+    }
+}
+
+impl Index<&str> for Map<String, Value> {
+    type Output = Value;
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+// --- Value accessors ---
+
+static NULL: Value = Value::Null;
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+    pub fn is_boolean(&self) -> bool {
+        matches!(self, Value::Bool(_))
+    }
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Number(_))
+    }
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::String(_))
+    }
+    pub fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_))
+    }
+    pub fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_))
+    }
+    pub fn is_u64(&self) -> bool {
+        self.as_u64().is_some()
+    }
+    pub fn is_i64(&self) -> bool {
+        self.as_i64().is_some()
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_object_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+    /// The member `key` of an object, or item `i` of an array.
+    pub fn get<K: Key>(&self, key: K) -> Option<&Value> {
+        key.get_in(self)
+    }
+    /// The member `key` of an object, or item `i` of an array, mutably.
+    pub fn get_mut<K: Key>(&mut self, key: K) -> Option<&mut Value> {
+        key.get_in_mut(self)
+    }
+    /// Takes the value out, leaving null.
+    pub fn take(&mut self) -> Value {
+        std::mem::take(self)
+    }
+}
+
+/// What indexes a [`Value`]: `&str` (object members) or `usize` (array items).
+pub trait Key {
+    fn get_in(self, v: &Value) -> Option<&Value>;
+    fn get_in_mut(self, v: &mut Value) -> Option<&mut Value>;
+}
+
+impl Key for &str {
+    fn get_in(self, v: &Value) -> Option<&Value> {
+        v.as_object()?.get(self)
+    }
+    fn get_in_mut(self, v: &mut Value) -> Option<&mut Value> {
+        v.as_object_mut()?.get_mut(self)
+    }
+}
+
+impl Key for &String {
+    fn get_in(self, v: &Value) -> Option<&Value> {
+        v.as_object()?.get(self)
+    }
+    fn get_in_mut(self, v: &mut Value) -> Option<&mut Value> {
+        v.as_object_mut()?.get_mut(self)
+    }
+}
+
+impl Key for usize {
+    fn get_in(self, v: &Value) -> Option<&Value> {
+        v.as_array()?.get(self)
+    }
+    fn get_in_mut(self, v: &mut Value) -> Option<&mut Value> {
+        v.as_array_mut()?.get_mut(self)
+    }
+}
+
+impl<K: Key> Index<K> for Value {
+    type Output = Value;
+    /// The member or item, null when there is none.
+    fn index(&self, key: K) -> &Value {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl IndexMut<&str> for Value {
+    /// The member `key`, created null when missing; a null value becomes an empty object first.
+    ///
+    /// # Panics
+    /// When the value is neither an object nor null (as serde_json's).
+    fn index_mut(&mut self, key: &str) -> &mut Value {
+        if self.is_null() {
+            *self = Value::Object(Map::new());
+        }
+        let Value::Object(map) = self else { panic!("cannot index a non-object JSON value with a string") };
+        let i = match map.position(key) {
+            Some(i) => i,
+            None => {
+                map.entries.push((key.to_string(), Value::Null));
+                map.entries.len() - 1
+            }
+        };
+        &mut map.entries[i].1
+    }
+}
+
+impl IndexMut<&String> for Value {
+    /// As `value[key.as_str()]`.
+    fn index_mut(&mut self, key: &String) -> &mut Value {
+        &mut self[key.as_str()]
+    }
+}
+
+impl IndexMut<usize> for Value {
+    /// # Panics
+    /// When the value is not an array or the index is out of bounds (as serde_json's).
+    fn index_mut(&mut self, i: usize) -> &mut Value {
+        match self {
+            Value::Array(a) => &mut a[i],
+            _ => panic!("cannot index a non-array JSON value with a number"),
+        }
+    }
+}
+
+// --- conversions ---
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::String(s.clone())
+    }
+}
+impl From<f64> for Value {
+    /// NaN and infinities become null.
+    fn from(f: f64) -> Value {
+        Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+impl From<Number> for Value {
+    fn from(n: Number) -> Value {
+        Value::Number(n)
+    }
+}
+impl From<Map<String, Value>> for Value {
+    fn from(m: Map<String, Value>) -> Value {
+        Value::Object(m)
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Value {
+        Value::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(o: Option<T>) -> Value {
+        o.map_or(Value::Null, Into::into)
+    }
+}
+impl From<()> for Value {
+    fn from((): ()) -> Value {
+        Value::Null
+    }
+}
+
+macro_rules! from_integers {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Value {
+                Value::Number(Number::from_i64(n as i64))
+            }
+        }
+        impl From<$t> for Number {
+            fn from(n: $t) -> Number {
+                Number::from_i64(n as i64)
+            }
+        }
+    )*};
+}
+from_integers!(i8, i16, i32, i64, isize, u8, u16, u32);
+
+macro_rules! from_unsigned {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Value {
+                Value::Number(Number(N::U(n as u64)))
+            }
+        }
+        impl From<$t> for Number {
+            fn from(n: $t) -> Number {
+                Number(N::U(n as u64))
+            }
+        }
+    )*};
+}
+from_unsigned!(u64, usize);
+
+impl<T: Into<Value>> FromIterator<T> for Value {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Value {
+        Value::Array(iter.into_iter().map(Into::into).collect())
+    }
+}
+
+// --- comparisons with plain values, as serde_json allows (`v["role"] == 1`) ---
+
+impl PartialEq<str> for Value {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+impl PartialEq<String> for Value {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == Some(other.as_str())
+    }
+}
+impl PartialEq<Value> for &str {
+    fn eq(&self, other: &Value) -> bool {
+        other == self
+    }
+}
+impl PartialEq<Value> for str {
+    fn eq(&self, other: &Value) -> bool {
+        other == self
+    }
+}
+impl PartialEq<Value> for String {
+    fn eq(&self, other: &Value) -> bool {
+        other == self
+    }
+}
+impl PartialEq<bool> for Value {
+    fn eq(&self, other: &bool) -> bool {
+        self.as_bool() == Some(*other)
+    }
+}
+impl PartialEq<f64> for Value {
+    fn eq(&self, other: &f64) -> bool {
+        self.as_f64() == Some(*other)
+    }
+}
+
+macro_rules! eq_integers {
+    ($($t:ty),*) => {$(
+        impl PartialEq<$t> for Value {
+            fn eq(&self, other: &$t) -> bool {
+                match self {
+                    Value::Number(Number(N::U(u))) => i128::from(*u) == *other as i128,
+                    Value::Number(Number(N::I(i))) => i128::from(*i) == *other as i128,
+                    _ => false,
+                }
+            }
+        }
+        impl PartialEq<Value> for $t {
+            fn eq(&self, other: &Value) -> bool {
+                other == self
+            }
+        }
+    )*};
+}
+eq_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+/// Turns a borrowed Rust value into JSON (what `json!` does with each expression).
+pub trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+impl ToJson for Map<String, Value> {
+    fn to_json(&self) -> Value {
+        Value::Object(self.clone())
+    }
+}
+impl ToJson for Number {
+    fn to_json(&self) -> Value {
+        Value::Number(*self)
+    }
+}
+impl ToJson for str {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl ToJson for bool {
+    fn to_json(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+impl ToJson for f64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+impl ToJson for () {
+    fn to_json(&self) -> Value {
+        Value::Null
+    }
+}
+macro_rules! to_json_integers {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn to_json(&self) -> Value {
+                Value::from(*self)
+            }
+        }
+    )*};
+}
+to_json_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn to_json(&self) -> Value {
+        (**self).to_json()
+    }
+}
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToJson::to_json)
+    }
+}
+impl<T: ToJson> ToJson for [T] {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+impl<T: ToJson, const K: usize> ToJson for [T; K] {
+    fn to_json(&self) -> Value {
+        self.as_slice().to_json()
+    }
+}
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Value {
+        self.as_slice().to_json()
+    }
+}
+impl<T: ToJson> ToJson for std::collections::BTreeSet<T> {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+
+/// Turns a Rust value into JSON: `[…]` and `{"key": …}` literals (string-literal keys) whose
+/// items are other literals or any expression implementing [`ToJson`] (taken by reference).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! json_value {
+    (null) => { $crate::json::Value::Null };
+    ({}) => { $crate::json::Value::Object($crate::json::Map::new()) };
+    ({ $($tt:tt)+ }) => {{
+        let mut object = $crate::json::Map::new();
+        $crate::json_value!(@object object () $($tt)+);
+        $crate::json::Value::Object(object)
+    }};
+    ([]) => { $crate::json::Value::Array(::std::vec::Vec::new()) };
+    ([ $($tt:tt)+ ]) => { $crate::json::Value::Array($crate::json_value!(@array [] () $($tt)+)) };
+    // Objects: `"key": value` pairs; a value's tokens are gathered up to the next top-level comma.
+    (@object $m:ident ()) => {};
+    (@object $m:ident () $key:literal : $($rest:tt)+) => { $crate::json_value!(@member $m $key () $($rest)+) };
+    (@member $m:ident $key:literal ($($v:tt)+) , $($rest:tt)*) => {
+        $m.insert(::std::string::String::from($key), $crate::json_value!($($v)+));
+        $crate::json_value!(@object $m () $($rest)*);
+    };
+    (@member $m:ident $key:literal ($($v:tt)+)) => {
+        $m.insert(::std::string::String::from($key), $crate::json_value!($($v)+));
+    };
+    (@member $m:ident $key:literal ($($v:tt)*) $next:tt $($rest:tt)*) => {
+        $crate::json_value!(@member $m $key ($($v)* $next) $($rest)*)
+    };
+    // Arrays: items separated by top-level commas, converted ones gathered in `[…]`.
+    (@array [$($done:expr,)*] ()) => { ::std::vec![$($done,)*] };
+    (@array [$($done:expr,)*] ($($v:tt)+) , $($rest:tt)*) => {
+        $crate::json_value!(@array [$($done,)* $crate::json_value!($($v)+),] () $($rest)*)
+    };
+    (@array [$($done:expr,)*] ($($v:tt)+)) => {
+        $crate::json_value!(@array [$($done,)* $crate::json_value!($($v)+),] ())
+    };
+    (@array [$($done:expr,)*] ($($v:tt)*) $next:tt $($rest:tt)*) => {
+        $crate::json_value!(@array [$($done,)*] ($($v)* $next) $($rest)*)
+    };
+    ($e:expr) => { $crate::json::ToJson::to_json(&$e) };
+}
+
+pub use crate::json_value as json;
+
+// --- writing ---
+
+/// The compact JSON text of `v` (no spaces; `/` and non-ASCII written as they are).
+pub fn to_string(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(v, &mut out);
+    out
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&to_string(self))
+    }
+}
+
+fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_value(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_number(n: &Number, out: &mut String) {
+    match n.0 {
+        N::U(u) => write_u64(u, out),
+        N::I(i) => {
+            out.push('-');
+            write_u64(i.unsigned_abs(), out);
+        }
+        N::F(f) => {
+            use fmt::Write;
+            let start = out.len();
+            // Rust's shortest round-trip form; an integral float keeps a `.0` so it reads back as
+            // a float. Never NaN or infinite (`Number` holds only finite floats).
+            let _ = write!(out, "{f}");
+            if !out[start..].contains(['.', 'e', 'E']) {
+                out.push_str(".0");
+            }
+        }
+    }
+}
+
+fn write_u64(mut u: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so a char boundary.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+// --- parsing ---
+
+/// Why a text is not JSON, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    message: &'static str,
+    line: usize,
+    column: usize,
+    too_deep: bool,
+}
+
+impl Error {
+    /// Whether the text nests deeper than [`MAX_DEPTH`].
+    pub fn is_too_deep(&self) -> bool {
+        self.too_deep
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Parses one JSON text (RFC 8259; surrounding whitespace allowed, nothing else after it).
+pub fn from_str(text: &str) -> Result<Value, Error> {
+    let mut p = Parser { src: text, bytes: text.as_bytes(), pos: 0, depth: 0 };
+    let v = p.value()?;
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("trailing characters"));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, message: &'static str) -> Error {
+        let upto = &self.bytes[..self.pos.min(self.bytes.len())];
+        let line = 1 + upto.iter().filter(|&&b| b == b'\n').count();
+        let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = 1 + self.src.get(line_start..self.pos).map_or(0, |s| s.chars().count());
+        Error { message, line, column, too_deep: false }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn literal(&mut self, word: &'static str, v: Value) -> Result<Value, Error> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, Error> {
+        self.skip_ws();
+        match self.peek() {
+            None => Err(self.error("unexpected end of input")),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => {
+                self.enter()?;
+                let mut items = Vec::new();
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        items.push(self.value()?);
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b']') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            None => return Err(self.error("unexpected end of input in an array")),
+                            _ => return Err(self.error("expected `,` or `]`")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(Value::Array(items))
+            }
+            Some(b'{') => {
+                self.enter()?;
+                let mut entries: Vec<(String, Value)> = Vec::new();
+                self.skip_ws();
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_ws();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.error("expected a string key"));
+                        }
+                        let key = self.string()?;
+                        self.skip_ws();
+                        if self.peek() != Some(b':') {
+                            return Err(self.error("expected `:`"));
+                        }
+                        self.pos += 1;
+                        let v = self.value()?;
+                        entries.push((key, v));
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b'}') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            None => return Err(self.error("unexpected end of input in an object")),
+                            _ => return Err(self.error("expected `,` or `}`")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(Value::Object(Map { entries: dedup_keys(entries) }))
+            }
+            Some(_) => Err(self.error("expected a value")),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let mut e = self.error("nested too deeply");
+            e.too_deep = true;
+            return Err(e);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// A string starting at the opening quote.
+    fn string(&mut self) -> Result<String, Error> {
+        self.pos += 1;
+        let start = self.pos;
+        // The common case: no escapes, taken as one slice.
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'"' => {
+                    let s = self.src[start..self.pos].to_string();
+                    self.pos += 1;
+                    return Ok(s);
+                }
+                b'\\' => break,
+                0..=0x1f => return Err(self.error("control character in a string")),
+                _ => self.pos += 1,
+            }
+        }
+        let mut out = self.src[start..self.pos].to_string();
+        let mut run = self.pos;
+        loop {
+            match self.peek() {
+                None => return Err(self.error("unexpected end of input in a string")),
+                Some(b'"') => {
+                    out.push_str(&self.src[run..self.pos]);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(0..=0x1f) => return Err(self.error("control character in a string")),
+                Some(b'\\') => {
+                    out.push_str(&self.src[run..self.pos]);
+                    self.pos += 1;
+                    let c = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                if !self.bytes[self.pos..].starts_with(b"\\u") {
+                                    return Err(self.error("unpaired surrogate in a string"));
+                                }
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(self.error("unpaired surrogate in a string"));
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            let c = char::from_u32(code)
+                                .ok_or_else(|| self.error("unpaired surrogate in a string"))?;
+                            out.push(c);
+                            run = self.pos;
+                            continue;
+                        }
+                        _ => return Err(self.error("invalid escape in a string")),
+                    };
+                    out.push(c);
+                    self.pos += 1;
+                    run = self.pos;
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Error> {
+        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("invalid \\u escape"))?;
+        let mut n = 0;
+        for &d in digits {
+            let v = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(self.error("invalid \\u escape")),
+            };
+            n = n * 16 + u32::from(v);
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Value, Error> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        let n = self.digits();
+        if n == 0 {
+            return Err(self.error("invalid number"));
+        }
+        if n > 1 && self.bytes[int_start] == b'0' {
+            return Err(self.error("invalid number: leading zero"));
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+            float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+            float = true;
+        }
+        let text = &self.src[start..self.pos];
+        if !float {
+            let digits = &self.src[int_start..self.pos];
+            if let Ok(u) = digits.parse::<u64>() {
+                if !negative {
+                    return Ok(Value::Number(Number(N::U(u))));
+                }
+                // `-0` falls through to the float -0.0, as serde_json reads it.
+                if let Some(i) = 0i64.checked_sub_unsigned(u).filter(|&i| i < 0) {
+                    return Ok(Value::Number(Number(N::I(i))));
+                }
+            }
+        }
+        // Out-of-range integers become floats, as in serde_json.
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Value::Number(Number(N::F(f)))),
+            _ => Err(self.error("number out of range")),
+        }
+    }
+}
+
+/// A repeated key keeps its last value, in the place of its first occurrence.
+fn dedup_keys(mut entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
+    let n = entries.len();
+    if n < 2 {
+        return entries;
+    }
+    let mut repeated = false;
+    if n <= 16 {
+        'outer: for i in 1..n {
+            for j in 0..i {
+                if entries[i].0 == entries[j].0 {
+                    repeated = true;
+                    break 'outer;
+                }
+            }
+        }
+    } else {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&a, &b| entries[a].0.cmp(&entries[b].0));
+        repeated = order.windows(2).any(|w| entries[w[0]].0 == entries[w[1]].0);
+    }
+    if !repeated {
+        return entries;
+    }
+    let mut out = Map { entries: Vec::with_capacity(n) };
+    for (k, v) in entries.drain(..) {
+        out.insert(k, v);
+    }
+    out.entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for text in [
+            "null",
+            "true",
+            "[]",
+            "{}",
+            r#"{"a":1,"b":[1,2,{"c":"d"}],"e":null}"#,
+            "-5",
+            "18446744073709551615",
+            "1.5",
+            "100.0",
+            "1e+100",
+            r#""\"\\\n\r\t\b\f\u0001é😀/""#,
+        ] {
+            let v = from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let again = from_str(&to_string(&v)).unwrap();
+            assert_eq!(v, again, "{text}");
+        }
+        assert_eq!(to_string(&from_str("1E2").unwrap()), "100.0");
+        assert_eq!(to_string(&from_str(" [ 1 , 2 ] ").unwrap()), "[1,2]");
+        assert_eq!(to_string(&from_str(r#""\u00e9\ud83d\ude00\/""#).unwrap()), "\"é😀/\"");
+        assert_eq!(to_string(&Value::from(f64::NAN)), "null");
+    }
+
+    #[test]
+    fn rejects_what_is_not_json() {
+        for text in [
+            "", " ", "nul", "[1,]", "{\"a\":1,}", "{a:1}", "[1 2]", "01", "1.", ".5", "-", "1e", "+1",
+            "\"a", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\u{1}\"", "1 2", "[", "{\"a\"}", "1e400",
+            "NaN", "'a'",
+        ] {
+            assert!(from_str(text).is_err(), "{text:?} accepted");
+        }
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(from_str(&deep).unwrap_err().is_too_deep());
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(from_str(&ok).is_ok());
+        let e = from_str("{\n  \"a\": tru }").unwrap_err();
+        assert_eq!(e.to_string(), "expected a value at line 2 column 8");
+    }
+
+    #[test]
+    fn numbers_keep_their_kind() {
+        let v = from_str("[0,-0,-1,9223372036854775808,-9223372036854775809,2.0]").unwrap();
+        assert_eq!(v[0].as_u64(), Some(0));
+        assert_eq!(v[1].as_f64(), Some(0.0));
+        assert_eq!(v[2].as_i64(), Some(-1));
+        assert_eq!(v[2].as_u64(), None);
+        assert_eq!(v[3].as_u64(), Some(1 << 63));
+        assert_eq!(v[3].as_i64(), None);
+        assert!(v[4].as_f64().is_some() && v[4].as_i64().is_none());
+        assert!(v[5].as_u64().is_none() && v[5] == 2.0);
+        assert_eq!(Value::from(7u32), Value::from(7i64));
+    }
+
+    #[test]
+    fn objects_keep_order_and_the_last_repeated_key() {
+        let v = from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+        assert_eq!(v.to_string(), r#"{"b":3,"a":2}"#);
+        let many: String = (0..40).map(|i| format!("\"k{}\":{i},", i % 20)).collect();
+        let v = from_str(&format!("{{{}\"z\":0}}", many)).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 21);
+        assert_eq!(v["k3"], 23);
+        let mut m = Map::new();
+        m.insert("x".into(), 1.into());
+        m.insert("y".into(), 2.into());
+        m.insert("x".into(), 3.into());
+        m.remove("x");
+        assert_eq!(Value::Object(m).to_string(), r#"{"y":2}"#);
+    }
+
+    #[test]
+    fn the_macro_builds_what_it_says() {
+        let name = "a,b";
+        let list = vec![1u32, 2];
+        let none: Option<u32> = None;
+        let v = json!({
+            "name": name,
+            "list": list,
+            "sum": list.iter().sum::<u32>() + 1,
+            "nested": {"x": [null, true, {"y": none}], "z": []},
+            "empty": {},
+        });
+        assert_eq!(
+            v.to_string(),
+            r#"{"name":"a,b","list":[1,2],"sum":4,"nested":{"x":[null,true,{"y":null}],"z":[]},"empty":{}}"#
+        );
+        assert_eq!(json!([1, "two", [3]]).to_string(), r#"[1,"two",[3]]"#);
+        let mut w = json!(null);
+        w["k"] = json!(1);
+        assert_eq!(w["k"], 1);
+        assert_eq!(w["missing"]["deeper"], Value::Null);
+    }
 }

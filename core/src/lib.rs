@@ -3,7 +3,6 @@
 
 mod decide;
 mod error;
-#[doc(hidden)]
 pub mod json;
 #[doc(hidden)]
 pub mod fixtures;

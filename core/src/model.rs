@@ -2,11 +2,9 @@
 //! changes the engine asks the host to write, and `apply`, which is what the host's database would
 //! hold after writing them.
 
-use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
-use crate::error::WireError;
+use crate::error::{ErrorCode, WireError};
+use crate::json::{Map, ToJson, Value, json};
+use crate::read::{self, Reader};
 
 /// A database id (`int(11)` in emoncms: 1 … 2147483647).
 pub type Id = u32;
@@ -72,26 +70,46 @@ impl Role {
 }
 
 /// A `groups` row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
-    #[serde(deserialize_with = "de_id")]
     pub id: Id,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub organization: Option<String>,
-    #[serde(default)]
     pub area: Option<String>,
-    #[serde(default)]
     pub visibility: Option<String>,
-    #[serde(default)]
     pub access: Option<String>,
 }
 
 impl GroupRow {
+    fn read(i: usize, v: Value) -> Result<GroupRow, WireError> {
+        let mut r = Reader::row("groups", i, v)?;
+        let row = GroupRow {
+            id: r.req("id", read::id)?,
+            name: r.opt("name", read::string)?,
+            description: r.opt("description", read::string)?,
+            organization: r.opt("organization", read::string)?,
+            area: r.opt("area", read::string)?,
+            visibility: r.opt("visibility", read::string)?,
+            access: r.opt("access", read::string)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    /// The row as JSON (every column, NULL as null).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "organization": self.organization,
+            "area": self.area,
+            "visibility": self.visibility,
+            "access": self.access,
+        })
+    }
+
     /// The name, `""` when NULL.
     pub fn name_str(&self) -> &str {
         self.name.as_deref().unwrap_or("")
@@ -99,48 +117,50 @@ impl GroupRow {
 }
 
 /// A `group_users` row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MembershipRow {
-    #[serde(deserialize_with = "de_id")]
     pub groupid: Id,
-    #[serde(deserialize_with = "de_id")]
     pub userid: Id,
-    #[serde(deserialize_with = "de_int")]
     pub role: i64,
-    #[serde(default)]
     pub admin_rights: Option<String>,
 }
 
+impl MembershipRow {
+    fn read(i: usize, v: Value) -> Result<MembershipRow, WireError> {
+        let mut r = Reader::row("memberships", i, v)?;
+        let row = MembershipRow {
+            groupid: r.req("groupid", read::id)?,
+            userid: r.req("userid", read::id)?,
+            role: r.req("role", read::lenient_int)?,
+            admin_rights: r.opt("admin_rights", read::string)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    /// The row as JSON.
+    pub fn to_json(&self) -> Value {
+        json!({"groupid": self.groupid, "userid": self.userid, "role": self.role, "admin_rights": self.admin_rights})
+    }
+}
+
 /// A `users` row (only the columns the group module reads; never passwords or API keys).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
-    #[serde(deserialize_with = "de_id")]
     pub id: Id,
-    #[serde(default)]
     pub username: Option<String>,
     /// Site administrator (`users.admin`).
-    #[serde(default, deserialize_with = "de_flag")]
     pub admin: bool,
     /// emoncms ≥ 11.10 `users.access`: 0 login disabled, 1 read, 2 write.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de_opt_access")]
     pub access: Option<u8>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub bio: Option<String>,
-    #[serde(default)]
     pub location: Option<String>,
-    #[serde(default)]
     pub timezone: Option<String>,
     /// JSON object, JSON text of one, or null.
-    #[serde(default)]
     pub tags: Value,
     /// Passed through as userlist's `inputslist`.
-    #[serde(default = "empty_object")]
     pub inputs: Value,
 }
 
@@ -162,10 +182,54 @@ impl UserRow {
         }
     }
 
+    fn read(i: usize, v: Value) -> Result<UserRow, WireError> {
+        let mut r = Reader::row("users", i, v)?;
+        let row = UserRow {
+            id: r.req("id", read::id)?,
+            username: r.opt("username", read::string)?,
+            admin: r.or("admin", false, read::flag)?,
+            access: r.opt("access", access)?,
+            name: r.opt("name", read::string)?,
+            email: r.opt("email", read::string)?,
+            bio: r.opt("bio", read::string)?,
+            location: r.opt("location", read::string)?,
+            timezone: r.opt("timezone", read::string)?,
+            tags: r.or("tags", Value::Null, read::any)?,
+            inputs: r.or("inputs", empty_object(), read::any)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    /// The row as JSON (`access` only when known).
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "username": self.username,
+            "admin": self.admin,
+        });
+        if let (Some(a), Value::Object(m)) = (self.access, &mut v) {
+            m.insert("access".into(), a.into());
+        }
+        let Value::Object(m) = &mut v else { unreachable!("json! of an object") };
+        for (k, f) in [
+            ("name", &self.name),
+            ("email", &self.email),
+            ("bio", &self.bio),
+            ("location", &self.location),
+            ("timezone", &self.timezone),
+        ] {
+            m.insert(k.into(), f.to_json());
+        }
+        m.insert("tags".into(), self.tags.clone());
+        m.insert("inputs".into(), self.inputs.clone());
+        v
+    }
+
     /// `tags` as userlist answers it: the decoded object, or null.
     pub fn tags_value(&self) -> Value {
         match &self.tags {
-            Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Value::String(text) => match crate::json::from_str(text) {
                 Ok(v @ Value::Object(_)) => v,
                 _ => Value::Null,
             },
@@ -192,40 +256,24 @@ pub struct FeedRow {
     pub row: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for FeedRow {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let row = Map::<String, Value>::deserialize(d)?;
-        let id = row.get("id").ok_or_else(|| de::Error::missing_field("id"))?;
-        let id = id_of(id).map_err(|e| de::Error::custom(format!("feed `id`: {e}")))?;
-        let userid = row.get("userid").ok_or_else(|| de::Error::missing_field("userid"))?;
-        let userid = id_of(userid).map_err(|e| de::Error::custom(format!("feed `userid`: {e}")))?;
-        let public = match row.get("public") {
-            None => false,
-            Some(v) => flag_of(v).map_err(|e| de::Error::custom(format!("feed `public`: {e}")))?,
-        };
-        let name = match row.get("name") {
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        };
-        Ok(FeedRow {
-            id,
-            userid,
-            public,
-            name,
-            time: number_of(row.get("time")),
-            value: number_of(row.get("value")),
-            row,
-        })
-    }
-}
-
-impl Serialize for FeedRow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.row.serialize(s)
-    }
-}
-
 impl FeedRow {
+    /// Reads a feed row: `id` and `userid` are required, every key is kept.
+    fn read(i: usize, v: Value) -> Result<FeedRow, WireError> {
+        let r = Reader::row("feeds", i, v)?;
+        let id = r.ref_req("id", read::id_ref)?;
+        let userid = r.ref_req("userid", read::id_ref)?;
+        let public = r.ref_opt("public", read::flag_ref)?.unwrap_or(false);
+        let row = r.into_rest();
+        let name = row.get("name").and_then(Value::as_str).map(str::to_string);
+        let (time, value) = (number_of(row.get("time")), number_of(row.get("value")));
+        Ok(FeedRow { id, userid, public, name, time, value, row })
+    }
+
+    /// The row as the host gave it.
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.row.clone())
+    }
+
     /// A feed row built from its parts (benchmarks and generated data).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
         let mut row = Map::new();
@@ -248,22 +296,55 @@ impl FeedRow {
 }
 
 /// Everything the host loaded for a request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    #[serde(default)]
     pub groups: Vec<GroupRow>,
-    #[serde(default)]
     pub memberships: Vec<MembershipRow>,
-    #[serde(default)]
     pub users: Vec<UserRow>,
-    #[serde(default)]
     pub feeds: Vec<FeedRow>,
 }
 
+impl State {
+    /// Reads a state object strictly (`groups`, `memberships`, `users`, `feeds`, each optional);
+    /// problems are `invalid_state` errors naming the row.
+    pub fn from_json(v: Value) -> Result<State, WireError> {
+        let mut r = Reader::of("state", ErrorCode::InvalidState, v)?;
+        let state = State {
+            groups: rows(&mut r, "groups", GroupRow::read)?,
+            memberships: rows(&mut r, "memberships", MembershipRow::read)?,
+            users: rows(&mut r, "users", UserRow::read)?,
+            feeds: rows(&mut r, "feeds", FeedRow::read)?,
+        };
+        r.finish()?;
+        Ok(state)
+    }
+
+    /// The state as JSON, every list written.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "groups": self.groups.iter().map(GroupRow::to_json).collect::<Vec<_>>(),
+            "memberships": self.memberships.iter().map(MembershipRow::to_json).collect::<Vec<_>>(),
+            "users": self.users.iter().map(UserRow::to_json).collect::<Vec<_>>(),
+            "feeds": self.feeds.iter().map(FeedRow::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Takes the list `key` of rows (absent or null: empty); a bad row's error names it.
+fn rows<T>(
+    r: &mut Reader,
+    key: &str,
+    row: fn(usize, Value) -> Result<T, WireError>,
+) -> Result<Vec<T>, WireError> {
+    match r.take(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| row(i, v)).collect(),
+        Some(other) => Err(r.field_error(key, format!("expected an array, found {}", read::kind_of(&other)))),
+    }
+}
+
 /// A row to write, in order, inside one transaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     InsertGroup {
         id: Id,
@@ -305,15 +386,10 @@ pub enum Change {
     },
     UpdateUserProfile {
         userid: Id,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         bio: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         timezone: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         tags: Option<Value>,
     },
     SetUsername {
@@ -330,7 +406,146 @@ pub enum Change {
     },
 }
 
+/// The `kind` of every change, in the order of [`Change`]'s variants.
+const CHANGE_KINDS: [&str; 10] = [
+    "insert_group",
+    "update_group",
+    "delete_group",
+    "insert_membership",
+    "update_membership",
+    "delete_membership",
+    "update_user_profile",
+    "set_username",
+    "set_email",
+    "set_password",
+];
+
 impl Change {
+    /// Reads a list of changes (`what` names it in messages: `` `changes` ``); problems are
+    /// `bad_request` errors.
+    pub fn list_from_json(what: &str, v: Value) -> Result<Vec<Change>, WireError> {
+        let Value::Array(items) = v else {
+            return Err(WireError::bad_request(format!("{what} must be an array")));
+        };
+        items.into_iter().enumerate().map(|(i, v)| Change::from_json(&format!("{what}[{i}]"), v)).collect()
+    }
+
+    /// Reads one change, tagged by `kind`.
+    pub fn from_json(what: &str, v: Value) -> Result<Change, WireError> {
+        let mut r = Reader::of(what, ErrorCode::BadRequest, v)?;
+        let kind = r.req("kind", read::string)?;
+        let s = read::string;
+        let change = match kind.as_str() {
+            "insert_group" => Change::InsertGroup {
+                id: r.req("id", read::id)?,
+                name: r.req("name", s)?,
+                description: r.req("description", s)?,
+                organization: r.req("organization", s)?,
+                area: r.req("area", s)?,
+                visibility: r.req("visibility", s)?,
+                access: r.req("access", s)?,
+            },
+            "update_group" => Change::UpdateGroup {
+                id: r.req("id", read::id)?,
+                name: r.req("name", s)?,
+                description: r.opt("description", s)?,
+                organization: r.opt("organization", s)?,
+                area: r.opt("area", s)?,
+                visibility: r.req("visibility", s)?,
+                access: r.req("access", s)?,
+            },
+            "delete_group" => Change::DeleteGroup { id: r.req("id", read::id)? },
+            "insert_membership" => Change::InsertMembership {
+                groupid: r.req("groupid", read::id)?,
+                userid: r.req("userid", read::id)?,
+                role: r.req("role", read::integer)?,
+                admin_rights: r.req("admin_rights", s)?,
+            },
+            "update_membership" => Change::UpdateMembership {
+                groupid: r.req("groupid", read::id)?,
+                userid: r.req("userid", read::id)?,
+                role: r.req("role", read::integer)?,
+                admin_rights: r.opt("admin_rights", s)?,
+            },
+            "delete_membership" => Change::DeleteMembership {
+                groupid: r.req("groupid", read::id)?,
+                userid: r.req("userid", read::id)?,
+            },
+            "update_user_profile" => Change::UpdateUserProfile {
+                userid: r.req("userid", read::id)?,
+                name: r.opt("name", s)?,
+                location: r.opt("location", s)?,
+                bio: r.opt("bio", s)?,
+                timezone: r.opt("timezone", s)?,
+                tags: r.opt("tags", read::any)?,
+            },
+            "set_username" => {
+                Change::SetUsername { userid: r.req("userid", read::id)?, username: r.req("username", s)? }
+            }
+            "set_email" => Change::SetEmail { userid: r.req("userid", read::id)?, email: r.req("email", s)? },
+            "set_password" => {
+                Change::SetPassword { userid: r.req("userid", read::id)?, password: r.req("password", s)? }
+            }
+            other => {
+                let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
+                return Err(r.error(format!(
+                    "unknown variant `{}`, expected one of {}",
+                    crate::wire::truncate(other, 64),
+                    expected.join(", ")
+                )));
+            }
+        };
+        r.finish()?;
+        Ok(change)
+    }
+
+    /// The wire form: `kind` first, then the fields (unset profile fields left out).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Change::InsertGroup { id, name, description, organization, area, visibility, access } => json!({
+                "kind": "insert_group", "id": id, "name": name, "description": description,
+                "organization": organization, "area": area, "visibility": visibility, "access": access,
+            }),
+            Change::UpdateGroup { id, name, description, organization, area, visibility, access } => json!({
+                "kind": "update_group", "id": id, "name": name, "description": description,
+                "organization": organization, "area": area, "visibility": visibility, "access": access,
+            }),
+            Change::DeleteGroup { id } => json!({"kind": "delete_group", "id": id}),
+            Change::InsertMembership { groupid, userid, role, admin_rights } => json!({
+                "kind": "insert_membership", "groupid": groupid, "userid": userid, "role": role,
+                "admin_rights": admin_rights,
+            }),
+            Change::UpdateMembership { groupid, userid, role, admin_rights } => json!({
+                "kind": "update_membership", "groupid": groupid, "userid": userid, "role": role,
+                "admin_rights": admin_rights,
+            }),
+            Change::DeleteMembership { groupid, userid } => {
+                json!({"kind": "delete_membership", "groupid": groupid, "userid": userid})
+            }
+            Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
+                let mut m = Map::new();
+                m.insert("kind".into(), "update_user_profile".into());
+                m.insert("userid".into(), (*userid).into());
+                for (k, v) in [("name", name), ("location", location), ("bio", bio), ("timezone", timezone)] {
+                    if let Some(v) = v {
+                        m.insert(k.into(), v.as_str().into());
+                    }
+                }
+                if let Some(t) = tags {
+                    m.insert("tags".into(), t.clone());
+                }
+                Value::Object(m)
+            }
+            Change::SetUsername { userid, username } => {
+                json!({"kind": "set_username", "userid": userid, "username": username})
+            }
+            Change::SetEmail { userid, email } => json!({"kind": "set_email", "userid": userid, "email": email}),
+            Change::SetPassword { userid, password } => {
+                json!({"kind": "set_password", "userid": userid, "password": password})
+            }
+        }
+    }
+
     /// The `groups` row an `insert_group` writes.
     pub fn inserted_group(&self) -> Option<GroupRow> {
         match self {
@@ -457,36 +672,21 @@ impl State {
     }
 }
 
-// --- lenient readers for values that arrive as PHP/mysqli strings ---
-
-/// An id: a positive integer, or a string of digits, within `int(11)`.
-pub(crate) fn id_of(v: &Value) -> Result<Id, String> {
-    let n = match v {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a positive integer"))?,
-        Value::String(s) if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().map_err(|e| e.to_string())?
+/// `json!` takes these as they are written on the wire.
+macro_rules! to_json_by_method {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn to_json(&self) -> Value {
+                <$t>::to_json(self)
+            }
         }
-        other => return Err(format!("expected an id, found {}", kind_of(other))),
-    };
-    if n == 0 || n > u64::from(MAX_ID) {
-        return Err(format!("id `{n}` is out of range 1..{MAX_ID}"));
-    }
-    Ok(n as Id)
+    )*};
 }
+to_json_by_method!(GroupRow, MembershipRow, UserRow, FeedRow, State, Change, crate::decide::Fact);
 
-/// A flag: bool, 0/1, "0"/"1", "" or null.
-pub(crate) fn flag_of(v: &Value) -> Result<bool, String> {
-    match v {
-        Value::Bool(b) => Ok(*b),
-        Value::Null => Ok(false),
-        Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
-        Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
-        Value::String(s) if s.is_empty() || s == "0" => Ok(false),
-        Value::String(s) if s == "1" => Ok(true),
-        other => Err(format!("expected a flag, found {}", kind_of(other))),
-    }
-}
+// --- readers of the values that arrive as PHP/mysqli strings ---
 
+/// A float column (`time`, `value`): a number or a numeric string; anything else is unknown.
 fn number_of(v: Option<&Value>) -> Option<f64> {
     match v? {
         Value::Number(n) => n.as_f64(),
@@ -495,69 +695,24 @@ fn number_of(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-pub(crate) fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-    id_of(&Value::deserialize(d)?).map_err(de::Error::custom)
-}
-
-pub(crate) fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    flag_of(&Value::deserialize(d)?).map_err(de::Error::custom)
-}
-
-fn de_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Number(n) => n.as_i64().ok_or_else(|| de::Error::custom(format!("`{n}` is not an integer"))),
-        Value::String(s) => s.trim().parse::<i64>().map_err(|_| de::Error::custom("expected an integer")),
-        other => Err(de::Error::custom(format!("expected an integer, found {}", kind_of(&other)))),
-    }
-}
-
-fn de_opt_access<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::Number(n) if n.as_u64().is_some_and(|a| a <= 2) => Ok(n.as_u64().map(|a| a as u8)),
-        Value::String(s) if matches!(s.as_str(), "0" | "1" | "2") => Ok(s.parse().ok()),
-        _ => Err(de::Error::custom("`access` is 0, 1 or 2")),
+/// `users.access`: 0, 1 or 2 (or the same as a string).
+fn access(v: Value) -> Result<u8, String> {
+    match &v {
+        Value::Number(n) if n.as_u64().is_some_and(|a| a <= 2) => Ok(n.as_u64().unwrap_or(0) as u8),
+        Value::String(s) if matches!(s.as_str(), "0" | "1" | "2") => Ok(s.as_bytes()[0] - b'0'),
+        _ => Err("`access` is 0, 1 or 2".to_string()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn ids_are_strict() {
-        assert_eq!(id_of(&json!(7)), Ok(7));
-        assert_eq!(id_of(&json!("7")), Ok(7));
-        for bad in [
-            json!(0),
-            json!(-1),
-            json!("1abc"),
-            json!(" 1"),
-            json!(2147483648u64),
-            json!(1.5),
-            json!(true),
-            json!(""),
-        ] {
-            assert!(id_of(&bad).is_err(), "{bad} accepted");
-        }
-        assert_eq!(id_of(&json!(2147483647)), Ok(MAX_ID));
-    }
+    use crate::json::json;
 
     #[test]
     fn feed_rows_keep_every_key() {
-        let row: FeedRow = serde_json::from_value(
+        let row = FeedRow::read(
+            0,
             json!({"id":"3","userid":2,"public":"1","engine":5,"name":"power","time":"100","value":1.5}),
         )
         .unwrap();
@@ -565,8 +720,37 @@ mod tests {
             (row.id, row.userid, row.public, row.time, row.value),
             (3, 2, true, Some(100.0), Some(1.5))
         );
-        assert_eq!(serde_json::to_value(&row).unwrap()["engine"], 5);
-        assert_eq!(serde_json::to_value(&row).unwrap()["id"], "3");
+        assert_eq!(row.to_json()["engine"], 5);
+        assert_eq!(row.to_json()["id"], "3");
+        let err = FeedRow::read(4, json!({"id": 1})).unwrap_err();
+        assert_eq!(err.message(), "state: feeds[4]: missing field `userid`");
+    }
+
+    #[test]
+    fn state_and_changes_round_trip_through_json() {
+        let state = State::from_json(json!({
+            "groups": [{"id": 1, "name": "a", "description": null}],
+            "memberships": [{"groupid": "1", "userid": 2, "role": "1", "admin_rights": "full"}],
+            "users": [{"id": 2, "username": "u", "admin": "0", "access": "2", "tags": "{\"a\":1}"}],
+            "feeds": [{"id": 5, "userid": 2, "public": 1}],
+        }))
+        .unwrap();
+        assert_eq!(State::from_json(state.to_json()).unwrap(), state);
+        assert_eq!(state.users[0].access, Some(2));
+        let changes = vec![
+            Change::UpdateUserProfile { userid: 2, name: Some("n".into()), location: None, bio: None, timezone: None, tags: None },
+            Change::DeleteMembership { groupid: 1, userid: 2 },
+        ];
+        let v = Value::Array(changes.iter().map(Change::to_json).collect());
+        assert_eq!(v.to_string(), r#"[{"kind":"update_user_profile","userid":2,"name":"n"},{"kind":"delete_membership","groupid":1,"userid":2}]"#);
+        assert_eq!(Change::list_from_json("`changes`", v).unwrap(), changes);
+        let bad = |v: Value| State::from_json(v).unwrap_err();
+        assert_eq!(bad(json!({"groups": [{"id": 1, "x": 1}]})).message(), "state: groups[0]: unknown field `x`");
+        assert_eq!(bad(json!({"rows": []})).message(), "state: unknown field `rows`");
+        assert_eq!(bad(json!({"users": [{"id": 1, "access": 3}]})).code(), ErrorCode::InvalidState);
+        let e = Change::list_from_json("`changes`", json!([{"kind": "rename"}])).unwrap_err();
+        assert!(e.message().starts_with("`changes`[0]: unknown variant `rename`, expected one of `insert_group`,"));
+        assert_eq!(e.code(), ErrorCode::BadRequest);
     }
 
     #[test]

@@ -2,15 +2,15 @@
 //! body exactly as emoncms clients expect it, plus the changes to write in one transaction, or a
 //! `need` the host must answer first). The behaviour, message by message, is in `ROUTES.md`.
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use crate::json::{Map, Value, json};
 
 use crate::decide::{self, Action, Decision, NoTrace, Reason};
 use crate::error::WireError;
-use crate::model::{Change, GroupRow, Id, MAX_ID, Role, flag_of, id_of, kind_of};
+use crate::model::{Change, GroupRow, Id, MAX_ID, Role};
+use crate::read::{self, Reader, id_ref as id_of, kind_of};
 use crate::profiles::emoncms::{Perm, policy};
 use crate::snapshot::{Dense, Facts, Snapshot};
-use crate::wire::{Fields, fields_as};
+use crate::wire::Fields;
 
 /// What the host does with a route.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +64,7 @@ impl Outcome {
                 m.insert("outcome".into(), "done".into());
                 m.insert("format".into(), (*format).into());
                 m.insert("body".into(), body.clone());
-                m.insert("changes".into(), serde_json::to_value(changes).unwrap_or(Value::Null));
+                m.insert("changes".into(), Value::Array(changes.iter().map(Change::to_json).collect()));
                 if let Some(s) = session {
                     m.insert("session".into(), Value::Object(s.clone()));
                 }
@@ -95,76 +95,96 @@ impl From<WireError> for Stop {
 type Step<T> = Result<T, Stop>;
 
 /// The emoncms session as the host computed it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub(crate) struct Session {
-    #[serde(default, deserialize_with = "de_userid")]
     userid: Id,
-    #[serde(default, deserialize_with = "crate::model::de_flag")]
     read: bool,
-    #[serde(default, deserialize_with = "crate::model::de_flag")]
     write: bool,
-    #[serde(default, deserialize_with = "crate::model::de_flag")]
     admin: bool,
-    #[serde(default, deserialize_with = "crate::model::de_flag")]
     apikey: bool,
-    #[serde(default)]
     username: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_userid")]
     previous_userid: Option<Id>,
-    #[serde(default)]
     previous_username: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_flag")]
     previous_admin: Option<bool>,
-    #[serde(default, deserialize_with = "de_opt_flag")]
     previous_read: Option<bool>,
-    #[serde(default, deserialize_with = "de_opt_flag")]
     previous_write: Option<bool>,
 }
 
-fn de_userid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-    Ok(de_opt_userid(d)?.unwrap_or(0))
+impl Session {
+    fn read(mut r: Reader) -> Result<Session, WireError> {
+        let session = Session {
+            userid: r.opt("userid", opt_userid)?.flatten().unwrap_or(0),
+            read: r.or("read", false, read::flag)?,
+            write: r.or("write", false, read::flag)?,
+            admin: r.or("admin", false, read::flag)?,
+            apikey: r.or("apikey", false, read::flag)?,
+            username: r.opt("username", read::string)?,
+            previous_userid: r.opt("previous_userid", opt_userid)?.flatten(),
+            previous_username: r.opt("previous_username", read::string)?,
+            previous_admin: r.opt("previous_admin", read::flag)?,
+            previous_read: r.opt("previous_read", read::flag)?,
+            previous_write: r.opt("previous_write", read::flag)?,
+        };
+        r.finish()?;
+        Ok(session)
+    }
 }
 
-fn de_opt_userid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
+/// A session user id: 0, "0" or "" is nobody.
+fn opt_userid(v: Value) -> Result<Option<Id>, String> {
+    match &v {
         Value::Number(n) if n.as_u64() == Some(0) => Ok(None),
         Value::String(s) if s.is_empty() || s == "0" => Ok(None),
-        v => id_of(&v).map(Some).map_err(serde::de::Error::custom),
+        _ => read::id(v).map(Some),
     }
 }
 
-fn de_opt_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        v => flag_of(&v).map(Some).map_err(serde::de::Error::custom),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 struct Context {
-    #[serde(default)]
     appname: String,
-    #[serde(default)]
     path: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RouteRequest {
     route: String,
-    #[serde(default)]
     session: Session,
-    #[serde(default)]
     params: Map<String, Value>,
-    #[serde(default)]
     host: Map<String, Value>,
-    #[serde(default)]
     now: Option<i64>,
-    #[serde(default)]
     context: Context,
+}
+
+impl RouteRequest {
+    fn read(fields: Fields) -> Result<RouteRequest, WireError> {
+        let mut r = Reader::request("op `route`", fields);
+        let route = r.req("route", read::string)?;
+        let session = match r.take("session") {
+            None | Some(Value::Null) => Session::default(),
+            Some(v) => Session::read(r.nested("field `session`", v)?)?,
+        };
+        let context = match r.take("context") {
+            None | Some(Value::Null) => Context::default(),
+            Some(v) => {
+                let mut c = r.nested("field `context`", v)?;
+                let context = Context {
+                    appname: c.or("appname", String::new(), read::string)?,
+                    path: c.or("path", String::new(), read::string)?,
+                };
+                c.finish()?;
+                context
+            }
+        };
+        let request = RouteRequest {
+            route,
+            session,
+            params: r.or("params", Map::new(), read::object)?,
+            host: r.or("host", Map::new(), read::object)?,
+            now: r.opt("now", read::integer)?,
+            context,
+        };
+        r.finish()?;
+        Ok(request)
+    }
 }
 
 /// One route request, parsed, against the facts.
@@ -179,7 +199,7 @@ struct Req<'a> {
 
 /// The wire's `route` op.
 pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError> {
-    let r: RouteRequest = fields_as("route", fields)?;
+    let r = RouteRequest::read(fields)?;
     for (name, value) in &r.params {
         if !matches!(value, Value::String(_) | Value::Null | Value::Number(_)) {
             return Err(WireError::bad_request(format!(
@@ -694,7 +714,7 @@ impl<'a> Req<'a> {
         }
         let tags = match self.given("tags") {
             None => None,
-            Some(text) => match serde_json::from_str::<Value>(&text) {
+            Some(text) => match crate::json::from_str(&text) {
                 Ok(v @ Value::Object(_)) => Some(v),
                 _ => return Ok(Outcome::fail("Invalid tags")),
             },
@@ -966,7 +986,7 @@ impl<'a> Req<'a> {
         self.snap
             .feeds_of(u)
             .iter()
-            .map(|&f| serde_json::to_value(&self.snap.feeds[f as usize]).unwrap_or(Value::Null))
+            .map(|&f| self.snap.feeds[f as usize].to_json())
             .collect()
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use crate::json::{Map, ToJson, Value, json};
 
 use crate::decide::{self, Action, NoTrace, ObjectKind};
 use crate::error::WireError;
@@ -20,30 +20,22 @@ pub struct Capability {
     pub feed: Option<Id>,
 }
 
-impl Serialize for Capability {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let n = 1
-            + usize::from(self.group.is_some())
-            + usize::from(self.user.is_some())
-            + usize::from(self.feed.is_some());
-        let mut m = s.serialize_map(Some(n))?;
-        m.serialize_entry("action", self.action.as_str())?;
-        if let Some(g) = self.group {
-            m.serialize_entry("group", &g)?;
+impl ToJson for Capability {
+    /// `{"action": …}` plus the object ids the action takes.
+    fn to_json(&self) -> Value {
+        let mut m = Map::with_capacity(2);
+        m.insert("action".into(), self.action.as_str().into());
+        for (k, id) in [("group", self.group), ("user", self.user), ("feed", self.feed)] {
+            if let Some(id) = id {
+                m.insert(k.into(), id.into());
+            }
         }
-        if let Some(u) = self.user {
-            m.serialize_entry("user", &u)?;
-        }
-        if let Some(f) = self.feed {
-            m.serialize_entry("feed", &f)?;
-        }
-        m.end()
+        Value::Object(m)
     }
 }
 
 /// Who may do an action on an object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhoCan {
     /// True when anyone, even anonymous, may (a public feed).
     pub everyone: bool,
@@ -52,11 +44,23 @@ pub struct WhoCan {
 }
 
 /// What one user gains and loses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessDiff {
     pub user: Id,
     pub gains: Vec<Capability>,
     pub loses: Vec<Capability>,
+}
+
+impl ToJson for WhoCan {
+    fn to_json(&self) -> Value {
+        json!({"everyone": self.everyone, "users": self.users})
+    }
+}
+
+impl ToJson for AccessDiff {
+    fn to_json(&self) -> Value {
+        json!({"user": self.user, "gains": self.gains, "loses": self.loses})
+    }
 }
 
 /// Checks that the object fields fit the action.
@@ -374,7 +378,7 @@ pub(crate) fn redact(
             user.email = None;
             user.bio = None;
             user.location = None;
-            user.inputs = serde_json::Value::Object(serde_json::Map::new());
+            user.inputs = Value::Object(Map::new());
         }
         for other in snap.groups_of(m.user).iter().filter(|o| o.group != g) {
             let next = MAX_ID - pseudo.len() as Id;

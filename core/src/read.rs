@@ -12,28 +12,54 @@ use crate::model::{Id, MAX_ID};
 /// The fields of one JSON object, read strictly.
 #[derive(Debug)]
 pub(crate) struct Reader {
-    what: String,
+    what: What,
     code: ErrorCode,
     map: Map<String, Value>,
+}
+
+/// What is being read, as messages name it; a row is named only when there is an error (a state
+/// has tens of thousands of rows).
+#[derive(Debug)]
+enum What {
+    Text(String),
+    /// Row `i` of the state's list `list`: `state: feeds[3]`.
+    Row(&'static str, usize),
+}
+
+impl What {
+    fn text(&self) -> String {
+        match self {
+            What::Text(t) => t.clone(),
+            What::Row(list, i) => format!("state: {list}[{i}]"),
+        }
+    }
 }
 
 impl Reader {
     /// Reads `map`; problems are `bad_request` errors about `what`, e.g. "op `check`".
     pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
-        Reader { what: what.into(), code: ErrorCode::BadRequest, map }
+        Reader { what: What::Text(what.into()), code: ErrorCode::BadRequest, map }
     }
 
-    /// Reads `map`; problems are `invalid_state` errors about `what` (`state`, `groups[3]`).
-    pub(crate) fn state(what: impl Into<String>, map: Map<String, Value>) -> Reader {
-        Reader { what: what.into(), code: ErrorCode::InvalidState, map }
+    /// Reads row `i` of the state's list `list`, which must be an object (`invalid_state`).
+    pub(crate) fn row(list: &'static str, i: usize, value: Value) -> Result<Reader, WireError> {
+        let what = What::Row(list, i);
+        match value {
+            Value::Object(map) => Ok(Reader { what, code: ErrorCode::InvalidState, map }),
+            other => Err(WireError::invalid_state(format!(
+                "{}: expected an object, found {}",
+                what.text(),
+                kind_of(&other)
+            ))),
+        }
     }
 
     /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
     /// context this one nests in); `what` is the nested value's own name.
     pub(crate) fn nested(&self, what: impl Into<String>, value: Value) -> Result<Reader, WireError> {
-        let what = format!("{}: {}", self.what, what.into());
+        let what = format!("{}: {}", self.what.text(), what.into());
         match value {
-            Value::Object(map) => Ok(Reader { what, code: self.code, map }),
+            Value::Object(map) => Ok(Reader { what: What::Text(what), code: self.code, map }),
             other => Err(WireError::new(self.code, format!("{what}: expected an object, found {}", kind_of(&other)))),
         }
     }
@@ -42,24 +68,19 @@ impl Reader {
     pub(crate) fn of(what: impl Into<String>, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
         let what = what.into();
         match value {
-            Value::Object(map) => Ok(Reader { what, code, map }),
+            Value::Object(map) => Ok(Reader { what: What::Text(what), code, map }),
             other => Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&other)))),
         }
     }
 
     /// An error about this object, with this reader's code.
     pub(crate) fn error(&self, message: impl AsRef<str>) -> WireError {
-        WireError::new(self.code, truncate_message(&format!("{}: {}", self.what, message.as_ref())))
+        WireError::new(self.code, truncate_message(&format!("{}: {}", self.what.text(), message.as_ref())))
     }
 
     /// An error about field `key` of this object.
     pub(crate) fn field_error(&self, key: &str, message: impl AsRef<str>) -> WireError {
         self.error(format!("field `{key}`: {}", message.as_ref()))
-    }
-
-    /// Whether the object has `key` (null counts as present).
-    pub(crate) fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
     }
 
     /// Takes field `key` as it is, if present (null included).
@@ -76,6 +97,26 @@ impl Reader {
         match self.map.remove(key) {
             None => Err(self.error(format!("missing field `{key}`"))),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
+        }
+    }
+
+    /// Reads required field `key` in place, leaving it in the object (rows kept whole).
+    pub(crate) fn ref_req<T>(&self, key: &str, f: impl FnOnce(&Value) -> Result<T, String>) -> Result<T, WireError> {
+        match self.map.get(key) {
+            None => Err(self.error(format!("missing field `{key}`"))),
+            Some(v) => f(v).map_err(|m| self.field_error(key, m)),
+        }
+    }
+
+    /// Reads optional field `key` in place: absent or null is `None`.
+    pub(crate) fn ref_opt<T>(
+        &self,
+        key: &str,
+        f: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Result<Option<T>, WireError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
         }
     }
 
@@ -109,14 +150,9 @@ impl Reader {
         }
     }
 
-    /// What the rest of the object holds, for readers that keep unknown fields (feed rows).
+    /// What the rest of the object holds, for readers that keep unknown fields.
     pub(crate) fn into_rest(self) -> Map<String, Value> {
         self.map
-    }
-
-    /// The name of the object being read.
-    pub(crate) fn what(&self) -> &str {
-        &self.what
     }
 
     /// The error code of this reader.
@@ -151,27 +187,11 @@ pub(crate) fn string(v: Value) -> Result<String, String> {
     }
 }
 
-/// A boolean (strictly `true` / `false`).
-pub(crate) fn boolean(v: Value) -> Result<bool, String> {
-    match v {
-        Value::Bool(b) => Ok(b),
-        other => Err(format!("expected a boolean, found {}", kind_of(&other))),
-    }
-}
-
 /// An integer (strictly a JSON number without fraction).
 pub(crate) fn integer(v: Value) -> Result<i64, String> {
     match &v {
         Value::Number(n) => n.as_i64().ok_or_else(|| format!("`{n}` is not an integer")),
         other => Err(format!("expected an integer, found {}", kind_of(other))),
-    }
-}
-
-/// An unsigned integer (strictly a JSON number).
-pub(crate) fn unsigned(v: Value) -> Result<u64, String> {
-    match &v {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a non-negative integer")),
-        other => Err(format!("expected a non-negative integer, found {}", kind_of(other))),
     }
 }
 

@@ -5,10 +5,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
-
-use crate::error::{ErrorCode, WireError, from_serde};
+use crate::error::{ErrorCode, WireError};
+use crate::json::{Map, Value, json};
 use crate::profiles::{Profile, ProfileEngine};
 
 /// The wire format version this engine speaks.
@@ -163,9 +161,9 @@ fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
             format!("{what} is {} bytes, the limit is {MAX_REQUEST_BYTES}", text.len()),
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
-        if e.to_string().contains("recursion limit exceeded") {
-            WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than 128 levels"))
+    crate::json::from_str(text).map_err(|e| {
+        if e.is_too_deep() {
+            WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than {} levels", crate::json::MAX_DEPTH))
         } else {
             WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
         }
@@ -204,19 +202,6 @@ fn parse_envelope(request: &str) -> Result<(Envelope, Fields), WireError> {
         return Err(WireError::bad_request("`state` must be an object"));
     }
     Ok((Envelope { op, profile, state }, fields))
-}
-
-/// Reads an op's fields strictly into `T` (which should `deny_unknown_fields`).
-pub(crate) fn fields_as<T: DeserializeOwned>(op: &str, fields: Fields) -> Result<T, WireError> {
-    serde_json::from_value(Value::Object(fields)).map_err(|e| from_serde(&format!("op `{op}`"), &e))
-}
-
-/// Reads a state value strictly into `T`.
-pub(crate) fn state_as<T: DeserializeOwned>(state: Value) -> Result<T, WireError> {
-    serde_json::from_value(state).map_err(|e| {
-        let err = from_serde("state", &e);
-        WireError::invalid_state(err.message().to_string())
-    })
 }
 
 /// The `version` op with its (empty) fields checked.
@@ -260,10 +245,7 @@ fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
         Ok(Err(err)) => error_answer(&err),
         Err(_) => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
     };
-    // Serialising a Value cannot fail (string keys only).
-    serde_json::to_string(&answer).unwrap_or_else(|_| {
-        r#"{"ok":false,"error":{"code":"internal","message":"answer could not be written"}}"#.to_string()
-    })
+    crate::json::to_string(&answer)
 }
 
 fn error_answer(err: &WireError) -> Value {

@@ -15,7 +15,7 @@ use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
-use serde_json::{Map, Value};
+use emongroups_core::json::{self, Map, Value};
 
 use crate::convert::{ConvertError, Shape, array_to_json, entries, json_to_array, row_to_json};
 use crate::errors::exception;
@@ -201,7 +201,7 @@ impl PhpEngine {
 
 /// The `result` of an answer, or its error as an exception.
 pub fn result_of(answer: &str) -> PhpResult<Value> {
-    let answer: Value = serde_json::from_str(answer)
+    let answer: Value = json::from_str(answer)
         .map_err(|e| exception("internal", &format!("the engine answered with invalid JSON: {e}")))?;
     let Value::Object(mut answer) = answer else {
         return Err(exception("internal", "the engine answered with something other than an object"));
@@ -247,7 +247,7 @@ fn object_fields(object: &ZendHashTable) -> PhpResult<Map<String, Value>> {
     let Value::Object(fields) = argument(object, "object", Shape::Object)? else {
         return Err(exception("bad_request", "`object` must be an associative array such as ['group' => 3]"));
     };
-    if let Some(key) = ENVELOPE_FIELDS.iter().find(|k| fields.contains_key(**k)) {
+    if let Some(key) = ENVELOPE_FIELDS.iter().find(|k| fields.contains_key(k)) {
         return Err(exception(
             "bad_request",
             &format!("`object` may not set `{key}`; it holds only the object fields (group, user, feed)"),

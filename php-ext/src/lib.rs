@@ -25,7 +25,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
-use serde_json::{Value, json};
+use emongroups_core::json::{self, Value, json};
 
 pub use engine::PhpEngine;
 
@@ -83,7 +83,7 @@ pub(crate) fn internal_answer() -> String {
 /// The `version` op's result.
 fn version_info() -> Value {
     let answer: Value =
-        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
+        json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
     answer.get("result").cloned().unwrap_or_default()
 }
 

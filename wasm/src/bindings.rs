@@ -34,7 +34,7 @@ fn thrown(failure: &Failure) -> JsValue {
 }
 
 /// Writes a JS argument as JSON text; `undefined` becomes `None` (the field is left out).
-fn to_json(name: &str, value: &JsValue) -> Result<Option<serde_json::Value>, Failure> {
+fn to_json(name: &str, value: &JsValue) -> Result<Option<emongroups_core::json::Value>, Failure> {
     if value.is_undefined() {
         return Ok(None);
     }

@@ -2,7 +2,7 @@
 //! apart. No JS here, so it is tested natively.
 
 use emongroups_core::{ErrorCode, WireError};
-use serde_json::{Map, Value, json};
+use emongroups_core::json::{self, Map, Value, json};
 
 /// A wire error answer, or a problem with the arguments found before the request was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +94,8 @@ impl Request {
 pub(crate) fn argument(name: &str, json_text: Option<&str>) -> Result<Option<Value>, Failure> {
     match json_text {
         None => Ok(None),
-        Some(text) => serde_json::from_str(text).map(Some).map_err(|e| {
-            let code = if e.to_string().contains("recursion limit") {
+        Some(text) => json::from_str(text).map(Some).map_err(|e| {
+            let code = if e.is_too_deep() {
                 ErrorCode::TooDeep
             } else {
                 ErrorCode::BadRequest
@@ -107,7 +107,7 @@ pub(crate) fn argument(name: &str, json_text: Option<&str>) -> Result<Option<Val
 
 /// The `result` of an answer as JSON text, or the answer's error.
 pub(crate) fn result_of(answer: &str) -> Result<String, Failure> {
-    let mut answer: Value = serde_json::from_str(answer)
+    let mut answer: Value = json::from_str(answer)
         .map_err(|e| Failure::new(ErrorCode::Internal, format!("the engine's answer is not JSON: {e}")))?;
     if answer.get("ok") == Some(&Value::Bool(true)) {
         let result = answer.get_mut("result").map(Value::take).unwrap_or(Value::Null);
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_a_bad_json_answer() {
-        let answer: Value = serde_json::from_str(&call_bytes(b"{\"v\":1,\"op\":\"\xc3\x28\"}")).unwrap();
+        let answer: Value = json::from_str(&call_bytes(b"{\"v\":1,\"op\":\"\xc3\x28\"}")).unwrap();
         assert_eq!(answer["ok"], json!(false));
         assert_eq!(answer["error"]["code"], json!("bad_json"));
         assert!(answer["error"]["message"].as_str().unwrap().contains("utf-8"));
@@ -137,7 +137,7 @@ mod tests {
             .field("action", Some(json!("feed.read")))
             .merge("object", Some(json!({"feed": 10})))
             .unwrap();
-        let sent: Value = serde_json::from_str(&request.to_json()).unwrap();
+        let sent: Value = json::from_str(&request.to_json()).unwrap();
         assert_eq!(
             sent,
             json!({"v":1,"op":"check","profile":"emoncms","actor":5,"action":"feed.read","feed":10})

@@ -9,17 +9,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value, json};
-
-use crate::error::WireError;
+use crate::error::{ErrorCode, WireError};
+use crate::json::{Map, Value, json};
 use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
 };
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op};
+use crate::read::{Reader, any, array, string, strings};
+use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's tables as policy data
@@ -213,8 +211,7 @@ impl Policy {
 // State
 
 /// A user group's (and a user's) type; its index is its tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Customer,
     Partner,
@@ -246,85 +243,63 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The state of the profile. Reading it is strict: unknown fields are errors, and a field that
+/// has a default may be absent but not null.
+#[derive(Debug, Clone, Default)]
 struct State {
-    #[serde(default)]
     partners: Vec<PartnerRow>,
-    #[serde(default)]
     customers: Vec<CustomerRow>,
-    #[serde(default)]
     buildings: Vec<BuildingRow>,
-    #[serde(default)]
     users: Vec<UserRow>,
-    #[serde(default)]
     user_groups: Vec<GroupRow>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 struct PartnerRow {
     id: String,
-    #[serde(default)]
     name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 struct CustomerRow {
     id: String,
-    #[serde(default)]
     name: String,
     partner: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 struct BuildingRow {
     id: String,
-    #[serde(default)]
     name: String,
     customer: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 struct UserRow {
     id: String,
-    #[serde(rename = "type")]
+    /// `type`
     kind: Kind,
-    #[serde(default)]
     partner: Option<String>,
-    #[serde(default)]
     customer: Option<String>,
-    #[serde(default)]
     name: String,
 }
 
 /// A user group as stored and as the API shows it (the seed's data model).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 struct GroupRow {
     id: String,
     created: String,
     modified: String,
     name: String,
-    #[serde(default)]
     description: String,
-    #[serde(rename = "type")]
+    /// `type`
     kind: Kind,
-    #[serde(default)]
     users: Vec<String>,
-    #[serde(default)]
     customer: Option<String>,
-    #[serde(default)]
     partner: Option<String>,
     permission_sets: PermissionSets,
-    #[serde(default)]
     customer_scopes: Vec<String>,
-    #[serde(default)]
     partner_scopes: Vec<String>,
-    #[serde(default)]
     tags: Vec<String>,
 }
 
@@ -342,20 +317,13 @@ impl GroupRow {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct PermissionSets(Vec<(String, Vec<String>)>);
 
-impl Serialize for PermissionSets {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = Map::new();
+impl PermissionSets {
+    fn to_json(&self) -> Value {
+        let mut m = Map::with_capacity(self.0.len());
         for (code, list) in &self.0 {
-            m.insert(code.clone(), json!(list));
+            m.insert(code.clone(), Value::from(list.clone()));
         }
-        m.serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for PermissionSets {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PermissionSets, D::Error> {
-        let v = Value::deserialize(d)?;
-        read_permission_sets(&v).map_err(D::Error::custom)
+        Value::Object(m)
     }
 }
 
@@ -377,14 +345,14 @@ fn string_list(v: &Value) -> Option<Vec<String>> {
     v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// One change of `apply` and `what_if`, tagged by `kind`.
+#[derive(Debug, Clone)]
 enum Change {
-    #[serde(rename = "insert_user_group")]
+    /// `insert_user_group`
     Insert { user_group: GroupRow },
-    #[serde(rename = "update_user_group")]
+    /// `update_user_group`
     Update { user_group: GroupRow },
-    #[serde(rename = "delete_user_group")]
+    /// `delete_user_group`
     Delete { id: String },
 }
 
@@ -421,6 +389,211 @@ impl State {
             }
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and writing the state and the changes (by hand: derived deserialisers were most of the
+// .wasm). Field order in JSON is the order of the struct fields.
+
+/// Takes field `key` converted with `f`; `T::default()` when absent. Null is not absent: it is
+/// converted like any value (and refused by converters that want a string, a list, an object).
+fn or_default<T: Default>(
+    r: &mut Reader,
+    key: &str,
+    f: impl FnOnce(Value) -> Result<T, String>,
+) -> Result<T, WireError> {
+    match r.take(key) {
+        None => Ok(T::default()),
+        Some(v) => f(v).map_err(|m| r.field_error(key, m)),
+    }
+}
+
+/// Takes field `key`, an array of objects (empty when absent), each read by `read` with a
+/// reader named after its place (`user_groups[3]`).
+fn rows<T>(
+    r: &mut Reader,
+    key: &str,
+    read: impl Fn(Reader) -> Result<T, WireError>,
+) -> Result<Vec<T>, WireError> {
+    let Some(v) = r.take(key) else { return Ok(Vec::new()) };
+    let items = array(v).map_err(|m| r.field_error(key, m))?;
+    items.into_iter().enumerate().map(|(i, item)| read(r.nested(format!("{key}[{i}]"), item)?)).collect()
+}
+
+/// Takes required field `key`, an object, as a nested reader.
+fn req_object(r: &mut Reader, key: &str) -> Result<Reader, WireError> {
+    match r.take(key) {
+        None => Err(r.error(format!("missing field `{key}`"))),
+        Some(v) => r.nested(format!("field `{key}`"), v),
+    }
+}
+
+/// The message a derived reader gave for a tag or unit variant that is not one of `expected`.
+fn unknown_variant(found: &str, expected: &[&str]) -> String {
+    let expected: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
+    format!("unknown variant `{}`, expected one of {}", truncate(found, 64), expected.join(", "))
+}
+
+/// A user or group `type`.
+fn kind(v: Value) -> Result<Kind, String> {
+    let s = string(v)?;
+    Kind::parse(&s).ok_or_else(|| unknown_variant(&s, &["customer", "partner", "gooee"]))
+}
+
+impl State {
+    /// Reads a state; every problem is an `invalid_state` error.
+    fn read(state: Value) -> Result<State, WireError> {
+        let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
+        let state = State {
+            partners: rows(&mut r, "partners", PartnerRow::read)?,
+            customers: rows(&mut r, "customers", CustomerRow::read)?,
+            buildings: rows(&mut r, "buildings", BuildingRow::read)?,
+            users: rows(&mut r, "users", UserRow::read)?,
+            user_groups: rows(&mut r, "user_groups", GroupRow::read)?,
+        };
+        r.finish()?;
+        Ok(state)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "partners": self.partners.iter().map(PartnerRow::to_json).collect::<Value>(),
+            "customers": self.customers.iter().map(CustomerRow::to_json).collect::<Value>(),
+            "buildings": self.buildings.iter().map(BuildingRow::to_json).collect::<Value>(),
+            "users": self.users.iter().map(UserRow::to_json).collect::<Value>(),
+            "user_groups": self.user_groups.iter().map(GroupRow::to_json).collect::<Value>(),
+        })
+    }
+}
+
+impl PartnerRow {
+    fn read(mut r: Reader) -> Result<PartnerRow, WireError> {
+        let row = PartnerRow { id: r.req("id", string)?, name: or_default(&mut r, "name", string)? };
+        r.finish()?;
+        Ok(row)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name})
+    }
+}
+
+impl CustomerRow {
+    fn read(mut r: Reader) -> Result<CustomerRow, WireError> {
+        let row = CustomerRow {
+            id: r.req("id", string)?,
+            name: or_default(&mut r, "name", string)?,
+            partner: r.req("partner", string)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "partner": self.partner})
+    }
+}
+
+impl BuildingRow {
+    fn read(mut r: Reader) -> Result<BuildingRow, WireError> {
+        let row = BuildingRow {
+            id: r.req("id", string)?,
+            name: or_default(&mut r, "name", string)?,
+            customer: r.req("customer", string)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "customer": self.customer})
+    }
+}
+
+impl UserRow {
+    fn read(mut r: Reader) -> Result<UserRow, WireError> {
+        let row = UserRow {
+            id: r.req("id", string)?,
+            kind: r.req("type", kind)?,
+            partner: r.opt("partner", string)?,
+            customer: r.opt("customer", string)?,
+            name: or_default(&mut r, "name", string)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": self.kind.as_str(),
+            "partner": self.partner,
+            "customer": self.customer,
+            "name": self.name,
+        })
+    }
+}
+
+impl GroupRow {
+    /// Reads a stored group (a state row, or the row of an insert or update change).
+    fn read(mut r: Reader) -> Result<GroupRow, WireError> {
+        let row = GroupRow {
+            id: r.req("id", string)?,
+            created: r.req("created", string)?,
+            modified: r.req("modified", string)?,
+            name: r.req("name", string)?,
+            description: or_default(&mut r, "description", string)?,
+            kind: r.req("type", kind)?,
+            users: or_default(&mut r, "users", strings)?,
+            customer: r.opt("customer", string)?,
+            partner: r.opt("partner", string)?,
+            permission_sets: r.req("permission_sets", |v| read_permission_sets(&v))?,
+            customer_scopes: or_default(&mut r, "customer_scopes", strings)?,
+            partner_scopes: or_default(&mut r, "partner_scopes", strings)?,
+            tags: or_default(&mut r, "tags", strings)?,
+        };
+        r.finish()?;
+        Ok(row)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "created": self.created,
+            "modified": self.modified,
+            "name": self.name,
+            "description": self.description,
+            "type": self.kind.as_str(),
+            "users": self.users,
+            "customer": self.customer,
+            "partner": self.partner,
+            "permission_sets": self.permission_sets.to_json(),
+            "customer_scopes": self.customer_scopes,
+            "partner_scopes": self.partner_scopes,
+            "tags": self.tags,
+        })
+    }
+}
+
+impl Change {
+    const KINDS: [&str; 3] = ["insert_user_group", "update_user_group", "delete_user_group"];
+
+    /// Reads one change: `kind`, then the fields of that kind (and no others).
+    fn read(mut r: Reader) -> Result<Change, WireError> {
+        let kind = r.req("kind", string)?;
+        let change = match kind.as_str() {
+            "insert_user_group" => {
+                Change::Insert { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
+            }
+            "update_user_group" => {
+                Change::Update { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
+            }
+            "delete_user_group" => Change::Delete { id: r.req("id", string)? },
+            other => return Err(r.field_error("kind", unknown_variant(other, &Change::KINDS))),
+        };
+        r.finish()?;
+        Ok(change)
     }
 }
 
@@ -509,7 +682,7 @@ pub struct BuildingsEngine {
 
 impl ProfileEngine for BuildingsEngine {
     fn build(state: Value) -> Result<Self, WireError> {
-        BuildingsEngine::from_state(Policy::new()?, state_as(state)?)
+        BuildingsEngine::from_state(Policy::new()?, State::read(state)?)
     }
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
@@ -523,28 +696,28 @@ impl ProfileEngine for BuildingsEngine {
                 no_fields(op, &fields)?;
                 Ok(self.policy.catalog_json())
             }
-            "http" => self.http(fields_as(op, fields)?),
+            "http" => self.http(HttpRequest::read(op, fields)?),
             "check" => {
-                let req: CheckRequest = fields_as(op, fields)?;
+                let req = CheckRequest::read(op, fields)?;
                 Ok(self.decide(&req.actor, &req.target()?, true).0)
             }
-            "who_can" => self.who_can(fields_as(op, fields)?),
+            "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
             "what_can" => {
-                let req: WhatCanRequest = fields_as(op, fields)?;
+                let req = WhatCanRequest::read(op, fields)?;
                 Ok(json!({"user": req.user, "capabilities": self.capabilities_of(&req.user)}))
             }
-            "what_if" => self.what_if(fields_as(op, fields)?),
+            "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
         }
     }
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
-        let mut state: State = state_as(state)?;
+        let mut state = State::read(state)?;
         for change in parse_changes(changes)? {
             state.apply(change)?;
         }
         let engine = BuildingsEngine::from_state(Policy::new()?, state)?;
-        serde_json::to_value(&engine.state).map_err(|e| crate::error::from_serde("state", &e))
+        Ok(engine.state.to_json())
     }
 
     fn is_stateless_op(op: &str) -> bool {
@@ -559,11 +732,16 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
     }
 }
 
+/// Reads `changes`; every problem is a `bad_request` error naming the change (`changes[2]`).
 fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
-    if !changes.is_array() {
+    let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
-    }
-    serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?))
+        .collect()
 }
 
 impl BuildingsEngine {
@@ -806,18 +984,30 @@ fn stored_group_info(policy: &Policy, objects: &ObjectIndex, g: &GroupRow) -> Gr
 // ---------------------------------------------------------------------------------------------
 // `http`: the seed's endpoints
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct HttpRequest {
     method: String,
     path: String,
     actor: String,
-    #[serde(default)]
     body: Option<Value>,
-    #[serde(default)]
     now: Option<String>,
-    #[serde(default)]
     new_id: Option<String>,
+}
+
+impl HttpRequest {
+    fn read(op: &str, fields: Fields) -> Result<HttpRequest, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let req = HttpRequest {
+            method: r.req("method", string)?,
+            path: r.req("path", string)?,
+            actor: r.req("actor", string)?,
+            body: r.opt("body", any)?,
+            now: r.opt("now", string)?,
+            new_id: r.opt("new_id", string)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
 }
 
 /// An HTTP answer: status, body, the reason code of a refusal, the changes of a write.
@@ -957,7 +1147,7 @@ impl BuildingsEngine {
             }
             (Route::Group(id), method) => match self.group_index(id) {
                 Some(i) if self.can_view_group(actor, &holding, &self.state.user_groups[i]) => match method {
-                    "GET" => Answer::ok(200, json!(self.state.user_groups[i])),
+                    "GET" => Answer::ok(200, self.state.user_groups[i].to_json()),
                     "DELETE" => self.delete(&ctx, i),
                     "PUT" => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Replace, id, &now),
                     _ => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Patch, id, &now),
@@ -1100,7 +1290,7 @@ fn percent_decode(s: &str) -> String {
 /// (`[a,b]`), or comma-separated ids (`a,b`; one id is a list of one).
 fn parse_filter_value(v: &str) -> Vec<String> {
     let v = v.trim();
-    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(v)
+    if let Ok(Value::Array(items)) = crate::json::from_str(v)
         && let Some(list) = items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
     {
         return list;
@@ -1165,7 +1355,7 @@ impl BuildingsEngine {
             .iter()
             .filter(|g| self.can_view_group(ctx.actor, ctx.holding, g))
             .filter(|g| filters.iter().all(|f| f.matches(&g.permission_sets)))
-            .map(|g| json!(g))
+            .map(GroupRow::to_json)
             .collect();
         Answer::ok(200, Value::Array(rows))
     }
@@ -1480,9 +1670,9 @@ impl BuildingsEngine {
             if old.is_some() { (200, "update_user_group") } else { (201, "insert_user_group") };
         Answer {
             status,
-            body: json!(row),
+            body: row.to_json(),
             reason: None,
-            changes: vec![json!({"kind": kind, "user_group": row})],
+            changes: vec![json!({"kind": kind, "user_group": row.to_json()})],
         }
     }
 
@@ -1648,39 +1838,76 @@ fn denial_message(d: &Denial) -> String {
 // ---------------------------------------------------------------------------------------------
 // Checks and reverse questions
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct CheckRequest {
     actor: String,
     action: String,
-    #[serde(default)]
     object: Option<String>,
-    #[serde(default)]
     user_group: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct WhoCanRequest {
     action: String,
-    #[serde(default)]
     object: Option<String>,
-    #[serde(default)]
     user_group: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct WhatCanRequest {
     user: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct WhatIfRequest {
     changes: Value,
-    #[serde(default)]
     users: Option<Vec<String>>,
+}
+
+impl CheckRequest {
+    fn read(op: &str, fields: Fields) -> Result<CheckRequest, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let req = CheckRequest {
+            actor: r.req("actor", string)?,
+            action: r.req("action", string)?,
+            object: r.opt("object", string)?,
+            user_group: r.opt("user_group", string)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+impl WhoCanRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhoCanRequest, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let req = WhoCanRequest {
+            action: r.req("action", string)?,
+            object: r.opt("object", string)?,
+            user_group: r.opt("user_group", string)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+impl WhatCanRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let req = WhatCanRequest { user: r.req("user", string)? };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+impl WhatIfRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        // `changes` is checked by `parse_changes` (null is "`changes` must be an array").
+        let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
+        r.finish()?;
+        Ok(req)
+    }
 }
 
 /// What a check asks about.
@@ -1945,7 +2172,7 @@ mod tests {
     use super::*;
 
     fn call(req: Value) -> Value {
-        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+        crate::json::from_str(&crate::call(&req.to_string())).unwrap()
     }
 
     #[test]
@@ -2141,6 +2368,129 @@ mod tests {
             assert_eq!(a["ok"], true, "{req}: {a}");
             assert!(a["result"]["status"].as_u64().is_some_and(|s| (200..500).contains(&s)), "{a}");
         }
+    }
+
+    /// The code and message of an error answer.
+    fn error_of(a: &Value) -> (&str, &str) {
+        (a["error"]["code"].as_str().unwrap_or_default(), a["error"]["message"].as_str().unwrap_or_default())
+    }
+
+    #[test]
+    fn ops_are_read_strictly() {
+        let base = |op: &str| json!({"v": 1, "op": op, "profile": "buildings", "state": state()});
+        let mut req = base("check");
+        req["actor"] = json!("u");
+        req["action"] = json!("view_buildings");
+        req["x"] = json!(1);
+        assert_eq!(error_of(&call(req)), ("bad_request", "op `check`: unknown field `x`"));
+        let mut req = base("http");
+        req["method"] = json!("GET");
+        req["actor"] = json!("u");
+        assert_eq!(error_of(&call(req)), ("bad_request", "op `http`: missing field `path`"));
+        let mut req = base("what_can");
+        req["user"] = json!(5);
+        assert_eq!(
+            error_of(&call(req)),
+            ("bad_request", "op `what_can`: field `user`: expected a string, found a number")
+        );
+        let mut req = base("what_if");
+        req["changes"] = json!([{"kind": "delete_user_group", "id": "g", "user_group": {}}]);
+        assert_eq!(error_of(&call(req)), ("bad_request", "changes[0]: unknown field `user_group`"));
+        let mut req = base("what_if");
+        req["users"] = json!(["u"]);
+        assert_eq!(error_of(&call(req)), ("bad_request", "op `what_if`: missing field `changes`"));
+    }
+
+    #[test]
+    fn state_rows_are_read_strictly() {
+        let what_can = |s: Value| {
+            call(json!({"v": 1, "op": "what_can", "profile": "buildings", "user": "u", "state": s}))
+        };
+        let mut s = state();
+        s["users"][0]["x"] = json!(1);
+        assert_eq!(error_of(&what_can(s)), ("invalid_state", "state: users[0]: unknown field `x`"));
+        let mut s = state();
+        s["user_groups"][0].as_object_mut().unwrap().remove("created");
+        assert_eq!(
+            error_of(&what_can(s)),
+            ("invalid_state", "state: user_groups[0]: missing field `created`")
+        );
+        let mut s = state();
+        s["user_groups"][0]["type"] = json!("admin");
+        assert_eq!(
+            error_of(&what_can(s)),
+            (
+                "invalid_state",
+                "state: user_groups[0]: field `type`: unknown variant `admin`, expected one of `customer`, `partner`, `gooee`"
+            )
+        );
+        // A field with a default may be absent, not null; a list's bad item says where it is.
+        let mut s = state();
+        s["partners"] = json!(null);
+        assert_eq!(
+            error_of(&what_can(s)),
+            ("invalid_state", "state: field `partners`: expected an array, found null")
+        );
+        let mut s = state();
+        s["partners"][0]["name"] = json!(null);
+        assert_eq!(error_of(&what_can(s)).0, "invalid_state");
+        let mut s = state();
+        s["user_groups"][0]["tags"] = json!(["a", 1]);
+        assert_eq!(
+            error_of(&what_can(s)),
+            ("invalid_state", "state: user_groups[0]: field `tags`: [1]: expected a string, found a number")
+        );
+    }
+
+    #[test]
+    fn changes_are_read_by_kind() {
+        let apply = |changes: Value| {
+            call(json!({"v": 1, "op": "apply", "profile": "buildings", "state": state(), "changes": changes}))
+        };
+        assert_eq!(
+            error_of(&apply(json!([{"kind": "fly"}]))),
+            (
+                "bad_request",
+                "changes[0]: field `kind`: unknown variant `fly`, expected one of `insert_user_group`, `update_user_group`, `delete_user_group`"
+            )
+        );
+        assert_eq!(
+            error_of(&apply(json!([{"id": "g"}]))),
+            ("bad_request", "changes[0]: missing field `kind`")
+        );
+        assert_eq!(
+            error_of(&apply(json!([{"kind": "insert_user_group"}]))),
+            ("bad_request", "changes[0]: missing field `user_group`")
+        );
+        let mut row = state()["user_groups"][0].clone();
+        row["id"] = json!("g2");
+        row["x"] = json!(1);
+        assert_eq!(
+            error_of(&apply(json!([{"kind": "insert_user_group", "user_group": row}]))),
+            ("bad_request", "changes[0]: field `user_group`: unknown field `x`")
+        );
+        assert_eq!(apply(json!([]))["ok"], true);
+    }
+
+    #[test]
+    fn the_state_is_written_back_whole_in_field_order() {
+        let a = call(json!({"v": 1, "op": "apply", "profile": "buildings", "state": state(), "changes": []}));
+        let s = &a["result"]["state"];
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(",");
+        assert_eq!(keys(s), "partners,customers,buildings,users,user_groups");
+        assert_eq!(s["partners"][0], json!({"id": "P", "name": ""}));
+        assert_eq!(s["buildings"][0], json!({"id": "B", "name": "", "customer": "C"}));
+        assert_eq!(keys(&s["users"][0]), "id,type,partner,customer,name");
+        assert_eq!(s["users"][0]["partner"], Value::Null);
+        let g = &s["user_groups"][0];
+        assert_eq!(
+            keys(g),
+            "id,created,modified,name,description,type,users,customer,partner,permission_sets,customer_scopes,partner_scopes,tags"
+        );
+        assert_eq!(g["permission_sets"], json!({"control_fixtures": ["gone"], "view_buildings": ["B"]}));
+        // What is written reads back to the same thing.
+        let again = State::read(s.clone()).unwrap().to_json();
+        assert_eq!(&again, s);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use crate::json::{ToJson, Value, json};
+use crate::read::{self, Reader};
 
 use crate::decide::{self, Action, Decision, Fact, NoTrace};
 use crate::error::WireError;
@@ -12,7 +12,7 @@ use crate::model::{Change, Id, Role, State};
 use crate::policy::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::snapshot::Snapshot;
-use crate::wire::{Fields, fields_as, state_as, unknown_op};
+use crate::wire::{Fields, unknown_op};
 use crate::{ops, query};
 
 /// The permissions of the emoncms profile, in catalog order.
@@ -129,57 +129,32 @@ pub struct EmoncmsEngine {
 }
 
 /// The fields of `check` (which needs `actor`) and `who_can` (which takes none).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct DecisionArgs {
-    #[serde(default, deserialize_with = "de_actor")]
     actor: Option<Id>,
     action: String,
-    #[serde(default, deserialize_with = "de_opt_id")]
     group: Option<Id>,
-    #[serde(default, deserialize_with = "de_opt_id")]
     user: Option<Id>,
-    #[serde(default, deserialize_with = "de_opt_id")]
     feed: Option<Id>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WhatCanArgs {
-    #[serde(deserialize_with = "crate::model::de_id")]
-    user: Id,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WhatIfArgs {
-    changes: Vec<Change>,
-    #[serde(default)]
-    users: Option<Vec<Id>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RedactArgs {
-    #[serde(deserialize_with = "crate::model::de_id")]
-    viewer: Id,
-    #[serde(deserialize_with = "crate::model::de_id")]
-    group: Id,
-}
-
-fn de_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
-    let v = Value::deserialize(d)?;
-    if v == json!(0) {
-        return Ok(Some(0));
+impl DecisionArgs {
+    fn read(op: &str, fields: Fields) -> Result<DecisionArgs, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let args = DecisionArgs {
+            actor: r.opt("actor", actor)?,
+            action: r.req("action", read::string)?,
+            group: r.opt("group", read::id)?,
+            user: r.opt("user", read::id)?,
+            feed: r.opt("feed", read::id)?,
+        };
+        r.finish()?;
+        Ok(args)
     }
-    crate::model::id_of(&v).map(Some).map_err(serde::de::Error::custom)
 }
 
-fn de_opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        v => crate::model::id_of(&v).map(Some).map_err(serde::de::Error::custom),
-    }
+/// The actor of a check: a user id, or 0 for anonymous.
+fn actor(v: Value) -> Result<Id, String> {
+    if v == 0 { Ok(0) } else { read::id(v) }
 }
 
 fn parse_action(name: &str) -> Result<Action, WireError> {
@@ -192,9 +167,9 @@ fn parse_action(name: &str) -> Result<Action, WireError> {
 pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
     json!({
         "allowed": d.allowed,
-        "status": d.status,
+        "status": d.status.as_str(),
         "reason": d.reason.code(),
-        "chain": chain,
+        "chain": chain.iter().map(Fact::to_json).collect::<Vec<_>>(),
     })
 }
 
@@ -255,7 +230,7 @@ impl EmoncmsEngine {
 
 impl ProfileEngine for EmoncmsEngine {
     fn build(state: Value) -> Result<Self, WireError> {
-        EmoncmsEngine::from_state(state_as(state)?)
+        EmoncmsEngine::from_state(State::from_json(state)?)
     }
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
@@ -263,7 +238,7 @@ impl ProfileEngine for EmoncmsEngine {
             "version" => crate::wire::version_op(fields),
             "route" => ops::route(&self.snapshot, fields),
             "check" => {
-                let a: DecisionArgs = fields_as(op, fields)?;
+                let a = DecisionArgs::read(op, fields)?;
                 let actor =
                     a.actor.ok_or_else(|| WireError::bad_request("op `check`: missing field `actor`"))?;
                 let action = parse_action(&a.action)?;
@@ -275,31 +250,39 @@ impl ProfileEngine for EmoncmsEngine {
                 Ok(decision_json(d, &chain))
             }
             "who_can" => {
-                let a: DecisionArgs = fields_as(op, fields)?;
+                let a = DecisionArgs::read(op, fields)?;
                 if a.actor.is_some() {
                     return Err(WireError::bad_request("op `who_can`: unknown field `actor`"));
                 }
                 let action = parse_action(&a.action)?;
                 query::check_object(action, a.group, a.user, a.feed).map_err(WireError::bad_request)?;
-                Ok(serde_json::to_value(self.who_can(action, a.group, a.user, a.feed)).unwrap_or(Value::Null))
+                Ok(self.who_can(action, a.group, a.user, a.feed).to_json())
             }
             "what_can" => {
-                let a: WhatCanArgs = fields_as(op, fields)?;
+                let mut r = Reader::request("op `what_can`", fields);
+                let user = r.req("user", read::id)?;
+                r.finish()?;
                 Ok(json!({
-                    "user": a.user,
-                    "capabilities": self.what_can(a.user),
+                    "user": user,
+                    "capabilities": self.what_can(user),
                     "public_feeds": true,
                 }))
             }
             "what_if" => {
-                let a: WhatIfArgs = fields_as(op, fields)?;
-                let diff = self.what_if(&a.changes, a.users.as_deref())?;
+                let mut r = Reader::request("op `what_if`", fields);
+                let changes = r.req("changes", Ok)?;
+                let changes = Change::list_from_json("op `what_if`: `changes`", changes)?;
+                let users = r.opt("users", read::ids)?;
+                r.finish()?;
+                let diff = self.what_if(&changes, users.as_deref())?;
                 Ok(json!({ "diff": diff }))
             }
             "redact" => {
-                let a: RedactArgs = fields_as(op, fields)?;
-                Ok(match query::redact(&self.snapshot, a.viewer, a.group) {
-                    Ok(state) => json!({ "allowed": true, "state": state }),
+                let mut r = Reader::request("op `redact`", fields);
+                let (viewer, group) = (r.req("viewer", read::id)?, r.req("group", read::id)?);
+                r.finish()?;
+                Ok(match query::redact(&self.snapshot, viewer, group) {
+                    Ok(state) => json!({ "allowed": true, "state": state.to_json() }),
                     Err(d) => json!({ "allowed": false, "reason": d.reason.code(), "state": null }),
                 })
             }
@@ -317,12 +300,9 @@ impl ProfileEngine for EmoncmsEngine {
     }
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
-        let state: State = state_as(state)?;
-        let changes: Vec<Change> =
-            serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))?;
-        let next = state.apply(&changes)?;
-        serde_json::to_value(next)
-            .map_err(|e| WireError::new(crate::error::ErrorCode::Internal, e.to_string()))
+        let state = State::from_json(state)?;
+        let changes = Change::list_from_json("`changes`", changes)?;
+        Ok(state.apply(&changes)?.to_json())
     }
 
     fn is_stateless_op(op: &str) -> bool {

@@ -8,13 +8,12 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value, json};
-
-use crate::error::WireError;
+use crate::error::{ErrorCode, WireError};
+use crate::json::{Map, Value, json};
 use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
-use crate::wire::{Fields, fields_as, state_as, truncate, unknown_op};
+use crate::read::{self, Reader};
+use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's matrix as policy data
@@ -125,7 +124,7 @@ impl Policy {
                 let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
                 let aliases: Vec<&str> =
                     ROLE_ALIASES.iter().filter(|(_, c)| c == code).map(|(alias, _)| *alias).collect();
-                json!({"code": code, "name": name, "aliases": aliases, "permissions": self.catalog.codes(perms)})
+                json!({"code": *code, "name": *name, "aliases": aliases, "permissions": self.catalog.codes(perms)})
             })
             .collect();
         json!({
@@ -167,8 +166,8 @@ impl Id {
     }
     fn to_value(&self) -> Value {
         match self {
-            Id::Num(n) => json!(n),
-            Id::Text(s) => json!(s),
+            Id::Num(n) => Value::from(*n),
+            Id::Text(s) => Value::from(s.as_str()),
         }
     }
 }
@@ -202,48 +201,39 @@ impl PartialOrd for Id {
     }
 }
 
-impl Serialize for Id {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Id::Num(n) => s.serialize_u64(*n),
-            Id::Text(t) => s.serialize_str(t),
-        }
+impl Id {
+    /// An id field, for [`Reader::req`] and [`Reader::opt`].
+    fn read(v: Value) -> Result<Id, String> {
+        Id::from_value(&v).ok_or_else(|| {
+            "an id is a non-negative integer or a non-empty string of at most 256 characters".to_string()
+        })
     }
 }
 
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-        let v = Value::deserialize(d)?;
-        Id::from_value(&v).ok_or_else(|| {
-            serde::de::Error::custom(
-                "an id is a non-negative integer or a non-empty string of at most 256 characters",
-            )
-        })
-    }
+/// Ids as a JSON array.
+fn ids_json<'a>(ids: impl IntoIterator<Item = &'a Id>) -> Value {
+    ids.into_iter().map(Id::to_value).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // State and changes
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Every object is read strictly: a field nobody reads is an error. State problems are
+// `invalid_state`, problems in `changes` are `bad_request`: the code comes from the reader.
+
+#[derive(Debug, Clone, Default)]
 struct State {
-    #[serde(default)]
     homes: Vec<Home>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 struct Home {
     id: String,
-    #[serde(default)]
     users: Vec<User>,
-    #[serde(default)]
     devices: Vec<Device>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 struct User {
     user_id: Id,
     email: String,
@@ -251,17 +241,14 @@ struct User {
     role: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 struct Device {
     id: Id,
     class: DeviceClass,
-    #[serde(default)]
     name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DeviceClass {
     Security,
     Utility,
@@ -274,10 +261,21 @@ impl DeviceClass {
             DeviceClass::Utility => "utility",
         }
     }
+
+    /// A `class` field: `security` or `utility`.
+    fn read(v: Value) -> Result<DeviceClass, String> {
+        match read::string(v)?.as_str() {
+            "security" => Ok(DeviceClass::Security),
+            "utility" => Ok(DeviceClass::Utility),
+            other => {
+                Err(format!("unknown variant `{}`, expected `security` or `utility`", truncate(other, 64)))
+            }
+        }
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// One change of the state, as ops return them and `apply` takes them (`kind` names the variant).
+#[derive(Debug, Clone)]
 enum Change {
     InsertUser { home: String, user: User },
     UpdateUser { home: String, user: User },
@@ -287,7 +285,198 @@ enum Change {
     DeleteDevice { home: String, id: Id },
 }
 
+/// Field `key` of `r` read with `f`, `default` when absent. Unlike [`Reader::or`], a `null` is
+/// read with `f` (and so refused by the converters used here): a state's lists and a device's
+/// name default only when absent.
+fn defaulted<T>(
+    r: &mut Reader,
+    key: &str,
+    default: T,
+    f: impl FnOnce(Value) -> Result<T, String>,
+) -> Result<T, WireError> {
+    match r.take(key) {
+        None => Ok(default),
+        Some(v) => f(v).map_err(|m| r.field_error(key, m)),
+    }
+}
+
+/// Required field `key` of `r`: an object, read by `f` with `r`'s error code.
+fn object_field<T>(
+    r: &mut Reader,
+    key: &str,
+    f: impl FnOnce(Reader) -> Result<T, WireError>,
+) -> Result<T, WireError> {
+    let v = r.req(key, read::any)?;
+    f(r.nested(key, v)?)
+}
+
+/// Field `key` of `r`: an array of objects, each read by `f` (named `key[i]` in messages); empty
+/// when absent, an error when `null`.
+fn object_rows<T>(
+    r: &mut Reader,
+    key: &str,
+    f: impl Fn(Reader) -> Result<T, WireError>,
+) -> Result<Vec<T>, WireError> {
+    let items = defaulted(r, key, Vec::new(), read::array)?;
+    items.into_iter().enumerate().map(|(i, item)| f(r.nested(format!("{key}[{i}]"), item)?)).collect()
+}
+
+impl User {
+    fn read(mut r: Reader) -> Result<User, WireError> {
+        let user = User {
+            user_id: r.req("user_id", Id::read)?,
+            email: r.req("email", read::string)?,
+            user_name: r.req("user_name", read::string)?,
+            role: r.req("role", read::string)?,
+        };
+        r.finish()?;
+        Ok(user)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "user_id": self.user_id.to_value(),
+            "email": self.email.as_str(),
+            "user_name": self.user_name.as_str(),
+            "role": self.role.as_str(),
+        })
+    }
+}
+
+impl Device {
+    fn read(mut r: Reader) -> Result<Device, WireError> {
+        let device = Device {
+            id: r.req("id", Id::read)?,
+            class: r.req("class", DeviceClass::read)?,
+            name: defaulted(&mut r, "name", String::new(), read::string)?,
+        };
+        r.finish()?;
+        Ok(device)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"id": self.id.to_value(), "class": self.class.as_str(), "name": self.name.as_str()})
+    }
+}
+
+impl Home {
+    fn read(mut r: Reader) -> Result<Home, WireError> {
+        let home = Home {
+            id: r.req("id", read::string)?,
+            users: object_rows(&mut r, "users", User::read)?,
+            devices: object_rows(&mut r, "devices", Device::read)?,
+        };
+        r.finish()?;
+        Ok(home)
+    }
+
+    fn to_json(&self) -> Value {
+        let users: Vec<Value> = self.users.iter().map(User::to_json).collect();
+        let devices: Vec<Value> = self.devices.iter().map(Device::to_json).collect();
+        json!({"id": self.id.as_str(), "users": users, "devices": devices})
+    }
+}
+
+/// The kinds of [`Change`], in the order messages list them.
+const CHANGE_KINDS: [&str; 6] =
+    ["insert_user", "update_user", "delete_user", "insert_device", "update_device", "delete_device"];
+
+impl Change {
+    /// Reads one change: `kind`, then that kind's fields.
+    fn read(mut r: Reader) -> Result<Change, WireError> {
+        let kind = r.req("kind", read::string)?;
+        let change = match kind.as_str() {
+            "insert_user" => Change::InsertUser {
+                home: r.req("home", read::string)?,
+                user: object_field(&mut r, "user", User::read)?,
+            },
+            "update_user" => Change::UpdateUser {
+                home: r.req("home", read::string)?,
+                user: object_field(&mut r, "user", User::read)?,
+            },
+            "delete_user" => Change::DeleteUser {
+                home: r.req("home", read::string)?,
+                user_id: r.req("user_id", Id::read)?,
+            },
+            "insert_device" => Change::InsertDevice {
+                home: r.req("home", read::string)?,
+                device: object_field(&mut r, "device", Device::read)?,
+            },
+            "update_device" => Change::UpdateDevice {
+                home: r.req("home", read::string)?,
+                device: object_field(&mut r, "device", Device::read)?,
+            },
+            "delete_device" => {
+                Change::DeleteDevice { home: r.req("home", read::string)?, id: r.req("id", Id::read)? }
+            }
+            other => {
+                let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
+                return Err(WireError::new(
+                    r.code(),
+                    format!(
+                        "`changes`: unknown variant `{}`, expected one of {}",
+                        truncate(other, 64),
+                        expected.join(", ")
+                    ),
+                ));
+            }
+        };
+        r.finish()?;
+        Ok(change)
+    }
+
+    fn kind(&self) -> &'static str {
+        let i = match self {
+            Change::InsertUser { .. } => 0,
+            Change::UpdateUser { .. } => 1,
+            Change::DeleteUser { .. } => 2,
+            Change::InsertDevice { .. } => 3,
+            Change::UpdateDevice { .. } => 4,
+            Change::DeleteDevice { .. } => 5,
+        };
+        CHANGE_KINDS[i]
+    }
+
+    /// The change as ops return it: `kind` first, then the variant's fields.
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("kind".into(), Value::from(self.kind()));
+        match self {
+            Change::InsertUser { home, user } | Change::UpdateUser { home, user } => {
+                m.insert("home".into(), Value::from(home.as_str()));
+                m.insert("user".into(), user.to_json());
+            }
+            Change::DeleteUser { home, user_id } => {
+                m.insert("home".into(), Value::from(home.as_str()));
+                m.insert("user_id".into(), user_id.to_value());
+            }
+            Change::InsertDevice { home, device } | Change::UpdateDevice { home, device } => {
+                m.insert("home".into(), Value::from(home.as_str()));
+                m.insert("device".into(), device.to_json());
+            }
+            Change::DeleteDevice { home, id } => {
+                m.insert("home".into(), Value::from(home.as_str()));
+                m.insert("id".into(), id.to_value());
+            }
+        }
+        Value::Object(m)
+    }
+}
+
 impl State {
+    /// Reads a state (`invalid_state` errors).
+    fn read(state: Value) -> Result<State, WireError> {
+        let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
+        let homes = object_rows(&mut r, "homes", Home::read)?;
+        r.finish()?;
+        Ok(State { homes })
+    }
+
+    fn to_json(&self) -> Value {
+        let homes: Vec<Value> = self.homes.iter().map(Home::to_json).collect();
+        json!({ "homes": homes })
+    }
+
     fn home(&self, id: &str) -> Option<&Home> {
         self.homes.iter().find(|h| h.id == id)
     }
@@ -417,11 +606,16 @@ impl State {
     }
 }
 
+/// Reads `changes` (`bad_request` errors; an item is named `` `changes`[i] ``).
 fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
-    if !changes.is_array() {
+    let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
-    }
-    serde_json::from_value(changes).map_err(|e| crate::error::from_serde("`changes`", &e))
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?))
+        .collect()
 }
 
 fn applied(mut state: State, policy: &Policy, changes: Value) -> Result<State, WireError> {
@@ -445,7 +639,7 @@ pub struct HomeEngine {
 impl ProfileEngine for HomeEngine {
     fn build(state: Value) -> Result<Self, WireError> {
         let policy = Policy::new()?;
-        let state: State = state_as(state)?;
+        let state = State::read(state)?;
         state.validate(&policy)?;
         Ok(HomeEngine { policy, state })
     }
@@ -457,33 +651,37 @@ impl ProfileEngine for HomeEngine {
                 no_fields(op, &fields)?;
                 Ok(self.policy.catalog_json())
             }
-            "report" => read_report(fields_as(op, fields)?),
-            "command" => Ok(self.command(fields_as(op, fields)?)),
+            "report" => read_report(ReportRequest::read(op, fields)?),
+            "command" => Ok(self.command(CommandRequest::read(op, fields)?)),
             "check" => {
-                let req: CheckRequest = fields_as(op, fields)?;
+                let req = CheckRequest::read(op, fields)?;
                 let (decision, _) = self.decide(&req.actor, &req.action, &req.home, req.device.as_ref())?;
                 Ok(decision)
             }
-            "who_can" => self.who_can(fields_as(op, fields)?),
+            "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
             "what_can" => {
-                let req: WhatCanRequest = fields_as(op, fields)?;
+                let req = WhatCanRequest::read(op, fields)?;
                 Ok(self.what_can(&req.user))
             }
-            "what_if" => self.what_if(fields_as(op, fields)?),
+            "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Home, op)),
         }
     }
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
         let policy = Policy::new()?;
-        let state: State = state_as(state)?;
-        let state = applied(state, &policy, changes)?;
-        serde_json::to_value(&state).map_err(|e| crate::error::from_serde("state", &e))
+        let state = State::read(state)?;
+        Ok(applied(state, &policy, changes)?.to_json())
     }
 
     fn is_stateless_op(op: &str) -> bool {
         matches!(op, "catalog" | "report")
     }
+}
+
+/// The fields of op `op`, read strictly (`bad_request` errors).
+fn op_reader(op: &str, fields: Fields) -> Reader {
+    Reader::request(format!("op `{op}`"), fields)
 }
 
 fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
@@ -496,14 +694,24 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
 // ---------------------------------------------------------------------------------------------
 // `report`: reading a report body (the seed's example answers `"ok"`, its list says `OK`)
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct ReportRequest {
-    #[serde(default)]
     report_type: Option<String>,
-    #[serde(default)]
     topic: Option<String>,
     body: Value,
+}
+
+impl ReportRequest {
+    fn read(op: &str, fields: Fields) -> Result<ReportRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = ReportRequest {
+            report_type: r.opt("report_type", read::string)?,
+            topic: r.opt("topic", read::string)?,
+            body: r.req("body", read::any)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
 }
 
 fn read_report(req: ReportRequest) -> Result<Value, WireError> {
@@ -534,13 +742,26 @@ fn read_report(req: ReportRequest) -> Result<Value, WireError> {
 // ---------------------------------------------------------------------------------------------
 // `command`: add_user / updt_user / del_user on `<home_id>/users`
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct CommandRequest {
     topic: String,
     command_type: String,
     actor: Id,
     body: Value,
+}
+
+impl CommandRequest {
+    fn read(op: &str, fields: Fields) -> Result<CommandRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = CommandRequest {
+            topic: r.req("topic", read::string)?,
+            command_type: r.req("command_type", read::string)?,
+            actor: r.req("actor", Id::read)?,
+            body: r.req("body", read::any)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
 }
 
 /// Why a command was refused: its reason code.
@@ -552,7 +773,7 @@ impl HomeEngine {
             Ok(changes) => (None, changes),
             Err(reason) => (Some(reason), Vec::new()),
         };
-        let changes: Vec<Value> = changes.iter().filter_map(|c| serde_json::to_value(c).ok()).collect();
+        let changes: Vec<Value> = changes.iter().map(Change::to_json).collect();
         json!({
             "report_type": req.command_type,
             "topic": req.topic,
@@ -729,37 +950,78 @@ fn valid_email(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Checks and reverse questions
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct CheckRequest {
     actor: Id,
     action: String,
     home: String,
-    #[serde(default)]
     device: Option<Id>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl CheckRequest {
+    fn read(op: &str, fields: Fields) -> Result<CheckRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = CheckRequest {
+            actor: r.req("actor", Id::read)?,
+            action: r.req("action", read::string)?,
+            home: r.req("home", read::string)?,
+            device: r.opt("device", Id::read)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+#[derive(Debug)]
 struct WhoCanRequest {
     action: String,
     home: String,
-    #[serde(default)]
     device: Option<Id>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl WhoCanRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhoCanRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = WhoCanRequest {
+            action: r.req("action", read::string)?,
+            home: r.req("home", read::string)?,
+            device: r.opt("device", Id::read)?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+#[derive(Debug)]
 struct WhatCanRequest {
     user: Id,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl WhatCanRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = WhatCanRequest { user: r.req("user", Id::read)? };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+#[derive(Debug)]
 struct WhatIfRequest {
     changes: Value,
-    #[serde(default)]
     users: Option<Vec<Id>>,
+}
+
+impl WhatIfRequest {
+    fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        let req = WhatIfRequest {
+            changes: r.req("changes", read::any)?,
+            users: r.opt("users", |v| read::list(v, Id::read))?,
+        };
+        r.finish()?;
+        Ok(req)
+    }
 }
 
 /// One thing one person can do: `(action, home, device)`.
@@ -773,8 +1035,8 @@ struct Cap {
 impl Cap {
     fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("action".into(), json!(self.action));
-        m.insert("home".into(), json!(self.home));
+        m.insert("action".into(), Value::from(self.action));
+        m.insert("home".into(), Value::from(self.home.as_str()));
         if let Some(d) = &self.device {
             m.insert("device".into(), d.to_value());
         }
@@ -820,17 +1082,19 @@ impl HomeEngine {
         };
         chain.push(json!({"fact": "home", "home": home_id, "exists": true}));
         let Some(user) = home.users.iter().find(|u| u.user_id == *actor) else {
-            chain.push(json!({"fact": "user", "user": actor, "role": null}));
+            chain.push(json!({"fact": "user", "user": actor.to_value(), "role": null}));
             return Ok(done(false, "not_found", "not_home_member", chain));
         };
-        chain.push(json!({"fact": "user", "user": user.user_id, "role": user.role}));
+        chain.push(json!({"fact": "user", "user": user.user_id.to_value(), "role": user.role.as_str()}));
         let permission = match (action, device) {
             (ACTION_DEVICE_CONTROL, Some(device_id)) => {
                 let Some(device) = home.devices.iter().find(|d| d.id == *device_id) else {
-                    chain.push(json!({"fact": "device", "device": device_id, "class": null}));
+                    chain.push(json!({"fact": "device", "device": device_id.to_value(), "class": null}));
                     return Ok(done(false, "not_found", "no_such_device", chain));
                 };
-                chain.push(json!({"fact": "device", "device": device.id, "class": device.class.as_str()}));
+                chain.push(
+                    json!({"fact": "device", "device": device.id.to_value(), "class": device.class.as_str()}),
+                );
                 self.policy.device_permission(device.class)
             }
             _ => self.policy.manage_users,
@@ -860,7 +1124,7 @@ impl HomeEngine {
             }
         }
         crate::util::sort(&mut users);
-        Ok(json!({"everyone": false, "users": users}))
+        Ok(json!({"everyone": false, "users": ids_json(&users)}))
     }
 
     /// Everything each person can do, across homes, by id.
@@ -893,11 +1157,14 @@ impl HomeEngine {
             .homes
             .iter()
             .filter_map(|h| {
-                h.users.iter().find(|u| u.user_id == *user).map(|u| json!({"home": h.id, "role": u.role}))
+                h.users
+                    .iter()
+                    .find(|u| u.user_id == *user)
+                    .map(|u| json!({"home": h.id.as_str(), "role": u.role.as_str()}))
             })
             .collect();
         let caps: Vec<Value> = caps.iter().map(Cap::to_json).collect();
-        json!({"user": user, "roles": roles, "capabilities": caps})
+        json!({"user": user.to_value(), "roles": roles, "capabilities": caps})
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
@@ -921,7 +1188,7 @@ impl HomeEngine {
             let gains: Vec<Value> = a.difference(b).map(Cap::to_json).collect();
             let loses: Vec<Value> = b.difference(a).map(Cap::to_json).collect();
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(json!({"user": id, "gains": gains, "loses": loses}));
+                diff.push(json!({"user": id.to_value(), "gains": gains, "loses": loses}));
             }
         }
         Ok(json!({ "diff": diff }))
@@ -933,7 +1200,7 @@ mod tests {
     use super::*;
 
     fn call(req: Value) -> Value {
-        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+        crate::json::from_str(&crate::call(&req.to_string())).unwrap()
     }
 
     #[test]
@@ -1048,9 +1315,9 @@ mod tests {
             ("catalog", json!({"x": 1})),
             ("report", json!({"body": {"result": "maybe"}})),
         ] {
-            let mut req = json!({"v": 1, "op": op, "profile": "home", "state": state});
-            for (k, v) in extra.as_object().unwrap() {
-                req[k] = v.clone();
+            let mut req = json!({"v": 1, "op": op, "profile": "home", "state": state.clone()});
+            for (k, v) in extra.as_object().unwrap().iter() {
+                req.as_object_mut().unwrap().insert(k.clone(), v.clone());
             }
             let a = call(req);
             assert_eq!(a["ok"], false, "{op} {extra}: {a}");
@@ -1067,5 +1334,207 @@ mod tests {
             json!({"v": 1, "op": "check", "profile": "home", "actor": 1, "action": "users.manage", "home": "h"}),
         );
         assert_eq!(a["error"]["code"], "missing_state");
+    }
+
+    /// The error an answer holds, as (code, message).
+    fn error_of(a: &Value) -> (String, String) {
+        let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+        (text(&a["error"]["code"]), text(&a["error"]["message"]))
+    }
+
+    fn bad_request(message: &str) -> (String, String) {
+        ("bad_request".to_string(), message.to_string())
+    }
+
+    fn invalid_state(message: &str) -> (String, String) {
+        ("invalid_state".to_string(), message.to_string())
+    }
+
+    fn one_home() -> Value {
+        json!({"homes": [{"id": "h",
+            "users": [{"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "administrator"}],
+            "devices": [{"id": "tv", "class": "utility"}]}]})
+    }
+
+    /// Answers `op` with `fields` on `state`.
+    fn ask(op: &str, fields: Value, state: Value) -> Value {
+        let mut req = fields;
+        let m = req.as_object_mut().unwrap();
+        m.insert("v".into(), json!(1));
+        m.insert("op".into(), Value::from(op));
+        m.insert("profile".into(), json!("home"));
+        m.insert("state".into(), state);
+        call(req)
+    }
+
+    #[test]
+    fn ops_refuse_unknown_fields() {
+        for (op, fields) in [
+            ("check", json!({"actor": 1, "action": "users.manage", "home": "h", "colour": 1})),
+            ("who_can", json!({"action": "users.manage", "home": "h", "colour": 1})),
+            ("what_can", json!({"user": 1, "colour": 1})),
+            ("what_if", json!({"changes": [], "colour": 1})),
+            (
+                "command",
+                json!({"topic": "h/users", "command_type": "del_user", "actor": 1, "body": {}, "colour": 1}),
+            ),
+            ("report", json!({"body": {"result": "ok"}, "colour": 1})),
+        ] {
+            let a = ask(op, fields, one_home());
+            assert_eq!(error_of(&a), bad_request(&format!("op `{op}`: unknown field `colour`")));
+        }
+    }
+
+    #[test]
+    fn ops_name_missing_and_bad_fields() {
+        let a = ask("check", json!({"actor": 1, "action": "users.manage"}), one_home());
+        assert_eq!(error_of(&a), bad_request("op `check`: missing field `home`"));
+        let a =
+            ask("command", json!({"topic": "h/users", "command_type": "add_user", "body": {}}), one_home());
+        assert_eq!(error_of(&a), bad_request("op `command`: missing field `actor`"));
+        let a = ask("report", json!({"topic": "h/users"}), one_home());
+        assert_eq!(error_of(&a), bad_request("op `report`: missing field `body`"));
+        let a = ask("what_if", json!({"users": [1]}), one_home());
+        assert_eq!(error_of(&a), bad_request("op `what_if`: missing field `changes`"));
+        let a = ask("what_can", json!({"user": -3}), one_home());
+        let (code, message) = error_of(&a);
+        assert_eq!(code, "bad_request");
+        assert!(message.starts_with("op `what_can`: field `user`: "), "{message}");
+        let a = ask("what_if", json!({"changes": [], "users": [1, true]}), one_home());
+        let (code, message) = error_of(&a);
+        assert_eq!(code, "bad_request");
+        assert!(message.starts_with("op `what_if`: field `users`: [1]: "), "{message}");
+        let a = ask("what_if", json!({"changes": null}), one_home());
+        assert_eq!(error_of(&a), bad_request("`changes` must be an array"));
+        // Optional fields may be null, as before.
+        let a = ask(
+            "check",
+            json!({"actor": 1, "action": "users.manage", "home": "h", "device": null}),
+            one_home(),
+        );
+        assert_eq!(a["result"]["allowed"], true, "{a}");
+        let a = ask(
+            "report",
+            json!({"report_type": null, "topic": null, "body": {"result": "Error"}}),
+            one_home(),
+        );
+        assert_eq!(
+            a["result"],
+            json!({"report_type": null, "topic": null, "result": "Error", "success": false})
+        );
+    }
+
+    #[test]
+    fn state_rows_are_read_strictly() {
+        let with_user = |user: Value| json!({"homes": [{"id": "h", "users": [user]}]});
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            with_user(json!({"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "guest", "age": 3})),
+        );
+        assert_eq!(error_of(&a), invalid_state("state: homes[0]: users[0]: unknown field `age`"));
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            with_user(json!({"user_id": 1, "user_name": "A", "role": "guest"})),
+        );
+        assert_eq!(error_of(&a), invalid_state("state: homes[0]: users[0]: missing field `email`"));
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "kitchen"}]}]}),
+        );
+        assert_eq!(
+            error_of(&a),
+            invalid_state(
+                "state: homes[0]: devices[0]: field `class`: unknown variant `kitchen`, expected `security` or `utility`"
+            )
+        );
+        let a = ask("what_can", json!({"user": 1}), json!({"homes": [], "owners": []}));
+        assert_eq!(error_of(&a), invalid_state("state: unknown field `owners`"));
+        // Absent lists and names default; null ones are refused, as the derives did.
+        let a = ask("what_can", json!({"user": 1}), json!({}));
+        assert_eq!(a["ok"], true, "{a}");
+        for state in [
+            json!({"homes": null}),
+            json!({"homes": [{"id": "h", "users": null}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "utility", "name": null}]}]}),
+        ] {
+            let a = ask("what_can", json!({"user": 1}), state.clone());
+            assert_eq!(a["error"]["code"], "invalid_state", "{state}: {a}");
+        }
+    }
+
+    #[test]
+    fn changes_are_read_strictly() {
+        let rename = json!([{"kind": "rename_home", "home": "h"}]);
+        let message = "`changes`: unknown variant `rename_home`, expected one of `insert_user`, `update_user`, \
+                       `delete_user`, `insert_device`, `update_device`, `delete_device`";
+        for op in ["what_if", "apply"] {
+            let a = ask(op, json!({"changes": rename.clone()}), one_home());
+            assert_eq!(error_of(&a), bad_request(message));
+        }
+        let cases = [
+            (json!([{"home": "h"}]), "`changes`[0]: missing field `kind`"),
+            (json!([{"kind": "delete_device", "home": "h"}]), "`changes`[0]: missing field `id`"),
+            (
+                json!([{"kind": "delete_device", "home": "h", "id": "tv", "why": 1}]),
+                "`changes`[0]: unknown field `why`",
+            ),
+            (
+                json!([{"kind": "delete_user", "home": "h", "user_id": 1},
+                       {"kind": "insert_user", "home": "h", "user": {"user_id": 2, "email": "b@b.co", "role": "guest"}}]),
+                "`changes`[1]: user: missing field `user_name`",
+            ),
+            (
+                json!([{"kind": "insert_device", "home": "h", "device": {"id": "x", "class": "utility", "size": 1}}]),
+                "`changes`[0]: device: unknown field `size`",
+            ),
+        ];
+        for (changes, message) in cases {
+            let a = ask("apply", json!({"changes": changes}), one_home());
+            assert_eq!(error_of(&a), bad_request(message));
+        }
+        let a = ask(
+            "what_if",
+            json!({"changes": [{"kind": "delete_device", "home": "home9", "id": "lamp"}]}),
+            one_home(),
+        );
+        assert_eq!(error_of(&a), invalid_state("change names unknown home `home9`"));
+    }
+
+    #[test]
+    fn state_and_changes_are_written_back_field_by_field() {
+        let a = ask(
+            "apply",
+            json!({"changes": [
+                {"kind": "insert_user", "home": "h",
+                 "user": {"user_id": "u2", "email": "b@b.co", "user_name": "B", "role": "guest"}},
+                {"kind": "update_device", "home": "h", "device": {"id": "tv", "class": "security", "name": "TV"}},
+                {"kind": "insert_device", "home": "h", "device": {"id": 7, "class": "utility"}},
+            ]}),
+            one_home(),
+        );
+        let expected = json!({"homes": [{"id": "h",
+            "users": [
+                {"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "administrator"},
+                {"user_id": "u2", "email": "b@b.co", "user_name": "B", "role": "guest"}],
+            "devices": [
+                {"id": "tv", "class": "security", "name": "TV"},
+                {"id": 7, "class": "utility", "name": ""}]}]});
+        // Same values and the fields in their declared order.
+        assert_eq!(a["result"]["state"].to_string(), expected.to_string());
+        let change = Change::DeleteUser { home: "h".into(), user_id: Id::Num(4) };
+        assert_eq!(change.to_json().to_string(), r#"{"kind":"delete_user","home":"h","user_id":4}"#);
+        let a = ask(
+            "command",
+            json!({"topic": "h/users", "command_type": "add_user", "actor": 1,
+                   "body": {"user_id": 5, "email": "e@b.co", "user_name": "E", "role": "Guest"}}),
+            one_home(),
+        );
+        assert_eq!(
+            a["result"]["changes"].to_string(),
+            r#"[{"kind":"insert_user","home":"h","user":{"user_id":5,"email":"e@b.co","user_name":"E","role":"guest"}}]"#
+        );
     }
 }

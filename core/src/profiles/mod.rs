@@ -1,7 +1,7 @@
 //! Vocabularies on the one policy mechanism: `emoncms` (the group module), `home` (seed 001) and
 //! `buildings` (seed 002). A profile is data plus a few rules, not a fork of the engine.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::error::{ErrorCode, WireError};
 use crate::wire::Fields;
