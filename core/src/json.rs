@@ -812,23 +812,149 @@ impl std::error::Error for Error {}
 
 /// Parses one JSON text (RFC 8259; surrounding whitespace allowed, nothing else after it).
 pub fn from_str(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { src: text, bytes: text.as_bytes(), pos: 0, depth: 0 };
+    let mut p = Parser::new(text);
     let v = p.value()?;
-    p.skip_ws();
-    if p.pos < p.bytes.len() {
-        return Err(p.error("trailing characters"));
-    }
+    p.finish()?;
     Ok(v)
 }
 
-struct Parser<'a> {
+/// A parser that can also be driven piece by piece, so that a large state is read into rows
+/// without building a [`Value`] for each of its tens of thousands of feeds.
+pub(crate) struct Parser<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
 }
 
-impl Parser<'_> {
+/// What the next value is, for streaming readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    Null,
+    Object,
+    Array,
+    Other,
+}
+
+impl<'a> Parser<'a> {
+    pub(crate) fn new(text: &'a str) -> Parser<'a> {
+        Parser { src: text, bytes: text.as_bytes(), pos: 0, depth: 0 }
+    }
+
+    /// Reads one whole value.
+    pub(crate) fn read_value(&mut self) -> Result<Value, Error> {
+        self.value()
+    }
+
+    /// The kind of the next value, after whitespace.
+    pub(crate) fn next(&mut self) -> Next {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'n') => Next::Null,
+            Some(b'{') => Next::Object,
+            Some(b'[') => Next::Array,
+            _ => Next::Other,
+        }
+    }
+
+    /// Where the parser is (a byte offset), after whitespace.
+    pub(crate) fn offset(&mut self) -> usize {
+        self.skip_ws();
+        self.pos
+    }
+
+    /// Where the parser is, right after what it read last.
+    pub(crate) fn here(&self) -> usize {
+        self.pos
+    }
+
+    /// The text between two offsets.
+    pub(crate) fn text(&self, from: usize, to: usize) -> &'a str {
+        &self.src[from..to]
+    }
+
+    /// Reads an object member by member: `member` gets each key and must read its value.
+    /// The caller checks first that an object comes ([`Parser::next`]).
+    pub(crate) fn object<E: From<Error>>(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.skip_ws();
+        if self.peek() != Some(b'{') {
+            return Err(self.error("expected an object").into());
+        }
+        self.enter()?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a string key").into());
+            }
+            let key = self.key()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.error("expected `:`").into());
+            }
+            self.pos += 1;
+            member(self, &key)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                None => return Err(self.error("unexpected end of input in an object").into()),
+                _ => return Err(self.error("expected `,` or `}`").into()),
+            }
+        }
+    }
+
+    /// Reads an array item by item: `item` must read each. The caller checks first that an
+    /// array comes ([`Parser::next`]).
+    pub(crate) fn array<E: From<Error>>(&mut self, mut item: impl FnMut(&mut Self) -> Result<(), E>) -> Result<(), E> {
+        self.skip_ws();
+        if self.peek() != Some(b'[') {
+            return Err(self.error("expected an array").into());
+        }
+        self.enter()?;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                None => return Err(self.error("unexpected end of input in an array").into()),
+                _ => return Err(self.error("expected `,` or `]`").into()),
+            }
+        }
+    }
+
+    /// Ends the text: only whitespace may follow.
+    pub(crate) fn finish(&mut self) -> Result<(), Error> {
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(())
+    }
+
     fn error(&self, message: &'static str) -> Error {
         let upto = &self.bytes[..self.pos.min(self.bytes.len())];
         let line = 1 + upto.iter().filter(|&&b| b == b'\n').count();
@@ -837,12 +963,14 @@ impl Parser<'_> {
         Error { message, line, column, too_deep: false }
     }
 
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
             self.pos += 1;
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -939,6 +1067,23 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A key starting at the opening quote: borrowed from the text unless it has escapes.
+    fn key(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
+        let quote = self.pos;
+        let mut end = quote + 1;
+        while let Some(&b) = self.bytes.get(end) {
+            match b {
+                b'"' => {
+                    self.pos = end + 1;
+                    return Ok(std::borrow::Cow::Borrowed(&self.src[quote + 1..end]));
+                }
+                b'\\' | 0..=0x1f => break,
+                _ => end += 1,
+            }
+        }
+        self.string().map(std::borrow::Cow::Owned)
+    }
+
     /// A string starting at the opening quote.
     fn string(&mut self) -> Result<String, Error> {
         self.pos += 1;
@@ -1028,6 +1173,7 @@ impl Parser<'_> {
         Ok(n)
     }
 
+    #[inline(always)]
     fn digits(&mut self) -> usize {
         let start = self.pos;
         while let Some(b'0'..=b'9') = self.peek() {
@@ -1051,12 +1197,27 @@ impl Parser<'_> {
             return Err(self.error("invalid number: leading zero"));
         }
         let mut float = false;
+        let mut fraction = 0;
         if self.peek() == Some(b'.') {
             self.pos += 1;
-            if self.digits() == 0 {
+            fraction = self.digits();
+            if fraction == 0 {
                 return Err(self.error("invalid number"));
             }
             float = true;
+        }
+        if float && n + fraction <= 15 && !matches!(self.peek(), Some(b'e' | b'E')) {
+            // The common `1699993350.5`: fewer than 16 digits make an integer below 2^53, exact
+            // as f64, and one division by an exact power of ten is correctly rounded (Clinger's
+            // fast path, which the standard parser also takes, after more work).
+            let mut m: u64 = 0;
+            for &d in &self.bytes[int_start..self.pos] {
+                if d != b'.' {
+                    m = m * 10 + u64::from(d - b'0');
+                }
+            }
+            let f = m as f64 / POW10[fraction];
+            return Ok(Value::Number(Number(N::F(if negative { -f } else { f }))));
         }
         if let Some(b'e' | b'E') = self.peek() {
             self.pos += 1;
@@ -1088,6 +1249,9 @@ impl Parser<'_> {
         }
     }
 }
+
+/// 10^0 … 10^15, all exact in f64.
+const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /// A repeated key keeps its last value, in the place of its first occurrence.
 fn dedup_keys(mut entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
@@ -1164,6 +1328,30 @@ mod tests {
         assert!(from_str(&ok).is_ok());
         let e = from_str("{\n  \"a\": tru }").unwrap_err();
         assert_eq!(e.to_string(), "expected a value at line 2 column 8");
+    }
+
+    #[test]
+    fn short_decimals_read_exactly_as_the_standard_parser_reads_them() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200_000 {
+            let int_digits = 1 + next() % 14;
+            let frac_digits = 1 + next() % (15 - int_digits);
+            let int = next() % 10u64.pow(int_digits as u32);
+            let frac = next() % 10u64.pow(frac_digits as u32);
+            let sign = if next() % 2 == 0 { "-" } else { "" };
+            let text = format!("{sign}{int}.{frac:0width$}", width = frac_digits as usize);
+            let ours = from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(ours.as_f64(), Some(text.parse::<f64>().unwrap()), "{text}");
+        }
+        assert_eq!(from_str("0.1").unwrap().as_f64(), Some(0.1));
+        assert_eq!(from_str("1699993350.5").unwrap().as_f64(), Some(1_699_993_350.5));
+        assert_eq!(from_str("-0.0").unwrap().as_f64().map(f64::is_sign_negative), Some(true));
     }
 
     #[test]

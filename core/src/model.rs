@@ -3,7 +3,7 @@
 //! hold after writing them.
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, ToJson, Value, json};
+use crate::json::{Map, Next, Parser, ToJson, Value, json};
 use crate::read::{self, Reader};
 
 /// A database id (`int(11)` in emoncms: 1 … 2147483647).
@@ -244,7 +244,8 @@ fn empty_object() -> Value {
 }
 
 /// A feed row as emoncms's Feed model returns it. `id`, `userid`, `public`, `name`, `time` and
-/// `value` are read; the whole row is kept and passed through unchanged.
+/// `value` are read; the whole row is kept, as JSON text, and passed through unchanged. (Text,
+/// not a map: a group's snapshot holds tens of thousands of feeds, and most are never written.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedRow {
     pub id: Id,
@@ -253,7 +254,7 @@ pub struct FeedRow {
     pub name: Option<String>,
     pub time: Option<f64>,
     pub value: Option<f64>,
-    pub row: Map<String, Value>,
+    raw: Box<str>,
 }
 
 impl FeedRow {
@@ -266,23 +267,67 @@ impl FeedRow {
         let row = r.into_rest();
         let name = row.get("name").and_then(Value::as_str).map(str::to_string);
         let (time, value) = (number_of(row.get("time")), number_of(row.get("value")));
-        Ok(FeedRow { id, userid, public, name, time, value, row })
+        let raw = crate::json::to_string(&Value::Object(row)).into_boxed_str();
+        Ok(FeedRow { id, userid, public, name, time, value, raw })
+    }
+
+    /// Reads feed row `i` straight from the text (the fast path of [`State::from_json_text`]):
+    /// the same rules as [`FeedRow::read`], and the row's text is kept as it is.
+    fn stream(i: usize, p: &mut Parser) -> Result<FeedRow, Load> {
+        if p.next() != Next::Object {
+            let v = p.read_value()?;
+            return Err(Load::State(WireError::invalid_state(format!(
+                "state: feeds[{i}]: expected an object, found {}",
+                read::kind_of(&v)
+            ))));
+        }
+        let start = p.offset();
+        let (mut id, mut userid, mut public) = (None, None, None);
+        let (mut name, mut time, mut value) = (None, None, None);
+        let field = |key: &str, m: String| {
+            Load::State(WireError::invalid_state(format!("state: feeds[{i}]: field `{key}`: {m}")))
+        };
+        p.object(|p, key| {
+            let v = p.read_value()?;
+            match key {
+                "id" => id = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
+                "userid" => userid = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
+                "public" => public = Some(read::flag_ref(&v).map_err(|m| field(key, m))?),
+                "name" => {
+                    name = match v {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    }
+                }
+                "time" => time = number_of(Some(&v)),
+                "value" => value = number_of(Some(&v)),
+                _ => {}
+            }
+            Ok::<(), Load>(())
+        })?;
+        let raw = p.text(start, p.here()).into();
+        let missing =
+            |key: &str| Load::State(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`")));
+        Ok(FeedRow {
+            id: id.ok_or_else(|| missing("id"))?,
+            userid: userid.ok_or_else(|| missing("userid"))?,
+            public: public.unwrap_or(false),
+            name,
+            time,
+            value,
+            raw,
+        })
     }
 
     /// The row as the host gave it.
     pub fn to_json(&self) -> Value {
-        Value::Object(self.row.clone())
+        // The text was read as JSON (or written by us), so it reads back.
+        crate::json::from_str(&self.raw).unwrap_or(Value::Null)
     }
 
     /// A feed row built from its parts (benchmarks and generated data).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
-        let mut row = Map::new();
-        row.insert("id".into(), id.into());
-        row.insert("userid".into(), userid.into());
-        row.insert("name".into(), name.into());
-        row.insert("public".into(), public.into());
-        row.insert("time".into(), time.into());
-        row.insert("value".into(), value.into());
+        let row = json!({"id": id, "userid": userid, "name": name, "public": public, "time": time, "value": value});
         FeedRow {
             id,
             userid,
@@ -290,7 +335,7 @@ impl FeedRow {
             name: Some(name.to_string()),
             time: Some(time),
             value: Some(value),
-            row,
+            raw: crate::json::to_string(&row).into_boxed_str(),
         }
     }
 }
@@ -319,6 +364,65 @@ impl State {
         Ok(state)
     }
 
+    /// Reads a state from JSON text: the same rules and messages as [`State::from_json`], but
+    /// feed rows are read straight from the text (a group's snapshot has tens of thousands).
+    pub fn from_json_text(text: &str) -> Result<State, WireError> {
+        let mut p = Parser::new(text);
+        let state = State::stream(&mut p).and_then(|s| p.finish().map(|()| s).map_err(Load::Json));
+        state.map_err(|e| match e {
+            Load::State(e) => e,
+            Load::Json(e) if e.is_too_deep() => WireError::new(
+                ErrorCode::TooDeep,
+                format!("state nests deeper than {} levels", crate::json::MAX_DEPTH),
+            ),
+            Load::Json(e) => WireError::new(ErrorCode::BadJson, format!("state is not valid JSON: {e}")),
+        })
+    }
+
+    fn stream(p: &mut Parser) -> Result<State, Load> {
+        if p.next() != Next::Object {
+            let v = p.read_value()?;
+            return Err(Load::State(WireError::invalid_state(format!(
+                "state: expected an object, found {}",
+                read::kind_of(&v)
+            ))));
+        }
+        let mut state = State::default();
+        p.object(|p, key| {
+            let next = p.next();
+            if next == Next::Null {
+                p.read_value()?;
+                return Ok(());
+            }
+            if next != Next::Array && matches!(key, "groups" | "memberships" | "users" | "feeds") {
+                let v = p.read_value()?;
+                return Err(Load::State(WireError::invalid_state(format!(
+                    "state: field `{key}`: expected an array, found {}",
+                    read::kind_of(&v)
+                ))));
+            }
+            match key {
+                "groups" => state.groups = stream_rows(p, GroupRow::read)?,
+                "memberships" => state.memberships = stream_rows(p, MembershipRow::read)?,
+                "users" => state.users = stream_rows(p, UserRow::read)?,
+                "feeds" => {
+                    let mut feeds = Vec::new();
+                    p.array(|p| {
+                        feeds.push(FeedRow::stream(feeds.len(), p)?);
+                        Ok::<(), Load>(())
+                    })?;
+                    state.feeds = feeds;
+                }
+                other => {
+                    let other = crate::wire::truncate(other, 64);
+                    return Err(Load::State(WireError::invalid_state(format!("state: unknown field `{other}`"))));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(state)
+    }
+
     /// The state as JSON, every list written.
     pub fn to_json(&self) -> Value {
         json!({
@@ -328,6 +432,29 @@ impl State {
             "feeds": self.feeds.iter().map(FeedRow::to_json).collect::<Vec<_>>(),
         })
     }
+}
+
+/// Why a state text could not be read: not JSON, or JSON that is not a valid state.
+enum Load {
+    Json(crate::json::Error),
+    State(WireError),
+}
+
+impl From<crate::json::Error> for Load {
+    fn from(e: crate::json::Error) -> Load {
+        Load::Json(e)
+    }
+}
+
+/// Reads an array of rows, each parsed as a value and then by `row`.
+fn stream_rows<T>(p: &mut Parser, row: fn(usize, Value) -> Result<T, WireError>) -> Result<Vec<T>, Load> {
+    let mut out = Vec::new();
+    p.array(|p| {
+        let v = p.read_value()?;
+        out.push(row(out.len(), v).map_err(Load::State)?);
+        Ok::<(), Load>(())
+    })?;
+    Ok(out)
 }
 
 /// Takes the list `key` of rows (absent or null: empty); a bad row's error names it.
@@ -751,6 +878,47 @@ mod tests {
         let e = Change::list_from_json("`changes`", json!([{"kind": "rename"}])).unwrap_err();
         assert!(e.message().starts_with("`changes`[0]: unknown variant `rename`, expected one of `insert_group`,"));
         assert_eq!(e.code(), ErrorCode::BadRequest);
+    }
+
+    /// The streaming reader of state text and the reader of parsed values agree: the same rows,
+    /// or the same error (code and message), on valid and broken states.
+    #[test]
+    fn state_text_and_state_values_read_alike() {
+        let feed = r#"{"id":5,"userid":"2","public":"1","name":"a\"b","time":"17","value":1.5,"engine":5}"#;
+        let good = format!(
+            r#"{{"groups":[{{"id":1,"name":"g"}}],"memberships":[{{"groupid":1,"userid":2,"role":1}}],"users":[{{"id":2}}],"feeds":[{feed},{{"id":6,"userid":2}}]}}"#
+        );
+        let cases = [
+            good.clone(),
+            r#"{"feeds":null,"users":[]}"#.to_string(),
+            "{}".to_string(),
+            "[]".to_string(),
+            r#"{"feeds":{}}"#.to_string(),
+            r#"{"feeds":[1]}"#.to_string(),
+            r#"{"feeds":[{"id":1}]}"#.to_string(),
+            r#"{"feeds":[{"userid":1}]}"#.to_string(),
+            r#"{"feeds":[{"id":0,"userid":1}]}"#.to_string(),
+            r#"{"feeds":[{"id":1,"userid":1,"public":"yes"}]}"#.to_string(),
+            r#"{"groups":[{"id":1,"x":2}]}"#.to_string(),
+            r#"{"rows":[]}"#.to_string(),
+        ];
+        for text in &cases {
+            let streamed = State::from_json_text(text);
+            let parsed = State::from_json(crate::json::from_str(text).unwrap());
+            match (&streamed, &parsed) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(a), Err(b)) => assert_eq!((a.code(), a.message()), (b.code(), b.message()), "{text}"),
+                _ => panic!("{text}: streamed {streamed:?}, parsed {parsed:?}"),
+            }
+        }
+        let state = State::from_json_text(&good).unwrap();
+        assert_eq!(state.feeds[0].to_json().to_string(), feed);
+        assert_eq!((state.feeds[0].public, state.feeds[0].name.as_deref()), (true, Some("a\"b")));
+        for (text, code) in [("{", ErrorCode::BadJson), ("{} x", ErrorCode::BadJson)] {
+            assert_eq!(State::from_json_text(text).unwrap_err().code(), code);
+        }
+        let deep = format!(r#"{{"feeds":[{{"id":1,"userid":1,"x":{}{}}}]}}"#, "[".repeat(200), "]".repeat(200));
+        assert_eq!(State::from_json_text(&deep).unwrap_err().code(), ErrorCode::TooDeep);
     }
 
     #[test]

@@ -63,6 +63,13 @@ impl Engine {
     /// Builds an engine for `profile` (`emoncms`, `home`, `buildings`) from its state as JSON text.
     pub fn from_state_json(profile: &str, state_json: &str) -> Result<Engine, WireError> {
         let profile = Profile::parse(profile)?;
+        if profile == Profile::Emoncms {
+            // Feed rows straight from the text: a group's snapshot has tens of thousands.
+            check_size(state_json, "state")?;
+            let state = crate::model::State::from_json_text(state_json)?;
+            let engine = crate::profiles::emoncms::EmoncmsEngine::from_state(state)?;
+            return Ok(Engine { inner: Held::Emoncms(Box::new(engine)) });
+        }
         let state = parse_json(state_json, "state")?;
         Engine::from_state(profile, state)
     }
@@ -154,13 +161,18 @@ struct Envelope {
     state: Option<Value>,
 }
 
-fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
+fn check_size(text: &str, what: &str) -> Result<(), WireError> {
     if text.len() > MAX_REQUEST_BYTES {
         return Err(WireError::new(
             ErrorCode::TooLarge,
             format!("{what} is {} bytes, the limit is {MAX_REQUEST_BYTES}", text.len()),
         ));
     }
+    Ok(())
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
+    check_size(text, what)?;
     crate::json::from_str(text).map_err(|e| {
         if e.is_too_deep() {
             WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than {} levels", crate::json::MAX_DEPTH))
