@@ -178,7 +178,8 @@ impl IntoIterator for Map<String, Value> {
 
 impl<'a> IntoIterator for &'a Map<String, Value> {
     type Item = (&'a String, &'a Value);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> Self::Item>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> Self::Item>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k, v))
     }
@@ -918,7 +919,10 @@ impl<'a> Parser<'a> {
 
     /// Reads an array item by item: `item` must read each. The caller checks first that an
     /// array comes ([`Parser::next`]).
-    pub(crate) fn array<E: From<Error>>(&mut self, mut item: impl FnMut(&mut Self) -> Result<(), E>) -> Result<(), E> {
+    pub(crate) fn array<E: From<Error>>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.skip_ws();
         if self.peek() != Some(b'[') {
             return Err(self.error("expected an array").into());
@@ -1158,7 +1162,8 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
-        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("invalid \\u escape"))?;
+        let digits =
+            self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("invalid \\u escape"))?;
         let mut n = 0;
         for &d in digits {
             let v = match d {
@@ -1251,7 +1256,8 @@ impl<'a> Parser<'a> {
 }
 
 /// 10^0 … 10^15, all exact in f64.
-const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const POW10: [f64; 16] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /// A repeated key keeps its last value, in the place of its first occurrence.
 fn dedup_keys(mut entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
@@ -1316,9 +1322,30 @@ mod tests {
     #[test]
     fn rejects_what_is_not_json() {
         for text in [
-            "", " ", "nul", "[1,]", "{\"a\":1,}", "{a:1}", "[1 2]", "01", "1.", ".5", "-", "1e", "+1",
-            "\"a", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\u{1}\"", "1 2", "[", "{\"a\"}", "1e400",
-            "NaN", "'a'",
+            "",
+            " ",
+            "nul",
+            "[1,]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "[1 2]",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "+1",
+            "\"a",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\u{1}\"",
+            "1 2",
+            "[",
+            "{\"a\"}",
+            "1e400",
+            "NaN",
+            "'a'",
         ] {
             assert!(from_str(text).is_err(), "{text:?} accepted");
         }

@@ -306,8 +306,9 @@ impl FeedRow {
             Ok::<(), Load>(())
         })?;
         let raw = p.text(start, p.here()).into();
-        let missing =
-            |key: &str| Load::State(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`")));
+        let missing = |key: &str| {
+            Load::State(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`")))
+        };
         Ok(FeedRow {
             id: id.ok_or_else(|| missing("id"))?,
             userid: userid.ok_or_else(|| missing("userid"))?,
@@ -327,7 +328,8 @@ impl FeedRow {
 
     /// A feed row built from its parts (benchmarks and generated data).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
-        let row = json!({"id": id, "userid": userid, "name": name, "public": public, "time": time, "value": value});
+        let row =
+            json!({"id": id, "userid": userid, "name": name, "public": public, "time": time, "value": value});
         FeedRow {
             id,
             userid,
@@ -415,7 +417,9 @@ impl State {
                 }
                 other => {
                     let other = crate::wire::truncate(other, 64);
-                    return Err(Load::State(WireError::invalid_state(format!("state: unknown field `{other}`"))));
+                    return Err(Load::State(WireError::invalid_state(format!(
+                        "state: unknown field `{other}`"
+                    ))));
                 }
             }
             Ok(())
@@ -666,7 +670,9 @@ impl Change {
             Change::SetUsername { userid, username } => {
                 json!({"kind": "set_username", "userid": userid, "username": username})
             }
-            Change::SetEmail { userid, email } => json!({"kind": "set_email", "userid": userid, "email": email}),
+            Change::SetEmail { userid, email } => {
+                json!({"kind": "set_email", "userid": userid, "email": email})
+            }
             Change::SetPassword { userid, password } => {
                 json!({"kind": "set_password", "userid": userid, "password": password})
             }
@@ -865,18 +871,34 @@ mod tests {
         assert_eq!(State::from_json(state.to_json()).unwrap(), state);
         assert_eq!(state.users[0].access, Some(2));
         let changes = vec![
-            Change::UpdateUserProfile { userid: 2, name: Some("n".into()), location: None, bio: None, timezone: None, tags: None },
+            Change::UpdateUserProfile {
+                userid: 2,
+                name: Some("n".into()),
+                location: None,
+                bio: None,
+                timezone: None,
+                tags: None,
+            },
             Change::DeleteMembership { groupid: 1, userid: 2 },
         ];
         let v = Value::Array(changes.iter().map(Change::to_json).collect());
-        assert_eq!(v.to_string(), r#"[{"kind":"update_user_profile","userid":2,"name":"n"},{"kind":"delete_membership","groupid":1,"userid":2}]"#);
+        assert_eq!(
+            v.to_string(),
+            r#"[{"kind":"update_user_profile","userid":2,"name":"n"},{"kind":"delete_membership","groupid":1,"userid":2}]"#
+        );
         assert_eq!(Change::list_from_json("`changes`", v).unwrap(), changes);
         let bad = |v: Value| State::from_json(v).unwrap_err();
-        assert_eq!(bad(json!({"groups": [{"id": 1, "x": 1}]})).message(), "state: groups[0]: unknown field `x`");
+        assert_eq!(
+            bad(json!({"groups": [{"id": 1, "x": 1}]})).message(),
+            "state: groups[0]: unknown field `x`"
+        );
         assert_eq!(bad(json!({"rows": []})).message(), "state: unknown field `rows`");
         assert_eq!(bad(json!({"users": [{"id": 1, "access": 3}]})).code(), ErrorCode::InvalidState);
         let e = Change::list_from_json("`changes`", json!([{"kind": "rename"}])).unwrap_err();
-        assert!(e.message().starts_with("`changes`[0]: unknown variant `rename`, expected one of `insert_group`,"));
+        assert!(
+            e.message()
+                .starts_with("`changes`[0]: unknown variant `rename`, expected one of `insert_group`,")
+        );
         assert_eq!(e.code(), ErrorCode::BadRequest);
     }
 
@@ -917,7 +939,8 @@ mod tests {
         for (text, code) in [("{", ErrorCode::BadJson), ("{} x", ErrorCode::BadJson)] {
             assert_eq!(State::from_json_text(text).unwrap_err().code(), code);
         }
-        let deep = format!(r#"{{"feeds":[{{"id":1,"userid":1,"x":{}{}}}]}}"#, "[".repeat(200), "]".repeat(200));
+        let deep =
+            format!(r#"{{"feeds":[{{"id":1,"userid":1,"x":{}{}}}]}}"#, "[".repeat(200), "]".repeat(200));
         assert_eq!(State::from_json_text(&deep).unwrap_err().code(), ErrorCode::TooDeep);
     }
 

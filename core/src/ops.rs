@@ -7,8 +7,8 @@ use crate::json::{Map, Value, json};
 use crate::decide::{self, Action, Decision, NoTrace, Reason};
 use crate::error::WireError;
 use crate::model::{Change, GroupRow, Id, MAX_ID, Role};
-use crate::read::{self, Reader, id_ref as id_of, kind_of};
 use crate::profiles::emoncms::{Perm, policy};
+use crate::read::{self, Reader, id_ref as id_of, kind_of};
 use crate::snapshot::{Dense, Facts, Snapshot};
 use crate::wire::Fields;
 
@@ -983,11 +983,7 @@ impl<'a> Req<'a> {
     }
 
     fn feeds_of(&self, u: Dense) -> Vec<Value> {
-        self.snap
-            .feeds_of(u)
-            .iter()
-            .map(|&f| self.snap.feeds[f as usize].to_json())
-            .collect()
+        self.snap.feeds_of(u).iter().map(|&f| self.snap.feeds[f as usize].to_json()).collect()
     }
 
     fn userlist(&self) -> Step<Outcome> {

@@ -167,18 +167,36 @@ pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
         }
         for m in f.members(mo.group) {
             let tid = f.user(m.user).id;
-            for action in actions_on(ObjectKind::Member) {
-                if pol.holds(held, action.permission())
-                    && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
-                {
-                    caps.push(Capability { action, group: Some(gid), user: Some(tid), feed: None });
-                }
-            }
+            member_caps(f, user_id, held, gid, tid, &mut caps);
             if pol.holds(held, Perm::MemberFeeds) {
                 feeds.extend(f.feeds_of(m.user).iter().map(|&fd| f.feed_id(fd)));
             }
         }
     }
+    with_feeds(caps, feeds)
+}
+
+/// The member actions `user_id`, holding `held` in group `gid`, may take on member `tid`.
+fn member_caps<F: Facts>(
+    f: &F,
+    user_id: Id,
+    held: crate::policy::PermSet,
+    gid: Id,
+    tid: Id,
+    caps: &mut Vec<Capability>,
+) {
+    let pol = policy();
+    for action in actions_on(ObjectKind::Member) {
+        if pol.holds(held, action.permission())
+            && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
+        {
+            caps.push(Capability { action, group: Some(gid), user: Some(tid), feed: None });
+        }
+    }
+}
+
+/// `caps` with a read capability for each of `feeds`, all sorted.
+fn with_feeds(mut caps: Vec<Capability>, mut feeds: Vec<Id>) -> Vec<Capability> {
     crate::util::sort(&mut feeds);
     feeds.dedup();
     caps.extend(feeds.into_iter().map(|id| Capability {
@@ -246,13 +264,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
             if !every && !scope.users.contains(&tid) {
                 continue;
             }
-            for action in actions_on(ObjectKind::Member) {
-                if pol.holds(held, action.permission())
-                    && decide::member_action(f, user_id, action, gid, tid, &mut NoTrace).allowed
-                {
-                    caps.push(Capability { action, group: Some(gid), user: Some(tid), feed: None });
-                }
-            }
+            member_caps(f, user_id, held, gid, tid, &mut caps);
         }
     }
     // Feeds: an owner's feeds are readable through any group the two share where the person's role
@@ -266,16 +278,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
             feeds.extend(f.feeds_of(o).iter().map(|&fd| f.feed_id(fd)));
         }
     }
-    crate::util::sort(&mut feeds);
-    feeds.dedup();
-    caps.extend(feeds.into_iter().map(|id| Capability {
-        action: Action::FeedRead,
-        group: None,
-        user: None,
-        feed: Some(id),
-    }));
-    crate::util::sort(&mut caps);
-    caps
+    with_feeds(caps, feeds)
 }
 
 /// Applies `changes` to an overlay of `snap` and reports, person by person, the capabilities
@@ -578,7 +581,8 @@ mod tests {
                     },
                     (1..=3, true) | (4..=5, true) => Change::DeleteMembership { groupid, userid },
                     _ => {
-                        let Some(m) = state.memberships.iter().filter(|m| m.groupid == groupid).nth(rand(4) as usize)
+                        let Some(m) =
+                            state.memberships.iter().filter(|m| m.groupid == groupid).nth(rand(4) as usize)
                         else {
                             continue;
                         };

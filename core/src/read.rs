@@ -60,7 +60,10 @@ impl Reader {
         let what = format!("{}: {}", self.what.text(), what.into());
         match value {
             Value::Object(map) => Ok(Reader { what: What::Text(what), code: self.code, map }),
-            other => Err(WireError::new(self.code, format!("{what}: expected an object, found {}", kind_of(&other)))),
+            other => Err(WireError::new(
+                self.code,
+                format!("{what}: expected an object, found {}", kind_of(&other)),
+            )),
         }
     }
 
@@ -69,7 +72,9 @@ impl Reader {
         let what = what.into();
         match value {
             Value::Object(map) => Ok(Reader { what: What::Text(what), code, map }),
-            other => Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&other)))),
+            other => {
+                Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&other))))
+            }
         }
     }
 
@@ -101,7 +106,11 @@ impl Reader {
     }
 
     /// Reads required field `key` in place, leaving it in the object (rows kept whole).
-    pub(crate) fn ref_req<T>(&self, key: &str, f: impl FnOnce(&Value) -> Result<T, String>) -> Result<T, WireError> {
+    pub(crate) fn ref_req<T>(
+        &self,
+        key: &str,
+        f: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Result<T, WireError> {
         match self.map.get(key) {
             None => Err(self.error(format!("missing field `{key}`"))),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
@@ -303,20 +312,28 @@ mod tests {
     #[test]
     fn messages_say_where() {
         let mut r = reader(json!({"a": "no", "l": [1, "2", 0]}));
-        assert_eq!(r.req("a", id).unwrap_err().message(), "op `t`: field `a`: expected an id, found a string");
+        assert_eq!(
+            r.req("a", id).unwrap_err().message(),
+            "op `t`: field `a`: expected an id, found a string"
+        );
         assert_eq!(r.req("m", id).unwrap_err().message(), "op `t`: missing field `m`");
         assert_eq!(
             r.req("l", ids).unwrap_err().message(),
             "op `t`: field `l`: [2]: id `0` is out of range 1..2147483647"
         );
         let s = Reader::of("state", ErrorCode::InvalidState, json!([])).unwrap_err();
-        assert_eq!((s.code(), s.message()), (ErrorCode::InvalidState, "state: expected an object, found an array"));
+        assert_eq!(
+            (s.code(), s.message()),
+            (ErrorCode::InvalidState, "state: expected an object, found an array")
+        );
     }
 
     #[test]
     fn ids_and_flags_are_strict() {
         assert_eq!(id(json!("7")), Ok(7));
-        for bad in [json!(0), json!(-1), json!("1abc"), json!(" 1"), json!(2147483648u64), json!(1.5), json!("")] {
+        for bad in
+            [json!(0), json!(-1), json!("1abc"), json!(" 1"), json!(2147483648u64), json!(1.5), json!("")]
+        {
             assert!(id(bad.clone()).is_err(), "{bad} accepted");
         }
         assert_eq!(flag(json!("1")), Ok(true));

@@ -175,7 +175,10 @@ fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
     check_size(text, what)?;
     crate::json::from_str(text).map_err(|e| {
         if e.is_too_deep() {
-            WireError::new(ErrorCode::TooDeep, format!("{what} nests deeper than {} levels", crate::json::MAX_DEPTH))
+            WireError::new(
+                ErrorCode::TooDeep,
+                format!("{what} nests deeper than {} levels", crate::json::MAX_DEPTH),
+            )
         } else {
             WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
         }
