@@ -540,6 +540,16 @@ macro_rules! eq_integers {
 }
 eq_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
+/// An object of owned values, moved in (`json!` takes each expression by reference and copies
+/// it: for a large value already built, such as a whole answer, this avoids the copy).
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut map = Map::with_capacity(N);
+    for (k, v) in entries {
+        map.insert(k.to_string(), v);
+    }
+    Value::Object(map)
+}
+
 /// Turns a borrowed Rust value into JSON (what `json!` does with each expression).
 pub trait ToJson {
     fn to_json(&self) -> Value;

@@ -152,7 +152,7 @@ fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, Wi
         Profile::Home => crate::profiles::home::HomeEngine::apply(state, changes)?,
         Profile::Buildings => crate::profiles::buildings::BuildingsEngine::apply(state, changes)?,
     };
-    Ok(json!({ "state": state }))
+    Ok(crate::json::object([("state", state)]))
 }
 
 struct Envelope {
@@ -256,7 +256,7 @@ pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
 
 fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
     let answer = match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(result)) => json!({ "ok": true, "result": result }),
+        Ok(Ok(result)) => crate::json::object([("ok", Value::Bool(true)), ("result", result)]),
         Ok(Err(err)) => error_answer(&err),
         Err(_) => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
     };

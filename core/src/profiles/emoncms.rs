@@ -282,7 +282,9 @@ impl ProfileEngine for EmoncmsEngine {
                 let (viewer, group) = (r.req("viewer", read::id)?, r.req("group", read::id)?);
                 r.finish()?;
                 Ok(match query::redact(&self.snapshot, viewer, group) {
-                    Ok(state) => json!({ "allowed": true, "state": state.to_json() }),
+                    Ok(state) => {
+                        crate::json::object([("allowed", Value::Bool(true)), ("state", state.to_json())])
+                    }
                     Err(d) => json!({ "allowed": false, "reason": d.reason.code(), "state": null }),
                 })
             }
