@@ -161,6 +161,18 @@ test("the page: title, groups, members, old DOM ids, feed ages", async () => {
   assert.deepEqual(roles, ["Administrator", "Passive member", "Sub-administrator"]);
   assert.ok(await page.locator('[title="Remove user"]').count() > 0);
   assert.ok(await page.locator(".setuser").count() > 0);
+  // Each row offers what the server would allow this administrator on that member: own account
+  // editable but never removed or impersonated; a sub-administrator's role editable, but no
+  // logging in as a group administrator; a site with full rights, everything.
+  const buttons = async (row) => ({
+    edit: await row.locator('[title="Edit user"]').count(),
+    remove: await row.locator('[title="Remove user"]').count(),
+    login: await row.locator(".setuser").count(),
+  });
+  assert.deepEqual(await buttons(await rowOf("installer")), { edit: 1, remove: 0, login: 0 });
+  const staff = page.locator("tr.user-info", { has: page.locator(".user-role", { hasText: /^Sub-administrator$/ }) }).first();
+  assert.deepEqual(await buttons(staff), { edit: 1, remove: 1, login: 0 });
+  assert.deepEqual(await buttons(await rowOf("site01")), { edit: 1, remove: 1, login: 1 });
   // the stale sites (37–40: 3 h … a week) are red, the others younger
   assert.match(await (await rowOf("site40")).locator(".eg-age").getAttribute("class"), /eg-age-4/);
   const summary = await api(page, "summary", { groupid: 1 });

@@ -244,19 +244,26 @@ function memberRow(u, now) {
   tr.append(el("td", {}, toggle));
   tr.append(el("td", {}, el("span", { class: `eg-age ${ageClass(newest)}`, text: ageText(newest) })));
   const actions = el("td", { class: "eg-row-actions" });
-  if (page.role === 1 && u.userid !== cfg.userid) {
+  // What this viewer may do to this member, as the engine decides it (the same rules the server
+  // enforces); without the engine, the administrator's buttons on everyone else.
+  const may = (action) => page.preview
+    ? page.preview.check(cfg.userid, action, { group: page.gid, user: u.userid }).allowed
+    : page.role === 1 && u.userid !== cfg.userid && (action !== "member.impersonate" || u.admin_rights === "full");
+  if (may("member.set_role") || may("member.edit_account")) {
     const edit = el("button", { type: "button", class: "btn btn-small eg-edit", title: "Edit user", text: "Edit" });
     edit.addEventListener("click", () => openEditUser(u, edit));
+    actions.append(edit);
+  }
+  if (may("members.remove")) {
     const remove = el("button", { type: "button", class: "btn btn-small eg-remove", title: "Remove user", text: "Remove" });
     remove.addEventListener("click", () => openRemoveUser(u, remove));
-    actions.append(edit, " ", remove);
-    const mayImpersonate = page.preview
-      ? page.preview.check(cfg.userid, "member.impersonate", { group: page.gid, user: u.userid }).allowed
-      : u.admin_rights === "full";
-    if (mayImpersonate) {
-      const href = `${cfg.path}group/setuser?groupid=${page.gid}&userid=${u.userid}`;
-      actions.append(" ", el("a", { class: "btn btn-small setuser", href, title: `Log in as ${u.username}`, text: "Log in as" }));
-    }
+    if (actions.childNodes.length) actions.append(" ");
+    actions.append(remove);
+  }
+  if (may("member.impersonate")) {
+    const href = `${cfg.path}group/setuser?groupid=${page.gid}&userid=${u.userid}`;
+    if (actions.childNodes.length) actions.append(" ");
+    actions.append(el("a", { class: "btn btn-small setuser", href, title: `Log in as ${u.username}`, text: "Log in as" }));
   }
   tr.append(actions);
 
