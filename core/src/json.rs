@@ -797,25 +797,77 @@ fn write_string(s: &str, out: &mut String) {
 
 // --- parsing ---
 
-/// Why a text is not JSON, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a text is not JSON, and where. Small on purpose: every parse step returns it in a
+/// `Result`, and a large error makes each step move more bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
-    message: &'static str,
-    line: usize,
-    column: usize,
-    too_deep: bool,
+    problem: Problem,
+    line: u32,
+    column: u32,
+}
+
+/// What is wrong with a JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    ControlCharacterInAString,
+    ExpectedAStringKey,
+    ExpectedAValue,
+    ExpectedAnArray,
+    ExpectedAnObject,
+    ExpectedColon,
+    ExpectedCommaOrBrace,
+    ExpectedCommaOrBracket,
+    InvalidEscapeInAString,
+    InvalidNumber,
+    InvalidNumberLeadingZero,
+    InvalidUEscape,
+    NestedTooDeeply,
+    NumberOutOfRange,
+    TrailingCharacters,
+    UnexpectedEndOfInput,
+    UnexpectedEndOfInputInAString,
+    UnexpectedEndOfInputInAnArray,
+    UnexpectedEndOfInputInAnObject,
+    UnpairedSurrogateInAString,
+}
+
+impl Problem {
+    fn as_str(self) -> &'static str {
+        match self {
+            Problem::ControlCharacterInAString => "control character in a string",
+            Problem::ExpectedAStringKey => "expected a string key",
+            Problem::ExpectedAValue => "expected a value",
+            Problem::ExpectedAnArray => "expected an array",
+            Problem::ExpectedAnObject => "expected an object",
+            Problem::ExpectedColon => "expected `:`",
+            Problem::ExpectedCommaOrBrace => "expected `,` or `}`",
+            Problem::ExpectedCommaOrBracket => "expected `,` or `]`",
+            Problem::InvalidEscapeInAString => "invalid escape in a string",
+            Problem::InvalidNumber => "invalid number",
+            Problem::InvalidNumberLeadingZero => "invalid number: leading zero",
+            Problem::InvalidUEscape => "invalid \\u escape",
+            Problem::NestedTooDeeply => "nested too deeply",
+            Problem::NumberOutOfRange => "number out of range",
+            Problem::TrailingCharacters => "trailing characters",
+            Problem::UnexpectedEndOfInput => "unexpected end of input",
+            Problem::UnexpectedEndOfInputInAString => "unexpected end of input in a string",
+            Problem::UnexpectedEndOfInputInAnArray => "unexpected end of input in an array",
+            Problem::UnexpectedEndOfInputInAnObject => "unexpected end of input in an object",
+            Problem::UnpairedSurrogateInAString => "unpaired surrogate in a string",
+        }
+    }
 }
 
 impl Error {
     /// Whether the text nests deeper than [`MAX_DEPTH`].
     pub fn is_too_deep(&self) -> bool {
-        self.too_deep
+        self.problem == Problem::NestedTooDeeply
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+        write!(f, "{} at line {} column {}", self.problem.as_str(), self.line, self.column)
     }
 }
 
@@ -892,7 +944,7 @@ impl<'a> Parser<'a> {
     ) -> Result<(), E> {
         self.skip_ws();
         if self.peek() != Some(b'{') {
-            return Err(self.error("expected an object").into());
+            return Err(self.error(Problem::ExpectedAnObject).into());
         }
         self.enter()?;
         self.skip_ws();
@@ -904,12 +956,12 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string key").into());
+                return Err(self.error(Problem::ExpectedAStringKey).into());
             }
             let key = self.key()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
-                return Err(self.error("expected `:`").into());
+                return Err(self.error(Problem::ExpectedColon).into());
             }
             self.pos += 1;
             member(self, &key)?;
@@ -921,8 +973,8 @@ impl<'a> Parser<'a> {
                     self.depth -= 1;
                     return Ok(());
                 }
-                None => return Err(self.error("unexpected end of input in an object").into()),
-                _ => return Err(self.error("expected `,` or `}`").into()),
+                None => return Err(self.error(Problem::UnexpectedEndOfInputInAnObject).into()),
+                _ => return Err(self.error(Problem::ExpectedCommaOrBrace).into()),
             }
         }
     }
@@ -935,7 +987,7 @@ impl<'a> Parser<'a> {
     ) -> Result<(), E> {
         self.skip_ws();
         if self.peek() != Some(b'[') {
-            return Err(self.error("expected an array").into());
+            return Err(self.error(Problem::ExpectedAnArray).into());
         }
         self.enter()?;
         self.skip_ws();
@@ -954,8 +1006,8 @@ impl<'a> Parser<'a> {
                     self.depth -= 1;
                     return Ok(());
                 }
-                None => return Err(self.error("unexpected end of input in an array").into()),
-                _ => return Err(self.error("expected `,` or `]`").into()),
+                None => return Err(self.error(Problem::UnexpectedEndOfInputInAnArray).into()),
+                _ => return Err(self.error(Problem::ExpectedCommaOrBracket).into()),
             }
         }
     }
@@ -964,24 +1016,45 @@ impl<'a> Parser<'a> {
     pub(crate) fn finish(&mut self) -> Result<(), Error> {
         self.skip_ws();
         if self.pos < self.bytes.len() {
-            return Err(self.error("trailing characters"));
+            return Err(self.error(Problem::TrailingCharacters));
         }
         Ok(())
     }
 
-    fn error(&self, message: &'static str) -> Error {
+    #[cold]
+    fn error(&self, problem: Problem) -> Error {
         let upto = &self.bytes[..self.pos.min(self.bytes.len())];
         let line = 1 + upto.iter().filter(|&&b| b == b'\n').count();
         let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let column = 1 + self.src.get(line_start..self.pos).map_or(0, |s| s.chars().count());
-        Error { message, line, column, too_deep: false }
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Error { problem, line: clamp(line), column: clamp(column) }
     }
 
     #[inline(always)]
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
-            self.pos += 1;
+        // A local index and slice: the loops stay tight even in the size-optimised build.
+        let bytes = self.bytes;
+        let mut i = self.pos;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
+            i += 1;
         }
+        self.pos = i;
+    }
+
+    /// The offset of the first byte from `from` on that ends a plain run of string characters:
+    /// a quote, a backslash or a control character (or the end of the text).
+    fn plain_run(&self, from: usize) -> usize {
+        let bytes = self.bytes;
+        let mut i = from;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            i += 1;
+        }
+        i
     }
 
     #[inline(always)]
@@ -994,14 +1067,14 @@ impl<'a> Parser<'a> {
             self.pos += word.len();
             Ok(v)
         } else {
-            Err(self.error("expected a value"))
+            Err(self.error(Problem::ExpectedAValue))
         }
     }
 
     fn value(&mut self) -> Result<Value, Error> {
         self.skip_ws();
         match self.peek() {
-            None => Err(self.error("unexpected end of input")),
+            None => Err(self.error(Problem::UnexpectedEndOfInput)),
             Some(b'n') => self.literal("null", Value::Null),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
@@ -1023,8 +1096,8 @@ impl<'a> Parser<'a> {
                                 self.pos += 1;
                                 break;
                             }
-                            None => return Err(self.error("unexpected end of input in an array")),
-                            _ => return Err(self.error("expected `,` or `]`")),
+                            None => return Err(self.error(Problem::UnexpectedEndOfInputInAnArray)),
+                            _ => return Err(self.error(Problem::ExpectedCommaOrBracket)),
                         }
                     }
                 }
@@ -1041,12 +1114,12 @@ impl<'a> Parser<'a> {
                     loop {
                         self.skip_ws();
                         if self.peek() != Some(b'"') {
-                            return Err(self.error("expected a string key"));
+                            return Err(self.error(Problem::ExpectedAStringKey));
                         }
                         let key = self.string()?;
                         self.skip_ws();
                         if self.peek() != Some(b':') {
-                            return Err(self.error("expected `:`"));
+                            return Err(self.error(Problem::ExpectedColon));
                         }
                         self.pos += 1;
                         let v = self.value()?;
@@ -1058,24 +1131,22 @@ impl<'a> Parser<'a> {
                                 self.pos += 1;
                                 break;
                             }
-                            None => return Err(self.error("unexpected end of input in an object")),
-                            _ => return Err(self.error("expected `,` or `}`")),
+                            None => return Err(self.error(Problem::UnexpectedEndOfInputInAnObject)),
+                            _ => return Err(self.error(Problem::ExpectedCommaOrBrace)),
                         }
                     }
                 }
                 self.depth -= 1;
                 Ok(Value::Object(Map { entries: dedup_keys(entries) }))
             }
-            Some(_) => Err(self.error("expected a value")),
+            Some(_) => Err(self.error(Problem::ExpectedAValue)),
         }
     }
 
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            let mut e = self.error("nested too deeply");
-            e.too_deep = true;
-            return Err(e);
+            return Err(self.error(Problem::NestedTooDeeply));
         }
         self.pos += 1;
         Ok(())
@@ -1084,16 +1155,10 @@ impl<'a> Parser<'a> {
     /// A key starting at the opening quote: borrowed from the text unless it has escapes.
     fn key(&mut self) -> Result<std::borrow::Cow<'a, str>, Error> {
         let quote = self.pos;
-        let mut end = quote + 1;
-        while let Some(&b) = self.bytes.get(end) {
-            match b {
-                b'"' => {
-                    self.pos = end + 1;
-                    return Ok(std::borrow::Cow::Borrowed(&self.src[quote + 1..end]));
-                }
-                b'\\' | 0..=0x1f => break,
-                _ => end += 1,
-            }
+        let end = self.plain_run(quote + 1);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(std::borrow::Cow::Borrowed(&self.src[quote + 1..end]));
         }
         self.string().map(std::borrow::Cow::Owned)
     }
@@ -1103,29 +1168,27 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let start = self.pos;
         // The common case: no escapes, taken as one slice.
-        while let Some(&b) = self.bytes.get(self.pos) {
-            match b {
-                b'"' => {
-                    let s = self.src[start..self.pos].to_string();
-                    self.pos += 1;
-                    return Ok(s);
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(self.error("control character in a string")),
-                _ => self.pos += 1,
+        self.pos = self.plain_run(start);
+        match self.peek() {
+            Some(b'"') => {
+                let s = self.src[start..self.pos].to_string();
+                self.pos += 1;
+                return Ok(s);
             }
+            Some(0..=0x1f) => return Err(self.error(Problem::ControlCharacterInAString)),
+            _ => {}
         }
         let mut out = self.src[start..self.pos].to_string();
         let mut run = self.pos;
         loop {
             match self.peek() {
-                None => return Err(self.error("unexpected end of input in a string")),
+                None => return Err(self.error(Problem::UnexpectedEndOfInputInAString)),
                 Some(b'"') => {
                     out.push_str(&self.src[run..self.pos]);
                     self.pos += 1;
                     return Ok(out);
                 }
-                Some(0..=0x1f) => return Err(self.error("control character in a string")),
+                Some(0..=0x1f) => return Err(self.error(Problem::ControlCharacterInAString)),
                 Some(b'\\') => {
                     out.push_str(&self.src[run..self.pos]);
                     self.pos += 1;
@@ -1143,24 +1206,24 @@ impl<'a> Parser<'a> {
                             let hi = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&hi) {
                                 if !self.bytes[self.pos..].starts_with(b"\\u") {
-                                    return Err(self.error("unpaired surrogate in a string"));
+                                    return Err(self.error(Problem::UnpairedSurrogateInAString));
                                 }
                                 self.pos += 2;
                                 let lo = self.hex4()?;
                                 if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(self.error("unpaired surrogate in a string"));
+                                    return Err(self.error(Problem::UnpairedSurrogateInAString));
                                 }
                                 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
                             } else {
                                 hi
                             };
                             let c = char::from_u32(code)
-                                .ok_or_else(|| self.error("unpaired surrogate in a string"))?;
+                                .ok_or_else(|| self.error(Problem::UnpairedSurrogateInAString))?;
                             out.push(c);
                             run = self.pos;
                             continue;
                         }
-                        _ => return Err(self.error("invalid escape in a string")),
+                        _ => return Err(self.error(Problem::InvalidEscapeInAString)),
                     };
                     out.push(c);
                     self.pos += 1;
@@ -1173,14 +1236,14 @@ impl<'a> Parser<'a> {
 
     fn hex4(&mut self) -> Result<u32, Error> {
         let digits =
-            self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("invalid \\u escape"))?;
+            self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error(Problem::InvalidUEscape))?;
         let mut n = 0;
         for &d in digits {
             let v = match d {
                 b'0'..=b'9' => d - b'0',
                 b'a'..=b'f' => d - b'a' + 10,
                 b'A'..=b'F' => d - b'A' + 10,
-                _ => return Err(self.error("invalid \\u escape")),
+                _ => return Err(self.error(Problem::InvalidUEscape)),
             };
             n = n * 16 + u32::from(v);
         }
@@ -1190,11 +1253,14 @@ impl<'a> Parser<'a> {
 
     #[inline(always)]
     fn digits(&mut self) -> usize {
+        let bytes = self.bytes;
         let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
+        let mut i = start;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
         }
-        self.pos - start
+        self.pos = i;
+        i - start
     }
 
     fn number(&mut self) -> Result<Value, Error> {
@@ -1206,10 +1272,10 @@ impl<'a> Parser<'a> {
         let int_start = self.pos;
         let n = self.digits();
         if n == 0 {
-            return Err(self.error("invalid number"));
+            return Err(self.error(Problem::InvalidNumber));
         }
         if n > 1 && self.bytes[int_start] == b'0' {
-            return Err(self.error("invalid number: leading zero"));
+            return Err(self.error(Problem::InvalidNumberLeadingZero));
         }
         let mut float = false;
         let mut fraction = 0;
@@ -1217,7 +1283,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             fraction = self.digits();
             if fraction == 0 {
-                return Err(self.error("invalid number"));
+                return Err(self.error(Problem::InvalidNumber));
             }
             float = true;
         }
@@ -1240,7 +1306,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if self.digits() == 0 {
-                return Err(self.error("invalid number"));
+                return Err(self.error(Problem::InvalidNumber));
             }
             float = true;
         }
@@ -1260,7 +1326,7 @@ impl<'a> Parser<'a> {
         // Out-of-range integers become floats, as in serde_json.
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::Number(Number(N::F(f)))),
-            _ => Err(self.error("number out of range")),
+            _ => Err(self.error(Problem::NumberOutOfRange)),
         }
     }
 }
