@@ -100,9 +100,16 @@ impl fmt::Display for Number {
 
 /// A JSON object: keys in insertion order. Lookups are linear, which is fastest for the small
 /// objects the wire carries (a row has about ten keys).
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub struct Map<K = String, V = Value> {
     entries: Vec<(K, V)>,
+}
+
+/// Objects are equal when they hold the same keys with equal values, in any order.
+impl PartialEq for Map<String, Value> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
 }
 
 impl fmt::Debug for Map<String, Value> {
@@ -1475,6 +1482,9 @@ mod tests {
     fn objects_keep_order_and_the_last_repeated_key() {
         let v = from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
         assert_eq!(v.to_string(), r#"{"b":3,"a":2}"#);
+        assert_eq!(v, from_str(r#"{"a":2,"b":3}"#).unwrap(), "equality ignores order");
+        assert_ne!(v, from_str(r#"{"a":2,"b":3,"c":null}"#).unwrap());
+        assert_ne!(v, from_str(r#"{"a":2,"c":3}"#).unwrap());
         let many: String = (0..40).map(|i| format!("\"k{}\":{i},", i % 20)).collect();
         let v = from_str(&format!("{{{}\"z\":0}}", many)).unwrap();
         assert_eq!(v.as_object().unwrap().len(), 21);
