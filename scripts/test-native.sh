@@ -3,6 +3,9 @@
 # and the native conformance runner (every vector through `call`), whose closing line is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Formatting first: unformatted code fails the run (rustfmt.toml holds the settings).
+rustfmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo fmt --all --check
 cargo test --locked 2>&1
 cargo test --locked -p emongroups-wasm 2>&1
 cargo test --locked -q -p emongroups-host-tests --test conformance -- --nocapture 2>&1 | grep -E "^conformance/|^FAIL" || true

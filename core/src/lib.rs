@@ -3,9 +3,9 @@
 
 mod decide;
 mod error;
-pub mod json;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod json;
 mod model;
 mod ops;
 pub mod policy;

@@ -642,7 +642,9 @@ fn the_json_parser_agrees_with_serde_json() {
                 let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
                 x == y || ((x - y) / x).abs() < 1e-14
             }
-            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
             (Value::Object(x), Value::Object(y)) => {
                 x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
             }

@@ -14,10 +14,10 @@
 use std::fmt;
 
 use emongroups_core::MAX_REQUEST_BYTES;
+use emongroups_core::json::{Map, Number, Value};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
-use emongroups_core::json::{Map, Number, Value};
 
 /// The deepest nesting accepted from PHP, the same limit the wire puts on JSON text.
 pub const MAX_DEPTH: usize = 128;

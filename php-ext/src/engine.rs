@@ -11,11 +11,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use emongroups_core::Engine as CoreEngine;
+use emongroups_core::json::{self, Map, Value};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
-use emongroups_core::json::{self, Map, Value};
 
 use crate::convert::{ConvertError, Shape, array_to_json, entries, json_to_array, row_to_json};
 use crate::errors::exception;

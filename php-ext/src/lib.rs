@@ -22,10 +22,10 @@ mod errors;
 use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use emongroups_core::json::{self, Value, json};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
-use emongroups_core::json::{self, Value, json};
 
 pub use engine::PhpEngine;
 

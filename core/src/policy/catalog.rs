@@ -1,6 +1,5 @@
 //! Permission catalog, dependency closure and roles.
 
-
 use super::{CodeIndex, PolicyError};
 
 /// Dense id of a permission within one [`Catalog`].

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
 /// Dense id of an object type within one [`ObjectTypes`].

@@ -1,6 +1,5 @@
 //! Ordered tiers: each tier makes some permissions available and includes every lower tier.
 
-
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
 /// One tier as a profile defines it: the permissions it adds to the tiers below it.
