@@ -37,6 +37,29 @@ if (!function_exists('group_view_role_options')) {
         return $html;
     }
 }
+
+if (!function_exists('group_view_group_fields')) {
+    /** The description, organization, area, visibility and access fields of the create and edit
+     *  group dialogs; $form names the dialog (`create`, `edit`) in the element ids. */
+    function group_view_group_fields($form)
+    {
+        $id = 'group-' . $form . '-';
+        $html = '';
+        foreach (array('description' => 256, 'organization' => 64, 'area' => 64) as $name => $max) {
+            $html .= '<label for="' . $id . $name . '">' . ucfirst($name) . '</label>'
+                . '<input id="' . $id . $name . '" name="' . $name . '" maxlength="' . $max . '">';
+        }
+        foreach (array('visibility' => array('private', 'public'), 'access' => array('closed', 'open')) as $name => $values) {
+            $html .= '<label for="' . $id . $name . '">' . ucfirst($name) . '</label>'
+                . '<select id="' . $id . $name . '" name="' . $name . '">';
+            foreach ($values as $value) {
+                $html .= '<option value="' . $value . '">' . $value . '</option>';
+            }
+            $html .= '</select>';
+        }
+        return $html;
+    }
+}
 ?>
 <link rel="stylesheet" href="<?php echo htmlspecialchars($group_base); ?>group.css?v=<?php echo $group_version; ?>">
 <script>
@@ -122,16 +145,7 @@ if (!function_exists('group_view_role_options')) {
                 <label for="group-create-name">Name</label>
                 <input id="group-create-name" name="name" required maxlength="64" autocomplete="off">
                 <p class="help-block">Letters, digits, _ - and : only; other characters are removed.</p>
-                <label for="group-create-description">Description</label>
-                <input id="group-create-description" name="description" maxlength="256">
-                <label for="group-create-organization">Organization</label>
-                <input id="group-create-organization" name="organization" maxlength="64">
-                <label for="group-create-area">Area</label>
-                <input id="group-create-area" name="area" maxlength="64">
-                <label for="group-create-visibility">Visibility</label>
-                <select id="group-create-visibility" name="visibility"><option value="private">private</option><option value="public">public</option></select>
-                <label for="group-create-access">Access</label>
-                <select id="group-create-access" name="access"><option value="closed">closed</option><option value="open">open</option></select>
+                <?php echo group_view_group_fields('create'); ?>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
@@ -147,16 +161,7 @@ if (!function_exists('group_view_role_options')) {
             <div class="modal-body">
                 <label for="group-edit-name">Name</label>
                 <input id="group-edit-name" name="name" required maxlength="64" autocomplete="off">
-                <label for="group-edit-description">Description</label>
-                <input id="group-edit-description" name="description" maxlength="256">
-                <label for="group-edit-organization">Organization</label>
-                <input id="group-edit-organization" name="organization" maxlength="64">
-                <label for="group-edit-area">Area</label>
-                <input id="group-edit-area" name="area" maxlength="64">
-                <label for="group-edit-visibility">Visibility</label>
-                <select id="group-edit-visibility" name="visibility"><option value="private">private</option><option value="public">public</option></select>
-                <label for="group-edit-access">Access</label>
-                <select id="group-edit-access" name="access"><option value="closed">closed</option><option value="open">open</option></select>
+                <?php echo group_view_group_fields('edit'); ?>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
