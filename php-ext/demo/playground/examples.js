@@ -113,6 +113,391 @@ const INSTALLER_STATE = {
  ]
 };
 
+// The buildings example's state (the vector's), and one of its user groups.
+const BUILDINGS_STATE = {
+ "partners": [
+  {
+   "id": "p-gooee",
+   "name": "Gooee"
+  },
+  {
+   "id": "a2f70a98-1110-b00f-0000-444400002340",
+   "name": "Acme Lighting"
+  },
+  {
+   "id": "p-other",
+   "name": "Other Partner"
+  }
+ ],
+ "customers": [
+  {
+   "id": "4318978d-e111-db91-b687-717af11c10a0",
+   "name": "Customer One",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340"
+  },
+  {
+   "id": "c-second",
+   "name": "Customer Two",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340"
+  },
+  {
+   "id": "c-foreign",
+   "name": "Foreign Customer",
+   "partner": "p-other"
+  }
+ ],
+ "buildings": [
+  {
+   "id": "131aab1d-e11c-fb91-a687-717af11c4444",
+   "name": "Head office",
+   "customer": "4318978d-e111-db91-b687-717af11c10a0"
+  },
+  {
+   "id": "a2b00304-cb6a-4566-9d49-d4f2c336a72a",
+   "name": "Warehouse",
+   "customer": "4318978d-e111-db91-b687-717af11c10a0"
+  },
+  {
+   "id": "b-third",
+   "name": "Shop",
+   "customer": "c-second"
+  },
+  {
+   "id": "b-foreign",
+   "name": "Foreign tower",
+   "customer": "c-foreign"
+  }
+ ],
+ "users": [
+  {
+   "id": "u-gooee-admin",
+   "type": "gooee",
+   "partner": "p-gooee",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "u-gooee-care",
+   "type": "gooee",
+   "partner": "p-gooee",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "u-partner-admin",
+   "type": "partner",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "u-partner-viewer",
+   "type": "partner",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "u-customers-only",
+   "type": "partner",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "f9b00304-cb6a-4566-9d49-d4f2c336a62b",
+   "type": "partner",
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "customer": null,
+   "name": ""
+  },
+  {
+   "id": "u-customer-admin",
+   "type": "customer",
+   "partner": null,
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "name": ""
+  },
+  {
+   "id": "u-customer-user",
+   "type": "customer",
+   "partner": null,
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "name": ""
+  },
+  {
+   "id": "u-limited",
+   "type": "customer",
+   "partner": null,
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "name": ""
+  },
+  {
+   "id": "u-c1-new",
+   "type": "customer",
+   "partner": null,
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "name": ""
+  },
+  {
+   "id": "u-other-partner",
+   "type": "partner",
+   "partner": "p-other",
+   "customer": null,
+   "name": ""
+  }
+ ],
+ "user_groups": [
+  {
+   "id": "g-gooee-admins",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Gooee admins",
+   "description": "",
+   "type": "gooee",
+   "users": [
+    "u-gooee-admin"
+   ],
+   "customer": null,
+   "partner": "p-gooee",
+   "permission_sets": {
+    "manage_partners": [],
+    "edit_partners": [],
+    "manage_partner_users": [],
+    "manage_customers": [],
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "access_partner_analytics": [],
+    "access_customer_analytics": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-gooee-care",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Gooee customer care",
+   "description": "",
+   "type": "gooee",
+   "users": [
+    "u-gooee-care"
+   ],
+   "customer": null,
+   "partner": "p-gooee",
+   "permission_sets": {
+    "manage_partner_users": [],
+    "manage_customers": [],
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-acme-admins",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Acme admins",
+   "description": "",
+   "type": "partner",
+   "users": [
+    "u-partner-admin"
+   ],
+   "customer": null,
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "permission_sets": {
+    "edit_partners": [],
+    "manage_partner_users": [],
+    "manage_customers": [],
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "access_partner_analytics": [],
+    "access_customer_analytics": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-acme-viewers",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Acme viewers",
+   "description": "",
+   "type": "partner",
+   "users": [
+    "u-partner-viewer"
+   ],
+   "customer": null,
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "permission_sets": {
+    "view_buildings": [
+     "131aab1d-e11c-fb91-a687-717af11c4444"
+    ],
+    "view_customers": [
+     "4318978d-e111-db91-b687-717af11c10a0"
+    ]
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-acme-customer-managers",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Acme customer managers",
+   "description": "",
+   "type": "partner",
+   "users": [
+    "u-customers-only"
+   ],
+   "customer": null,
+   "partner": "a2f70a98-1110-b00f-0000-444400002340",
+   "permission_sets": {
+    "manage_customers": [],
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-c1-admins",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Customer one admins",
+   "description": "",
+   "type": "customer",
+   "users": [
+    "u-customer-admin"
+   ],
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "partner": null,
+   "permission_sets": {
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "access_customer_analytics": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-c1-operators",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Customer one operators",
+   "description": "",
+   "type": "customer",
+   "users": [
+    "u-customer-user"
+   ],
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "partner": null,
+   "permission_sets": {
+    "control_fixtures": [
+     "131aab1d-e11c-fb91-a687-717af11c4444"
+    ],
+    "view_buildings": [
+     "131aab1d-e11c-fb91-a687-717af11c4444"
+    ],
+    "view_customers": [
+     "4318978d-e111-db91-b687-717af11c10a0"
+    ]
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": [
+    "operators"
+   ]
+  },
+  {
+   "id": "g-c1-limited",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Customer one limited admins",
+   "description": "",
+   "type": "customer",
+   "users": [
+    "u-limited"
+   ],
+   "customer": "4318978d-e111-db91-b687-717af11c10a0",
+   "partner": null,
+   "permission_sets": {
+    "manage_customer_users": [
+     "4318978d-e111-db91-b687-717af11c10a0"
+    ],
+    "control_fixtures": [
+     "131aab1d-e11c-fb91-a687-717af11c4444"
+    ],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  },
+  {
+   "id": "g-other-admins",
+   "created": "2024-01-01T00:00:00Z",
+   "modified": "2024-01-01T00:00:00Z",
+   "name": "Other partner admins",
+   "description": "",
+   "type": "partner",
+   "users": [
+    "u-other-partner"
+   ],
+   "customer": null,
+   "partner": "p-other",
+   "permission_sets": {
+    "manage_partner_users": [],
+    "manage_customers": [],
+    "edit_customers": [],
+    "manage_customer_users": [],
+    "manage_buildings": [],
+    "control_fixtures": [],
+    "manage_gateways": [],
+    "view_buildings": [],
+    "view_customers": []
+   },
+   "customer_scopes": [],
+   "partner_scopes": [],
+   "tags": []
+  }
+ ]
+};
+const C1_OPERATORS = BUILDINGS_STATE.user_groups.find((g) => g.id === "g-c1-operators");
+
 export const EXAMPLES = [
  {
   "id": "emoncms",
@@ -249,388 +634,7 @@ export const EXAMPLES = [
   "id": "buildings",
   "label": "buildings: partners, customers, buildings",
   "profile": "buildings",
-  "state": {
-   "partners": [
-    {
-     "id": "p-gooee",
-     "name": "Gooee"
-    },
-    {
-     "id": "a2f70a98-1110-b00f-0000-444400002340",
-     "name": "Acme Lighting"
-    },
-    {
-     "id": "p-other",
-     "name": "Other Partner"
-    }
-   ],
-   "customers": [
-    {
-     "id": "4318978d-e111-db91-b687-717af11c10a0",
-     "name": "Customer One",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340"
-    },
-    {
-     "id": "c-second",
-     "name": "Customer Two",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340"
-    },
-    {
-     "id": "c-foreign",
-     "name": "Foreign Customer",
-     "partner": "p-other"
-    }
-   ],
-   "buildings": [
-    {
-     "id": "131aab1d-e11c-fb91-a687-717af11c4444",
-     "name": "Head office",
-     "customer": "4318978d-e111-db91-b687-717af11c10a0"
-    },
-    {
-     "id": "a2b00304-cb6a-4566-9d49-d4f2c336a72a",
-     "name": "Warehouse",
-     "customer": "4318978d-e111-db91-b687-717af11c10a0"
-    },
-    {
-     "id": "b-third",
-     "name": "Shop",
-     "customer": "c-second"
-    },
-    {
-     "id": "b-foreign",
-     "name": "Foreign tower",
-     "customer": "c-foreign"
-    }
-   ],
-   "users": [
-    {
-     "id": "u-gooee-admin",
-     "type": "gooee",
-     "partner": "p-gooee",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "u-gooee-care",
-     "type": "gooee",
-     "partner": "p-gooee",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "u-partner-admin",
-     "type": "partner",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "u-partner-viewer",
-     "type": "partner",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "u-customers-only",
-     "type": "partner",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "f9b00304-cb6a-4566-9d49-d4f2c336a62b",
-     "type": "partner",
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "customer": null,
-     "name": ""
-    },
-    {
-     "id": "u-customer-admin",
-     "type": "customer",
-     "partner": null,
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "name": ""
-    },
-    {
-     "id": "u-customer-user",
-     "type": "customer",
-     "partner": null,
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "name": ""
-    },
-    {
-     "id": "u-limited",
-     "type": "customer",
-     "partner": null,
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "name": ""
-    },
-    {
-     "id": "u-c1-new",
-     "type": "customer",
-     "partner": null,
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "name": ""
-    },
-    {
-     "id": "u-other-partner",
-     "type": "partner",
-     "partner": "p-other",
-     "customer": null,
-     "name": ""
-    }
-   ],
-   "user_groups": [
-    {
-     "id": "g-gooee-admins",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Gooee admins",
-     "description": "",
-     "type": "gooee",
-     "users": [
-      "u-gooee-admin"
-     ],
-     "customer": null,
-     "partner": "p-gooee",
-     "permission_sets": {
-      "manage_partners": [],
-      "edit_partners": [],
-      "manage_partner_users": [],
-      "manage_customers": [],
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "access_partner_analytics": [],
-      "access_customer_analytics": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-gooee-care",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Gooee customer care",
-     "description": "",
-     "type": "gooee",
-     "users": [
-      "u-gooee-care"
-     ],
-     "customer": null,
-     "partner": "p-gooee",
-     "permission_sets": {
-      "manage_partner_users": [],
-      "manage_customers": [],
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-acme-admins",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Acme admins",
-     "description": "",
-     "type": "partner",
-     "users": [
-      "u-partner-admin"
-     ],
-     "customer": null,
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "permission_sets": {
-      "edit_partners": [],
-      "manage_partner_users": [],
-      "manage_customers": [],
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "access_partner_analytics": [],
-      "access_customer_analytics": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-acme-viewers",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Acme viewers",
-     "description": "",
-     "type": "partner",
-     "users": [
-      "u-partner-viewer"
-     ],
-     "customer": null,
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "permission_sets": {
-      "view_buildings": [
-       "131aab1d-e11c-fb91-a687-717af11c4444"
-      ],
-      "view_customers": [
-       "4318978d-e111-db91-b687-717af11c10a0"
-      ]
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-acme-customer-managers",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Acme customer managers",
-     "description": "",
-     "type": "partner",
-     "users": [
-      "u-customers-only"
-     ],
-     "customer": null,
-     "partner": "a2f70a98-1110-b00f-0000-444400002340",
-     "permission_sets": {
-      "manage_customers": [],
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-c1-admins",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Customer one admins",
-     "description": "",
-     "type": "customer",
-     "users": [
-      "u-customer-admin"
-     ],
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "partner": null,
-     "permission_sets": {
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "access_customer_analytics": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-c1-operators",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Customer one operators",
-     "description": "",
-     "type": "customer",
-     "users": [
-      "u-customer-user"
-     ],
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "partner": null,
-     "permission_sets": {
-      "control_fixtures": [
-       "131aab1d-e11c-fb91-a687-717af11c4444"
-      ],
-      "view_buildings": [
-       "131aab1d-e11c-fb91-a687-717af11c4444"
-      ],
-      "view_customers": [
-       "4318978d-e111-db91-b687-717af11c10a0"
-      ]
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": [
-      "operators"
-     ]
-    },
-    {
-     "id": "g-c1-limited",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Customer one limited admins",
-     "description": "",
-     "type": "customer",
-     "users": [
-      "u-limited"
-     ],
-     "customer": "4318978d-e111-db91-b687-717af11c10a0",
-     "partner": null,
-     "permission_sets": {
-      "manage_customer_users": [
-       "4318978d-e111-db91-b687-717af11c10a0"
-      ],
-      "control_fixtures": [
-       "131aab1d-e11c-fb91-a687-717af11c4444"
-      ],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    },
-    {
-     "id": "g-other-admins",
-     "created": "2024-01-01T00:00:00Z",
-     "modified": "2024-01-01T00:00:00Z",
-     "name": "Other partner admins",
-     "description": "",
-     "type": "partner",
-     "users": [
-      "u-other-partner"
-     ],
-     "customer": null,
-     "partner": "p-other",
-     "permission_sets": {
-      "manage_partner_users": [],
-      "manage_customers": [],
-      "edit_customers": [],
-      "manage_customer_users": [],
-      "manage_buildings": [],
-      "control_fixtures": [],
-      "manage_gateways": [],
-      "view_buildings": [],
-      "view_customers": []
-     },
-     "customer_scopes": [],
-     "partner_scopes": [],
-     "tags": []
-    }
-   ]
-  },
+  "state": BUILDINGS_STATE,
   "check": {
    "actor": "u-customer-user",
    "action": "control_fixtures",
@@ -642,36 +646,7 @@ export const EXAMPLES = [
    "changes": [
     {
      "kind": "update_user_group",
-     "user_group": {
-      "id": "g-c1-operators",
-      "created": "2024-01-01T00:00:00Z",
-      "modified": "2024-01-01T00:00:00Z",
-      "name": "Customer one operators",
-      "description": "",
-      "type": "customer",
-      "users": [
-       "u-customer-user",
-       "u-c1-new"
-      ],
-      "customer": "4318978d-e111-db91-b687-717af11c10a0",
-      "partner": null,
-      "permission_sets": {
-       "control_fixtures": [
-        "131aab1d-e11c-fb91-a687-717af11c4444"
-       ],
-       "view_buildings": [
-        "131aab1d-e11c-fb91-a687-717af11c4444"
-       ],
-       "view_customers": [
-        "4318978d-e111-db91-b687-717af11c10a0"
-       ]
-      },
-      "customer_scopes": [],
-      "partner_scopes": [],
-      "tags": [
-       "operators"
-      ]
-     }
+     "user_group": { ...C1_OPERATORS, "users": [...C1_OPERATORS.users, "u-c1-new"] }
     }
    ],
    "users": null
