@@ -654,11 +654,19 @@ impl ProfileEngine for HomeEngine {
             "report" => read_report(ReportRequest::read(op, fields)?),
             "command" => Ok(self.command(CommandRequest::read(op, fields)?)),
             "check" => {
-                let req = CheckRequest::read(op, fields)?;
-                let (decision, _) = self.decide(&req.actor, &req.action, &req.home, req.device.as_ref())?;
+                let mut r = op_reader(op, fields);
+                let actor = r.req("actor", Id::read)?;
+                let q = Question::read(&mut r)?;
+                r.finish()?;
+                let (decision, _) = self.decide(&actor, &q.action, &q.home, q.device.as_ref())?;
                 Ok(decision)
             }
-            "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
+            "who_can" => {
+                let mut r = op_reader(op, fields);
+                let q = Question::read(&mut r)?;
+                r.finish()?;
+                self.who_can(q)
+            }
             "what_can" => {
                 let req = WhatCanRequest::read(op, fields)?;
                 Ok(self.what_can(&req.user))
@@ -950,45 +958,22 @@ fn valid_email(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Checks and reverse questions
 
+/// What `check` and `who_can` ask about: an action on a home, or on one of its devices.
 #[derive(Debug)]
-struct CheckRequest {
-    actor: Id,
+struct Question {
     action: String,
     home: String,
     device: Option<Id>,
 }
 
-impl CheckRequest {
-    fn read(op: &str, fields: Fields) -> Result<CheckRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = CheckRequest {
-            actor: r.req("actor", Id::read)?,
+impl Question {
+    /// Takes the question's fields from an op's reader (the caller takes the rest and finishes).
+    fn read(r: &mut Reader) -> Result<Question, WireError> {
+        Ok(Question {
             action: r.req("action", read::string)?,
             home: r.req("home", read::string)?,
             device: r.opt("device", Id::read)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-#[derive(Debug)]
-struct WhoCanRequest {
-    action: String,
-    home: String,
-    device: Option<Id>,
-}
-
-impl WhoCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhoCanRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = WhoCanRequest {
-            action: r.req("action", read::string)?,
-            home: r.req("home", read::string)?,
-            device: r.opt("device", Id::read)?,
-        };
-        r.finish()?;
-        Ok(req)
+        })
     }
 }
 
@@ -1113,7 +1098,7 @@ impl HomeEngine {
         })
     }
 
-    fn who_can(&self, req: WhoCanRequest) -> Result<Value, WireError> {
+    fn who_can(&self, req: Question) -> Result<Value, WireError> {
         parse_action(&req.action, req.device.as_ref())?;
         let mut users: Vec<Id> = Vec::new();
         if let Some(home) = self.state.home(&req.home) {
