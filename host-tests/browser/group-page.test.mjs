@@ -1,24 +1,12 @@
 // The group page as the installer: every kind of change is previewed in the browser by the
 // WebAssembly engine, saved, and the server's new access is compared with the preview.
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { session, openGroupPage, ready, api, screenshot, PLACEHOLDER } from "./harness.mjs";
+import { useSession, openGroupPage, ready, api, screenshot, PLACEHOLDER } from "./harness.mjs";
 
 let browser;
 let page;
-
-before(async () => {
-  ({ browser, page } = await session("installer", "HeatPumpInstalls"));
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// A failed step must not leave a dialog open over the next test.
-afterEach(async () => {
-  for (let i = 0; i < 3 && (await page.locator(".eg-modal[open]").count()); i++) await page.keyboard.press("Escape");
-});
+useSession("installer", "HeatPumpInstalls", (s) => ({ browser, page } = s));
 
 /** The diff the dialog shows, read from the DOM: user → {gains, loses} as sorted cap keys. */
 async function shownDiff() {

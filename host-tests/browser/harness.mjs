@@ -1,5 +1,6 @@
 // Shared by the browser tests: Debian's Chromium through playwright-core, a fresh profile per
 // run, logins on the demo host that scripts/test-browser.sh started (EMONGROUPS_BASE).
+import { before, after, afterEach } from "node:test";
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,4 +90,24 @@ export async function session(username, groupName) {
   await login(page, username);
   if (groupName) await openGroupPage(page, groupName);
   return { browser, page };
+}
+
+/**
+ * The hooks of a test file that works on one logged-in page: the session opens before the tests
+ * (`use` receives `{ browser, page }`), a dialog a failed test left open is closed after each
+ * test so it does not cover the next, and the browser closes at the end.
+ */
+export function useSession(username, groupName, use) {
+  let current = null;
+  before(async () => {
+    current = await session(username, groupName);
+    use(current);
+  });
+  afterEach(async () => {
+    const page = current?.page;
+    for (let i = 0; page && i < 3 && (await page.locator(".eg-modal[open]").count()); i++) await page.keyboard.press("Escape");
+  });
+  after(async () => {
+    await current?.browser.close();
+  });
 }

@@ -1,24 +1,13 @@
 // Keyboard-only use of the access preview and of the view-as matrix: Tab, Enter and Escape
 // reach every control, focus is always visible, and every matrix cell tells its reason on focus
 // (and on hover) through aria-describedby.
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { session, screenshot, api } from "./harness.mjs";
+import { useSession, screenshot, api } from "./harness.mjs";
 
 let browser;
 let page;
-
-before(async () => {
-  ({ browser, page } = await session("installer", "HeatPumpInstalls"));
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (let i = 0; i < 3 && (await page.locator(".eg-modal[open]").count()); i++) await page.keyboard.press("Escape");
-});
+useSession("installer", "HeatPumpInstalls", (s) => ({ browser, page } = s));
 
 /** What has the focus, and whether its focus ring can be seen. */
 function focused() {
