@@ -1088,62 +1088,19 @@ impl<'a> Parser<'a> {
             Some(b'"') => Ok(Value::String(self.string()?)),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b'[') => {
-                self.enter()?;
                 let mut items = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        items.push(self.value()?);
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            None => return Err(self.error(Problem::UnexpectedEndOfInputInAnArray)),
-                            _ => return Err(self.error(Problem::ExpectedCommaOrBracket)),
-                        }
-                    }
-                }
-                self.depth -= 1;
+                self.array(|p| {
+                    items.push(p.value()?);
+                    Ok::<(), Error>(())
+                })?;
                 Ok(Value::Array(items))
             }
             Some(b'{') => {
-                self.enter()?;
-                let mut entries: Vec<(String, Value)> = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_ws();
-                        if self.peek() != Some(b'"') {
-                            return Err(self.error(Problem::ExpectedAStringKey));
-                        }
-                        let key = self.string()?;
-                        self.skip_ws();
-                        if self.peek() != Some(b':') {
-                            return Err(self.error(Problem::ExpectedColon));
-                        }
-                        self.pos += 1;
-                        let v = self.value()?;
-                        entries.push((key, v));
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b'}') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            None => return Err(self.error(Problem::UnexpectedEndOfInputInAnObject)),
-                            _ => return Err(self.error(Problem::ExpectedCommaOrBrace)),
-                        }
-                    }
-                }
-                self.depth -= 1;
+                let mut entries = Vec::new();
+                self.object(|p, key| {
+                    entries.push((key.to_string(), p.value()?));
+                    Ok::<(), Error>(())
+                })?;
                 Ok(Value::Object(Map { entries: dedup_keys(entries) }))
             }
             Some(_) => Err(self.error(Problem::ExpectedAValue)),
