@@ -59,7 +59,7 @@ try {
         xs.push(time(() => {
           if (everyone) {
             const r = p.engine.route("setuserinfo", session, params, {}, 1700000000);
-            p.whatIf(r.changes, p.affected(r.changes, true));
+            p.whatIf(r.changes, p.everyone(r.changes));
           } else {
             const r = p.preview("setuserinfo", params);
             if (!r.diff) throw new Error(JSON.stringify(r));

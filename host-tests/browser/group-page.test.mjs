@@ -28,7 +28,7 @@ async function predict() {
     const gp = window.groupPage;
     const p = gp.preview;
     const r = gp.lastPreview;
-    const everyone = p.affected(r.changes, true);
+    const everyone = p.everyone(r.changes);
     const keys = (caps) => caps.map(capKey).sort();
     const beforeCaps = {};
     for (const u of everyone) beforeCaps[u] = keys(p.whatCan(u));
@@ -40,7 +40,7 @@ async function predict() {
     const asked = {};
     for (const d of r.diff) asked[d.user] = { gains: keys(d.gains), loses: keys(d.loses) };
     window.__expect = { gid: p.gid, everyone, before: beforeCaps, after };
-    return { route: r.route, changes: r.changes, users: r.users, everyone, before: beforeCaps, after, full, asked };
+    return { route: r.route, changes: r.changes, everyone, before: beforeCaps, after, full, asked };
   });
 }
 
@@ -105,7 +105,7 @@ async function checkPreview(expectPeople) {
   const shown = await shownDiff();
   const x = await predict();
   assert.deepEqual(shown, x.asked, "the dialog shows the engine's what_if");
-  assert.deepEqual(x.asked, x.full, "the people the page asks about are all whose access changes");
+  assert.deepEqual(x.asked, x.full, "the people the engine examines are all whose access changes");
   assert.deepEqual(diffOf(x.before, x.after), x.full, "what_if equals what_can before vs after");
   const text = await page.textContent(".eg-modal[open] .eg-preview");
   for (const u of expectPeople) assert.ok(shown[u], `the preview names user ${u}: ${text.slice(0, 300)}`);

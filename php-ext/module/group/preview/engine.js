@@ -7,7 +7,6 @@ export const PLACEHOLDER = 2147480000;
 
 const MEMBERSHIP_KINDS = new Set(["insert_membership", "update_membership", "delete_membership"]);
 // Changes to a users row that no access rule reads.
-const PROFILE_KINDS = new Set(["update_user_profile", "set_username", "set_email", "set_password"]);
 
 let loading = null;
 
@@ -126,35 +125,27 @@ export class GroupPreview {
       changes = [{ kind: "delete_membership", groupid: this.gid, userid: uid }];
       notes.push(`The account of ${this.name(uid)}, its feeds and their data are deleted permanently.`);
     }
-    const users = this.affected(changes);
-    const diff = this.whatIf(changes, users);
-    return { route, params, body, changes, users, diff, notes };
+    // The engine examines exactly the people whose access the changes can alter.
+    const diff = this.whatIf(changes);
+    return { route, params, body, changes, diff, notes };
   }
 
   /**
-   * The people whose access in this group a list of changes can alter: for membership changes
-   * the members named and everyone who is an administrator or sub-administrator of the group
-   * before or after (they are the only ones with capabilities over other members); for anything
-   * else every member. A subset of "the group's members + the new one" that gives the same diff
-   * (host-tests/browser checks it), and far cheaper on large groups.
+   * Every member of the group and every user the changes add to it: the people whose access a
+   * preview can be checked on (the tests and the benchmark ask what_if about all of them).
    */
-  affected(changes, everyone = false) {
+  everyone(changes) {
     const all = new Set(this.members);
     for (const c of changes) if (MEMBERSHIP_KINDS.has(c.kind) && c.groupid === this.gid) all.add(c.userid);
-    if (everyone) return [...all].sort((a, b) => a - b);
-    const set = new Set();
-    for (const c of changes) {
-      if (MEMBERSHIP_KINDS.has(c.kind) && c.groupid === this.gid) set.add(c.userid);
-      else if (!PROFILE_KINDS.has(c.kind)) return [...all].sort((a, b) => a - b);
-    }
-    if (set.size === 0) return [];
-    for (const [uid, m] of this.roles) if (m.role === 1 || m.role === 2) set.add(uid);
-    return [...set].sort((a, b) => a - b);
+    return [...all].sort((a, b) => a - b);
   }
 
-  /** what_if restricted to `users`, keeping only capabilities of this group and feeds. */
+  /**
+   * what_if, keeping only capabilities of this group and feeds; `users` (optional) limits the
+   * people asked about, else the engine picks those whose access can change.
+   */
   whatIf(changes, users) {
-    if (!changes.length || !users.length) return [];
+    if (!changes.length || (users && !users.length)) return [];
     const out = [];
     for (const d of this.engine.whatIf(changes, users).diff) {
       const gains = d.gains.filter((c) => inGroup(c, this.gid));
