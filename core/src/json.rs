@@ -911,11 +911,6 @@ impl<'a> Parser<'a> {
         Parser { src: text, bytes: text.as_bytes(), pos: 0, depth: 0 }
     }
 
-    /// Reads one whole value.
-    pub(crate) fn read_value(&mut self) -> Result<Value, Error> {
-        self.value()
-    }
-
     /// The kind of the next value, after whitespace.
     pub(crate) fn next(&mut self) -> Next {
         self.skip_ws();
@@ -1078,7 +1073,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<Value, Error> {
+    /// Reads one whole value.
+    pub(crate) fn value(&mut self) -> Result<Value, Error> {
         self.skip_ws();
         match self.peek() {
             None => Err(self.error(Problem::UnexpectedEndOfInput)),

@@ -284,7 +284,7 @@ impl FeedRow {
     /// the same rules as [`FeedRow::read`], and the row's text is kept as it is.
     fn stream(i: usize, p: &mut Parser) -> Result<FeedRow, Load> {
         if p.next() != Next::Object {
-            let v = p.read_value()?;
+            let v = p.value()?;
             return Err(Load::State(WireError::invalid_state(format!(
                 "state: feeds[{i}]: expected an object, found {}",
                 read::kind_of(&v)
@@ -297,7 +297,7 @@ impl FeedRow {
             Load::State(WireError::invalid_state(format!("state: feeds[{i}]: field `{key}`: {m}")))
         };
         p.object(|p, key| {
-            let v = p.read_value()?;
+            let v = p.value()?;
             match key {
                 "id" => id = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
                 "userid" => userid = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
@@ -392,7 +392,7 @@ impl State {
 
     fn stream(p: &mut Parser) -> Result<State, Load> {
         if p.next() != Next::Object {
-            let v = p.read_value()?;
+            let v = p.value()?;
             return Err(Load::State(WireError::invalid_state(format!(
                 "state: expected an object, found {}",
                 read::kind_of(&v)
@@ -402,11 +402,11 @@ impl State {
         p.object(|p, key| {
             let next = p.next();
             if next == Next::Null {
-                p.read_value()?;
+                p.value()?;
                 return Ok(());
             }
             if next != Next::Array && matches!(key, "groups" | "memberships" | "users" | "feeds") {
-                let v = p.read_value()?;
+                let v = p.value()?;
                 return Err(Load::State(WireError::invalid_state(format!(
                     "state: field `{key}`: expected an array, found {}",
                     read::kind_of(&v)
@@ -463,7 +463,7 @@ impl From<crate::json::Error> for Load {
 fn stream_rows<T>(p: &mut Parser, row: fn(usize, Value) -> Result<T, WireError>) -> Result<Vec<T>, Load> {
     let mut out = Vec::new();
     p.array(|p| {
-        let v = p.read_value()?;
+        let v = p.value()?;
         out.push(row(out.len(), v).map_err(Load::State)?);
         Ok::<(), Load>(())
     })?;
