@@ -125,6 +125,13 @@ impl Map<String, Value> {
     pub fn with_capacity(n: usize) -> Self {
         Map { entries: Vec::with_capacity(n) }
     }
+    /// Sets the static `key` (what `json!` expands to).
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn put(&mut self, key: &'static str, value: Value) {
+        self.insert(key.to_string(), value);
+    }
+    #[inline(never)]
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|(k, _)| k == key)
     }
@@ -138,6 +145,9 @@ impl Map<String, Value> {
         self.position(key).is_some()
     }
     /// Sets `key`; an existing key keeps its place and its old value is returned.
+    // Never inlined here and below: `json!` and every row writer call these at each key, and one
+    // shared copy keeps those call sites a few bytes each in the WebAssembly module.
+    #[inline(never)]
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
@@ -405,11 +415,13 @@ impl From<String> for Value {
     }
 }
 impl From<&str> for Value {
+    #[inline(never)]
     fn from(s: &str) -> Value {
         Value::String(s.to_string())
     }
 }
 impl From<&String> for Value {
+    #[inline(never)]
     fn from(s: &String) -> Value {
         Value::String(s.clone())
     }
@@ -578,11 +590,13 @@ impl ToJson for Number {
     }
 }
 impl ToJson for str {
+    #[inline(never)]
     fn to_json(&self) -> Value {
         Value::String(self.to_string())
     }
 }
 impl ToJson for String {
+    #[inline(never)]
     fn to_json(&self) -> Value {
         Value::String(self.clone())
     }
@@ -662,11 +676,11 @@ macro_rules! json_value {
     (@object $m:ident ()) => {};
     (@object $m:ident () $key:literal : $($rest:tt)+) => { $crate::json_value!(@member $m $key () $($rest)+) };
     (@member $m:ident $key:literal ($($v:tt)+) , $($rest:tt)*) => {
-        $m.insert(::std::string::String::from($key), $crate::json_value!($($v)+));
+        $m.put($key, $crate::json_value!($($v)+));
         $crate::json_value!(@object $m () $($rest)*);
     };
     (@member $m:ident $key:literal ($($v:tt)+)) => {
-        $m.insert(::std::string::String::from($key), $crate::json_value!($($v)+));
+        $m.put($key, $crate::json_value!($($v)+));
     };
     (@member $m:ident $key:literal ($($v:tt)*) $next:tt $($rest:tt)*) => {
         $crate::json_value!(@member $m $key ($($v)* $next) $($rest)*)

@@ -119,7 +119,11 @@ impl EmoncmsPolicy {
 /// the tables are validated by `the_role_tables_are_a_valid_policy`.
 pub(crate) fn policy() -> &'static EmoncmsPolicy {
     static POLICY: OnceLock<EmoncmsPolicy> = OnceLock::new();
-    POLICY.get_or_init(|| EmoncmsPolicy::new().expect("the emoncms permission tables are a valid policy"))
+    // `unwrap_or_else` rather than `expect`: `expect` would link the error's `Debug` printing into
+    // the WebAssembly module for a message no input can reach.
+    POLICY.get_or_init(|| {
+        EmoncmsPolicy::new().unwrap_or_else(|_| panic!("the emoncms permission tables are a valid policy"))
+    })
 }
 
 /// The held facts of the emoncms profile.
