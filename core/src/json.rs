@@ -1284,6 +1284,20 @@ impl<'a> Parser<'a> {
             }
             float = true;
         }
+        if !float && n <= 19 {
+            // At most 19 digits always fit a u64: read them here rather than through `str::parse`.
+            let mut u: u64 = 0;
+            for &d in &self.bytes[int_start..self.pos] {
+                u = u * 10 + u64::from(d - b'0');
+            }
+            if !negative {
+                return Ok(Value::Number(Number(N::U(u))));
+            }
+            // `-0` falls through to the float -0.0, as serde_json reads it.
+            if let Some(i) = 0i64.checked_sub_unsigned(u).filter(|&i| i < 0) {
+                return Ok(Value::Number(Number(N::I(i))));
+            }
+        }
         let text = &self.src[start..self.pos];
         if !float {
             let digits = &self.src[int_start..self.pos];
