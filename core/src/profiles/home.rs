@@ -1522,4 +1522,68 @@ mod tests {
             r#"[{"kind":"insert_user","home":"h","user":{"user_id":5,"email":"e@b.co","user_name":"E","role":"guest"}}]"#
         );
     }
+
+    #[test]
+    fn what_if_names_each_person_by_the_form_the_states_hold() {
+        let admin =
+            |id: Value| json!({"user_id": id, "email": "a@b.co", "user_name": "A", "role": "administrator"});
+        let guest = |id: Value| json!({"user_id": id, "email": "g@b.co", "user_name": "G", "role": "guest"});
+        // In both states: the form the state after holds first.
+        let state = json!({"homes": [{"id": "h", "users": [admin(json!(1))]}, {"id": "h2"}]});
+        let changes = json!([
+            {"kind": "delete_user", "home": "h", "user_id": 1},
+            {"kind": "insert_user", "home": "h2", "user": admin(json!("1"))},
+        ]);
+        let a = ask("what_if", json!({"changes": changes}), state);
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"diff":[{"user":"1","gains":[{"action":"users.manage","home":"h2"}],"loses":[{"action":"users.manage","home":"h"}]}]}"#
+        );
+        // Only before: the form the state before holds first, a home without capabilities included.
+        let state = json!({"homes": [
+            {"id": "h1", "users": [guest(json!("01")), guest(json!(1))]},
+            {"id": "h2", "users": [admin(json!("1")), admin(json!(2))], "devices": [{"id": 3, "class": "security"}]},
+        ]});
+        let changes = json!([
+            {"kind": "delete_user", "home": "h1", "user_id": 1},
+            {"kind": "delete_user", "home": "h2", "user_id": 1},
+        ]);
+        let a = ask("what_if", json!({"changes": changes, "users": [2, "1", 7]}), state.clone());
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"diff":[{"user":1,"gains":[],"loses":[{"action":"device.control","home":"h2","device":3},{"action":"users.manage","home":"h2"}]}]}"#
+        );
+        let a = ask("what_can", json!({"user": "1"}), state);
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"user":"1","roles":[{"home":"h1","role":"guest"},{"home":"h2","role":"administrator"}],"capabilities":[{"action":"device.control","home":"h2","device":3},{"action":"users.manage","home":"h2"}]}"#
+        );
+    }
+
+    #[test]
+    fn the_first_repeat_in_reading_order_is_named() {
+        let user =
+            |id: Value, role: &str| json!({"user_id": id, "email": "a@b.co", "user_name": "A", "role": role});
+        let state = json!({"homes": [
+            {"id": "b", "users": [user(json!(5), "guest"), user(json!(3), "guest"), user(json!("3"), "guest"), user(json!(5), "guest")]},
+            {"id": "a"}, {"id": "b"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("user `3` is listed twice in home `b`"));
+        let state = json!({"homes": [
+            {"id": "a", "users": [user(json!(5), "admin"), user(json!(5), "guest")]},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        let (_, message) = error_of(&a);
+        assert!(message.starts_with("user `5` of home `a` has unknown role `admin`"), "{message}");
+        let state = json!({"homes": [
+            {"id": "a", "devices": [{"id": "x", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "x", "class": "utility"}]},
+            {"id": "a"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("device `y` is listed twice in home `a`"));
+        let state = json!({"homes": [{"id": "c"}, {"id": "a"}, {"id": "c"}, {"id": "a"}]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("home `c` is listed twice"));
+    }
 }
