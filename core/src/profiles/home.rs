@@ -6,7 +6,7 @@
 //! the administrator". State, ops, changes and reason codes are documented in `core/PROFILES.md`.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, Value, json};
@@ -1009,24 +1009,72 @@ impl WhatIfRequest {
     }
 }
 
-/// One thing one person can do: `(action, home, device)`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Cap {
+/// One thing one person can do: `(action, home, device)`, borrowed from the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Cap<'a> {
     action: &'static str,
-    home: String,
-    device: Option<Id>,
+    home: &'a str,
+    device: Option<&'a Id>,
 }
 
-impl Cap {
-    fn to_json(&self) -> Value {
+impl Cap<'_> {
+    fn to_json(self) -> Value {
         let mut m = Map::new();
         m.insert("action".into(), Value::from(self.action));
-        m.insert("home".into(), Value::from(self.home.as_str()));
-        if let Some(d) = &self.device {
+        m.insert("home".into(), Value::from(self.home));
+        if let Some(d) = self.device {
             m.insert("device".into(), d.to_value());
         }
         Value::Object(m)
     }
+}
+
+/// Everything each person can do, across homes (only `only`'s when given): `(person, cap)`
+/// pairs sorted by person, then capability. Each time the state lists a person, a pair without
+/// capability comes first: they keep a person who can do nothing, and the stable sort puts the
+/// form of the id the state lists first at the head of the person's run.
+fn capabilities<'a>(policy: &Policy, state: &'a State, only: Option<&Id>) -> Vec<(&'a Id, Option<Cap<'a>>)> {
+    let mut out = Vec::new();
+    for home in &state.homes {
+        for u in &home.users {
+            if only.is_some_and(|id| *id != u.user_id) {
+                continue;
+            }
+            out.push((&u.user_id, None));
+            if policy.role_holds(&u.role, policy.manage_users) {
+                out.push((
+                    &u.user_id,
+                    Some(Cap { action: ACTION_USERS_MANAGE, home: &home.id, device: None }),
+                ));
+            }
+            for d in &home.devices {
+                if policy.role_holds(&u.role, policy.device_permission(d.class)) {
+                    let cap = Cap { action: ACTION_DEVICE_CONTROL, home: &home.id, device: Some(&d.id) };
+                    out.push((&u.user_id, Some(cap)));
+                }
+            }
+        }
+    }
+    crate::util::sort(&mut out);
+    out
+}
+
+/// The length of the run of pairs about person `id` at the head of `pairs`.
+fn run_of(pairs: &[(&Id, Option<Cap>)], id: &Id) -> usize {
+    pairs.iter().take_while(|(p, _)| *p == id).count()
+}
+
+/// The capabilities of `run` (one person's pairs) that `other` (the same person's) lacks, as JSON.
+fn caps_missing(run: &[(&Id, Option<Cap>)], other: &[(&Id, Option<Cap>)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (_, cap) in run {
+        if let Some(c) = cap
+            && other.binary_search_by(|(_, o)| o.cmp(cap)).is_err()
+        {
+            out.push(c.to_json());
+        }
+    }
+    out
 }
 
 /// The action a request names, with its device when it needs one.
@@ -1112,66 +1160,41 @@ impl HomeEngine {
         Ok(json!({"everyone": false, "users": ids_json(&users)}))
     }
 
-    /// Everything each person can do, across homes, by id.
-    fn capabilities(&self) -> BTreeMap<Id, BTreeSet<Cap>> {
-        let mut out: BTreeMap<Id, BTreeSet<Cap>> = BTreeMap::new();
-        for home in &self.state.homes {
-            for u in &home.users {
-                let caps = out.entry(u.user_id.clone()).or_default();
-                if self.policy.role_holds(&u.role, self.policy.manage_users) {
-                    caps.insert(Cap { action: ACTION_USERS_MANAGE, home: home.id.clone(), device: None });
-                }
-                for d in &home.devices {
-                    if self.policy.role_holds(&u.role, self.policy.device_permission(d.class)) {
-                        caps.insert(Cap {
-                            action: ACTION_DEVICE_CONTROL,
-                            home: home.id.clone(),
-                            device: Some(d.id.clone()),
-                        });
-                    }
-                }
+    fn what_can(&self, user: &Id) -> Value {
+        let mut roles = Vec::new();
+        for h in &self.state.homes {
+            if let Some(u) = h.users.iter().find(|u| u.user_id == *user) {
+                roles.push(json!({"home": h.id.as_str(), "role": u.role.as_str()}));
             }
         }
-        out
-    }
-
-    fn what_can(&self, user: &Id) -> Value {
-        let caps = self.capabilities().remove(user).unwrap_or_default();
-        let roles: Vec<Value> = self
-            .state
-            .homes
-            .iter()
-            .filter_map(|h| {
-                h.users
-                    .iter()
-                    .find(|u| u.user_id == *user)
-                    .map(|u| json!({"home": h.id.as_str(), "role": u.role.as_str()}))
-            })
-            .collect();
-        let caps: Vec<Value> = caps.iter().map(Cap::to_json).collect();
+        let run = capabilities(&self.policy, &self.state, Some(user));
+        let caps = caps_missing(&run, &[]);
         json!({"user": user.to_value(), "roles": roles, "capabilities": caps})
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let after = HomeEngine {
-            policy: Policy::new()?,
-            state: applied(self.state.clone(), &self.policy, req.changes)?,
-        };
-        let before = self.capabilities();
-        let after = after.capabilities();
-        let people: BTreeSet<&Id> = before.keys().chain(after.keys()).collect();
-        let empty = BTreeSet::new();
+        let after = applied(self.state.clone(), &self.policy, req.changes)?;
+        let before = capabilities(&self.policy, &self.state, None);
+        let after = capabilities(&self.policy, &after, None);
+        let (mut b, mut a) = (&before[..], &after[..]);
         let mut diff = Vec::new();
-        for id in people {
+        // People in id order, each named by the form the state after lists first, else the one
+        // the state before lists first.
+        while let Some(&(id, _)) = match (b.first(), a.first()) {
+            (Some(x), Some(y)) if x.0 < y.0 => Some(x),
+            (_, Some(y)) => Some(y),
+            (x, None) => x,
+        } {
+            let (run_b, rest_b) = b.split_at(run_of(b, id));
+            let (run_a, rest_a) = a.split_at(run_of(a, id));
+            (b, a) = (rest_b, rest_a);
             if let Some(only) = &req.users
                 && !only.contains(id)
             {
                 continue;
             }
-            let b = before.get(id).unwrap_or(&empty);
-            let a = after.get(id).unwrap_or(&empty);
-            let gains: Vec<Value> = a.difference(b).map(Cap::to_json).collect();
-            let loses: Vec<Value> = b.difference(a).map(Cap::to_json).collect();
+            let gains = caps_missing(run_a, run_b);
+            let loses = caps_missing(run_b, run_a);
             if !gains.is_empty() || !loses.is_empty() {
                 diff.push(json!({"user": id.to_value(), "gains": gains, "loses": loses}));
             }
