@@ -6,7 +6,6 @@
 //! the administrator". State, ops, changes and reason codes are documented in `core/PROFILES.md`.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, Value, json};
@@ -158,6 +157,25 @@ impl Id {
             _ => None,
         }
     }
+    /// The id as text (its [`Id::key`]), a number written into `buf`: ids are compared often, so
+    /// without allocating.
+    fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
+        match self {
+            Id::Num(n) => {
+                let (mut n, mut i) = (*n, buf.len());
+                loop {
+                    i -= 1;
+                    buf[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                std::str::from_utf8(&buf[i..]).unwrap_or_default()
+            }
+            Id::Text(s) => s,
+        }
+    }
     fn key(&self) -> String {
         match self {
             Id::Num(n) => n.to_string(),
@@ -174,7 +192,8 @@ impl Id {
 
 impl PartialEq for Id {
     fn eq(&self, other: &Id) -> bool {
-        self.key() == other.key()
+        let (mut x, mut y) = ([0; 20], [0; 20]);
+        self.text(&mut x) == other.text(&mut y)
     }
 }
 impl Eq for Id {}
@@ -182,16 +201,17 @@ impl Eq for Id {}
 impl Ord for Id {
     /// Ids made of digits only come first, in numeric order; other ids follow in text order.
     fn cmp(&self, other: &Id) -> Ordering {
-        let (a, b) = (self.key(), other.key());
+        let (mut x, mut y) = ([0; 20], [0; 20]);
+        let (a, b) = (self.text(&mut x), other.text(&mut y));
         let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-        match (numeric(&a), numeric(&b)) {
+        match (numeric(a), numeric(b)) {
             (true, true) => {
                 let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
-                ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(&b))
+                ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(b))
             }
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
-            (false, false) => a.cmp(&b),
+            (false, false) => a.cmp(b),
         }
     }
 }
@@ -481,22 +501,24 @@ impl State {
         self.homes.iter().find(|h| h.id == id)
     }
 
-    /// Facts that contradict themselves, or roles outside the catalog.
+    /// Facts that contradict themselves, or roles outside the catalog; the first problem in reading
+    /// order is named.
     fn validate(&self, policy: &Policy) -> Result<(), WireError> {
-        let mut homes = BTreeSet::new();
-        for h in &self.homes {
+        let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        for (i, h) in self.homes.iter().enumerate() {
             if h.id.is_empty() {
                 return Err(WireError::invalid_state("a home has an empty `id`"));
             }
-            if !homes.insert(h.id.as_str()) {
+            if home_repeat == Some(i) {
                 return Err(WireError::invalid_state(format!(
                     "home `{}` is listed twice",
                     truncate(&h.id, 64)
                 )));
             }
-            let mut users = BTreeSet::new();
-            for u in &h.users {
-                if !users.insert(u.user_id.clone()) {
+            let user_repeat =
+                first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
+            for (j, u) in h.users.iter().enumerate() {
+                if user_repeat == Some(j) {
                     return Err(WireError::invalid_state(format!(
                         "user `{}` is listed twice in home `{}`",
                         truncate(&u.user_id.key(), 64),
@@ -512,15 +534,13 @@ impl State {
                     )));
                 }
             }
-            let mut devices = BTreeSet::new();
-            for d in &h.devices {
-                if !devices.insert(d.id.clone()) {
-                    return Err(WireError::invalid_state(format!(
-                        "device `{}` is listed twice in home `{}`",
-                        truncate(&d.id.key(), 64),
-                        truncate(&h.id, 64)
-                    )));
-                }
+            let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
+            if let Some(j) = device_repeat {
+                return Err(WireError::invalid_state(format!(
+                    "device `{}` is listed twice in home `{}`",
+                    truncate(&h.devices[j].id.key(), 64),
+                    truncate(&h.id, 64)
+                )));
             }
         }
         Ok(())
@@ -604,6 +624,21 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index. The
+/// indices are sorted (stably: equal items stay in reading order), so a large home costs
+/// n log n, not n².
+fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
+    let mut first: Option<usize> = None;
+    for pair in order.windows(2) {
+        if cmp(pair[0], pair[1]).is_eq() && first.is_none_or(|f| pair[1] < f) {
+            first = Some(pair[1]);
+        }
+    }
+    first
 }
 
 /// Reads `changes` (`bad_request` errors; an item is named `` `changes`[i] ``).
