@@ -230,6 +230,16 @@ impl Id {
     }
 }
 
+/// A list of ids (a bad one is named by its index).
+fn ids(v: Value) -> Result<Vec<Id>, String> {
+    let items = read::array(v)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Id::read(item).map_err(|m| format!("[{i}]: {m}"))?);
+    }
+    Ok(out)
+}
+
 /// Ids as a JSON array.
 fn ids_json<'a>(ids: impl IntoIterator<Item = &'a Id>) -> Value {
     ids.into_iter().map(Id::to_value).collect()
@@ -294,15 +304,23 @@ impl DeviceClass {
     }
 }
 
-/// One change of the state, as ops return them and `apply` takes them (`kind` names the variant).
+/// One change of the state, as ops return them and `apply` takes them.
 #[derive(Debug, Clone)]
-enum Change {
-    InsertUser { home: String, user: User },
-    UpdateUser { home: String, user: User },
-    DeleteUser { home: String, user_id: Id },
-    InsertDevice { home: String, device: Device },
-    UpdateDevice { home: String, device: Device },
-    DeleteDevice { home: String, id: Id },
+struct Change {
+    /// The index of its kind in [`CHANGE_KINDS`]: 0–2 insert, update and delete a user, 3–5 the
+    /// same for a device.
+    kind: usize,
+    home: String,
+    row: Row,
+}
+
+/// What a change carries (in its field [`CHANGE_FIELDS`] names): the whole user or device it
+/// inserts or updates, or the id of the one it deletes.
+#[derive(Debug, Clone)]
+enum Row {
+    User(User),
+    Device(Device),
+    Id(Id),
 }
 
 /// Field `key` of `r` read with `f`, `default` when absent. Unlike [`Reader::or`], a `null` is
@@ -320,25 +338,19 @@ fn defaulted<T>(
     }
 }
 
-/// Required field `key` of `r`: an object, read by `f` with `r`'s error code.
-fn object_field<T>(
-    r: &mut Reader,
-    key: &str,
-    f: impl FnOnce(Reader) -> Result<T, WireError>,
-) -> Result<T, WireError> {
-    let v = r.req(key, read::any)?;
-    f(r.nested(key, v)?)
-}
-
 /// Field `key` of `r`: an array of objects, each read by `f` (named `key[i]` in messages); empty
 /// when absent, an error when `null`.
 fn object_rows<T>(
     r: &mut Reader,
     key: &str,
-    f: impl Fn(Reader) -> Result<T, WireError>,
+    f: fn(Reader) -> Result<T, WireError>,
 ) -> Result<Vec<T>, WireError> {
     let items = defaulted(r, key, Vec::new(), read::array)?;
-    items.into_iter().enumerate().map(|(i, item)| f(r.nested(format!("{key}[{i}]"), item)?)).collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(f(r.nested(format!("{key}[{i}]"), item)?)?);
+    }
+    Ok(out)
 }
 
 impl User {
@@ -401,84 +413,48 @@ impl Home {
 const CHANGE_KINDS: [&str; 6] =
     ["insert_user", "update_user", "delete_user", "insert_device", "update_device", "delete_device"];
 
+/// The field holding the [`Row`] of each kind of [`Change`].
+const CHANGE_FIELDS: [&str; 6] = ["user", "user", "user_id", "device", "device", "id"];
+
 impl Change {
-    /// Reads one change: `kind`, then that kind's fields.
+    /// Reads one change: `kind`, `home`, then the kind's own field.
     fn read(mut r: Reader) -> Result<Change, WireError> {
         let kind = r.req("kind", read::string)?;
-        let change = match kind.as_str() {
-            "insert_user" => Change::InsertUser {
-                home: r.req("home", read::string)?,
-                user: object_field(&mut r, "user", User::read)?,
-            },
-            "update_user" => Change::UpdateUser {
-                home: r.req("home", read::string)?,
-                user: object_field(&mut r, "user", User::read)?,
-            },
-            "delete_user" => Change::DeleteUser {
-                home: r.req("home", read::string)?,
-                user_id: r.req("user_id", Id::read)?,
-            },
-            "insert_device" => Change::InsertDevice {
-                home: r.req("home", read::string)?,
-                device: object_field(&mut r, "device", Device::read)?,
-            },
-            "update_device" => Change::UpdateDevice {
-                home: r.req("home", read::string)?,
-                device: object_field(&mut r, "device", Device::read)?,
-            },
-            "delete_device" => {
-                Change::DeleteDevice { home: r.req("home", read::string)?, id: r.req("id", Id::read)? }
-            }
-            other => {
-                let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
-                return Err(WireError::new(
-                    r.code(),
-                    format!(
-                        "`changes`: unknown variant `{}`, expected one of {}",
-                        truncate(other, 64),
-                        expected.join(", ")
-                    ),
-                ));
-            }
+        let Some(k) = CHANGE_KINDS.iter().position(|c| *c == kind) else {
+            let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
+            return Err(WireError::new(
+                r.code(),
+                format!(
+                    "`changes`: unknown variant `{}`, expected one of {}",
+                    truncate(&kind, 64),
+                    expected.join(", ")
+                ),
+            ));
+        };
+        let home = r.req("home", read::string)?;
+        let field = CHANGE_FIELDS[k];
+        let row = if k % 3 == 2 {
+            Row::Id(r.req(field, Id::read)?)
+        } else {
+            let v = r.req(field, read::any)?;
+            let object = r.nested(field, v)?;
+            if k < 3 { Row::User(User::read(object)?) } else { Row::Device(Device::read(object)?) }
         };
         r.finish()?;
-        Ok(change)
+        Ok(Change { kind: k, home, row })
     }
 
-    fn kind(&self) -> &'static str {
-        let i = match self {
-            Change::InsertUser { .. } => 0,
-            Change::UpdateUser { .. } => 1,
-            Change::DeleteUser { .. } => 2,
-            Change::InsertDevice { .. } => 3,
-            Change::UpdateDevice { .. } => 4,
-            Change::DeleteDevice { .. } => 5,
-        };
-        CHANGE_KINDS[i]
-    }
-
-    /// The change as ops return it: `kind` first, then the variant's fields.
+    /// The change as ops return it: `kind`, `home`, then the kind's own field.
     fn to_json(&self) -> Value {
+        let row = match &self.row {
+            Row::User(u) => u.to_json(),
+            Row::Device(d) => d.to_json(),
+            Row::Id(id) => id.to_value(),
+        };
         let mut m = Map::new();
-        m.insert("kind".into(), Value::from(self.kind()));
-        match self {
-            Change::InsertUser { home, user } | Change::UpdateUser { home, user } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("user".into(), user.to_json());
-            }
-            Change::DeleteUser { home, user_id } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("user_id".into(), user_id.to_value());
-            }
-            Change::InsertDevice { home, device } | Change::UpdateDevice { home, device } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("device".into(), device.to_json());
-            }
-            Change::DeleteDevice { home, id } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("id".into(), id.to_value());
-            }
-        }
+        m.insert("kind".into(), Value::from(CHANGE_KINDS[self.kind]));
+        m.insert("home".into(), Value::from(self.home.as_str()));
+        m.insert(CHANGE_FIELDS[self.kind].into(), row);
         Value::Object(m)
     }
 }
@@ -547,80 +523,48 @@ impl State {
     }
 
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
-        let home_mut = |state: &mut State, id: &str| -> Result<usize, WireError> {
-            state.homes.iter().position(|h| h.id == id).ok_or_else(|| {
-                WireError::invalid_state(format!("change names unknown home `{}`", truncate(id, 64)))
-            })
+        let Change { kind, home, row } = change;
+        let Some(h) = self.homes.iter_mut().find(|h| h.id == home) else {
+            return Err(WireError::invalid_state(format!(
+                "change names unknown home `{}`",
+                truncate(&home, 64)
+            )));
         };
-        match change {
-            Change::InsertUser { home, user } => {
-                let h = home_mut(self, &home)?;
-                if self.homes[h].users.iter().any(|u| u.user_id == user.user_id) {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` already exists in home `{}`",
-                        truncate(&user.user_id.key(), 64),
-                        truncate(&home, 64)
-                    )));
-                }
-                self.homes[h].users.push(user);
+        let id = match &row {
+            Row::User(u) => &u.user_id,
+            Row::Device(d) => &d.id,
+            Row::Id(id) => id,
+        };
+        let (noun, at) = if kind < 3 {
+            ("user", h.users.iter().position(|u| u.user_id == *id))
+        } else {
+            ("device", h.devices.iter().position(|d| d.id == *id))
+        };
+        match (kind % 3, at) {
+            (0, Some(_)) => {
+                return Err(WireError::invalid_state(format!(
+                    "{noun} `{}` already exists in home `{}`",
+                    truncate(&id.key(), 64),
+                    truncate(&home, 64)
+                )));
             }
-            Change::UpdateUser { home, user } => {
-                let h = home_mut(self, &home)?;
-                let slot =
-                    self.homes[h].users.iter_mut().find(|u| u.user_id == user.user_id).ok_or_else(|| {
-                        WireError::invalid_state(format!(
-                            "no user `{}` to update",
-                            truncate(&user.user_id.key(), 64)
-                        ))
-                    })?;
-                // The stored form of the id is kept.
-                let id = slot.user_id.clone();
-                *slot = User { user_id: id, ..user };
+            (verb @ (1 | 2), None) => {
+                return Err(WireError::invalid_state(format!(
+                    "no {noun} `{}` to {}",
+                    truncate(&id.key(), 64),
+                    if verb == 1 { "update" } else { "delete" }
+                )));
             }
-            Change::DeleteUser { home, user_id } => {
-                let h = home_mut(self, &home)?;
-                let before = self.homes[h].users.len();
-                self.homes[h].users.retain(|u| u.user_id != user_id);
-                if self.homes[h].users.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no user `{}` to delete",
-                        truncate(&user_id.key(), 64)
-                    )));
-                }
-            }
-            Change::InsertDevice { home, device } => {
-                let h = home_mut(self, &home)?;
-                if self.homes[h].devices.iter().any(|d| d.id == device.id) {
-                    return Err(WireError::invalid_state(format!(
-                        "device `{}` already exists in home `{}`",
-                        truncate(&device.id.key(), 64),
-                        truncate(&home, 64)
-                    )));
-                }
-                self.homes[h].devices.push(device);
-            }
-            Change::UpdateDevice { home, device } => {
-                let h = home_mut(self, &home)?;
-                let slot = self.homes[h].devices.iter_mut().find(|d| d.id == device.id).ok_or_else(|| {
-                    WireError::invalid_state(format!(
-                        "no device `{}` to update",
-                        truncate(&device.id.key(), 64)
-                    ))
-                })?;
-                let id = slot.id.clone();
-                *slot = Device { id, ..device };
-            }
-            Change::DeleteDevice { home, id } => {
-                let h = home_mut(self, &home)?;
-                let before = self.homes[h].devices.len();
-                self.homes[h].devices.retain(|d| d.id != id);
-                if self.homes[h].devices.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no device `{}` to delete",
-                        truncate(&id.key(), 64)
-                    )));
-                }
-            }
+            _ => {}
+        }
+        // An update keeps the stored form of the id; a delete removes every row with the id.
+        match (row, at) {
+            (Row::User(user), Some(i)) => h.users[i] = User { user_id: h.users[i].user_id.clone(), ..user },
+            (Row::User(user), None) => h.users.push(user),
+            (Row::Device(device), Some(i)) => h.devices[i] = Device { id: h.devices[i].id.clone(), ..device },
+            (Row::Device(device), None) => h.devices.push(device),
+            (Row::Id(id), _) if kind < 3 => h.users.retain(|u| u.user_id != id),
+            (Row::Id(id), _) => h.devices.retain(|d| d.id != id),
         }
         Ok(())
     }
@@ -646,11 +590,11 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?))
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?)?);
+    }
+    Ok(out)
 }
 
 fn applied(mut state: State, policy: &Policy, changes: Value) -> Result<State, WireError> {
@@ -853,7 +797,7 @@ impl HomeEngine {
                     return Err("bad_body");
                 };
                 let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
-                Ok(vec![Change::InsertUser { home, user }])
+                Ok(vec![Change { kind: 0, home, row: Row::User(user) }])
             }
             CommandKind::Update => {
                 let old = existing.ok_or("no_such_user")?;
@@ -869,14 +813,14 @@ impl HomeEngine {
                 if new == *old {
                     return Ok(Vec::new());
                 }
-                Ok(vec![Change::UpdateUser { home, user: new }])
+                Ok(vec![Change { kind: 1, home, row: Row::User(new) }])
             }
             CommandKind::Delete => {
                 let old = existing.ok_or("no_such_user")?;
                 if self.removes_last_manager(&home, old, None) {
                     return Err("last_administrator");
                 }
-                Ok(vec![Change::DeleteUser { home, user_id: old.user_id.clone() }])
+                Ok(vec![Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }])
             }
         }
     }
@@ -1035,10 +979,7 @@ struct WhatIfRequest {
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
         let mut r = op_reader(op, fields);
-        let req = WhatIfRequest {
-            changes: r.req("changes", read::any)?,
-            users: r.opt("users", |v| read::list(v, Id::read))?,
-        };
+        let req = WhatIfRequest { changes: r.req("changes", read::any)?, users: r.opt("users", ids)? };
         r.finish()?;
         Ok(req)
     }
@@ -1567,7 +1508,7 @@ mod tests {
                 {"id": 7, "class": "utility", "name": ""}]}]});
         // Same values and the fields in their declared order.
         assert_eq!(a["result"]["state"].to_string(), expected.to_string());
-        let change = Change::DeleteUser { home: "h".into(), user_id: Id::Num(4) };
+        let change = Change { kind: 2, home: "h".into(), row: Row::Id(Id::Num(4)) };
         assert_eq!(change.to_json().to_string(), r#"{"kind":"delete_user","home":"h","user_id":4}"#);
         let a = ask(
             "command",
