@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, json};
+use crate::json::{Map, Value};
 use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
@@ -62,24 +62,24 @@ struct Policy {
 
 impl Policy {
     fn new() -> Result<Policy, WireError> {
-        let catalog = Catalog::new(
-            PERMISSIONS
-                .iter()
-                .map(|(code, name, description)| PermissionDef {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                    description: description.to_string(),
-                    dependencies: Vec::new(),
-                })
-                .collect(),
-        )?;
-        let defs: Vec<RoleDef> = ROLES
-            .iter()
-            .map(|(code, _, perms)| RoleDef {
+        let mut permissions = Vec::new();
+        for (code, name, description) in PERMISSIONS {
+            permissions.push(PermissionDef {
                 code: code.to_string(),
-                permissions: perms.iter().map(|p| p.to_string()).collect(),
-            })
-            .collect();
+                name: name.to_string(),
+                description: description.to_string(),
+                dependencies: Vec::new(),
+            });
+        }
+        let catalog = Catalog::new(permissions)?;
+        let mut defs = Vec::new();
+        for (code, _, perms) in ROLES {
+            let mut permissions = Vec::new();
+            for p in perms {
+                permissions.push(p.to_string());
+            }
+            defs.push(RoleDef { code: code.to_string(), permissions });
+        }
         let roles = Roles::new(&catalog, &defs)?;
         Ok(Policy {
             manage_users: catalog.require(MANAGE_USERS)?,
@@ -105,37 +105,66 @@ impl Policy {
 
     /// The role code a command body names, if any.
     fn parse_role(&self, text: &str) -> Option<&'static str> {
-        let norm: String = text
-            .trim()
-            .chars()
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
-            .collect();
+        let mut norm = String::new();
+        for c in text.trim().chars() {
+            norm.push(if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() });
+        }
         let code =
             ROLE_ALIASES.iter().find(|(alias, _)| *alias == norm).map_or(norm.as_str(), |(_, code)| code);
         ROLES.iter().map(|(c, _, _)| *c).find(|c| *c == code)
     }
 
     fn catalog_json(&self) -> Value {
-        let permissions: Vec<Value> = self.catalog.defs().iter().map(PermissionDef::to_json).collect();
-        let roles: Vec<Value> = ROLES
-            .iter()
-            .map(|(code, name, _)| {
-                let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
-                let aliases: Vec<&str> =
-                    ROLE_ALIASES.iter().filter(|(_, c)| c == code).map(|(alias, _)| *alias).collect();
-                json!({"code": *code, "name": *name, "aliases": aliases, "permissions": self.catalog.codes(perms)})
-            })
-            .collect();
-        json!({
-            "permissions": permissions,
-            "roles": roles,
-            "device_classes": [
-                {"class": "security", "permission": CONTROL_SECURITY},
-                {"class": "utility", "permission": CONTROL_UTILITY},
-            ],
-            "actions": [ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL],
-        })
+        let mut permissions = Vec::new();
+        for d in self.catalog.defs() {
+            permissions.push(d.to_json());
+        }
+        let mut roles = Vec::new();
+        for (code, name, _) in ROLES {
+            let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
+            let mut aliases = Vec::new();
+            for (alias, c) in ROLE_ALIASES {
+                if c == code {
+                    aliases.push(Value::from(alias));
+                }
+            }
+            roles.push(obj(&mut [
+                ("code", code.into()),
+                ("name", name.into()),
+                ("aliases", Value::Array(aliases)),
+                ("permissions", strings(&self.catalog.codes(perms))),
+            ]));
+        }
+        let mut classes = Vec::new();
+        for (class, permission) in [("security", CONTROL_SECURITY), ("utility", CONTROL_UTILITY)] {
+            classes.push(obj(&mut [("class", class.into()), ("permission", permission.into())]));
+        }
+        obj(&mut [
+            ("permissions", Value::Array(permissions)),
+            ("roles", Value::Array(roles)),
+            ("device_classes", Value::Array(classes)),
+            ("actions", strings(&[ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL])),
+        ])
     }
+}
+
+/// An object of `pairs`, in their order (the values are moved out): one function where `json!`
+/// would expand at every object.
+fn obj(pairs: &mut [(&str, Value)]) -> Value {
+    let mut m = Map::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v.take());
+    }
+    Value::Object(m)
+}
+
+/// Strings as a JSON array.
+fn strings(items: &[&str]) -> Value {
+    let mut out = Vec::with_capacity(items.len());
+    for s in items {
+        out.push(Value::from(*s));
+    }
+    Value::Array(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,11 +267,6 @@ fn ids(v: Value) -> Result<Vec<Id>, String> {
         out.push(Id::read(item).map_err(|m| format!("[{i}]: {m}"))?);
     }
     Ok(out)
-}
-
-/// Ids as a JSON array.
-fn ids_json<'a>(ids: impl IntoIterator<Item = &'a Id>) -> Value {
-    ids.into_iter().map(Id::to_value).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,12 +390,12 @@ impl User {
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "user_id": self.user_id.to_value(),
-            "email": self.email.as_str(),
-            "user_name": self.user_name.as_str(),
-            "role": self.role.as_str(),
-        })
+        obj(&mut [
+            ("user_id", self.user_id.to_value()),
+            ("email", self.email.as_str().into()),
+            ("user_name", self.user_name.as_str().into()),
+            ("role", self.role.as_str().into()),
+        ])
     }
 }
 
@@ -387,7 +411,11 @@ impl Device {
     }
 
     fn to_json(&self) -> Value {
-        json!({"id": self.id.to_value(), "class": self.class.as_str(), "name": self.name.as_str()})
+        obj(&mut [
+            ("id", self.id.to_value()),
+            ("class", self.class.as_str().into()),
+            ("name", self.name.as_str().into()),
+        ])
     }
 }
 
@@ -403,9 +431,19 @@ impl Home {
     }
 
     fn to_json(&self) -> Value {
-        let users: Vec<Value> = self.users.iter().map(User::to_json).collect();
-        let devices: Vec<Value> = self.devices.iter().map(Device::to_json).collect();
-        json!({"id": self.id.as_str(), "users": users, "devices": devices})
+        let mut users = Vec::with_capacity(self.users.len());
+        for u in &self.users {
+            users.push(u.to_json());
+        }
+        let mut devices = Vec::with_capacity(self.devices.len());
+        for d in &self.devices {
+            devices.push(d.to_json());
+        }
+        obj(&mut [
+            ("id", self.id.as_str().into()),
+            ("users", Value::Array(users)),
+            ("devices", Value::Array(devices)),
+        ])
     }
 }
 
@@ -451,11 +489,11 @@ impl Change {
             Row::Device(d) => d.to_json(),
             Row::Id(id) => id.to_value(),
         };
-        let mut m = Map::new();
-        m.insert("kind".into(), Value::from(CHANGE_KINDS[self.kind]));
-        m.insert("home".into(), Value::from(self.home.as_str()));
-        m.insert(CHANGE_FIELDS[self.kind].into(), row);
-        Value::Object(m)
+        obj(&mut [
+            ("kind", CHANGE_KINDS[self.kind].into()),
+            ("home", self.home.as_str().into()),
+            (CHANGE_FIELDS[self.kind], row),
+        ])
     }
 }
 
@@ -469,8 +507,11 @@ impl State {
     }
 
     fn to_json(&self) -> Value {
-        let homes: Vec<Value> = self.homes.iter().map(Home::to_json).collect();
-        json!({ "homes": homes })
+        let mut homes = Vec::with_capacity(self.homes.len());
+        for h in &self.homes {
+            homes.push(h.to_json());
+        }
+        obj(&mut [("homes", Value::Array(homes))])
     }
 
     fn home(&self, id: &str) -> Option<&Home> {
@@ -718,12 +759,12 @@ fn read_report(req: ReportRequest) -> Result<Value, WireError> {
             )));
         }
     };
-    Ok(json!({
-        "report_type": req.report_type,
-        "topic": req.topic,
-        "result": if success { "OK" } else { "Error" },
-        "success": success,
-    }))
+    Ok(obj(&mut [
+        ("report_type", req.report_type.into()),
+        ("topic", req.topic.into()),
+        ("result", if success { "OK" } else { "Error" }.into()),
+        ("success", success.into()),
+    ]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -760,14 +801,18 @@ impl HomeEngine {
             Ok(changes) => (None, changes),
             Err(reason) => (Some(reason), Vec::new()),
         };
-        let changes: Vec<Value> = changes.iter().map(Change::to_json).collect();
-        json!({
-            "report_type": req.command_type,
-            "topic": req.topic,
-            "body": {"result": if reason.is_none() { "OK" } else { "Error" }},
-            "reason": reason,
-            "changes": changes,
-        })
+        let mut list = Vec::with_capacity(changes.len());
+        for c in &changes {
+            list.push(c.to_json());
+        }
+        let result = if reason.is_none() { "OK" } else { "Error" };
+        obj(&mut [
+            ("report_type", req.command_type.into()),
+            ("topic", req.topic.into()),
+            ("body", obj(&mut [("result", result.into())])),
+            ("reason", reason.into()),
+            ("changes", Value::Array(list)),
+        ])
     }
 
     fn run_command(&self, req: &CommandRequest) -> Result<Vec<Change>, Refusal> {
@@ -878,32 +923,34 @@ fn parse_body(policy: &Policy, kind: CommandKind, body: &Value) -> Result<Body, 
         None | Some(Value::Null) => return Err("missing_user_id"),
         Some(v) => Id::from_value(v).ok_or("bad_user_id")?,
     };
-    let email = optional(body, "email", required, "missing_email", |v| {
-        v.as_str().filter(|s| valid_email(s)).map(str::to_string).ok_or("bad_email")
-    })?;
-    let user_name = optional(body, "user_name", required, "missing_user_name", |v| {
-        v.as_str()
-            .filter(|s| !s.trim().is_empty() && s.chars().count() <= MAX_USER_NAME)
-            .map(str::to_string)
-            .ok_or("bad_user_name")
-    })?;
-    let role = optional(body, "role", required, "missing_role", |v| {
-        v.as_str().and_then(|s| policy.parse_role(s)).ok_or("unknown_role")
-    })?;
-    Ok(Body { user_id, email, user_name, role })
+    let email = text_field(body, "email", required, "missing_email", "bad_email")?;
+    if email.is_some_and(|s| !valid_email(s)) {
+        return Err("bad_email");
+    }
+    let user_name = text_field(body, "user_name", required, "missing_user_name", "bad_user_name")?;
+    if user_name.is_some_and(|s| s.trim().is_empty() || s.chars().count() > MAX_USER_NAME) {
+        return Err("bad_user_name");
+    }
+    let role = match text_field(body, "role", required, "missing_role", "unknown_role")? {
+        None => None,
+        Some(s) => Some(policy.parse_role(s).ok_or("unknown_role")?),
+    };
+    Ok(Body { user_id, email: email.map(str::to_string), user_name: user_name.map(str::to_string), role })
 }
 
-fn optional<T>(
-    body: &Map<String, Value>,
+/// Field `key` of a command body, a string: `None` when absent or null (refused with `missing`
+/// when `required`), refused with `bad` when not a string.
+fn text_field<'a>(
+    body: &'a Map<String, Value>,
     key: &str,
     required: bool,
     missing: Refusal,
-    read: impl FnOnce(&Value) -> Result<T, Refusal>,
-) -> Result<Option<T>, Refusal> {
+    bad: Refusal,
+) -> Result<Option<&'a str>, Refusal> {
     match body.get(key) {
         None | Some(Value::Null) if required => Err(missing),
         None | Some(Value::Null) => Ok(None),
-        Some(v) => read(v).map(Some),
+        Some(v) => v.as_str().map(Some).ok_or(bad),
     }
 }
 
@@ -922,16 +969,19 @@ fn valid_email(s: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-    local_ok && domain_ok
+    let mut labels = 0;
+    for l in domain.split('.') {
+        let label_ok = !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-');
+        if !label_ok {
+            return false;
+        }
+        labels += 1;
+    }
+    local_ok && labels >= 2
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -995,13 +1045,11 @@ struct Cap<'a> {
 
 impl Cap<'_> {
     fn to_json(self) -> Value {
-        let mut m = Map::new();
-        m.insert("action".into(), Value::from(self.action));
-        m.insert("home".into(), Value::from(self.home));
-        if let Some(d) = self.device {
+        let mut cap = obj(&mut [("action", self.action.into()), ("home", self.home.into())]);
+        if let (Some(d), Value::Object(m)) = (self.device, &mut cap) {
             m.insert("device".into(), d.to_value());
         }
-        Value::Object(m)
+        cap
     }
 }
 
@@ -1071,6 +1119,11 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
     }
 }
 
+/// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
+fn fact(kind: &str, subject: Value, key: &str, value: Value) -> Value {
+    obj(&mut [("fact", kind.into()), (kind, subject), (key, value)])
+}
+
 impl HomeEngine {
     /// A Decision (core/WIRE.md) and whether it allows.
     fn decide(
@@ -1082,44 +1135,56 @@ impl HomeEngine {
     ) -> Result<(Value, bool), WireError> {
         let action = parse_action(action, device)?;
         let mut chain = Vec::new();
-        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
-            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
+        let held = self.facts(actor, action, home_id, device, &mut chain);
+        let allowed = held == Ok(true);
+        let (status, reason) = match held {
+            Ok(true) => ("ok", "role_permits"),
+            Ok(false) => ("forbidden", "insufficient_role"),
+            Err(missing) => ("not_found", missing),
         };
-        let Some(home) = self.state.home(home_id) else {
-            chain.push(json!({"fact": "home", "home": home_id, "exists": false}));
-            return Ok(done(false, "not_found", "no_such_home", chain));
-        };
-        chain.push(json!({"fact": "home", "home": home_id, "exists": true}));
-        let Some(user) = home.users.iter().find(|u| u.user_id == *actor) else {
-            chain.push(json!({"fact": "user", "user": actor.to_value(), "role": null}));
-            return Ok(done(false, "not_found", "not_home_member", chain));
-        };
-        chain.push(json!({"fact": "user", "user": user.user_id.to_value(), "role": user.role.as_str()}));
+        let decision = obj(&mut [
+            ("allowed", allowed.into()),
+            ("status", status.into()),
+            ("reason", reason.into()),
+            ("chain", Value::Array(chain)),
+        ]);
+        Ok((decision, allowed))
+    }
+
+    /// The facts a decision rests on, pushed to `chain`: whether the role holds the permission,
+    /// or the reason code of what is not there.
+    fn facts(
+        &self,
+        actor: &Id,
+        action: &str,
+        home_id: &str,
+        device: Option<&Id>,
+        chain: &mut Vec<Value>,
+    ) -> Result<bool, Refusal> {
+        let home = self.state.home(home_id);
+        chain.push(fact("home", home_id.into(), "exists", home.is_some().into()));
+        let home = home.ok_or("no_such_home")?;
+        let user = home.users.iter().find(|u| u.user_id == *actor);
+        let role = user.map(|u| u.role.as_str());
+        chain.push(fact("user", user.map_or(actor, |u| &u.user_id).to_value(), "role", role.into()));
+        let user = user.ok_or("not_home_member")?;
         let permission = match (action, device) {
-            (ACTION_DEVICE_CONTROL, Some(device_id)) => {
-                let Some(device) = home.devices.iter().find(|d| d.id == *device_id) else {
-                    chain.push(json!({"fact": "device", "device": device_id.to_value(), "class": null}));
-                    return Ok(done(false, "not_found", "no_such_device", chain));
-                };
-                chain.push(
-                    json!({"fact": "device", "device": device.id.to_value(), "class": device.class.as_str()}),
-                );
-                self.policy.device_permission(device.class)
+            (ACTION_DEVICE_CONTROL, Some(id)) => {
+                let device = home.devices.iter().find(|d| d.id == *id);
+                let class = device.map(|d| d.class.as_str());
+                chain.push(fact("device", device.map_or(id, |d| &d.id).to_value(), "class", class.into()));
+                self.policy.device_permission(device.ok_or("no_such_device")?.class)
             }
             _ => self.policy.manage_users,
         };
         let held = self.policy.role_holds(&user.role, permission);
-        chain.push(json!({
-            "fact": "rule",
-            "rule": "role_permissions",
-            "permission": self.policy.catalog.code(permission),
-            "held": held,
-        }));
-        Ok(if held {
-            done(true, "ok", "role_permits", chain)
-        } else {
-            done(false, "forbidden", "insufficient_role", chain)
-        })
+        chain.push(obj(&mut [
+            ("fact", "rule".into()),
+            ("rule", "role_permissions".into()),
+            ("permission", self.policy.catalog.code(permission).into()),
+            ("held", held.into()),
+        ]));
+        Ok(held)
     }
 
     fn who_can(&self, req: Question) -> Result<Value, WireError> {
@@ -1133,19 +1198,27 @@ impl HomeEngine {
             }
         }
         crate::util::sort(&mut users);
-        Ok(json!({"everyone": false, "users": ids_json(&users)}))
+        let mut list = Vec::with_capacity(users.len());
+        for id in &users {
+            list.push(id.to_value());
+        }
+        Ok(obj(&mut [("everyone", false.into()), ("users", Value::Array(list))]))
     }
 
     fn what_can(&self, user: &Id) -> Value {
         let mut roles = Vec::new();
         for h in &self.state.homes {
             if let Some(u) = h.users.iter().find(|u| u.user_id == *user) {
-                roles.push(json!({"home": h.id.as_str(), "role": u.role.as_str()}));
+                roles.push(obj(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
             }
         }
         let run = capabilities(&self.policy, &self.state, Some(user));
         let caps = caps_missing(&run, &[]);
-        json!({"user": user.to_value(), "roles": roles, "capabilities": caps})
+        obj(&mut [
+            ("user", user.to_value()),
+            ("roles", Value::Array(roles)),
+            ("capabilities", Value::Array(caps)),
+        ])
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
@@ -1172,16 +1245,21 @@ impl HomeEngine {
             let gains = caps_missing(run_a, run_b);
             let loses = caps_missing(run_b, run_a);
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(json!({"user": id.to_value(), "gains": gains, "loses": loses}));
+                diff.push(obj(&mut [
+                    ("user", id.to_value()),
+                    ("gains", Value::Array(gains)),
+                    ("loses", Value::Array(loses)),
+                ]));
             }
         }
-        Ok(json!({ "diff": diff }))
+        Ok(obj(&mut [("diff", Value::Array(diff))]))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::json;
 
     fn call(req: Value) -> Value {
         crate::json::from_str(&crate::call(&req.to_string())).unwrap()
