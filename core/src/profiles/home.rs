@@ -109,9 +109,13 @@ impl Policy {
         for c in text.trim().chars() {
             norm.push(if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() });
         }
-        let code =
-            ROLE_ALIASES.iter().find(|(alias, _)| *alias == norm).map_or(norm.as_str(), |(_, code)| code);
-        ROLES.iter().map(|(c, _, _)| *c).find(|c| *c == code)
+        let mut code = norm.as_str();
+        for (alias, c) in ROLE_ALIASES {
+            if alias == code {
+                code = c;
+            }
+        }
+        ROLES.iter().find(|(c, _, _)| *c == code).map(|(c, _, _)| *c)
     }
 
     fn catalog_json(&self) -> Value {
@@ -954,34 +958,36 @@ fn text_field<'a>(
     }
 }
 
-/// A plain address check: one `@`, a local part without spaces, a domain of at least two
-/// dot-separated labels of letters, digits and inner hyphens.
+/// A plain address check: one `@`, a local part of printable ASCII in non-empty dot-separated
+/// pieces, a domain of at least two dot-separated labels of letters, digits and inner hyphens.
 fn valid_email(s: &str) -> bool {
     if s.len() > MAX_EMAIL {
         return false;
     }
-    let Some((local, domain)) = s.split_once('@') else {
+    let Some(at) = s.bytes().position(|b| b == b'@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && local.chars().all(|c| c.is_ascii_graphic() && c != '@')
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let mut labels = 0;
-    for l in domain.split('.') {
-        let label_ok = !l.is_empty()
-            && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !l.starts_with('-')
-            && !l.ends_with('-');
-        if !label_ok {
-            return false;
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    let local_ok = local.len() <= 64 && labels(local, |l| l.iter().all(|b| b.is_ascii_graphic())).is_some();
+    let domain_labels = labels(domain, |l| {
+        l.len() <= 63
+            && l.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && l.first() != Some(&b'-')
+            && l.last() != Some(&b'-')
+    });
+    local_ok && domain_labels.is_some_and(|n| n >= 2)
+}
+
+/// The number of `.`-separated labels of `s` when every one is non-empty and passes `ok`.
+fn labels(s: &str, ok: fn(&[u8]) -> bool) -> Option<usize> {
+    let mut n = 0;
+    for label in s.as_bytes().split(|b| *b == b'.') {
+        if label.is_empty() || !ok(label) {
+            return None;
         }
-        labels += 1;
+        n += 1;
     }
-    local_ok && labels >= 2
+    Some(n)
 }
 
 // ---------------------------------------------------------------------------------------------
