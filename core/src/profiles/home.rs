@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, Value};
-use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
+use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
 use crate::wire::{Fields, truncate, unknown_op};
@@ -62,6 +62,11 @@ struct Policy {
 
 impl Policy {
     fn new() -> Result<Policy, WireError> {
+        Ok(Policy::of_data()?)
+    }
+
+    /// The policy of the tables above.
+    fn of_data() -> Result<Policy, PolicyError> {
         let mut permissions = Vec::new();
         for (code, name, description) in PERMISSIONS {
             permissions.push(PermissionDef {
@@ -81,13 +86,13 @@ impl Policy {
             defs.push(RoleDef { code: code.to_string(), permissions });
         }
         let roles = Roles::new(&catalog, &defs)?;
-        Ok(Policy {
-            manage_users: catalog.require(MANAGE_USERS)?,
-            control_security: catalog.require(CONTROL_SECURITY)?,
-            control_utility: catalog.require(CONTROL_UTILITY)?,
-            catalog,
-            roles,
-        })
+        // The ids of the permissions, in the order of PERMISSIONS.
+        let mut ids = [0; 3];
+        for (id, (code, _, _)) in ids.iter_mut().zip(PERMISSIONS) {
+            *id = catalog.require(code)?;
+        }
+        let [manage_users, control_security, control_utility] = ids;
+        Ok(Policy { catalog, roles, manage_users, control_security, control_utility })
     }
 
     /// The permission a device of `class` needs.
@@ -366,19 +371,18 @@ fn defaulted<T>(
     }
 }
 
-/// Field `key` of `r`: an array of objects, each read by `f` (named `key[i]` in messages); empty
-/// when absent, an error when `null`.
-fn object_rows<T>(
+/// Field `key` of `r`: an array of objects, each passed to `f` as a reader (named `key[i]` in
+/// messages); empty when absent, an error when `null`. One loop serves every list.
+fn object_rows(
     r: &mut Reader,
     key: &str,
-    f: fn(Reader) -> Result<T, WireError>,
-) -> Result<Vec<T>, WireError> {
+    f: &mut dyn FnMut(Reader) -> Result<(), WireError>,
+) -> Result<(), WireError> {
     let items = defaulted(r, key, Vec::new(), read::array)?;
-    let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(f(r.nested(format!("{key}[{i}]"), item)?)?);
+        f(r.nested(format!("{key}[{i}]"), item)?)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 impl User {
@@ -425,11 +429,15 @@ impl Device {
 
 impl Home {
     fn read(mut r: Reader) -> Result<Home, WireError> {
-        let home = Home {
-            id: r.req("id", read::string)?,
-            users: object_rows(&mut r, "users", User::read)?,
-            devices: object_rows(&mut r, "devices", Device::read)?,
-        };
+        let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
+        object_rows(&mut r, "users", &mut |row| {
+            home.users.push(User::read(row)?);
+            Ok(())
+        })?;
+        object_rows(&mut r, "devices", &mut |row| {
+            home.devices.push(Device::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(home)
     }
@@ -505,7 +513,11 @@ impl State {
     /// Reads a state (`invalid_state` errors).
     fn read(state: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let homes = object_rows(&mut r, "homes", Home::read)?;
+        let mut homes = Vec::new();
+        object_rows(&mut r, "homes", &mut |row| {
+            homes.push(Home::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(State { homes })
     }
