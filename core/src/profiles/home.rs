@@ -6,11 +6,10 @@
 //! the administrator". State, ops, changes and reason codes are documented in `core/PROFILES.md`.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, json};
-use crate::policy::{Catalog, PermId, PermissionDef, RoleDef, Roles};
+use crate::json::{Map, Value};
+use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
 use crate::wire::{Fields, truncate, unknown_op};
@@ -63,32 +62,37 @@ struct Policy {
 
 impl Policy {
     fn new() -> Result<Policy, WireError> {
-        let catalog = Catalog::new(
-            PERMISSIONS
-                .iter()
-                .map(|(code, name, description)| PermissionDef {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                    description: description.to_string(),
-                    dependencies: Vec::new(),
-                })
-                .collect(),
-        )?;
-        let defs: Vec<RoleDef> = ROLES
-            .iter()
-            .map(|(code, _, perms)| RoleDef {
+        Ok(Policy::of_data()?)
+    }
+
+    /// The policy of the tables above.
+    fn of_data() -> Result<Policy, PolicyError> {
+        let mut permissions = Vec::new();
+        for (code, name, description) in PERMISSIONS {
+            permissions.push(PermissionDef {
                 code: code.to_string(),
-                permissions: perms.iter().map(|p| p.to_string()).collect(),
-            })
-            .collect();
+                name: name.to_string(),
+                description: description.to_string(),
+                dependencies: Vec::new(),
+            });
+        }
+        let catalog = Catalog::new(permissions)?;
+        let mut defs = Vec::new();
+        for (code, _, perms) in ROLES {
+            let mut permissions = Vec::new();
+            for p in perms {
+                permissions.push(p.to_string());
+            }
+            defs.push(RoleDef { code: code.to_string(), permissions });
+        }
         let roles = Roles::new(&catalog, &defs)?;
-        Ok(Policy {
-            manage_users: catalog.require(MANAGE_USERS)?,
-            control_security: catalog.require(CONTROL_SECURITY)?,
-            control_utility: catalog.require(CONTROL_UTILITY)?,
-            catalog,
-            roles,
-        })
+        // The ids of the permissions, in the order of PERMISSIONS.
+        let mut ids = [0; 3];
+        for (id, (code, _, _)) in ids.iter_mut().zip(PERMISSIONS) {
+            *id = catalog.require(code)?;
+        }
+        let [manage_users, control_security, control_utility] = ids;
+        Ok(Policy { catalog, roles, manage_users, control_security, control_utility })
     }
 
     /// The permission a device of `class` needs.
@@ -106,37 +110,70 @@ impl Policy {
 
     /// The role code a command body names, if any.
     fn parse_role(&self, text: &str) -> Option<&'static str> {
-        let norm: String = text
-            .trim()
-            .chars()
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
-            .collect();
-        let code =
-            ROLE_ALIASES.iter().find(|(alias, _)| *alias == norm).map_or(norm.as_str(), |(_, code)| code);
-        ROLES.iter().map(|(c, _, _)| *c).find(|c| *c == code)
+        let mut norm = String::new();
+        for c in text.trim().chars() {
+            norm.push(if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() });
+        }
+        let mut code = norm.as_str();
+        for (alias, c) in ROLE_ALIASES {
+            if alias == code {
+                code = c;
+            }
+        }
+        ROLES.iter().find(|(c, _, _)| *c == code).map(|(c, _, _)| *c)
     }
 
     fn catalog_json(&self) -> Value {
-        let permissions: Vec<Value> = self.catalog.defs().iter().map(PermissionDef::to_json).collect();
-        let roles: Vec<Value> = ROLES
-            .iter()
-            .map(|(code, name, _)| {
-                let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
-                let aliases: Vec<&str> =
-                    ROLE_ALIASES.iter().filter(|(_, c)| c == code).map(|(alias, _)| *alias).collect();
-                json!({"code": *code, "name": *name, "aliases": aliases, "permissions": self.catalog.codes(perms)})
-            })
-            .collect();
-        json!({
-            "permissions": permissions,
-            "roles": roles,
-            "device_classes": [
-                {"class": "security", "permission": CONTROL_SECURITY},
-                {"class": "utility", "permission": CONTROL_UTILITY},
-            ],
-            "actions": [ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL],
-        })
+        let mut permissions = Vec::new();
+        for d in self.catalog.defs() {
+            permissions.push(d.to_json());
+        }
+        let mut roles = Vec::new();
+        for (code, name, _) in ROLES {
+            let perms = self.roles.index(code).map(|i| self.roles.permissions(i)).unwrap_or_default();
+            let mut aliases = Vec::new();
+            for (alias, c) in ROLE_ALIASES {
+                if c == code {
+                    aliases.push(Value::from(alias));
+                }
+            }
+            roles.push(obj(&mut [
+                ("code", code.into()),
+                ("name", name.into()),
+                ("aliases", Value::Array(aliases)),
+                ("permissions", strings(&self.catalog.codes(perms))),
+            ]));
+        }
+        let mut classes = Vec::new();
+        for (class, permission) in [("security", CONTROL_SECURITY), ("utility", CONTROL_UTILITY)] {
+            classes.push(obj(&mut [("class", class.into()), ("permission", permission.into())]));
+        }
+        obj(&mut [
+            ("permissions", Value::Array(permissions)),
+            ("roles", Value::Array(roles)),
+            ("device_classes", Value::Array(classes)),
+            ("actions", strings(&[ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL])),
+        ])
     }
+}
+
+/// An object of `pairs`, in their order (the values are moved out): one function where `json!`
+/// would expand at every object.
+fn obj(pairs: &mut [(&str, Value)]) -> Value {
+    let mut m = Map::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v.take());
+    }
+    Value::Object(m)
+}
+
+/// Strings as a JSON array.
+fn strings(items: &[&str]) -> Value {
+    let mut out = Vec::with_capacity(items.len());
+    for s in items {
+        out.push(Value::from(*s));
+    }
+    Value::Array(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +195,25 @@ impl Id {
             _ => None,
         }
     }
+    /// The id as text (its [`Id::key`]), a number written into `buf`: ids are compared often, so
+    /// without allocating.
+    fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
+        match self {
+            Id::Num(n) => {
+                let (mut n, mut i) = (*n, buf.len());
+                loop {
+                    i -= 1;
+                    buf[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                std::str::from_utf8(&buf[i..]).unwrap_or_default()
+            }
+            Id::Text(s) => s,
+        }
+    }
     fn key(&self) -> String {
         match self {
             Id::Num(n) => n.to_string(),
@@ -174,7 +230,8 @@ impl Id {
 
 impl PartialEq for Id {
     fn eq(&self, other: &Id) -> bool {
-        self.key() == other.key()
+        let (mut x, mut y) = ([0; 20], [0; 20]);
+        self.text(&mut x) == other.text(&mut y)
     }
 }
 impl Eq for Id {}
@@ -182,16 +239,17 @@ impl Eq for Id {}
 impl Ord for Id {
     /// Ids made of digits only come first, in numeric order; other ids follow in text order.
     fn cmp(&self, other: &Id) -> Ordering {
-        let (a, b) = (self.key(), other.key());
+        let (mut x, mut y) = ([0; 20], [0; 20]);
+        let (a, b) = (self.text(&mut x), other.text(&mut y));
         let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-        match (numeric(&a), numeric(&b)) {
+        match (numeric(a), numeric(b)) {
             (true, true) => {
                 let (ta, tb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
-                ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(&b))
+                ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| a.cmp(b))
             }
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
-            (false, false) => a.cmp(&b),
+            (false, false) => a.cmp(b),
         }
     }
 }
@@ -210,9 +268,14 @@ impl Id {
     }
 }
 
-/// Ids as a JSON array.
-fn ids_json<'a>(ids: impl IntoIterator<Item = &'a Id>) -> Value {
-    ids.into_iter().map(Id::to_value).collect()
+/// A list of ids (a bad one is named by its index).
+fn ids(v: Value) -> Result<Vec<Id>, String> {
+    let items = read::array(v)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Id::read(item).map_err(|m| format!("[{i}]: {m}"))?);
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,15 +337,23 @@ impl DeviceClass {
     }
 }
 
-/// One change of the state, as ops return them and `apply` takes them (`kind` names the variant).
+/// One change of the state, as ops return them and `apply` takes them.
 #[derive(Debug, Clone)]
-enum Change {
-    InsertUser { home: String, user: User },
-    UpdateUser { home: String, user: User },
-    DeleteUser { home: String, user_id: Id },
-    InsertDevice { home: String, device: Device },
-    UpdateDevice { home: String, device: Device },
-    DeleteDevice { home: String, id: Id },
+struct Change {
+    /// The index of its kind in [`CHANGE_KINDS`]: 0–2 insert, update and delete a user, 3–5 the
+    /// same for a device.
+    kind: usize,
+    home: String,
+    row: Row,
+}
+
+/// What a change carries (in its field [`CHANGE_FIELDS`] names): the whole user or device it
+/// inserts or updates, or the id of the one it deletes.
+#[derive(Debug, Clone)]
+enum Row {
+    User(User),
+    Device(Device),
+    Id(Id),
 }
 
 /// Field `key` of `r` read with `f`, `default` when absent. Unlike [`Reader::or`], a `null` is
@@ -300,25 +371,18 @@ fn defaulted<T>(
     }
 }
 
-/// Required field `key` of `r`: an object, read by `f` with `r`'s error code.
-fn object_field<T>(
+/// Field `key` of `r`: an array of objects, each passed to `f` as a reader (named `key[i]` in
+/// messages); empty when absent, an error when `null`. One loop serves every list.
+fn object_rows(
     r: &mut Reader,
     key: &str,
-    f: impl FnOnce(Reader) -> Result<T, WireError>,
-) -> Result<T, WireError> {
-    let v = r.req(key, read::any)?;
-    f(r.nested(key, v)?)
-}
-
-/// Field `key` of `r`: an array of objects, each read by `f` (named `key[i]` in messages); empty
-/// when absent, an error when `null`.
-fn object_rows<T>(
-    r: &mut Reader,
-    key: &str,
-    f: impl Fn(Reader) -> Result<T, WireError>,
-) -> Result<Vec<T>, WireError> {
+    f: &mut dyn FnMut(Reader) -> Result<(), WireError>,
+) -> Result<(), WireError> {
     let items = defaulted(r, key, Vec::new(), read::array)?;
-    items.into_iter().enumerate().map(|(i, item)| f(r.nested(format!("{key}[{i}]"), item)?)).collect()
+    for (i, item) in items.into_iter().enumerate() {
+        f(r.nested(format!("{key}[{i}]"), item)?)?;
+    }
+    Ok(())
 }
 
 impl User {
@@ -334,12 +398,12 @@ impl User {
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "user_id": self.user_id.to_value(),
-            "email": self.email.as_str(),
-            "user_name": self.user_name.as_str(),
-            "role": self.role.as_str(),
-        })
+        obj(&mut [
+            ("user_id", self.user_id.to_value()),
+            ("email", self.email.as_str().into()),
+            ("user_name", self.user_name.as_str().into()),
+            ("role", self.role.as_str().into()),
+        ])
     }
 }
 
@@ -355,25 +419,43 @@ impl Device {
     }
 
     fn to_json(&self) -> Value {
-        json!({"id": self.id.to_value(), "class": self.class.as_str(), "name": self.name.as_str()})
+        obj(&mut [
+            ("id", self.id.to_value()),
+            ("class", self.class.as_str().into()),
+            ("name", self.name.as_str().into()),
+        ])
     }
 }
 
 impl Home {
     fn read(mut r: Reader) -> Result<Home, WireError> {
-        let home = Home {
-            id: r.req("id", read::string)?,
-            users: object_rows(&mut r, "users", User::read)?,
-            devices: object_rows(&mut r, "devices", Device::read)?,
-        };
+        let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
+        object_rows(&mut r, "users", &mut |row| {
+            home.users.push(User::read(row)?);
+            Ok(())
+        })?;
+        object_rows(&mut r, "devices", &mut |row| {
+            home.devices.push(Device::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(home)
     }
 
     fn to_json(&self) -> Value {
-        let users: Vec<Value> = self.users.iter().map(User::to_json).collect();
-        let devices: Vec<Value> = self.devices.iter().map(Device::to_json).collect();
-        json!({"id": self.id.as_str(), "users": users, "devices": devices})
+        let mut users = Vec::with_capacity(self.users.len());
+        for u in &self.users {
+            users.push(u.to_json());
+        }
+        let mut devices = Vec::with_capacity(self.devices.len());
+        for d in &self.devices {
+            devices.push(d.to_json());
+        }
+        obj(&mut [
+            ("id", self.id.as_str().into()),
+            ("users", Value::Array(users)),
+            ("devices", Value::Array(devices)),
+        ])
     }
 }
 
@@ -381,85 +463,49 @@ impl Home {
 const CHANGE_KINDS: [&str; 6] =
     ["insert_user", "update_user", "delete_user", "insert_device", "update_device", "delete_device"];
 
+/// The field holding the [`Row`] of each kind of [`Change`].
+const CHANGE_FIELDS: [&str; 6] = ["user", "user", "user_id", "device", "device", "id"];
+
 impl Change {
-    /// Reads one change: `kind`, then that kind's fields.
+    /// Reads one change: `kind`, `home`, then the kind's own field.
     fn read(mut r: Reader) -> Result<Change, WireError> {
         let kind = r.req("kind", read::string)?;
-        let change = match kind.as_str() {
-            "insert_user" => Change::InsertUser {
-                home: r.req("home", read::string)?,
-                user: object_field(&mut r, "user", User::read)?,
-            },
-            "update_user" => Change::UpdateUser {
-                home: r.req("home", read::string)?,
-                user: object_field(&mut r, "user", User::read)?,
-            },
-            "delete_user" => Change::DeleteUser {
-                home: r.req("home", read::string)?,
-                user_id: r.req("user_id", Id::read)?,
-            },
-            "insert_device" => Change::InsertDevice {
-                home: r.req("home", read::string)?,
-                device: object_field(&mut r, "device", Device::read)?,
-            },
-            "update_device" => Change::UpdateDevice {
-                home: r.req("home", read::string)?,
-                device: object_field(&mut r, "device", Device::read)?,
-            },
-            "delete_device" => {
-                Change::DeleteDevice { home: r.req("home", read::string)?, id: r.req("id", Id::read)? }
-            }
-            other => {
-                let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
-                return Err(WireError::new(
-                    r.code(),
-                    format!(
-                        "`changes`: unknown variant `{}`, expected one of {}",
-                        truncate(other, 64),
-                        expected.join(", ")
-                    ),
-                ));
-            }
+        let Some(k) = CHANGE_KINDS.iter().position(|c| *c == kind) else {
+            let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
+            return Err(WireError::new(
+                r.code(),
+                format!(
+                    "`changes`: unknown variant `{}`, expected one of {}",
+                    truncate(&kind, 64),
+                    expected.join(", ")
+                ),
+            ));
+        };
+        let home = r.req("home", read::string)?;
+        let field = CHANGE_FIELDS[k];
+        let row = if k % 3 == 2 {
+            Row::Id(r.req(field, Id::read)?)
+        } else {
+            let v = r.req(field, read::any)?;
+            let object = r.nested(field, v)?;
+            if k < 3 { Row::User(User::read(object)?) } else { Row::Device(Device::read(object)?) }
         };
         r.finish()?;
-        Ok(change)
+        Ok(Change { kind: k, home, row })
     }
 
-    fn kind(&self) -> &'static str {
-        let i = match self {
-            Change::InsertUser { .. } => 0,
-            Change::UpdateUser { .. } => 1,
-            Change::DeleteUser { .. } => 2,
-            Change::InsertDevice { .. } => 3,
-            Change::UpdateDevice { .. } => 4,
-            Change::DeleteDevice { .. } => 5,
-        };
-        CHANGE_KINDS[i]
-    }
-
-    /// The change as ops return it: `kind` first, then the variant's fields.
+    /// The change as ops return it: `kind`, `home`, then the kind's own field.
     fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("kind".into(), Value::from(self.kind()));
-        match self {
-            Change::InsertUser { home, user } | Change::UpdateUser { home, user } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("user".into(), user.to_json());
-            }
-            Change::DeleteUser { home, user_id } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("user_id".into(), user_id.to_value());
-            }
-            Change::InsertDevice { home, device } | Change::UpdateDevice { home, device } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("device".into(), device.to_json());
-            }
-            Change::DeleteDevice { home, id } => {
-                m.insert("home".into(), Value::from(home.as_str()));
-                m.insert("id".into(), id.to_value());
-            }
-        }
-        Value::Object(m)
+        let row = match &self.row {
+            Row::User(u) => u.to_json(),
+            Row::Device(d) => d.to_json(),
+            Row::Id(id) => id.to_value(),
+        };
+        obj(&mut [
+            ("kind", CHANGE_KINDS[self.kind].into()),
+            ("home", self.home.as_str().into()),
+            (CHANGE_FIELDS[self.kind], row),
+        ])
     }
 }
 
@@ -467,36 +513,45 @@ impl State {
     /// Reads a state (`invalid_state` errors).
     fn read(state: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let homes = object_rows(&mut r, "homes", Home::read)?;
+        let mut homes = Vec::new();
+        object_rows(&mut r, "homes", &mut |row| {
+            homes.push(Home::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(State { homes })
     }
 
     fn to_json(&self) -> Value {
-        let homes: Vec<Value> = self.homes.iter().map(Home::to_json).collect();
-        json!({ "homes": homes })
+        let mut homes = Vec::with_capacity(self.homes.len());
+        for h in &self.homes {
+            homes.push(h.to_json());
+        }
+        obj(&mut [("homes", Value::Array(homes))])
     }
 
     fn home(&self, id: &str) -> Option<&Home> {
         self.homes.iter().find(|h| h.id == id)
     }
 
-    /// Facts that contradict themselves, or roles outside the catalog.
+    /// Facts that contradict themselves, or roles outside the catalog; the first problem in reading
+    /// order is named.
     fn validate(&self, policy: &Policy) -> Result<(), WireError> {
-        let mut homes = BTreeSet::new();
-        for h in &self.homes {
+        let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        for (i, h) in self.homes.iter().enumerate() {
             if h.id.is_empty() {
                 return Err(WireError::invalid_state("a home has an empty `id`"));
             }
-            if !homes.insert(h.id.as_str()) {
+            if home_repeat == Some(i) {
                 return Err(WireError::invalid_state(format!(
                     "home `{}` is listed twice",
                     truncate(&h.id, 64)
                 )));
             }
-            let mut users = BTreeSet::new();
-            for u in &h.users {
-                if !users.insert(u.user_id.clone()) {
+            let user_repeat =
+                first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
+            for (j, u) in h.users.iter().enumerate() {
+                if user_repeat == Some(j) {
                     return Err(WireError::invalid_state(format!(
                         "user `{}` is listed twice in home `{}`",
                         truncate(&u.user_id.key(), 64),
@@ -512,98 +567,79 @@ impl State {
                     )));
                 }
             }
-            let mut devices = BTreeSet::new();
-            for d in &h.devices {
-                if !devices.insert(d.id.clone()) {
-                    return Err(WireError::invalid_state(format!(
-                        "device `{}` is listed twice in home `{}`",
-                        truncate(&d.id.key(), 64),
-                        truncate(&h.id, 64)
-                    )));
-                }
+            let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
+            if let Some(j) = device_repeat {
+                return Err(WireError::invalid_state(format!(
+                    "device `{}` is listed twice in home `{}`",
+                    truncate(&h.devices[j].id.key(), 64),
+                    truncate(&h.id, 64)
+                )));
             }
         }
         Ok(())
     }
 
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
-        let home_mut = |state: &mut State, id: &str| -> Result<usize, WireError> {
-            state.homes.iter().position(|h| h.id == id).ok_or_else(|| {
-                WireError::invalid_state(format!("change names unknown home `{}`", truncate(id, 64)))
-            })
+        let Change { kind, home, row } = change;
+        let Some(h) = self.homes.iter_mut().find(|h| h.id == home) else {
+            return Err(WireError::invalid_state(format!(
+                "change names unknown home `{}`",
+                truncate(&home, 64)
+            )));
         };
-        match change {
-            Change::InsertUser { home, user } => {
-                let h = home_mut(self, &home)?;
-                if self.homes[h].users.iter().any(|u| u.user_id == user.user_id) {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` already exists in home `{}`",
-                        truncate(&user.user_id.key(), 64),
-                        truncate(&home, 64)
-                    )));
-                }
-                self.homes[h].users.push(user);
+        let id = match &row {
+            Row::User(u) => &u.user_id,
+            Row::Device(d) => &d.id,
+            Row::Id(id) => id,
+        };
+        let (noun, at) = if kind < 3 {
+            ("user", h.users.iter().position(|u| u.user_id == *id))
+        } else {
+            ("device", h.devices.iter().position(|d| d.id == *id))
+        };
+        match (kind % 3, at) {
+            (0, Some(_)) => {
+                return Err(WireError::invalid_state(format!(
+                    "{noun} `{}` already exists in home `{}`",
+                    truncate(&id.key(), 64),
+                    truncate(&home, 64)
+                )));
             }
-            Change::UpdateUser { home, user } => {
-                let h = home_mut(self, &home)?;
-                let slot =
-                    self.homes[h].users.iter_mut().find(|u| u.user_id == user.user_id).ok_or_else(|| {
-                        WireError::invalid_state(format!(
-                            "no user `{}` to update",
-                            truncate(&user.user_id.key(), 64)
-                        ))
-                    })?;
-                // The stored form of the id is kept.
-                let id = slot.user_id.clone();
-                *slot = User { user_id: id, ..user };
+            (verb @ (1 | 2), None) => {
+                return Err(WireError::invalid_state(format!(
+                    "no {noun} `{}` to {}",
+                    truncate(&id.key(), 64),
+                    if verb == 1 { "update" } else { "delete" }
+                )));
             }
-            Change::DeleteUser { home, user_id } => {
-                let h = home_mut(self, &home)?;
-                let before = self.homes[h].users.len();
-                self.homes[h].users.retain(|u| u.user_id != user_id);
-                if self.homes[h].users.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no user `{}` to delete",
-                        truncate(&user_id.key(), 64)
-                    )));
-                }
-            }
-            Change::InsertDevice { home, device } => {
-                let h = home_mut(self, &home)?;
-                if self.homes[h].devices.iter().any(|d| d.id == device.id) {
-                    return Err(WireError::invalid_state(format!(
-                        "device `{}` already exists in home `{}`",
-                        truncate(&device.id.key(), 64),
-                        truncate(&home, 64)
-                    )));
-                }
-                self.homes[h].devices.push(device);
-            }
-            Change::UpdateDevice { home, device } => {
-                let h = home_mut(self, &home)?;
-                let slot = self.homes[h].devices.iter_mut().find(|d| d.id == device.id).ok_or_else(|| {
-                    WireError::invalid_state(format!(
-                        "no device `{}` to update",
-                        truncate(&device.id.key(), 64)
-                    ))
-                })?;
-                let id = slot.id.clone();
-                *slot = Device { id, ..device };
-            }
-            Change::DeleteDevice { home, id } => {
-                let h = home_mut(self, &home)?;
-                let before = self.homes[h].devices.len();
-                self.homes[h].devices.retain(|d| d.id != id);
-                if self.homes[h].devices.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no device `{}` to delete",
-                        truncate(&id.key(), 64)
-                    )));
-                }
-            }
+            _ => {}
+        }
+        // An update keeps the stored form of the id; a delete removes every row with the id.
+        match (row, at) {
+            (Row::User(user), Some(i)) => h.users[i] = User { user_id: h.users[i].user_id.clone(), ..user },
+            (Row::User(user), None) => h.users.push(user),
+            (Row::Device(device), Some(i)) => h.devices[i] = Device { id: h.devices[i].id.clone(), ..device },
+            (Row::Device(device), None) => h.devices.push(device),
+            (Row::Id(id), _) if kind < 3 => h.users.retain(|u| u.user_id != id),
+            (Row::Id(id), _) => h.devices.retain(|d| d.id != id),
         }
         Ok(())
     }
+}
+
+/// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index. The
+/// indices are sorted (stably: equal items stay in reading order), so a large home costs
+/// n log n, not n².
+fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
+    let mut first: Option<usize> = None;
+    for pair in order.windows(2) {
+        if cmp(pair[0], pair[1]).is_eq() && first.is_none_or(|f| pair[1] < f) {
+            first = Some(pair[1]);
+        }
+    }
+    first
 }
 
 /// Reads `changes` (`bad_request` errors; an item is named `` `changes`[i] ``).
@@ -611,11 +647,11 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?))
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?)?);
+    }
+    Ok(out)
 }
 
 fn applied(mut state: State, policy: &Policy, changes: Value) -> Result<State, WireError> {
@@ -739,12 +775,12 @@ fn read_report(req: ReportRequest) -> Result<Value, WireError> {
             )));
         }
     };
-    Ok(json!({
-        "report_type": req.report_type,
-        "topic": req.topic,
-        "result": if success { "OK" } else { "Error" },
-        "success": success,
-    }))
+    Ok(obj(&mut [
+        ("report_type", req.report_type.into()),
+        ("topic", req.topic.into()),
+        ("result", if success { "OK" } else { "Error" }.into()),
+        ("success", success.into()),
+    ]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -781,14 +817,18 @@ impl HomeEngine {
             Ok(changes) => (None, changes),
             Err(reason) => (Some(reason), Vec::new()),
         };
-        let changes: Vec<Value> = changes.iter().map(Change::to_json).collect();
-        json!({
-            "report_type": req.command_type,
-            "topic": req.topic,
-            "body": {"result": if reason.is_none() { "OK" } else { "Error" }},
-            "reason": reason,
-            "changes": changes,
-        })
+        let mut list = Vec::with_capacity(changes.len());
+        for c in &changes {
+            list.push(c.to_json());
+        }
+        let result = if reason.is_none() { "OK" } else { "Error" };
+        obj(&mut [
+            ("report_type", req.command_type.into()),
+            ("topic", req.topic.into()),
+            ("body", obj(&mut [("result", result.into())])),
+            ("reason", reason.into()),
+            ("changes", Value::Array(list)),
+        ])
     }
 
     fn run_command(&self, req: &CommandRequest) -> Result<Vec<Change>, Refusal> {
@@ -818,7 +858,7 @@ impl HomeEngine {
                     return Err("bad_body");
                 };
                 let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
-                Ok(vec![Change::InsertUser { home, user }])
+                Ok(vec![Change { kind: 0, home, row: Row::User(user) }])
             }
             CommandKind::Update => {
                 let old = existing.ok_or("no_such_user")?;
@@ -834,14 +874,14 @@ impl HomeEngine {
                 if new == *old {
                     return Ok(Vec::new());
                 }
-                Ok(vec![Change::UpdateUser { home, user: new }])
+                Ok(vec![Change { kind: 1, home, row: Row::User(new) }])
             }
             CommandKind::Delete => {
                 let old = existing.ok_or("no_such_user")?;
                 if self.removes_last_manager(&home, old, None) {
                     return Err("last_administrator");
                 }
-                Ok(vec![Change::DeleteUser { home, user_id: old.user_id.clone() }])
+                Ok(vec![Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }])
             }
         }
     }
@@ -899,60 +939,67 @@ fn parse_body(policy: &Policy, kind: CommandKind, body: &Value) -> Result<Body, 
         None | Some(Value::Null) => return Err("missing_user_id"),
         Some(v) => Id::from_value(v).ok_or("bad_user_id")?,
     };
-    let email = optional(body, "email", required, "missing_email", |v| {
-        v.as_str().filter(|s| valid_email(s)).map(str::to_string).ok_or("bad_email")
-    })?;
-    let user_name = optional(body, "user_name", required, "missing_user_name", |v| {
-        v.as_str()
-            .filter(|s| !s.trim().is_empty() && s.chars().count() <= MAX_USER_NAME)
-            .map(str::to_string)
-            .ok_or("bad_user_name")
-    })?;
-    let role = optional(body, "role", required, "missing_role", |v| {
-        v.as_str().and_then(|s| policy.parse_role(s)).ok_or("unknown_role")
-    })?;
-    Ok(Body { user_id, email, user_name, role })
+    let email = text_field(body, "email", required, "missing_email", "bad_email")?;
+    if email.is_some_and(|s| !valid_email(s)) {
+        return Err("bad_email");
+    }
+    let user_name = text_field(body, "user_name", required, "missing_user_name", "bad_user_name")?;
+    if user_name.is_some_and(|s| s.trim().is_empty() || s.chars().count() > MAX_USER_NAME) {
+        return Err("bad_user_name");
+    }
+    let role = match text_field(body, "role", required, "missing_role", "unknown_role")? {
+        None => None,
+        Some(s) => Some(policy.parse_role(s).ok_or("unknown_role")?),
+    };
+    Ok(Body { user_id, email: email.map(str::to_string), user_name: user_name.map(str::to_string), role })
 }
 
-fn optional<T>(
-    body: &Map<String, Value>,
+/// Field `key` of a command body, a string: `None` when absent or null (refused with `missing`
+/// when `required`), refused with `bad` when not a string.
+fn text_field<'a>(
+    body: &'a Map<String, Value>,
     key: &str,
     required: bool,
     missing: Refusal,
-    read: impl FnOnce(&Value) -> Result<T, Refusal>,
-) -> Result<Option<T>, Refusal> {
+    bad: Refusal,
+) -> Result<Option<&'a str>, Refusal> {
     match body.get(key) {
         None | Some(Value::Null) if required => Err(missing),
         None | Some(Value::Null) => Ok(None),
-        Some(v) => read(v).map(Some),
+        Some(v) => v.as_str().map(Some).ok_or(bad),
     }
 }
 
-/// A plain address check: one `@`, a local part without spaces, a domain of at least two
-/// dot-separated labels of letters, digits and inner hyphens.
+/// A plain address check: one `@`, a local part of printable ASCII in non-empty dot-separated
+/// pieces, a domain of at least two dot-separated labels of letters, digits and inner hyphens.
 fn valid_email(s: &str) -> bool {
     if s.len() > MAX_EMAIL {
         return false;
     }
-    let Some((local, domain)) = s.split_once('@') else {
+    let Some(at) = s.bytes().position(|b| b == b'@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && local.chars().all(|c| c.is_ascii_graphic() && c != '@')
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-    local_ok && domain_ok
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    let local_ok = local.len() <= 64 && labels(local, |l| l.iter().all(|b| b.is_ascii_graphic())).is_some();
+    let domain_labels = labels(domain, |l| {
+        l.len() <= 63
+            && l.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && l.first() != Some(&b'-')
+            && l.last() != Some(&b'-')
+    });
+    local_ok && domain_labels.is_some_and(|n| n >= 2)
+}
+
+/// The number of `.`-separated labels of `s` when every one is non-empty and passes `ok`.
+fn labels(s: &str, ok: fn(&[u8]) -> bool) -> Option<usize> {
+    let mut n = 0;
+    for label in s.as_bytes().split(|b| *b == b'.') {
+        if label.is_empty() || !ok(label) {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1000,33 +1047,76 @@ struct WhatIfRequest {
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
         let mut r = op_reader(op, fields);
-        let req = WhatIfRequest {
-            changes: r.req("changes", read::any)?,
-            users: r.opt("users", |v| read::list(v, Id::read))?,
-        };
+        let req = WhatIfRequest { changes: r.req("changes", read::any)?, users: r.opt("users", ids)? };
         r.finish()?;
         Ok(req)
     }
 }
 
-/// One thing one person can do: `(action, home, device)`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Cap {
+/// One thing one person can do: `(action, home, device)`, borrowed from the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Cap<'a> {
     action: &'static str,
-    home: String,
-    device: Option<Id>,
+    home: &'a str,
+    device: Option<&'a Id>,
 }
 
-impl Cap {
-    fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("action".into(), Value::from(self.action));
-        m.insert("home".into(), Value::from(self.home.as_str()));
-        if let Some(d) = &self.device {
+impl Cap<'_> {
+    fn to_json(self) -> Value {
+        let mut cap = obj(&mut [("action", self.action.into()), ("home", self.home.into())]);
+        if let (Some(d), Value::Object(m)) = (self.device, &mut cap) {
             m.insert("device".into(), d.to_value());
         }
-        Value::Object(m)
+        cap
     }
+}
+
+/// Everything each person can do, across homes (only `only`'s when given): `(person, cap)`
+/// pairs sorted by person, then capability. Each time the state lists a person, a pair without
+/// capability comes first: they keep a person who can do nothing, and the stable sort puts the
+/// form of the id the state lists first at the head of the person's run.
+fn capabilities<'a>(policy: &Policy, state: &'a State, only: Option<&Id>) -> Vec<(&'a Id, Option<Cap<'a>>)> {
+    let mut out = Vec::new();
+    for home in &state.homes {
+        for u in &home.users {
+            if only.is_some_and(|id| *id != u.user_id) {
+                continue;
+            }
+            out.push((&u.user_id, None));
+            if policy.role_holds(&u.role, policy.manage_users) {
+                out.push((
+                    &u.user_id,
+                    Some(Cap { action: ACTION_USERS_MANAGE, home: &home.id, device: None }),
+                ));
+            }
+            for d in &home.devices {
+                if policy.role_holds(&u.role, policy.device_permission(d.class)) {
+                    let cap = Cap { action: ACTION_DEVICE_CONTROL, home: &home.id, device: Some(&d.id) };
+                    out.push((&u.user_id, Some(cap)));
+                }
+            }
+        }
+    }
+    crate::util::sort(&mut out);
+    out
+}
+
+/// The length of the run of pairs about person `id` at the head of `pairs`.
+fn run_of(pairs: &[(&Id, Option<Cap>)], id: &Id) -> usize {
+    pairs.iter().take_while(|(p, _)| *p == id).count()
+}
+
+/// The capabilities of `run` (one person's pairs) that `other` (the same person's) lacks, as JSON.
+fn caps_missing(run: &[(&Id, Option<Cap>)], other: &[(&Id, Option<Cap>)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (_, cap) in run {
+        if let Some(c) = cap
+            && other.binary_search_by(|(_, o)| o.cmp(cap)).is_err()
+        {
+            out.push(c.to_json());
+        }
+    }
+    out
 }
 
 /// The action a request names, with its device when it needs one.
@@ -1047,6 +1137,11 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
     }
 }
 
+/// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
+fn fact(kind: &str, subject: Value, key: &str, value: Value) -> Value {
+    obj(&mut [("fact", kind.into()), (kind, subject), (key, value)])
+}
+
 impl HomeEngine {
     /// A Decision (core/WIRE.md) and whether it allows.
     fn decide(
@@ -1058,44 +1153,56 @@ impl HomeEngine {
     ) -> Result<(Value, bool), WireError> {
         let action = parse_action(action, device)?;
         let mut chain = Vec::new();
-        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
-            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
+        let held = self.facts(actor, action, home_id, device, &mut chain);
+        let allowed = held == Ok(true);
+        let (status, reason) = match held {
+            Ok(true) => ("ok", "role_permits"),
+            Ok(false) => ("forbidden", "insufficient_role"),
+            Err(missing) => ("not_found", missing),
         };
-        let Some(home) = self.state.home(home_id) else {
-            chain.push(json!({"fact": "home", "home": home_id, "exists": false}));
-            return Ok(done(false, "not_found", "no_such_home", chain));
-        };
-        chain.push(json!({"fact": "home", "home": home_id, "exists": true}));
-        let Some(user) = home.users.iter().find(|u| u.user_id == *actor) else {
-            chain.push(json!({"fact": "user", "user": actor.to_value(), "role": null}));
-            return Ok(done(false, "not_found", "not_home_member", chain));
-        };
-        chain.push(json!({"fact": "user", "user": user.user_id.to_value(), "role": user.role.as_str()}));
+        let decision = obj(&mut [
+            ("allowed", allowed.into()),
+            ("status", status.into()),
+            ("reason", reason.into()),
+            ("chain", Value::Array(chain)),
+        ]);
+        Ok((decision, allowed))
+    }
+
+    /// The facts a decision rests on, pushed to `chain`: whether the role holds the permission,
+    /// or the reason code of what is not there.
+    fn facts(
+        &self,
+        actor: &Id,
+        action: &str,
+        home_id: &str,
+        device: Option<&Id>,
+        chain: &mut Vec<Value>,
+    ) -> Result<bool, Refusal> {
+        let home = self.state.home(home_id);
+        chain.push(fact("home", home_id.into(), "exists", home.is_some().into()));
+        let home = home.ok_or("no_such_home")?;
+        let user = home.users.iter().find(|u| u.user_id == *actor);
+        let role = user.map(|u| u.role.as_str());
+        chain.push(fact("user", user.map_or(actor, |u| &u.user_id).to_value(), "role", role.into()));
+        let user = user.ok_or("not_home_member")?;
         let permission = match (action, device) {
-            (ACTION_DEVICE_CONTROL, Some(device_id)) => {
-                let Some(device) = home.devices.iter().find(|d| d.id == *device_id) else {
-                    chain.push(json!({"fact": "device", "device": device_id.to_value(), "class": null}));
-                    return Ok(done(false, "not_found", "no_such_device", chain));
-                };
-                chain.push(
-                    json!({"fact": "device", "device": device.id.to_value(), "class": device.class.as_str()}),
-                );
-                self.policy.device_permission(device.class)
+            (ACTION_DEVICE_CONTROL, Some(id)) => {
+                let device = home.devices.iter().find(|d| d.id == *id);
+                let class = device.map(|d| d.class.as_str());
+                chain.push(fact("device", device.map_or(id, |d| &d.id).to_value(), "class", class.into()));
+                self.policy.device_permission(device.ok_or("no_such_device")?.class)
             }
             _ => self.policy.manage_users,
         };
         let held = self.policy.role_holds(&user.role, permission);
-        chain.push(json!({
-            "fact": "rule",
-            "rule": "role_permissions",
-            "permission": self.policy.catalog.code(permission),
-            "held": held,
-        }));
-        Ok(if held {
-            done(true, "ok", "role_permits", chain)
-        } else {
-            done(false, "forbidden", "insufficient_role", chain)
-        })
+        chain.push(obj(&mut [
+            ("fact", "rule".into()),
+            ("rule", "role_permissions".into()),
+            ("permission", self.policy.catalog.code(permission).into()),
+            ("held", held.into()),
+        ]));
+        Ok(held)
     }
 
     fn who_can(&self, req: Question) -> Result<Value, WireError> {
@@ -1109,80 +1216,68 @@ impl HomeEngine {
             }
         }
         crate::util::sort(&mut users);
-        Ok(json!({"everyone": false, "users": ids_json(&users)}))
-    }
-
-    /// Everything each person can do, across homes, by id.
-    fn capabilities(&self) -> BTreeMap<Id, BTreeSet<Cap>> {
-        let mut out: BTreeMap<Id, BTreeSet<Cap>> = BTreeMap::new();
-        for home in &self.state.homes {
-            for u in &home.users {
-                let caps = out.entry(u.user_id.clone()).or_default();
-                if self.policy.role_holds(&u.role, self.policy.manage_users) {
-                    caps.insert(Cap { action: ACTION_USERS_MANAGE, home: home.id.clone(), device: None });
-                }
-                for d in &home.devices {
-                    if self.policy.role_holds(&u.role, self.policy.device_permission(d.class)) {
-                        caps.insert(Cap {
-                            action: ACTION_DEVICE_CONTROL,
-                            home: home.id.clone(),
-                            device: Some(d.id.clone()),
-                        });
-                    }
-                }
-            }
+        let mut list = Vec::with_capacity(users.len());
+        for id in &users {
+            list.push(id.to_value());
         }
-        out
+        Ok(obj(&mut [("everyone", false.into()), ("users", Value::Array(list))]))
     }
 
     fn what_can(&self, user: &Id) -> Value {
-        let caps = self.capabilities().remove(user).unwrap_or_default();
-        let roles: Vec<Value> = self
-            .state
-            .homes
-            .iter()
-            .filter_map(|h| {
-                h.users
-                    .iter()
-                    .find(|u| u.user_id == *user)
-                    .map(|u| json!({"home": h.id.as_str(), "role": u.role.as_str()}))
-            })
-            .collect();
-        let caps: Vec<Value> = caps.iter().map(Cap::to_json).collect();
-        json!({"user": user.to_value(), "roles": roles, "capabilities": caps})
+        let mut roles = Vec::new();
+        for h in &self.state.homes {
+            if let Some(u) = h.users.iter().find(|u| u.user_id == *user) {
+                roles.push(obj(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
+            }
+        }
+        let run = capabilities(&self.policy, &self.state, Some(user));
+        let caps = caps_missing(&run, &[]);
+        obj(&mut [
+            ("user", user.to_value()),
+            ("roles", Value::Array(roles)),
+            ("capabilities", Value::Array(caps)),
+        ])
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let after = HomeEngine {
-            policy: Policy::new()?,
-            state: applied(self.state.clone(), &self.policy, req.changes)?,
-        };
-        let before = self.capabilities();
-        let after = after.capabilities();
-        let people: BTreeSet<&Id> = before.keys().chain(after.keys()).collect();
-        let empty = BTreeSet::new();
+        let after = applied(self.state.clone(), &self.policy, req.changes)?;
+        let before = capabilities(&self.policy, &self.state, None);
+        let after = capabilities(&self.policy, &after, None);
+        let (mut b, mut a) = (&before[..], &after[..]);
         let mut diff = Vec::new();
-        for id in people {
+        // People in id order, each named by the form the state after lists first, else the one
+        // the state before lists first.
+        while let Some(&(id, _)) = match (b.first(), a.first()) {
+            (Some(x), Some(y)) if x.0 < y.0 => Some(x),
+            (_, Some(y)) => Some(y),
+            (x, None) => x,
+        } {
+            let (run_b, rest_b) = b.split_at(run_of(b, id));
+            let (run_a, rest_a) = a.split_at(run_of(a, id));
+            (b, a) = (rest_b, rest_a);
             if let Some(only) = &req.users
                 && !only.contains(id)
             {
                 continue;
             }
-            let b = before.get(id).unwrap_or(&empty);
-            let a = after.get(id).unwrap_or(&empty);
-            let gains: Vec<Value> = a.difference(b).map(Cap::to_json).collect();
-            let loses: Vec<Value> = b.difference(a).map(Cap::to_json).collect();
+            let gains = caps_missing(run_a, run_b);
+            let loses = caps_missing(run_b, run_a);
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(json!({"user": id.to_value(), "gains": gains, "loses": loses}));
+                diff.push(obj(&mut [
+                    ("user", id.to_value()),
+                    ("gains", Value::Array(gains)),
+                    ("loses", Value::Array(loses)),
+                ]));
             }
         }
-        Ok(json!({ "diff": diff }))
+        Ok(obj(&mut [("diff", Value::Array(diff))]))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::json;
 
     fn call(req: Value) -> Value {
         crate::json::from_str(&crate::call(&req.to_string())).unwrap()
@@ -1509,7 +1604,7 @@ mod tests {
                 {"id": 7, "class": "utility", "name": ""}]}]});
         // Same values and the fields in their declared order.
         assert_eq!(a["result"]["state"].to_string(), expected.to_string());
-        let change = Change::DeleteUser { home: "h".into(), user_id: Id::Num(4) };
+        let change = Change { kind: 2, home: "h".into(), row: Row::Id(Id::Num(4)) };
         assert_eq!(change.to_json().to_string(), r#"{"kind":"delete_user","home":"h","user_id":4}"#);
         let a = ask(
             "command",
@@ -1521,5 +1616,69 @@ mod tests {
             a["result"]["changes"].to_string(),
             r#"[{"kind":"insert_user","home":"h","user":{"user_id":5,"email":"e@b.co","user_name":"E","role":"guest"}}]"#
         );
+    }
+
+    #[test]
+    fn what_if_names_each_person_by_the_form_the_states_hold() {
+        let admin =
+            |id: Value| json!({"user_id": id, "email": "a@b.co", "user_name": "A", "role": "administrator"});
+        let guest = |id: Value| json!({"user_id": id, "email": "g@b.co", "user_name": "G", "role": "guest"});
+        // In both states: the form the state after holds first.
+        let state = json!({"homes": [{"id": "h", "users": [admin(json!(1))]}, {"id": "h2"}]});
+        let changes = json!([
+            {"kind": "delete_user", "home": "h", "user_id": 1},
+            {"kind": "insert_user", "home": "h2", "user": admin(json!("1"))},
+        ]);
+        let a = ask("what_if", json!({"changes": changes}), state);
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"diff":[{"user":"1","gains":[{"action":"users.manage","home":"h2"}],"loses":[{"action":"users.manage","home":"h"}]}]}"#
+        );
+        // Only before: the form the state before holds first, a home without capabilities included.
+        let state = json!({"homes": [
+            {"id": "h1", "users": [guest(json!("01")), guest(json!(1))]},
+            {"id": "h2", "users": [admin(json!("1")), admin(json!(2))], "devices": [{"id": 3, "class": "security"}]},
+        ]});
+        let changes = json!([
+            {"kind": "delete_user", "home": "h1", "user_id": 1},
+            {"kind": "delete_user", "home": "h2", "user_id": 1},
+        ]);
+        let a = ask("what_if", json!({"changes": changes, "users": [2, "1", 7]}), state.clone());
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"diff":[{"user":1,"gains":[],"loses":[{"action":"device.control","home":"h2","device":3},{"action":"users.manage","home":"h2"}]}]}"#
+        );
+        let a = ask("what_can", json!({"user": "1"}), state);
+        assert_eq!(
+            a["result"].to_string(),
+            r#"{"user":"1","roles":[{"home":"h1","role":"guest"},{"home":"h2","role":"administrator"}],"capabilities":[{"action":"device.control","home":"h2","device":3},{"action":"users.manage","home":"h2"}]}"#
+        );
+    }
+
+    #[test]
+    fn the_first_repeat_in_reading_order_is_named() {
+        let user =
+            |id: Value, role: &str| json!({"user_id": id, "email": "a@b.co", "user_name": "A", "role": role});
+        let state = json!({"homes": [
+            {"id": "b", "users": [user(json!(5), "guest"), user(json!(3), "guest"), user(json!("3"), "guest"), user(json!(5), "guest")]},
+            {"id": "a"}, {"id": "b"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("user `3` is listed twice in home `b`"));
+        let state = json!({"homes": [
+            {"id": "a", "users": [user(json!(5), "admin"), user(json!(5), "guest")]},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        let (_, message) = error_of(&a);
+        assert!(message.starts_with("user `5` of home `a` has unknown role `admin`"), "{message}");
+        let state = json!({"homes": [
+            {"id": "a", "devices": [{"id": "x", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "x", "class": "utility"}]},
+            {"id": "a"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("device `y` is listed twice in home `a`"));
+        let state = json!({"homes": [{"id": "c"}, {"id": "a"}, {"id": "c"}, {"id": "a"}]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("home `c` is listed twice"));
     }
 }
