@@ -2,7 +2,7 @@
 //! body exactly as emoncms clients expect it, plus the changes to write in one transaction, or a
 //! `need` the host must answer first). The behaviour, message by message, is in `ROUTES.md`.
 
-use crate::json::{Map, Value, json};
+use crate::json::{Map, ToJson, Value, json};
 
 use crate::decide::{self, Action, Decision, NoTrace, Reason};
 use crate::error::WireError;
@@ -31,6 +31,10 @@ impl Outcome {
     fn fail(message: &str) -> Outcome {
         Outcome::json(json!({"success": false, "message": message}))
     }
+    /// `{"success": true, "message": …}` after writing `changes`.
+    fn done(message: &str, changes: Vec<Change>) -> Outcome {
+        Outcome::changes(json!({"success": true, "message": message}), changes)
+    }
     fn text(message: &str) -> Outcome {
         Outcome::Done {
             format: "text",
@@ -49,7 +53,7 @@ impl Outcome {
     }
     fn need(kind: &str, fields: Value) -> Outcome {
         let mut need = Map::new();
-        need.insert("kind".into(), kind.into());
+        need.put("kind", kind.into());
         if let Value::Object(f) = fields {
             need.extend(f);
         }
@@ -61,12 +65,12 @@ impl Outcome {
         match self {
             Outcome::Done { format, body, changes, session } => {
                 let mut m = Map::new();
-                m.insert("outcome".into(), "done".into());
-                m.insert("format".into(), (*format).into());
-                m.insert("body".into(), body.clone());
-                m.insert("changes".into(), Value::Array(changes.iter().map(Change::to_json).collect()));
+                m.put("outcome", "done".into());
+                m.put("format", (*format).into());
+                m.put("body", body.clone());
+                m.put("changes", Value::Array(changes.iter().map(Change::to_json).collect()));
                 if let Some(s) = session {
-                    m.insert("session".into(), Value::Object(s.clone()));
+                    m.put("session", Value::Object(s.clone()));
                 }
                 Value::Object(m)
             }
@@ -112,19 +116,28 @@ pub(crate) struct Session {
 
 impl Session {
     fn read(mut r: Reader) -> Result<Session, WireError> {
-        let session = Session {
-            userid: r.opt("userid", opt_userid)?.flatten().unwrap_or(0),
-            read: r.or("read", false, read::flag)?,
-            write: r.or("write", false, read::flag)?,
-            admin: r.or("admin", false, read::flag)?,
-            apikey: r.or("apikey", false, read::flag)?,
-            username: r.opt("username", read::string)?,
-            previous_userid: r.opt("previous_userid", opt_userid)?.flatten(),
-            previous_username: r.opt("previous_username", read::string)?,
-            previous_admin: r.opt("previous_admin", read::flag)?,
-            previous_read: r.opt("previous_read", read::flag)?,
-            previous_write: r.opt("previous_write", read::flag)?,
+        // The fields in this order: the first bad one is the one reported.
+        let userid = r.opt("userid", opt_userid)?.flatten().unwrap_or(0);
+        let mut flags = [false; 4];
+        for (i, key) in ["read", "write", "admin", "apikey"].into_iter().enumerate() {
+            flags[i] = r.or(key, false, read::flag)?;
+        }
+        let mut session = Session {
+            userid,
+            read: flags[0],
+            write: flags[1],
+            admin: flags[2],
+            apikey: flags[3],
+            ..Session::default()
         };
+        session.username = r.opt("username", read::string)?;
+        session.previous_userid = r.opt("previous_userid", opt_userid)?.flatten();
+        session.previous_username = r.opt("previous_username", read::string)?;
+        let mut previous = [None; 3];
+        for (i, key) in ["previous_admin", "previous_read", "previous_write"].into_iter().enumerate() {
+            previous[i] = r.opt(key, read::flag)?;
+        }
+        [session.previous_admin, session.previous_read, session.previous_write] = previous;
         r.finish()?;
         Ok(session)
     }
@@ -266,7 +279,13 @@ enum AddKind {
 
 /// 2.0.0's name regex: keep Unicode letters, Unicode digits, `_`, `-`, `:`.
 pub fn filter_name(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':')).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn lower(s: &str) -> String {
@@ -496,8 +515,8 @@ impl<'a> Req<'a> {
             }
             None => old.access.clone().unwrap_or_else(|| "closed".into()),
         };
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "Group edited"}),
+        Ok(Outcome::done(
+            "Group edited",
             vec![Change::UpdateGroup { id: gid, name, description, organization, area, visibility, access }],
         ))
     }
@@ -508,32 +527,27 @@ impl<'a> Req<'a> {
         if !self.group_decision(Action::GroupDelete, gid).allowed {
             return Ok(Outcome::fail("User is not a member or does not have access to group"));
         }
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "Group deleted"}),
-            vec![Change::DeleteGroup { id: gid }],
-        ))
+        Ok(Outcome::done("Group deleted", vec![Change::DeleteGroup { id: gid }]))
     }
 
     fn delete_all(&self) -> Step<Outcome> {
         self.gate(Gate::Write)?;
-        let mut ids: Vec<Id> = self
-            .actor_groups()
-            .into_iter()
-            .filter(|&gid| self.group_decision(Action::GroupDelete, gid).allowed)
-            .collect();
-        crate::util::sort(&mut ids);
-        Ok(Outcome::changes(
-            json!({"success": true, "message": ""}),
-            ids.into_iter().map(|id| Change::DeleteGroup { id }).collect(),
-        ))
-    }
-
-    /// Ids of the groups the actor has a membership row in.
-    fn actor_groups(&self) -> Vec<Id> {
-        match self.snap.user_dense(self.actor()) {
-            Some(u) => self.snap.groups_of(u).iter().map(|m| self.snap.group(m.group).id).collect(),
-            None => Vec::new(),
+        // The groups the actor has a membership row in and may delete, by id.
+        let mut ids: Vec<Id> = Vec::new();
+        if let Some(u) = self.snap.user_dense(self.actor()) {
+            for m in self.snap.groups_of(u) {
+                let gid = self.snap.group(m.group).id;
+                if self.group_decision(Action::GroupDelete, gid).allowed {
+                    ids.push(gid);
+                }
+            }
         }
+        crate::util::sort(&mut ids);
+        let mut changes = Vec::with_capacity(ids.len());
+        for id in ids {
+            changes.push(Change::DeleteGroup { id });
+        }
+        Ok(Outcome::done("", changes))
     }
 
     // --- members ---
@@ -610,7 +624,7 @@ impl<'a> Req<'a> {
                 changes.push(insert);
                 Outcome::changes(json!({"success": true, "message": message, "userid": uid}), changes)
             }
-            _ => Outcome::changes(json!({"success": true, "message": message}), vec![insert]),
+            _ => Outcome::done(&message, vec![insert]),
         })
     }
 
@@ -629,8 +643,8 @@ impl<'a> Req<'a> {
                 _ => "User is not a member or does not have access to group",
             }));
         }
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "User removed from group"}),
+        Ok(Outcome::done(
+            "User removed from group",
             vec![Change::DeleteMembership { groupid: gid, userid: uid }],
         ))
     }
@@ -658,7 +672,7 @@ impl<'a> Req<'a> {
         }
         match self.host("delete_user") {
             None => Ok(Outcome::need("delete_user", json!({"userid": uid}))),
-            Some(Value::String(report)) => Ok(Outcome::json(json!({"success": true, "message": report}))),
+            Some(Value::String(report)) => Ok(Outcome::done(report, Vec::new())),
             Some(other) => Err(WireError::bad_request(format!(
                 "`host.delete_user` must be the report text, found {}",
                 kind_of(other)
@@ -768,7 +782,7 @@ impl<'a> Req<'a> {
                 },
             });
         }
-        Ok(Outcome::changes(json!({"success": true, "message": "User info updated"}), changes))
+        Ok(Outcome::done("User info updated", changes))
     }
 
     /// The stored `admin_rights` text of the kept row of (g, u).
@@ -809,17 +823,21 @@ impl<'a> Req<'a> {
         let user = self.snap.user(u);
         let role = self.snap.membership(g, u).map_or(Role::Invalid, |m| m.role);
         let password = self.param("password").unwrap_or_default();
-        let fill = |template: &str, escape: bool| {
-            let e = |s: &str| {
-                if escape { html_escape(s) } else { s.to_string() }
-            };
-            template
-                .replace("{{name}}", &e(user.name.as_deref().unwrap_or("")))
-                .replace("{{username}}", &e(user.username.as_deref().unwrap_or("")))
-                .replace("{{password}}", &e(&password))
-                .replace("{{role}}", &e(role.label()))
-                .replace("{{appname}}", &e(&self.context.appname))
-                .replace("{{path}}", &e(&self.context.path))
+        // Each placeholder is replaced in turn, in the text the previous ones left.
+        let values = [
+            ("{{name}}", user.name.as_deref().unwrap_or("")),
+            ("{{username}}", user.username.as_deref().unwrap_or("")),
+            ("{{password}}", &password),
+            ("{{role}}", role.label()),
+            ("{{appname}}", &self.context.appname),
+            ("{{path}}", &self.context.path),
+        ];
+        let fill = |template: String, escape: bool| {
+            let mut text = template;
+            for (key, value) in values {
+                text = text.replace(key, &if escape { html_escape(value) } else { value.to_string() });
+            }
+            text
         };
         let Some(answer) = self.host("send_email") else {
             let bcc = if self.param("sendcopy").as_deref() == Some("true") {
@@ -832,8 +850,8 @@ impl<'a> Req<'a> {
                 json!({
                     "userid": uid,
                     "to": user.email.clone().unwrap_or_default(),
-                    "subject": fill(&self.param("emailsubject").unwrap_or_default(), false),
-                    "body": fill(&self.param("template").unwrap_or_default(), true),
+                    "subject": fill(self.param("emailsubject").unwrap_or_default(), false),
+                    "body": fill(self.param("template").unwrap_or_default(), true),
                     "bcc": bcc,
                 }),
             ));
@@ -874,19 +892,24 @@ impl<'a> Req<'a> {
         };
         let target = self.snap.user(u);
         let s = &self.session;
-        let mut session = Map::new();
-        session.insert("userid".into(), json!(uid));
-        session.insert("username".into(), json!(target.username));
-        session.insert("admin".into(), json!(u8::from(target.admin)));
-        session.insert("read".into(), json!(true));
-        session.insert("write".into(), json!(target.access != Some(1)));
-        if s.previous_userid.is_none() {
-            session.insert("previous_userid".into(), json!(s.userid));
-            session.insert("previous_username".into(), json!(s.username));
-            session.insert("previous_admin".into(), json!(u8::from(s.admin)));
-            session.insert("previous_read".into(), json!(s.read));
-            session.insert("previous_write".into(), json!(s.write));
-        }
+        let session = login_session(
+            [
+                uid.into(),
+                target.username.to_json(),
+                u8::from(target.admin).into(),
+                true.into(),
+                (target.access != Some(1)).into(),
+            ],
+            s.previous_userid.is_none().then(|| {
+                [
+                    s.userid.into(),
+                    s.username.to_json(),
+                    u8::from(s.admin).into(),
+                    s.read.into(),
+                    s.write.into(),
+                ]
+            }),
+        );
         let to = if self.param("view").as_deref() == Some("tasks") {
             format!("../task/list#{}", filter_name(&self.param("tag").unwrap_or_default()))
         } else {
@@ -900,17 +923,16 @@ impl<'a> Req<'a> {
         let Some(prev) = s.previous_userid else {
             return Outcome::redirect("../group", None);
         };
-        let mut session = Map::new();
-        session.insert("userid".into(), json!(prev));
-        session.insert("username".into(), json!(s.previous_username));
-        session.insert("admin".into(), json!(u8::from(s.previous_admin.unwrap_or(false))));
-        session.insert("read".into(), json!(s.previous_read.unwrap_or(true)));
-        session.insert("write".into(), json!(s.previous_write.unwrap_or(true)));
-        for key in
-            ["previous_userid", "previous_username", "previous_admin", "previous_read", "previous_write"]
-        {
-            session.insert(key.into(), Value::Null);
-        }
+        let session = login_session(
+            [
+                prev.into(),
+                s.previous_username.to_json(),
+                u8::from(s.previous_admin.unwrap_or(false)).into(),
+                s.previous_read.unwrap_or(true).into(),
+                s.previous_write.unwrap_or(true).into(),
+            ],
+            Some(Default::default()),
+        );
         Outcome::redirect("../group", Some(session))
     }
 
@@ -951,39 +973,41 @@ impl<'a> Req<'a> {
         let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
         let mut members: Vec<_> = self.snap.members(g).to_vec();
         crate::util::sort_by_key(&mut members, |m| self.snap.user(m.user).id);
-        let list = members
-            .iter()
-            .map(|m| {
-                let user = self.snap.user(m.user);
-                let row = self.snap.memberships.get(m.row as usize);
-                let feeds: Vec<Value> = self.feeds_of(m.user);
-                let mut e = Map::new();
-                e.insert("userid".into(), json!(user.id));
-                e.insert("username".into(), json!(user.username));
-                e.insert("role".into(), json!(row.map_or(0, |r| r.role)));
-                e.insert("admin_rights".into(), rights_json(row.and_then(|r| r.admin_rights.as_deref())));
-                e.insert("totalfeeds".into(), json!(feeds.len()));
-                e.insert("feedslist".into(), Value::Array(feeds));
-                e.insert("inputslist".into(), if full_profile { user.inputs.clone() } else { json!({}) });
-                e.insert("taskslist".into(), json!([]));
-                e.insert("name".into(), json!(user.name));
-                if full_profile {
-                    e.insert("bio".into(), json!(user.bio));
-                    e.insert("location".into(), json!(user.location));
-                }
-                e.insert("timezone".into(), json!(user.timezone));
-                if full_profile {
-                    e.insert("email".into(), json!(user.email));
-                }
-                e.insert("tags".into(), user.tags_value());
-                Value::Object(e)
-            })
-            .collect();
+        let mut list = Vec::with_capacity(members.len());
+        for m in &members {
+            let user = self.snap.user(m.user);
+            let row = self.snap.memberships.get(m.row as usize);
+            let feeds: Vec<Value> = self.feeds_of(m.user);
+            let mut e = Map::new();
+            e.put("userid", json!(user.id));
+            e.put("username", json!(user.username));
+            e.put("role", json!(row.map_or(0, |r| r.role)));
+            e.put("admin_rights", rights_json(row.and_then(|r| r.admin_rights.as_deref())));
+            e.put("totalfeeds", json!(feeds.len()));
+            e.put("feedslist", Value::Array(feeds));
+            e.put("inputslist", if full_profile { user.inputs.clone() } else { json!({}) });
+            e.put("taskslist", json!([]));
+            e.put("name", json!(user.name));
+            if full_profile {
+                e.put("bio", json!(user.bio));
+                e.put("location", json!(user.location));
+            }
+            e.put("timezone", json!(user.timezone));
+            if full_profile {
+                e.put("email", json!(user.email));
+            }
+            e.put("tags", user.tags_value());
+            list.push(Value::Object(e));
+        }
         Value::Array(list)
     }
 
     fn feeds_of(&self, u: Dense) -> Vec<Value> {
-        self.snap.feeds_of(u).iter().map(|&f| self.snap.feeds[f as usize].to_json()).collect()
+        let mut out = Vec::new();
+        for &f in self.snap.feeds_of(u) {
+            out.push(self.snap.feeds[f as usize].to_json());
+        }
+        out
     }
 
     fn userlist(&self) -> Step<Outcome> {
@@ -994,20 +1018,16 @@ impl<'a> Req<'a> {
 
     fn mygroups(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
-        let Value::Array(groups) = self.grouplist() else {
+        let Value::Array(mut groups) = self.grouplist() else {
             return Ok(Outcome::json(json!([])));
         };
-        let out = groups
-            .into_iter()
-            .map(|mut entry| {
-                let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
-                if let Value::Object(m) = &mut entry {
-                    m.insert("users".into(), self.userlist_value(gid));
-                }
-                entry
-            })
-            .collect();
-        Ok(Outcome::json(Value::Array(out)))
+        for entry in &mut groups {
+            let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
+            if let Value::Object(m) = entry {
+                m.put("users", self.userlist_value(gid));
+            }
+        }
+        Ok(Outcome::json(Value::Array(groups)))
     }
 
     fn getuserfeeds(&self) -> Step<Outcome> {
@@ -1021,7 +1041,10 @@ impl<'a> Req<'a> {
                 _ => "You have not got access to user's feeds of this group",
             }));
         }
-        let feeds = self.snap.user_dense(uid).map(|u| self.feeds_of(u)).unwrap_or_default();
+        let feeds = match self.snap.user_dense(uid) {
+            Some(u) => self.feeds_of(u),
+            None => Vec::new(),
+        };
         Ok(Outcome::json(Value::Array(feeds)))
     }
 
@@ -1149,11 +1172,10 @@ impl<'a> Req<'a> {
         };
         match self.host("feed_data") {
             Some(data) => Ok(Outcome::json(data.clone())),
-            None => Ok(Outcome::need(
-                "feed_data",
-                json!({"feedids": [fid], "mode": mode, "start": start, "end": end, "interval": interval,
-                       "skipmissing": skipmissing, "limitinterval": limitinterval, "average_mode": average_mode,
-                       "timeformat": null, "name": null}),
+            None => Ok(feed_data_need(
+                vec![fid],
+                mode,
+                [start, end, interval, skipmissing, limitinterval, average_mode, Value::Null, Value::Null],
             )),
         }
     }
@@ -1161,27 +1183,37 @@ impl<'a> Req<'a> {
     fn csvexport(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
         let gid = self.id_param("groupid", false)?;
-        let raw: String = self
-            .param("id")
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == ',')
-            .collect();
-        let parts: Vec<&str> = raw.split(',').filter(|p| !p.is_empty()).collect();
-        if parts.is_empty() {
-            return Ok(Outcome::fail("Missing id parameter"));
+        // Only digits and commas count; the non-empty runs of digits between commas are the ids.
+        let raw = self.param("id").unwrap_or_default();
+        let (mut ids, mut invalid, mut piece) = (Vec::new(), false, String::new());
+        for i in 0..=raw.len() {
+            match raw.as_bytes().get(i).copied().unwrap_or(b',') {
+                b @ b'0'..=b'9' => piece.push(char::from(b)),
+                b',' if !piece.is_empty() => {
+                    match parse_id(&piece) {
+                        Some(id) => ids.push(id),
+                        None => invalid = true,
+                    }
+                    piece.clear();
+                }
+                _ => {}
+            }
         }
-        let mut ids = Vec::with_capacity(parts.len());
-        for p in parts {
-            ids.push(parse_id(p).ok_or_else(|| Stop::from(Outcome::fail("Invalid id parameter")))?);
+        if invalid {
+            return Ok(Outcome::fail("Invalid id parameter"));
+        }
+        if ids.is_empty() {
+            return Ok(Outcome::fail("Missing id parameter"));
         }
         const RIGHTS: &str = "You haven't got enough rights";
         if !self.group_decision(Action::MemberFeeds, gid).allowed {
             return Ok(Outcome::fail(RIGHTS));
         }
         // B-7: every id, not only the first.
-        if !ids.iter().all(|&f| decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed) {
-            return Ok(Outcome::fail(RIGHTS));
+        for &f in &ids {
+            if !decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed {
+                return Ok(Outcome::fail(RIGHTS));
+            }
         }
         let (start, end, interval) =
             (self.number_param("start")?, self.number_param("end")?, self.number_param("interval")?);
@@ -1198,14 +1230,54 @@ impl<'a> Req<'a> {
                 kind_of(other)
             ))
             .into()),
-            None => Ok(Outcome::need(
-                "feed_data",
-                json!({"feedids": ids, "mode": "csv", "start": start, "end": end, "interval": interval,
-                       "skipmissing": null, "limitinterval": null, "average_mode": null,
-                       "timeformat": timeformat, "name": filter_name(&self.param("name").unwrap_or_default())}),
-            )),
+            None => {
+                let name = Value::String(filter_name(&self.param("name").unwrap_or_default()));
+                let null = || Value::Null;
+                Ok(feed_data_need(
+                    ids,
+                    "csv",
+                    [start, end, interval, null(), null(), null(), timeformat, name],
+                ))
+            }
         }
     }
+}
+
+/// The session keys a login sets, then those that remember the login before it.
+const SESSION_KEYS: [[&str; 5]; 2] = [
+    ["userid", "username", "admin", "read", "write"],
+    ["previous_userid", "previous_username", "previous_admin", "previous_read", "previous_write"],
+];
+
+/// The session of a login (`user`: [`SESSION_KEYS`]`[0]`), then the `previous` one's when given.
+fn login_session(user: [Value; 5], previous: Option<[Value; 5]>) -> Map<String, Value> {
+    let mut session = Map::new();
+    for (keys, values) in SESSION_KEYS.iter().zip([Some(user), previous]) {
+        for (key, value) in keys.iter().zip(values.into_iter().flatten()) {
+            session.put(key, value);
+        }
+    }
+    session
+}
+
+/// The keys of a `feed_data` need after `feedids` and `mode`, in order.
+const FEED_DATA_KEYS: [&str; 8] =
+    ["start", "end", "interval", "skipmissing", "limitinterval", "average_mode", "timeformat", "name"];
+
+/// The `feed_data` need of getfeed and csvexport: `feedids`, `mode`, then [`FEED_DATA_KEYS`].
+fn feed_data_need(feedids: Vec<Id>, mode: &str, values: [Value; 8]) -> Outcome {
+    let mut need = Map::new();
+    need.put("kind", "feed_data".into());
+    let mut ids = Vec::with_capacity(feedids.len());
+    for id in feedids {
+        ids.push(Value::from(id));
+    }
+    need.put("feedids", Value::Array(ids));
+    need.put("mode", mode.into());
+    for (key, value) in FEED_DATA_KEYS.into_iter().zip(values) {
+        need.put(key, value);
+    }
+    Outcome::Need(Value::Object(need))
 }
 
 /// Below this many contributing feeds an observer gets no sum: an aggregate must not reveal one
@@ -1238,21 +1310,27 @@ fn parse_number(raw: &str) -> Option<Value> {
 /// `local@domain.tld`: one `@`, no spaces or control characters, a dot in the domain with
 /// characters around it.
 fn valid_email(e: &str) -> bool {
-    if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if e.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = e.split_once('@') else {
+    // The byte offsets of the first `@`, and of the last `.` after it.
+    let (mut at, mut dot) = (None, None);
+    for (i, c) in e.char_indices() {
+        if c.is_whitespace() || c.is_control() {
+            return false;
+        }
+        match (c, at) {
+            ('@', None) => at = Some(i),
+            ('@', Some(_)) => return false,
+            ('.', Some(_)) => dot = Some(i),
+            _ => {}
+        }
+    }
+    let (Some(at), Some(dot)) = (at, dot) else {
         return false;
     };
-    if local.is_empty() || domain.contains('@') {
-        return false;
-    }
-    match domain.rsplit_once('.') {
-        Some((host, tld)) => {
-            !host.is_empty() && tld.len() >= 2 && !host.starts_with('.') && !host.ends_with('.')
-        }
-        None => false,
-    }
+    let host = &e.as_bytes()[at + 1..dot];
+    at > 0 && !host.is_empty() && e.len() - dot > 2 && host[0] != b'.' && host[host.len() - 1] != b'.'
 }
 
 #[cfg(test)]
