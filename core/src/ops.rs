@@ -158,6 +158,7 @@ struct Context {
     path: String,
 }
 
+#[derive(Default)]
 struct RouteRequest {
     route: String,
     session: Session,
@@ -170,31 +171,21 @@ struct RouteRequest {
 impl RouteRequest {
     fn read(fields: Fields) -> Result<RouteRequest, WireError> {
         let mut r = Reader::request("op `route`", fields);
-        let route = r.req("route", read::string)?;
-        let session = match r.take("session") {
-            None | Some(Value::Null) => Session::default(),
-            Some(v) => Session::read(r.nested("field `session`", v)?)?,
-        };
-        let context = match r.take("context") {
-            None | Some(Value::Null) => Context::default(),
-            Some(v) => {
-                let mut c = r.nested("field `context`", v)?;
-                let context = Context {
-                    appname: c.or("appname", String::new(), read::string)?,
-                    path: c.or("path", String::new(), read::string)?,
-                };
-                c.finish()?;
-                context
-            }
-        };
-        let request = RouteRequest {
-            route,
-            session,
-            params: r.or("params", Map::new(), read::object)?,
-            host: r.or("host", Map::new(), read::object)?,
-            now: r.opt("now", read::integer)?,
-            context,
-        };
+        // Filled in place, field by field in this order (the first bad one is reported).
+        let mut request = RouteRequest { route: r.req("route", read::string)?, ..RouteRequest::default() };
+        if let Some(v) = r.take("session").filter(|v| !v.is_null()) {
+            request.session = Session::read(r.nested("field `session`", v)?)?;
+        }
+        if let Some(v) = r.take("context").filter(|v| !v.is_null()) {
+            let mut c = r.nested("field `context`", v)?;
+            let context = &mut request.context;
+            context.appname = c.or("appname", String::new(), read::string)?;
+            context.path = c.or("path", String::new(), read::string)?;
+            c.finish()?;
+        }
+        request.params = r.or("params", Map::new(), read::object)?;
+        request.host = r.or("host", Map::new(), read::object)?;
+        request.now = r.opt("now", read::integer)?;
         r.finish()?;
         Ok(request)
     }
@@ -232,34 +223,44 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
     Ok(outcome.to_json())
 }
 
+/// A route's code.
+type RouteFn = fn(&Req<'_>) -> Step<Outcome>;
+
+/// Every route by name.
+const ROUTES: [(&str, RouteFn); 23] = [
+    ("create", |r| r.create()),
+    ("editgroup", |r| r.editgroup()),
+    ("delete", |r| r.delete()),
+    ("deleteallgroupsfromuser", |r| r.delete_all()),
+    ("addmemberauth", |r| r.add_member(AddKind::Auth)),
+    ("adduserauth", |r| r.add_member(AddKind::V1)),
+    ("createuseraddtogroup", |r| r.add_member(AddKind::Register)),
+    ("removeuser", |r| r.removeuser()),
+    ("fullremoveuser", |r| r.fullremoveuser()),
+    ("setuserinfo", |r| r.setuserinfo()),
+    ("sendlogindetails", |r| r.sendlogindetails()),
+    ("setuser", |r| r.setuser()),
+    ("logasprevioususer", |r| Ok(r.logasprevioususer())),
+    ("grouplist", |r| r.gate(Gate::Read).map(|_| Outcome::json(r.grouplist()))),
+    ("userlist", |r| r.userlist()),
+    ("mygroups", |r| r.mygroups()),
+    ("getuserfeeds", |r| r.getuserfeeds()),
+    ("getsessionuserrole", |r| r.getsessionuserrole()),
+    ("summary", |r| r.summary()),
+    ("aggregate", |r| r.aggregate()),
+    ("getfeed", |r| r.getfeed()),
+    ("csvexport", |r| r.csvexport()),
+    ("snapshot", |r| r.snapshot()),
+];
+
 /// Runs one route natively (the PHP module and tests call this through the wire).
 fn run(req: &Req, route: &str) -> Step<Outcome> {
-    match route {
-        "create" => req.create(),
-        "editgroup" => req.editgroup(),
-        "delete" => req.delete(),
-        "deleteallgroupsfromuser" => req.delete_all(),
-        "addmemberauth" => req.add_member(AddKind::Auth),
-        "adduserauth" => req.add_member(AddKind::V1),
-        "createuseraddtogroup" => req.add_member(AddKind::Register),
-        "removeuser" => req.removeuser(),
-        "fullremoveuser" => req.fullremoveuser(),
-        "setuserinfo" => req.setuserinfo(),
-        "sendlogindetails" => req.sendlogindetails(),
-        "setuser" => req.setuser(),
-        "logasprevioususer" => Ok(req.logasprevioususer()),
-        "grouplist" => req.gate(Gate::Read).map(|_| Outcome::json(req.grouplist())),
-        "userlist" => req.userlist(),
-        "mygroups" => req.mygroups(),
-        "getuserfeeds" => req.getuserfeeds(),
-        "getsessionuserrole" => req.getsessionuserrole(),
-        "summary" => req.summary(),
-        "aggregate" => req.aggregate(),
-        "getfeed" => req.getfeed(),
-        "csvexport" => req.csvexport(),
-        "snapshot" => req.snapshot(),
-        _ => Ok(Outcome::fail("Unknown group route")),
+    for (name, f) in ROUTES {
+        if name == route {
+            return f(req);
+        }
     }
+    Ok(Outcome::fail("Unknown group route"))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -292,6 +293,16 @@ fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// `template` with each placeholder of `values` replaced in turn, in the text the previous ones
+/// left; the values HTML-escaped when `escape`.
+fn fill(template: String, values: &[(&str, &str)], escape: bool) -> String {
+    let mut text = template;
+    for &(key, value) in values {
+        text = text.replace(key, &if escape { html_escape(value) } else { value.to_string() });
+    }
+    text
+}
+
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -305,6 +316,20 @@ fn html_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The text fields of a group as create and editgroup take them: parameter, label in messages,
+/// longest length in characters.
+const GROUP_TEXTS: [(&str, &str, usize); 4] = [
+    ("name", "Group name", 64),
+    ("description", "Description", 256),
+    ("organization", "Organization", 64),
+    ("area", "Area", 64),
+];
+
+/// The string in `slot` (empty when none), leaving `None`.
+fn take(slot: &mut Option<String>) -> String {
+    slot.take().unwrap_or_default()
 }
 
 fn rights_json(row: Option<&str>) -> Value {
@@ -410,6 +435,33 @@ impl<'a> Req<'a> {
 
     // --- group management ---
 
+    /// The text fields of create and editgroup ([`GROUP_TEXTS`]), filtered and length-checked in
+    /// order; the name must not be empty. A missing parameter keeps `old`'s value, NULL included
+    /// (B-15), or is empty when there is no `old` (create).
+    fn group_texts(&self, old: Option<&GroupRow>) -> Step<[Option<String>; 4]> {
+        let mut out: [Option<String>; 4] = Default::default();
+        for (i, &(key, label, max)) in GROUP_TEXTS.iter().enumerate() {
+            out[i] = match (self.param(key), old) {
+                (Some(raw), _) => Some(Self::group_field(&raw, label, max)?),
+                (None, Some(old)) => [&old.name, &old.description, &old.organization, &old.area][i].clone(),
+                (None, None) => Some(String::new()),
+            };
+            if i == 0 && out[0].as_deref().unwrap_or("").is_empty() {
+                return Err(Outcome::fail("Group name cannot be empty").into());
+            }
+        }
+        Ok(out)
+    }
+
+    /// `yes` when parameter `key` is `yes`, `no` when it is anything else; when it is missing, the
+    /// `stored` value, else `no`.
+    fn choice(&self, key: &str, yes: &str, no: &str, stored: Option<&Option<String>>) -> String {
+        match self.param(key) {
+            Some(v) => if v == yes { yes } else { no }.to_string(),
+            None => stored.cloned().flatten().unwrap_or_else(|| no.to_string()),
+        }
+    }
+
     /// Filters and length-checks one group text field.
     fn group_field(raw: &str, label: &str, max: usize) -> Step<String> {
         let v = filter_name(raw);
@@ -426,14 +478,8 @@ impl<'a> Req<'a> {
 
     fn create(&self) -> Step<Outcome> {
         self.gate(Gate::Write)?;
-        let field = |n: &str| self.param(n).unwrap_or_default();
-        let name = Self::group_field(&field("name"), "Group name", 64)?;
-        if name.is_empty() {
-            return Ok(Outcome::fail("Group name cannot be empty"));
-        }
-        let description = Self::group_field(&field("description"), "Description", 256)?;
-        let organization = Self::group_field(&field("organization"), "Organization", 64)?;
-        let area = Self::group_field(&field("area"), "Area", 64)?;
+        let mut texts = self.group_texts(None)?;
+        let name = take(&mut texts[0]);
         if self.name_taken(&name, None) {
             return Ok(Outcome::fail("Cannot create group,  already exists"));
         }
@@ -444,19 +490,17 @@ impl<'a> Req<'a> {
         if self.group_dense(id).is_some() {
             return Err(WireError::bad_request(format!("`host.new_groupid` {id} is already a group")).into());
         }
-        let visibility = if field("visibility") == "public" { "public" } else { "private" };
-        let access = if field("access") == "open" { "open" } else { "closed" };
         Ok(Outcome::changes(
             json!({"success": true, "groupid": id, "message": format!("Group {id} added")}),
             vec![
                 Change::InsertGroup {
                     id,
                     name,
-                    description,
-                    organization,
-                    area,
-                    visibility: visibility.into(),
-                    access: access.into(),
+                    description: take(&mut texts[1]),
+                    organization: take(&mut texts[2]),
+                    area: take(&mut texts[3]),
+                    visibility: self.choice("visibility", "public", "private", None),
+                    access: self.choice("access", "open", "closed", None),
                 },
                 Change::InsertMembership {
                     groupid: id,
@@ -478,43 +522,13 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail("You are not administrator of the group"));
         };
         let old: &GroupRow = self.snap.group(g);
-        // A missing parameter keeps the stored value, NULL included (B-15).
-        let field = |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<Option<String>> {
-            match self.param(n) {
-                Some(raw) => Self::group_field(&raw, label, max).map(Some),
-                None => Ok(stored.clone()),
-            }
-        };
-        let name = field("name", "Group name", 64, &old.name)?.unwrap_or_default();
-        if name.is_empty() {
-            return Ok(Outcome::fail("Group name cannot be empty"));
-        }
-        let description = field("description", "Description", 256, &old.description)?;
-        let organization = field("organization", "Organization", 64, &old.organization)?;
-        let area = field("area", "Area", 64, &old.area)?;
+        let [name, description, organization, area] = self.group_texts(Some(old))?;
+        let name = name.unwrap_or_default();
         if self.name_taken(&name, Some(gid)) {
             return Ok(Outcome::fail("Group name already exists"));
         }
-        let visibility = match self.param("visibility") {
-            Some(v) => {
-                if v == "public" {
-                    "public".to_string()
-                } else {
-                    "private".to_string()
-                }
-            }
-            None => old.visibility.clone().unwrap_or_else(|| "private".into()),
-        };
-        let access = match self.param("access") {
-            Some(v) => {
-                if v == "open" {
-                    "open".to_string()
-                } else {
-                    "closed".to_string()
-                }
-            }
-            None => old.access.clone().unwrap_or_else(|| "closed".into()),
-        };
+        let visibility = self.choice("visibility", "public", "private", Some(&old.visibility));
+        let access = self.choice("access", "open", "closed", Some(&old.access));
         Ok(Outcome::done(
             "Group edited",
             vec![Change::UpdateGroup { id: gid, name, description, organization, area, visibility, access }],
@@ -823,7 +837,6 @@ impl<'a> Req<'a> {
         let user = self.snap.user(u);
         let role = self.snap.membership(g, u).map_or(Role::Invalid, |m| m.role);
         let password = self.param("password").unwrap_or_default();
-        // Each placeholder is replaced in turn, in the text the previous ones left.
         let values = [
             ("{{name}}", user.name.as_deref().unwrap_or("")),
             ("{{username}}", user.username.as_deref().unwrap_or("")),
@@ -832,13 +845,6 @@ impl<'a> Req<'a> {
             ("{{appname}}", &self.context.appname),
             ("{{path}}", &self.context.path),
         ];
-        let fill = |template: String, escape: bool| {
-            let mut text = template;
-            for (key, value) in values {
-                text = text.replace(key, &if escape { html_escape(value) } else { value.to_string() });
-            }
-            text
-        };
         let Some(answer) = self.host("send_email") else {
             let bcc = if self.param("sendcopy").as_deref() == Some("true") {
                 json!(self.actor())
@@ -850,8 +856,8 @@ impl<'a> Req<'a> {
                 json!({
                     "userid": uid,
                     "to": user.email.clone().unwrap_or_default(),
-                    "subject": fill(self.param("emailsubject").unwrap_or_default(), false),
-                    "body": fill(self.param("template").unwrap_or_default(), true),
+                    "subject": fill(self.param("emailsubject").unwrap_or_default(), &values, false),
+                    "body": fill(self.param("template").unwrap_or_default(), &values, true),
                     "bcc": bcc,
                 }),
             ));
