@@ -298,7 +298,22 @@ fn lower(s: &str) -> String {
 fn fill(template: String, values: &[(&str, &str)], escape: bool) -> String {
     let mut text = template;
     for &(key, value) in values {
-        text = text.replace(key, &if escape { html_escape(value) } else { value.to_string() });
+        let value = if escape { html_escape(value) } else { value.to_string() };
+        // As `str::replace` (left to right, matches not overlapping), without the generic
+        // substring searcher. A match of the UTF-8 key starts and ends on character boundaries.
+        let (mut out, mut from, mut i) = (String::with_capacity(text.len()), 0, 0);
+        while i < text.len() {
+            if text.as_bytes()[i..].starts_with(key.as_bytes()) {
+                out.push_str(&text[from..i]);
+                out.push_str(&value);
+                i += key.len();
+                from = i;
+            } else {
+                i += 1;
+            }
+        }
+        out.push_str(&text[from..]);
+        text = out;
     }
     text
 }
@@ -1357,6 +1372,17 @@ mod tests {
         assert_eq!(parse_id("12"), Some(12));
         for bad in ["", "0", "-1", "1abc", " 1", "1 ", "2147483648", "99999999999", "1.0", "+1"] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn templates_fill_as_chained_replaces() {
+        let values = [("{{x}}", "<{{y}}>"), ("{{y}}", "é&"), ("{{z}}", "")];
+        for t in ["", "{{x}}", "a{{x}}b{{x}}{{y}}{{z}}", "{{{x}}}}", "{{y", "ü{{y}}ü"] {
+            let escaped = t.replace("{{x}}", "&lt;{{y}}&gt;").replace("{{y}}", "é&amp;").replace("{{z}}", "");
+            assert_eq!(fill(t.to_string(), &values, true), escaped, "{t:?}");
+            let plain = t.replace("{{x}}", "<{{y}}>").replace("{{y}}", "é&").replace("{{z}}", "");
+            assert_eq!(fill(t.to_string(), &values, false), plain, "{t:?}");
         }
     }
 
