@@ -84,30 +84,24 @@ pub struct GroupRow {
 impl GroupRow {
     fn read(i: usize, v: Value) -> Result<GroupRow, WireError> {
         let mut r = Reader::row("groups", i, v)?;
-        let row = GroupRow {
-            id: r.req("id", read::id)?,
-            name: r.opt("name", read::string)?,
-            description: r.opt("description", read::string)?,
-            organization: r.opt("organization", read::string)?,
-            area: r.opt("area", read::string)?,
-            visibility: r.opt("visibility", read::string)?,
-            access: r.opt("access", read::string)?,
-        };
+        let id = r.req("id", read::id)?;
+        let mut s: [Option<String>; 6] = Default::default();
+        strings(&mut r, GROUP_COLUMNS, &mut s)?;
         r.finish()?;
-        Ok(row)
+        let [name, description, organization, area, visibility, access] = s;
+        Ok(GroupRow { id, name, description, organization, area, visibility, access })
     }
 
     /// The row as JSON (every column, NULL as null).
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "organization": self.organization,
-            "area": self.area,
-            "visibility": self.visibility,
-            "access": self.access,
-        })
+        let mut m = Map::new();
+        m.put("id", self.id.into());
+        let texts =
+            [&self.name, &self.description, &self.organization, &self.area, &self.visibility, &self.access];
+        for (&(key, _), text) in GROUP_COLUMNS.iter().zip(texts) {
+            m.put(key, text.to_json());
+        }
+        Value::Object(m)
     }
 
     /// The name, `""` when NULL.
@@ -184,46 +178,42 @@ impl UserRow {
 
     fn read(i: usize, v: Value) -> Result<UserRow, WireError> {
         let mut r = Reader::row("users", i, v)?;
-        let row = UserRow {
-            id: r.req("id", read::id)?,
-            username: r.opt("username", read::string)?,
-            admin: r.or("admin", false, read::flag)?,
-            access: r.opt("access", access)?,
-            name: r.opt("name", read::string)?,
-            email: r.opt("email", read::string)?,
-            bio: r.opt("bio", read::string)?,
-            location: r.opt("location", read::string)?,
-            timezone: r.opt("timezone", read::string)?,
-            tags: r.or("tags", Value::Null, read::any)?,
-            inputs: r.or("inputs", empty_object(), read::any)?,
-        };
+        let id = r.req("id", read::id)?;
+        let mut row = UserRow::bare(id);
+        // Fields in this order (the first bad one is reported); `row` is dropped once on error.
+        row.username = r.opt("username", read::string)?;
+        row.admin = r.or("admin", false, read::flag)?;
+        row.access = r.opt("access", access)?;
+        let mut s: [Option<String>; 5] = Default::default();
+        strings(&mut r, USER_STRINGS, &mut s)?;
+        [row.name, row.email, row.bio, row.location, row.timezone] = s;
+        if let Some(tags) = r.take("tags") {
+            row.tags = tags;
+        }
+        match r.take("inputs") {
+            None | Some(Value::Null) => {}
+            Some(inputs) => row.inputs = inputs,
+        }
         r.finish()?;
         Ok(row)
     }
 
     /// The row as JSON (`access` only when known).
     pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "username": self.username,
-            "admin": self.admin,
-        });
-        if let (Some(a), Value::Object(m)) = (self.access, &mut v) {
-            m.insert("access".into(), a.into());
+        let mut m = Map::new();
+        m.put("id", self.id.into());
+        m.put("username", self.username.to_json());
+        m.put("admin", self.admin.into());
+        if let Some(a) = self.access {
+            m.put("access", a.into());
         }
-        let Value::Object(m) = &mut v else { unreachable!("json! of an object") };
-        for (k, f) in [
-            ("name", &self.name),
-            ("email", &self.email),
-            ("bio", &self.bio),
-            ("location", &self.location),
-            ("timezone", &self.timezone),
-        ] {
-            m.insert(k.into(), f.to_json());
+        let texts = [&self.name, &self.email, &self.bio, &self.location, &self.timezone];
+        for (&(key, _), text) in USER_STRINGS.iter().zip(texts) {
+            m.put(key, text.to_json());
         }
-        m.insert("tags".into(), self.tags.clone());
-        m.insert("inputs".into(), self.inputs.clone());
-        v
+        m.put("tags", self.tags.clone());
+        m.put("inputs", self.inputs.clone());
+        Value::Object(m)
     }
 
     /// `tags` as userlist answers it: the decoded object, or null.
@@ -237,6 +227,29 @@ impl UserRow {
             _ => Value::Null,
         }
     }
+}
+
+/// The text columns of `groups` after `id`, in order, all optional.
+const GROUP_COLUMNS: &[(&str, bool)] = &[
+    ("name", false),
+    ("description", false),
+    ("organization", false),
+    ("area", false),
+    ("visibility", false),
+    ("access", false),
+];
+
+/// The text columns of `users` after `access`, in order, all optional.
+const USER_STRINGS: &[(&str, bool)] =
+    &[("name", false), ("email", false), ("bio", false), ("location", false), ("timezone", false)];
+
+/// Takes the string fields `keys` in order into `out` (`true`: required, else absent or null is
+/// `None`); the first bad one is the error.
+fn strings(r: &mut Reader, keys: &[(&str, bool)], out: &mut [Option<String>]) -> Result<(), WireError> {
+    for (&(key, required), slot) in keys.iter().zip(out) {
+        *slot = if required { Some(r.req(key, read::string)?) } else { r.opt(key, read::string)? };
+    }
+    Ok(())
 }
 
 fn empty_object() -> Value {
@@ -365,12 +378,23 @@ impl State {
     /// problems are `invalid_state` errors naming the row.
     pub fn from_json(v: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, v)?;
-        let state = State {
-            groups: rows(&mut r, "groups", GroupRow::read)?,
-            memberships: rows(&mut r, "memberships", MembershipRow::read)?,
-            users: rows(&mut r, "users", UserRow::read)?,
-            feeds: rows(&mut r, "feeds", FeedRow::read)?,
-        };
+        let mut state = State::default();
+        rows(&mut r, "groups", &mut |i, v| {
+            state.groups.push(GroupRow::read(i, v)?);
+            Ok(())
+        })?;
+        rows(&mut r, "memberships", &mut |i, v| {
+            state.memberships.push(MembershipRow::read(i, v)?);
+            Ok(())
+        })?;
+        rows(&mut r, "users", &mut |i, v| {
+            state.users.push(UserRow::read(i, v)?);
+            Ok(())
+        })?;
+        rows(&mut r, "feeds", &mut |i, v| {
+            state.feeds.push(FeedRow::read(i, v)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(state)
     }
@@ -439,10 +463,10 @@ impl State {
     /// The state as JSON, every list written.
     pub fn to_json(&self) -> Value {
         json!({
-            "groups": self.groups.iter().map(GroupRow::to_json).collect::<Vec<_>>(),
-            "memberships": self.memberships.iter().map(MembershipRow::to_json).collect::<Vec<_>>(),
-            "users": self.users.iter().map(UserRow::to_json).collect::<Vec<_>>(),
-            "feeds": self.feeds.iter().map(FeedRow::to_json).collect::<Vec<_>>(),
+            "groups": self.groups,
+            "memberships": self.memberships,
+            "users": self.users,
+            "feeds": self.feeds,
         })
     }
 }
@@ -470,15 +494,21 @@ fn stream_rows<T>(p: &mut Parser, row: fn(usize, Value) -> Result<T, WireError>)
     Ok(out)
 }
 
-/// Takes the list `key` of rows (absent or null: empty); a bad row's error names it.
-fn rows<T>(
+/// Takes the list `key` of rows (absent or null: empty) and gives `row` each one with its index;
+/// a bad row's error names it. (`dyn`: one copy of the loop serves the four lists.)
+fn rows(
     r: &mut Reader,
     key: &str,
-    row: fn(usize, Value) -> Result<T, WireError>,
-) -> Result<Vec<T>, WireError> {
+    row: &mut dyn FnMut(usize, Value) -> Result<(), WireError>,
+) -> Result<(), WireError> {
     match r.take(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| row(i, v)).collect(),
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(items)) => {
+            for (i, v) in items.into_iter().enumerate() {
+                row(i, v)?;
+            }
+            Ok(())
+        }
         Some(other) => Err(r.field_error(key, format!("expected an array, found {}", read::kind_of(&other)))),
     }
 }
@@ -546,19 +576,81 @@ pub enum Change {
     },
 }
 
-/// The `kind` of every change, in the order of [`Change`]'s variants.
-const CHANGE_KINDS: [&str; 10] = [
-    "insert_group",
-    "update_group",
-    "delete_group",
-    "insert_membership",
-    "update_membership",
-    "delete_membership",
-    "update_user_profile",
-    "set_username",
-    "set_email",
-    "set_password",
+/// The wire fields of one kind of change, in the order they are read and written: `kind`, the
+/// ids, `role` when there is one, the text fields (`true`: required), `tags` when there is one.
+struct ChangeSpec {
+    kind: &'static str,
+    ids: &'static [&'static str],
+    role: bool,
+    texts: &'static [(&'static str, bool)],
+    tags: bool,
+}
+
+/// The text fields of a group change (`insert_group` requires them all).
+const GROUP_TEXTS: [(&str, bool); 6] = [
+    ("name", true),
+    ("description", false),
+    ("organization", false),
+    ("area", false),
+    ("visibility", true),
+    ("access", true),
 ];
+
+const fn spec(
+    kind: &'static str,
+    ids: &'static [&'static str],
+    texts: &'static [(&'static str, bool)],
+) -> ChangeSpec {
+    ChangeSpec { kind, ids, role: false, texts, tags: false }
+}
+
+const GROUP_ID: &[&str] = &["id"];
+const MEMBER_IDS: &[&str] = &["groupid", "userid"];
+const USER_ID: &[&str] = &["userid"];
+
+/// Every kind of change, in the order of [`Change`]'s variants.
+const CHANGES: [ChangeSpec; 10] = [
+    spec(
+        "insert_group",
+        GROUP_ID,
+        &[
+            ("name", true),
+            ("description", true),
+            ("organization", true),
+            ("area", true),
+            ("visibility", true),
+            ("access", true),
+        ],
+    ),
+    spec("update_group", GROUP_ID, &GROUP_TEXTS),
+    spec("delete_group", GROUP_ID, &[]),
+    ChangeSpec { role: true, ..spec("insert_membership", MEMBER_IDS, &[("admin_rights", true)]) },
+    ChangeSpec { role: true, ..spec("update_membership", MEMBER_IDS, &[("admin_rights", false)]) },
+    spec("delete_membership", MEMBER_IDS, &[]),
+    ChangeSpec {
+        tags: true,
+        ..spec(
+            "update_user_profile",
+            USER_ID,
+            &[("name", false), ("location", false), ("bio", false), ("timezone", false)],
+        )
+    },
+    spec("set_username", USER_ID, &[("username", true)]),
+    spec("set_email", USER_ID, &[("email", true)]),
+    spec("set_password", USER_ID, &[("password", true)]),
+];
+
+/// The index in [`CHANGES`] of `update_user_profile`, whose unset text fields are left out.
+const PROFILE: usize = 6;
+
+/// A change's fields by position, as [`CHANGES`] lists them.
+struct Parts<'a> {
+    kind: usize,
+    ids: [Id; 2],
+    role: i64,
+    texts: [Option<&'a String>; 6],
+    tags: Option<&'a Value>,
+}
 
 impl Change {
     /// Reads a list of changes (`what` names it in messages: `` `changes` ``); problems are
@@ -567,125 +659,155 @@ impl Change {
         let Value::Array(items) = v else {
             return Err(WireError::bad_request(format!("{what} must be an array")));
         };
-        items.into_iter().enumerate().map(|(i, v)| Change::from_json(&format!("{what}[{i}]"), v)).collect()
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.into_iter().enumerate() {
+            out.push(Change::from_json(&format!("{what}[{i}]"), v)?);
+        }
+        Ok(out)
     }
 
     /// Reads one change, tagged by `kind`.
     pub fn from_json(what: &str, v: Value) -> Result<Change, WireError> {
         let mut r = Reader::of(what, ErrorCode::BadRequest, v)?;
         let kind = r.req("kind", read::string)?;
-        let s = read::string;
-        let change = match kind.as_str() {
-            "insert_group" => Change::InsertGroup {
-                id: r.req("id", read::id)?,
-                name: r.req("name", s)?,
-                description: r.req("description", s)?,
-                organization: r.req("organization", s)?,
-                area: r.req("area", s)?,
-                visibility: r.req("visibility", s)?,
-                access: r.req("access", s)?,
-            },
-            "update_group" => Change::UpdateGroup {
-                id: r.req("id", read::id)?,
-                name: r.req("name", s)?,
-                description: r.opt("description", s)?,
-                organization: r.opt("organization", s)?,
-                area: r.opt("area", s)?,
-                visibility: r.req("visibility", s)?,
-                access: r.req("access", s)?,
-            },
-            "delete_group" => Change::DeleteGroup { id: r.req("id", read::id)? },
-            "insert_membership" => Change::InsertMembership {
-                groupid: r.req("groupid", read::id)?,
-                userid: r.req("userid", read::id)?,
-                role: r.req("role", read::integer)?,
-                admin_rights: r.req("admin_rights", s)?,
-            },
-            "update_membership" => Change::UpdateMembership {
-                groupid: r.req("groupid", read::id)?,
-                userid: r.req("userid", read::id)?,
-                role: r.req("role", read::integer)?,
-                admin_rights: r.opt("admin_rights", s)?,
-            },
-            "delete_membership" => Change::DeleteMembership {
-                groupid: r.req("groupid", read::id)?,
-                userid: r.req("userid", read::id)?,
-            },
-            "update_user_profile" => Change::UpdateUserProfile {
-                userid: r.req("userid", read::id)?,
-                name: r.opt("name", s)?,
-                location: r.opt("location", s)?,
-                bio: r.opt("bio", s)?,
-                timezone: r.opt("timezone", s)?,
-                tags: r.opt("tags", read::any)?,
-            },
-            "set_username" => {
-                Change::SetUsername { userid: r.req("userid", read::id)?, username: r.req("username", s)? }
+        let Some(k) = CHANGES.iter().position(|c| c.kind == kind) else {
+            let mut expected = String::new();
+            for c in &CHANGES {
+                if !expected.is_empty() {
+                    expected.push_str(", ");
+                }
+                expected.push_str(&format!("`{}`", c.kind));
             }
-            "set_email" => Change::SetEmail { userid: r.req("userid", read::id)?, email: r.req("email", s)? },
-            "set_password" => {
-                Change::SetPassword { userid: r.req("userid", read::id)?, password: r.req("password", s)? }
-            }
-            other => {
-                let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
-                return Err(r.error(format!(
-                    "unknown variant `{}`, expected one of {}",
-                    crate::wire::truncate(other, 64),
-                    expected.join(", ")
-                )));
-            }
+            return Err(r.error(format!(
+                "unknown variant `{}`, expected one of {expected}",
+                crate::wire::truncate(&kind, 64),
+            )));
         };
+        let spec = &CHANGES[k];
+        let mut ids = [0; 2];
+        for (i, key) in spec.ids.iter().enumerate() {
+            ids[i] = r.req(key, read::id)?;
+        }
+        let role = if spec.role { r.req("role", read::integer)? } else { 0 };
+        let mut s: [Option<String>; 6] = Default::default();
+        strings(&mut r, spec.texts, &mut s)?;
+        let tags = if spec.tags { r.opt("tags", read::any)? } else { None };
         r.finish()?;
-        Ok(change)
+        // Required texts were read, so they are `Some`; taken by place, `s` is dropped once.
+        let mut t = |i: usize| std::mem::take(&mut s[i]);
+        let [id, userid] = ids;
+        Ok(match k {
+            0 => Change::InsertGroup {
+                id,
+                name: t(0).unwrap_or_default(),
+                description: t(1).unwrap_or_default(),
+                organization: t(2).unwrap_or_default(),
+                area: t(3).unwrap_or_default(),
+                visibility: t(4).unwrap_or_default(),
+                access: t(5).unwrap_or_default(),
+            },
+            1 => Change::UpdateGroup {
+                id,
+                name: t(0).unwrap_or_default(),
+                description: t(1),
+                organization: t(2),
+                area: t(3),
+                visibility: t(4).unwrap_or_default(),
+                access: t(5).unwrap_or_default(),
+            },
+            2 => Change::DeleteGroup { id },
+            3 => {
+                Change::InsertMembership { groupid: id, userid, role, admin_rights: t(0).unwrap_or_default() }
+            }
+            4 => Change::UpdateMembership { groupid: id, userid, role, admin_rights: t(0) },
+            5 => Change::DeleteMembership { groupid: id, userid },
+            PROFILE => Change::UpdateUserProfile {
+                userid: id,
+                name: t(0),
+                location: t(1),
+                bio: t(2),
+                timezone: t(3),
+                tags,
+            },
+            7 => Change::SetUsername { userid: id, username: t(0).unwrap_or_default() },
+            8 => Change::SetEmail { userid: id, email: t(0).unwrap_or_default() },
+            _ => Change::SetPassword { userid: id, password: t(0).unwrap_or_default() },
+        })
+    }
+
+    /// The fields of this change by position in [`CHANGES`].
+    fn parts(&self) -> Parts<'_> {
+        let mut p = Parts { kind: 0, ids: [0; 2], role: 0, texts: [None; 6], tags: None };
+        match self {
+            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
+                p.ids[0] = *id;
+                p.texts = [
+                    Some(name),
+                    Some(description),
+                    Some(organization),
+                    Some(area),
+                    Some(visibility),
+                    Some(access),
+                ];
+            }
+            Change::UpdateGroup { id, name, description, organization, area, visibility, access } => {
+                p.kind = 1;
+                p.ids[0] = *id;
+                p.texts = [
+                    Some(name),
+                    description.as_ref(),
+                    organization.as_ref(),
+                    area.as_ref(),
+                    Some(visibility),
+                    Some(access),
+                ];
+            }
+            Change::DeleteGroup { id } => (p.kind, p.ids[0]) = (2, *id),
+            Change::InsertMembership { groupid, userid, role, admin_rights } => {
+                (p.kind, p.ids, p.role, p.texts[0]) = (3, [*groupid, *userid], *role, Some(admin_rights));
+            }
+            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
+                (p.kind, p.ids, p.role, p.texts[0]) = (4, [*groupid, *userid], *role, admin_rights.as_ref());
+            }
+            Change::DeleteMembership { groupid, userid } => (p.kind, p.ids) = (5, [*groupid, *userid]),
+            Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
+                (p.kind, p.ids[0], p.tags) = (PROFILE, *userid, tags.as_ref());
+                p.texts = [name.as_ref(), location.as_ref(), bio.as_ref(), timezone.as_ref(), None, None];
+            }
+            Change::SetUsername { userid, username } => {
+                (p.kind, p.ids[0], p.texts[0]) = (7, *userid, Some(username))
+            }
+            Change::SetEmail { userid, email } => (p.kind, p.ids[0], p.texts[0]) = (8, *userid, Some(email)),
+            Change::SetPassword { userid, password } => {
+                (p.kind, p.ids[0], p.texts[0]) = (9, *userid, Some(password))
+            }
+        }
+        p
     }
 
     /// The wire form: `kind` first, then the fields (unset profile fields left out).
     pub fn to_json(&self) -> Value {
-        match self {
-            Change::InsertGroup { id, name, description, organization, area, visibility, access } => json!({
-                "kind": "insert_group", "id": id, "name": name, "description": description,
-                "organization": organization, "area": area, "visibility": visibility, "access": access,
-            }),
-            Change::UpdateGroup { id, name, description, organization, area, visibility, access } => json!({
-                "kind": "update_group", "id": id, "name": name, "description": description,
-                "organization": organization, "area": area, "visibility": visibility, "access": access,
-            }),
-            Change::DeleteGroup { id } => json!({"kind": "delete_group", "id": id}),
-            Change::InsertMembership { groupid, userid, role, admin_rights } => json!({
-                "kind": "insert_membership", "groupid": groupid, "userid": userid, "role": role,
-                "admin_rights": admin_rights,
-            }),
-            Change::UpdateMembership { groupid, userid, role, admin_rights } => json!({
-                "kind": "update_membership", "groupid": groupid, "userid": userid, "role": role,
-                "admin_rights": admin_rights,
-            }),
-            Change::DeleteMembership { groupid, userid } => {
-                json!({"kind": "delete_membership", "groupid": groupid, "userid": userid})
-            }
-            Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
-                let mut m = Map::new();
-                m.insert("kind".into(), "update_user_profile".into());
-                m.insert("userid".into(), (*userid).into());
-                for (k, v) in [("name", name), ("location", location), ("bio", bio), ("timezone", timezone)] {
-                    if let Some(v) = v {
-                        m.insert(k.into(), v.as_str().into());
-                    }
-                }
-                if let Some(t) = tags {
-                    m.insert("tags".into(), t.clone());
-                }
-                Value::Object(m)
-            }
-            Change::SetUsername { userid, username } => {
-                json!({"kind": "set_username", "userid": userid, "username": username})
-            }
-            Change::SetEmail { userid, email } => {
-                json!({"kind": "set_email", "userid": userid, "email": email})
-            }
-            Change::SetPassword { userid, password } => {
-                json!({"kind": "set_password", "userid": userid, "password": password})
+        let p = self.parts();
+        let spec = &CHANGES[p.kind];
+        let mut m = Map::new();
+        m.put("kind", spec.kind.into());
+        for (key, id) in spec.ids.iter().zip(p.ids) {
+            m.put(key, id.into());
+        }
+        if spec.role {
+            m.put("role", p.role.into());
+        }
+        for (&(key, _), text) in spec.texts.iter().zip(p.texts) {
+            match text {
+                Some(t) => m.put(key, t.as_str().into()),
+                None if p.kind != PROFILE => m.put(key, Value::Null),
+                None => {}
             }
         }
+        if let Some(t) = p.tags {
+            m.put("tags", t.clone());
+        }
+        Value::Object(m)
     }
 
     /// The `groups` row an `insert_group` writes.

@@ -2,7 +2,7 @@
 //! body exactly as emoncms clients expect it, plus the changes to write in one transaction, or a
 //! `need` the host must answer first). The behaviour, message by message, is in `ROUTES.md`.
 
-use crate::json::{Map, Value, json};
+use crate::json::{Map, ToJson, Value, json};
 
 use crate::decide::{self, Action, Decision, NoTrace, Reason};
 use crate::error::WireError;
@@ -31,6 +31,10 @@ impl Outcome {
     fn fail(message: &str) -> Outcome {
         Outcome::json(json!({"success": false, "message": message}))
     }
+    /// `{"success": true, "message": …}` after writing `changes`.
+    fn done(message: &str, changes: Vec<Change>) -> Outcome {
+        Outcome::changes(json!({"success": true, "message": message}), changes)
+    }
     fn text(message: &str) -> Outcome {
         Outcome::Done {
             format: "text",
@@ -49,7 +53,7 @@ impl Outcome {
     }
     fn need(kind: &str, fields: Value) -> Outcome {
         let mut need = Map::new();
-        need.insert("kind".into(), kind.into());
+        need.put("kind", kind.into());
         if let Value::Object(f) = fields {
             need.extend(f);
         }
@@ -61,12 +65,12 @@ impl Outcome {
         match self {
             Outcome::Done { format, body, changes, session } => {
                 let mut m = Map::new();
-                m.insert("outcome".into(), "done".into());
-                m.insert("format".into(), (*format).into());
-                m.insert("body".into(), body.clone());
-                m.insert("changes".into(), Value::Array(changes.iter().map(Change::to_json).collect()));
+                m.put("outcome", "done".into());
+                m.put("format", (*format).into());
+                m.put("body", body.clone());
+                m.put("changes", Value::Array(changes.iter().map(Change::to_json).collect()));
                 if let Some(s) = session {
-                    m.insert("session".into(), Value::Object(s.clone()));
+                    m.put("session", Value::Object(s.clone()));
                 }
                 Value::Object(m)
             }
@@ -112,19 +116,28 @@ pub(crate) struct Session {
 
 impl Session {
     fn read(mut r: Reader) -> Result<Session, WireError> {
-        let session = Session {
-            userid: r.opt("userid", opt_userid)?.flatten().unwrap_or(0),
-            read: r.or("read", false, read::flag)?,
-            write: r.or("write", false, read::flag)?,
-            admin: r.or("admin", false, read::flag)?,
-            apikey: r.or("apikey", false, read::flag)?,
-            username: r.opt("username", read::string)?,
-            previous_userid: r.opt("previous_userid", opt_userid)?.flatten(),
-            previous_username: r.opt("previous_username", read::string)?,
-            previous_admin: r.opt("previous_admin", read::flag)?,
-            previous_read: r.opt("previous_read", read::flag)?,
-            previous_write: r.opt("previous_write", read::flag)?,
+        // The fields in this order: the first bad one is the one reported.
+        let userid = r.opt("userid", opt_userid)?.flatten().unwrap_or(0);
+        let mut flags = [false; 4];
+        for (i, key) in ["read", "write", "admin", "apikey"].into_iter().enumerate() {
+            flags[i] = r.or(key, false, read::flag)?;
+        }
+        let mut session = Session {
+            userid,
+            read: flags[0],
+            write: flags[1],
+            admin: flags[2],
+            apikey: flags[3],
+            ..Session::default()
         };
+        session.username = r.opt("username", read::string)?;
+        session.previous_userid = r.opt("previous_userid", opt_userid)?.flatten();
+        session.previous_username = r.opt("previous_username", read::string)?;
+        let mut previous = [None; 3];
+        for (i, key) in ["previous_admin", "previous_read", "previous_write"].into_iter().enumerate() {
+            previous[i] = r.opt(key, read::flag)?;
+        }
+        [session.previous_admin, session.previous_read, session.previous_write] = previous;
         r.finish()?;
         Ok(session)
     }
@@ -145,6 +158,7 @@ struct Context {
     path: String,
 }
 
+#[derive(Default)]
 struct RouteRequest {
     route: String,
     session: Session,
@@ -157,31 +171,21 @@ struct RouteRequest {
 impl RouteRequest {
     fn read(fields: Fields) -> Result<RouteRequest, WireError> {
         let mut r = Reader::request("op `route`", fields);
-        let route = r.req("route", read::string)?;
-        let session = match r.take("session") {
-            None | Some(Value::Null) => Session::default(),
-            Some(v) => Session::read(r.nested("field `session`", v)?)?,
-        };
-        let context = match r.take("context") {
-            None | Some(Value::Null) => Context::default(),
-            Some(v) => {
-                let mut c = r.nested("field `context`", v)?;
-                let context = Context {
-                    appname: c.or("appname", String::new(), read::string)?,
-                    path: c.or("path", String::new(), read::string)?,
-                };
-                c.finish()?;
-                context
-            }
-        };
-        let request = RouteRequest {
-            route,
-            session,
-            params: r.or("params", Map::new(), read::object)?,
-            host: r.or("host", Map::new(), read::object)?,
-            now: r.opt("now", read::integer)?,
-            context,
-        };
+        // Filled in place, field by field in this order (the first bad one is reported).
+        let mut request = RouteRequest { route: r.req("route", read::string)?, ..RouteRequest::default() };
+        if let Some(v) = r.take("session").filter(|v| !v.is_null()) {
+            request.session = Session::read(r.nested("field `session`", v)?)?;
+        }
+        if let Some(v) = r.take("context").filter(|v| !v.is_null()) {
+            let mut c = r.nested("field `context`", v)?;
+            let context = &mut request.context;
+            context.appname = c.or("appname", String::new(), read::string)?;
+            context.path = c.or("path", String::new(), read::string)?;
+            c.finish()?;
+        }
+        request.params = r.or("params", Map::new(), read::object)?;
+        request.host = r.or("host", Map::new(), read::object)?;
+        request.now = r.opt("now", read::integer)?;
         r.finish()?;
         Ok(request)
     }
@@ -219,34 +223,44 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
     Ok(outcome.to_json())
 }
 
+/// A route's code.
+type RouteFn = fn(&Req<'_>) -> Step<Outcome>;
+
+/// Every route by name.
+const ROUTES: [(&str, RouteFn); 23] = [
+    ("create", |r| r.create()),
+    ("editgroup", |r| r.editgroup()),
+    ("delete", |r| r.delete()),
+    ("deleteallgroupsfromuser", |r| r.delete_all()),
+    ("addmemberauth", |r| r.add_member(AddKind::Auth)),
+    ("adduserauth", |r| r.add_member(AddKind::V1)),
+    ("createuseraddtogroup", |r| r.add_member(AddKind::Register)),
+    ("removeuser", |r| r.removeuser()),
+    ("fullremoveuser", |r| r.fullremoveuser()),
+    ("setuserinfo", |r| r.setuserinfo()),
+    ("sendlogindetails", |r| r.sendlogindetails()),
+    ("setuser", |r| r.setuser()),
+    ("logasprevioususer", |r| Ok(r.logasprevioususer())),
+    ("grouplist", |r| r.gate(Gate::Read).map(|_| Outcome::json(r.grouplist()))),
+    ("userlist", |r| r.userlist()),
+    ("mygroups", |r| r.mygroups()),
+    ("getuserfeeds", |r| r.getuserfeeds()),
+    ("getsessionuserrole", |r| r.getsessionuserrole()),
+    ("summary", |r| r.summary()),
+    ("aggregate", |r| r.aggregate()),
+    ("getfeed", |r| r.getfeed()),
+    ("csvexport", |r| r.csvexport()),
+    ("snapshot", |r| r.snapshot()),
+];
+
 /// Runs one route natively (the PHP module and tests call this through the wire).
 fn run(req: &Req, route: &str) -> Step<Outcome> {
-    match route {
-        "create" => req.create(),
-        "editgroup" => req.editgroup(),
-        "delete" => req.delete(),
-        "deleteallgroupsfromuser" => req.delete_all(),
-        "addmemberauth" => req.add_member(AddKind::Auth),
-        "adduserauth" => req.add_member(AddKind::V1),
-        "createuseraddtogroup" => req.add_member(AddKind::Register),
-        "removeuser" => req.removeuser(),
-        "fullremoveuser" => req.fullremoveuser(),
-        "setuserinfo" => req.setuserinfo(),
-        "sendlogindetails" => req.sendlogindetails(),
-        "setuser" => req.setuser(),
-        "logasprevioususer" => Ok(req.logasprevioususer()),
-        "grouplist" => req.gate(Gate::Read).map(|_| Outcome::json(req.grouplist())),
-        "userlist" => req.userlist(),
-        "mygroups" => req.mygroups(),
-        "getuserfeeds" => req.getuserfeeds(),
-        "getsessionuserrole" => req.getsessionuserrole(),
-        "summary" => req.summary(),
-        "aggregate" => req.aggregate(),
-        "getfeed" => req.getfeed(),
-        "csvexport" => req.csvexport(),
-        "snapshot" => req.snapshot(),
-        _ => Ok(Outcome::fail("Unknown group route")),
+    for (name, f) in ROUTES {
+        if name == route {
+            return f(req);
+        }
     }
+    Ok(Outcome::fail("Unknown group route"))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -266,11 +280,42 @@ enum AddKind {
 
 /// 2.0.0's name regex: keep Unicode letters, Unicode digits, `_`, `-`, `:`.
 pub fn filter_name(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':')).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_alphabetic() || c.is_numeric() || matches!(c, '_' | '-' | ':') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn lower(s: &str) -> String {
     s.to_lowercase()
+}
+
+/// `template` with each placeholder of `values` replaced in turn, in the text the previous ones
+/// left; the values HTML-escaped when `escape`.
+fn fill(template: String, values: &[(&str, &str)], escape: bool) -> String {
+    let mut text = template;
+    for &(key, value) in values {
+        let value = if escape { html_escape(value) } else { value.to_string() };
+        // As `str::replace` (left to right, matches not overlapping), without the generic
+        // substring searcher. A match of the UTF-8 key starts and ends on character boundaries.
+        let (mut out, mut from, mut i) = (String::with_capacity(text.len()), 0, 0);
+        while i < text.len() {
+            if text.as_bytes()[i..].starts_with(key.as_bytes()) {
+                out.push_str(&text[from..i]);
+                out.push_str(&value);
+                i += key.len();
+                from = i;
+            } else {
+                i += 1;
+            }
+        }
+        out.push_str(&text[from..]);
+        text = out;
+    }
+    text
 }
 
 fn html_escape(s: &str) -> String {
@@ -286,6 +331,20 @@ fn html_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The text fields of a group as create and editgroup take them: parameter, label in messages,
+/// longest length in characters.
+const GROUP_TEXTS: [(&str, &str, usize); 4] = [
+    ("name", "Group name", 64),
+    ("description", "Description", 256),
+    ("organization", "Organization", 64),
+    ("area", "Area", 64),
+];
+
+/// The string in `slot` (empty when none), leaving `None`.
+fn take(slot: &mut Option<String>) -> String {
+    slot.take().unwrap_or_default()
 }
 
 fn rights_json(row: Option<&str>) -> Value {
@@ -391,6 +450,33 @@ impl<'a> Req<'a> {
 
     // --- group management ---
 
+    /// The text fields of create and editgroup ([`GROUP_TEXTS`]), filtered and length-checked in
+    /// order; the name must not be empty. A missing parameter keeps `old`'s value, NULL included
+    /// (B-15), or is empty when there is no `old` (create).
+    fn group_texts(&self, old: Option<&GroupRow>) -> Step<[Option<String>; 4]> {
+        let mut out: [Option<String>; 4] = Default::default();
+        for (i, &(key, label, max)) in GROUP_TEXTS.iter().enumerate() {
+            out[i] = match (self.param(key), old) {
+                (Some(raw), _) => Some(Self::group_field(&raw, label, max)?),
+                (None, Some(old)) => [&old.name, &old.description, &old.organization, &old.area][i].clone(),
+                (None, None) => Some(String::new()),
+            };
+            if i == 0 && out[0].as_deref().unwrap_or("").is_empty() {
+                return Err(Outcome::fail("Group name cannot be empty").into());
+            }
+        }
+        Ok(out)
+    }
+
+    /// `yes` when parameter `key` is `yes`, `no` when it is anything else; when it is missing, the
+    /// `stored` value, else `no`.
+    fn choice(&self, key: &str, yes: &str, no: &str, stored: Option<&Option<String>>) -> String {
+        match self.param(key) {
+            Some(v) => if v == yes { yes } else { no }.to_string(),
+            None => stored.cloned().flatten().unwrap_or_else(|| no.to_string()),
+        }
+    }
+
     /// Filters and length-checks one group text field.
     fn group_field(raw: &str, label: &str, max: usize) -> Step<String> {
         let v = filter_name(raw);
@@ -407,14 +493,8 @@ impl<'a> Req<'a> {
 
     fn create(&self) -> Step<Outcome> {
         self.gate(Gate::Write)?;
-        let field = |n: &str| self.param(n).unwrap_or_default();
-        let name = Self::group_field(&field("name"), "Group name", 64)?;
-        if name.is_empty() {
-            return Ok(Outcome::fail("Group name cannot be empty"));
-        }
-        let description = Self::group_field(&field("description"), "Description", 256)?;
-        let organization = Self::group_field(&field("organization"), "Organization", 64)?;
-        let area = Self::group_field(&field("area"), "Area", 64)?;
+        let mut texts = self.group_texts(None)?;
+        let name = take(&mut texts[0]);
         if self.name_taken(&name, None) {
             return Ok(Outcome::fail("Cannot create group,  already exists"));
         }
@@ -425,19 +505,17 @@ impl<'a> Req<'a> {
         if self.group_dense(id).is_some() {
             return Err(WireError::bad_request(format!("`host.new_groupid` {id} is already a group")).into());
         }
-        let visibility = if field("visibility") == "public" { "public" } else { "private" };
-        let access = if field("access") == "open" { "open" } else { "closed" };
         Ok(Outcome::changes(
             json!({"success": true, "groupid": id, "message": format!("Group {id} added")}),
             vec![
                 Change::InsertGroup {
                     id,
                     name,
-                    description,
-                    organization,
-                    area,
-                    visibility: visibility.into(),
-                    access: access.into(),
+                    description: take(&mut texts[1]),
+                    organization: take(&mut texts[2]),
+                    area: take(&mut texts[3]),
+                    visibility: self.choice("visibility", "public", "private", None),
+                    access: self.choice("access", "open", "closed", None),
                 },
                 Change::InsertMembership {
                     groupid: id,
@@ -459,45 +537,15 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail("You are not administrator of the group"));
         };
         let old: &GroupRow = self.snap.group(g);
-        // A missing parameter keeps the stored value, NULL included (B-15).
-        let field = |n: &str, label: &str, max: usize, stored: &Option<String>| -> Step<Option<String>> {
-            match self.param(n) {
-                Some(raw) => Self::group_field(&raw, label, max).map(Some),
-                None => Ok(stored.clone()),
-            }
-        };
-        let name = field("name", "Group name", 64, &old.name)?.unwrap_or_default();
-        if name.is_empty() {
-            return Ok(Outcome::fail("Group name cannot be empty"));
-        }
-        let description = field("description", "Description", 256, &old.description)?;
-        let organization = field("organization", "Organization", 64, &old.organization)?;
-        let area = field("area", "Area", 64, &old.area)?;
+        let [name, description, organization, area] = self.group_texts(Some(old))?;
+        let name = name.unwrap_or_default();
         if self.name_taken(&name, Some(gid)) {
             return Ok(Outcome::fail("Group name already exists"));
         }
-        let visibility = match self.param("visibility") {
-            Some(v) => {
-                if v == "public" {
-                    "public".to_string()
-                } else {
-                    "private".to_string()
-                }
-            }
-            None => old.visibility.clone().unwrap_or_else(|| "private".into()),
-        };
-        let access = match self.param("access") {
-            Some(v) => {
-                if v == "open" {
-                    "open".to_string()
-                } else {
-                    "closed".to_string()
-                }
-            }
-            None => old.access.clone().unwrap_or_else(|| "closed".into()),
-        };
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "Group edited"}),
+        let visibility = self.choice("visibility", "public", "private", Some(&old.visibility));
+        let access = self.choice("access", "open", "closed", Some(&old.access));
+        Ok(Outcome::done(
+            "Group edited",
             vec![Change::UpdateGroup { id: gid, name, description, organization, area, visibility, access }],
         ))
     }
@@ -508,32 +556,27 @@ impl<'a> Req<'a> {
         if !self.group_decision(Action::GroupDelete, gid).allowed {
             return Ok(Outcome::fail("User is not a member or does not have access to group"));
         }
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "Group deleted"}),
-            vec![Change::DeleteGroup { id: gid }],
-        ))
+        Ok(Outcome::done("Group deleted", vec![Change::DeleteGroup { id: gid }]))
     }
 
     fn delete_all(&self) -> Step<Outcome> {
         self.gate(Gate::Write)?;
-        let mut ids: Vec<Id> = self
-            .actor_groups()
-            .into_iter()
-            .filter(|&gid| self.group_decision(Action::GroupDelete, gid).allowed)
-            .collect();
-        crate::util::sort(&mut ids);
-        Ok(Outcome::changes(
-            json!({"success": true, "message": ""}),
-            ids.into_iter().map(|id| Change::DeleteGroup { id }).collect(),
-        ))
-    }
-
-    /// Ids of the groups the actor has a membership row in.
-    fn actor_groups(&self) -> Vec<Id> {
-        match self.snap.user_dense(self.actor()) {
-            Some(u) => self.snap.groups_of(u).iter().map(|m| self.snap.group(m.group).id).collect(),
-            None => Vec::new(),
+        // The groups the actor has a membership row in and may delete, by id.
+        let mut ids: Vec<Id> = Vec::new();
+        if let Some(u) = self.snap.user_dense(self.actor()) {
+            for m in self.snap.groups_of(u) {
+                let gid = self.snap.group(m.group).id;
+                if self.group_decision(Action::GroupDelete, gid).allowed {
+                    ids.push(gid);
+                }
+            }
         }
+        crate::util::sort(&mut ids);
+        let mut changes = Vec::with_capacity(ids.len());
+        for id in ids {
+            changes.push(Change::DeleteGroup { id });
+        }
+        Ok(Outcome::done("", changes))
     }
 
     // --- members ---
@@ -610,7 +653,7 @@ impl<'a> Req<'a> {
                 changes.push(insert);
                 Outcome::changes(json!({"success": true, "message": message, "userid": uid}), changes)
             }
-            _ => Outcome::changes(json!({"success": true, "message": message}), vec![insert]),
+            _ => Outcome::done(&message, vec![insert]),
         })
     }
 
@@ -629,8 +672,8 @@ impl<'a> Req<'a> {
                 _ => "User is not a member or does not have access to group",
             }));
         }
-        Ok(Outcome::changes(
-            json!({"success": true, "message": "User removed from group"}),
+        Ok(Outcome::done(
+            "User removed from group",
             vec![Change::DeleteMembership { groupid: gid, userid: uid }],
         ))
     }
@@ -658,7 +701,7 @@ impl<'a> Req<'a> {
         }
         match self.host("delete_user") {
             None => Ok(Outcome::need("delete_user", json!({"userid": uid}))),
-            Some(Value::String(report)) => Ok(Outcome::json(json!({"success": true, "message": report}))),
+            Some(Value::String(report)) => Ok(Outcome::done(report, Vec::new())),
             Some(other) => Err(WireError::bad_request(format!(
                 "`host.delete_user` must be the report text, found {}",
                 kind_of(other)
@@ -768,7 +811,7 @@ impl<'a> Req<'a> {
                 },
             });
         }
-        Ok(Outcome::changes(json!({"success": true, "message": "User info updated"}), changes))
+        Ok(Outcome::done("User info updated", changes))
     }
 
     /// The stored `admin_rights` text of the kept row of (g, u).
@@ -809,18 +852,14 @@ impl<'a> Req<'a> {
         let user = self.snap.user(u);
         let role = self.snap.membership(g, u).map_or(Role::Invalid, |m| m.role);
         let password = self.param("password").unwrap_or_default();
-        let fill = |template: &str, escape: bool| {
-            let e = |s: &str| {
-                if escape { html_escape(s) } else { s.to_string() }
-            };
-            template
-                .replace("{{name}}", &e(user.name.as_deref().unwrap_or("")))
-                .replace("{{username}}", &e(user.username.as_deref().unwrap_or("")))
-                .replace("{{password}}", &e(&password))
-                .replace("{{role}}", &e(role.label()))
-                .replace("{{appname}}", &e(&self.context.appname))
-                .replace("{{path}}", &e(&self.context.path))
-        };
+        let values = [
+            ("{{name}}", user.name.as_deref().unwrap_or("")),
+            ("{{username}}", user.username.as_deref().unwrap_or("")),
+            ("{{password}}", &password),
+            ("{{role}}", role.label()),
+            ("{{appname}}", &self.context.appname),
+            ("{{path}}", &self.context.path),
+        ];
         let Some(answer) = self.host("send_email") else {
             let bcc = if self.param("sendcopy").as_deref() == Some("true") {
                 json!(self.actor())
@@ -832,8 +871,8 @@ impl<'a> Req<'a> {
                 json!({
                     "userid": uid,
                     "to": user.email.clone().unwrap_or_default(),
-                    "subject": fill(&self.param("emailsubject").unwrap_or_default(), false),
-                    "body": fill(&self.param("template").unwrap_or_default(), true),
+                    "subject": fill(self.param("emailsubject").unwrap_or_default(), &values, false),
+                    "body": fill(self.param("template").unwrap_or_default(), &values, true),
                     "bcc": bcc,
                 }),
             ));
@@ -874,19 +913,24 @@ impl<'a> Req<'a> {
         };
         let target = self.snap.user(u);
         let s = &self.session;
-        let mut session = Map::new();
-        session.insert("userid".into(), json!(uid));
-        session.insert("username".into(), json!(target.username));
-        session.insert("admin".into(), json!(u8::from(target.admin)));
-        session.insert("read".into(), json!(true));
-        session.insert("write".into(), json!(target.access != Some(1)));
-        if s.previous_userid.is_none() {
-            session.insert("previous_userid".into(), json!(s.userid));
-            session.insert("previous_username".into(), json!(s.username));
-            session.insert("previous_admin".into(), json!(u8::from(s.admin)));
-            session.insert("previous_read".into(), json!(s.read));
-            session.insert("previous_write".into(), json!(s.write));
-        }
+        let session = login_session(
+            [
+                uid.into(),
+                target.username.to_json(),
+                u8::from(target.admin).into(),
+                true.into(),
+                (target.access != Some(1)).into(),
+            ],
+            s.previous_userid.is_none().then(|| {
+                [
+                    s.userid.into(),
+                    s.username.to_json(),
+                    u8::from(s.admin).into(),
+                    s.read.into(),
+                    s.write.into(),
+                ]
+            }),
+        );
         let to = if self.param("view").as_deref() == Some("tasks") {
             format!("../task/list#{}", filter_name(&self.param("tag").unwrap_or_default()))
         } else {
@@ -900,17 +944,16 @@ impl<'a> Req<'a> {
         let Some(prev) = s.previous_userid else {
             return Outcome::redirect("../group", None);
         };
-        let mut session = Map::new();
-        session.insert("userid".into(), json!(prev));
-        session.insert("username".into(), json!(s.previous_username));
-        session.insert("admin".into(), json!(u8::from(s.previous_admin.unwrap_or(false))));
-        session.insert("read".into(), json!(s.previous_read.unwrap_or(true)));
-        session.insert("write".into(), json!(s.previous_write.unwrap_or(true)));
-        for key in
-            ["previous_userid", "previous_username", "previous_admin", "previous_read", "previous_write"]
-        {
-            session.insert(key.into(), Value::Null);
-        }
+        let session = login_session(
+            [
+                prev.into(),
+                s.previous_username.to_json(),
+                u8::from(s.previous_admin.unwrap_or(false)).into(),
+                s.previous_read.unwrap_or(true).into(),
+                s.previous_write.unwrap_or(true).into(),
+            ],
+            Some(Default::default()),
+        );
         Outcome::redirect("../group", Some(session))
     }
 
@@ -951,39 +994,41 @@ impl<'a> Req<'a> {
         let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
         let mut members: Vec<_> = self.snap.members(g).to_vec();
         crate::util::sort_by_key(&mut members, |m| self.snap.user(m.user).id);
-        let list = members
-            .iter()
-            .map(|m| {
-                let user = self.snap.user(m.user);
-                let row = self.snap.memberships.get(m.row as usize);
-                let feeds: Vec<Value> = self.feeds_of(m.user);
-                let mut e = Map::new();
-                e.insert("userid".into(), json!(user.id));
-                e.insert("username".into(), json!(user.username));
-                e.insert("role".into(), json!(row.map_or(0, |r| r.role)));
-                e.insert("admin_rights".into(), rights_json(row.and_then(|r| r.admin_rights.as_deref())));
-                e.insert("totalfeeds".into(), json!(feeds.len()));
-                e.insert("feedslist".into(), Value::Array(feeds));
-                e.insert("inputslist".into(), if full_profile { user.inputs.clone() } else { json!({}) });
-                e.insert("taskslist".into(), json!([]));
-                e.insert("name".into(), json!(user.name));
-                if full_profile {
-                    e.insert("bio".into(), json!(user.bio));
-                    e.insert("location".into(), json!(user.location));
-                }
-                e.insert("timezone".into(), json!(user.timezone));
-                if full_profile {
-                    e.insert("email".into(), json!(user.email));
-                }
-                e.insert("tags".into(), user.tags_value());
-                Value::Object(e)
-            })
-            .collect();
+        let mut list = Vec::with_capacity(members.len());
+        for m in &members {
+            let user = self.snap.user(m.user);
+            let row = self.snap.memberships.get(m.row as usize);
+            let feeds: Vec<Value> = self.feeds_of(m.user);
+            let mut e = Map::new();
+            e.put("userid", json!(user.id));
+            e.put("username", json!(user.username));
+            e.put("role", json!(row.map_or(0, |r| r.role)));
+            e.put("admin_rights", rights_json(row.and_then(|r| r.admin_rights.as_deref())));
+            e.put("totalfeeds", json!(feeds.len()));
+            e.put("feedslist", Value::Array(feeds));
+            e.put("inputslist", if full_profile { user.inputs.clone() } else { json!({}) });
+            e.put("taskslist", json!([]));
+            e.put("name", json!(user.name));
+            if full_profile {
+                e.put("bio", json!(user.bio));
+                e.put("location", json!(user.location));
+            }
+            e.put("timezone", json!(user.timezone));
+            if full_profile {
+                e.put("email", json!(user.email));
+            }
+            e.put("tags", user.tags_value());
+            list.push(Value::Object(e));
+        }
         Value::Array(list)
     }
 
     fn feeds_of(&self, u: Dense) -> Vec<Value> {
-        self.snap.feeds_of(u).iter().map(|&f| self.snap.feeds[f as usize].to_json()).collect()
+        let mut out = Vec::new();
+        for &f in self.snap.feeds_of(u) {
+            out.push(self.snap.feeds[f as usize].to_json());
+        }
+        out
     }
 
     fn userlist(&self) -> Step<Outcome> {
@@ -994,20 +1039,16 @@ impl<'a> Req<'a> {
 
     fn mygroups(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
-        let Value::Array(groups) = self.grouplist() else {
+        let Value::Array(mut groups) = self.grouplist() else {
             return Ok(Outcome::json(json!([])));
         };
-        let out = groups
-            .into_iter()
-            .map(|mut entry| {
-                let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
-                if let Value::Object(m) = &mut entry {
-                    m.insert("users".into(), self.userlist_value(gid));
-                }
-                entry
-            })
-            .collect();
-        Ok(Outcome::json(Value::Array(out)))
+        for entry in &mut groups {
+            let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
+            if let Value::Object(m) = entry {
+                m.put("users", self.userlist_value(gid));
+            }
+        }
+        Ok(Outcome::json(Value::Array(groups)))
     }
 
     fn getuserfeeds(&self) -> Step<Outcome> {
@@ -1021,7 +1062,10 @@ impl<'a> Req<'a> {
                 _ => "You have not got access to user's feeds of this group",
             }));
         }
-        let feeds = self.snap.user_dense(uid).map(|u| self.feeds_of(u)).unwrap_or_default();
+        let feeds = match self.snap.user_dense(uid) {
+            Some(u) => self.feeds_of(u),
+            None => Vec::new(),
+        };
         Ok(Outcome::json(Value::Array(feeds)))
     }
 
@@ -1149,11 +1193,10 @@ impl<'a> Req<'a> {
         };
         match self.host("feed_data") {
             Some(data) => Ok(Outcome::json(data.clone())),
-            None => Ok(Outcome::need(
-                "feed_data",
-                json!({"feedids": [fid], "mode": mode, "start": start, "end": end, "interval": interval,
-                       "skipmissing": skipmissing, "limitinterval": limitinterval, "average_mode": average_mode,
-                       "timeformat": null, "name": null}),
+            None => Ok(feed_data_need(
+                vec![fid],
+                mode,
+                [start, end, interval, skipmissing, limitinterval, average_mode, Value::Null, Value::Null],
             )),
         }
     }
@@ -1161,27 +1204,37 @@ impl<'a> Req<'a> {
     fn csvexport(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
         let gid = self.id_param("groupid", false)?;
-        let raw: String = self
-            .param("id")
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == ',')
-            .collect();
-        let parts: Vec<&str> = raw.split(',').filter(|p| !p.is_empty()).collect();
-        if parts.is_empty() {
-            return Ok(Outcome::fail("Missing id parameter"));
+        // Only digits and commas count; the non-empty runs of digits between commas are the ids.
+        let raw = self.param("id").unwrap_or_default();
+        let (mut ids, mut invalid, mut piece) = (Vec::new(), false, String::new());
+        for i in 0..=raw.len() {
+            match raw.as_bytes().get(i).copied().unwrap_or(b',') {
+                b @ b'0'..=b'9' => piece.push(char::from(b)),
+                b',' if !piece.is_empty() => {
+                    match parse_id(&piece) {
+                        Some(id) => ids.push(id),
+                        None => invalid = true,
+                    }
+                    piece.clear();
+                }
+                _ => {}
+            }
         }
-        let mut ids = Vec::with_capacity(parts.len());
-        for p in parts {
-            ids.push(parse_id(p).ok_or_else(|| Stop::from(Outcome::fail("Invalid id parameter")))?);
+        if invalid {
+            return Ok(Outcome::fail("Invalid id parameter"));
+        }
+        if ids.is_empty() {
+            return Ok(Outcome::fail("Missing id parameter"));
         }
         const RIGHTS: &str = "You haven't got enough rights";
         if !self.group_decision(Action::MemberFeeds, gid).allowed {
             return Ok(Outcome::fail(RIGHTS));
         }
         // B-7: every id, not only the first.
-        if !ids.iter().all(|&f| decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed) {
-            return Ok(Outcome::fail(RIGHTS));
+        for &f in &ids {
+            if !decide::feed_read(self.snap, self.actor(), f, &mut NoTrace).allowed {
+                return Ok(Outcome::fail(RIGHTS));
+            }
         }
         let (start, end, interval) =
             (self.number_param("start")?, self.number_param("end")?, self.number_param("interval")?);
@@ -1198,14 +1251,54 @@ impl<'a> Req<'a> {
                 kind_of(other)
             ))
             .into()),
-            None => Ok(Outcome::need(
-                "feed_data",
-                json!({"feedids": ids, "mode": "csv", "start": start, "end": end, "interval": interval,
-                       "skipmissing": null, "limitinterval": null, "average_mode": null,
-                       "timeformat": timeformat, "name": filter_name(&self.param("name").unwrap_or_default())}),
-            )),
+            None => {
+                let name = Value::String(filter_name(&self.param("name").unwrap_or_default()));
+                let null = || Value::Null;
+                Ok(feed_data_need(
+                    ids,
+                    "csv",
+                    [start, end, interval, null(), null(), null(), timeformat, name],
+                ))
+            }
         }
     }
+}
+
+/// The session keys a login sets, then those that remember the login before it.
+const SESSION_KEYS: [[&str; 5]; 2] = [
+    ["userid", "username", "admin", "read", "write"],
+    ["previous_userid", "previous_username", "previous_admin", "previous_read", "previous_write"],
+];
+
+/// The session of a login (`user`: [`SESSION_KEYS`]`[0]`), then the `previous` one's when given.
+fn login_session(user: [Value; 5], previous: Option<[Value; 5]>) -> Map<String, Value> {
+    let mut session = Map::new();
+    for (keys, values) in SESSION_KEYS.iter().zip([Some(user), previous]) {
+        for (key, value) in keys.iter().zip(values.into_iter().flatten()) {
+            session.put(key, value);
+        }
+    }
+    session
+}
+
+/// The keys of a `feed_data` need after `feedids` and `mode`, in order.
+const FEED_DATA_KEYS: [&str; 8] =
+    ["start", "end", "interval", "skipmissing", "limitinterval", "average_mode", "timeformat", "name"];
+
+/// The `feed_data` need of getfeed and csvexport: `feedids`, `mode`, then [`FEED_DATA_KEYS`].
+fn feed_data_need(feedids: Vec<Id>, mode: &str, values: [Value; 8]) -> Outcome {
+    let mut need = Map::new();
+    need.put("kind", "feed_data".into());
+    let mut ids = Vec::with_capacity(feedids.len());
+    for id in feedids {
+        ids.push(Value::from(id));
+    }
+    need.put("feedids", Value::Array(ids));
+    need.put("mode", mode.into());
+    for (key, value) in FEED_DATA_KEYS.into_iter().zip(values) {
+        need.put(key, value);
+    }
+    Outcome::Need(Value::Object(need))
 }
 
 /// Below this many contributing feeds an observer gets no sum: an aggregate must not reveal one
@@ -1238,21 +1331,27 @@ fn parse_number(raw: &str) -> Option<Value> {
 /// `local@domain.tld`: one `@`, no spaces or control characters, a dot in the domain with
 /// characters around it.
 fn valid_email(e: &str) -> bool {
-    if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if e.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = e.split_once('@') else {
+    // The byte offsets of the first `@`, and of the last `.` after it.
+    let (mut at, mut dot) = (None, None);
+    for (i, c) in e.char_indices() {
+        if c.is_whitespace() || c.is_control() {
+            return false;
+        }
+        match (c, at) {
+            ('@', None) => at = Some(i),
+            ('@', Some(_)) => return false,
+            ('.', Some(_)) => dot = Some(i),
+            _ => {}
+        }
+    }
+    let (Some(at), Some(dot)) = (at, dot) else {
         return false;
     };
-    if local.is_empty() || domain.contains('@') {
-        return false;
-    }
-    match domain.rsplit_once('.') {
-        Some((host, tld)) => {
-            !host.is_empty() && tld.len() >= 2 && !host.starts_with('.') && !host.ends_with('.')
-        }
-        None => false,
-    }
+    let host = &e.as_bytes()[at + 1..dot];
+    at > 0 && !host.is_empty() && e.len() - dot > 2 && host[0] != b'.' && host[host.len() - 1] != b'.'
 }
 
 #[cfg(test)]
@@ -1273,6 +1372,17 @@ mod tests {
         assert_eq!(parse_id("12"), Some(12));
         for bad in ["", "0", "-1", "1abc", " 1", "1 ", "2147483648", "99999999999", "1.0", "+1"] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn templates_fill_as_chained_replaces() {
+        let values = [("{{x}}", "<{{y}}>"), ("{{y}}", "é&"), ("{{z}}", "")];
+        for t in ["", "{{x}}", "a{{x}}b{{x}}{{y}}{{z}}", "{{{x}}}}", "{{y", "ü{{y}}ü"] {
+            let escaped = t.replace("{{x}}", "&lt;{{y}}&gt;").replace("{{y}}", "é&amp;").replace("{{z}}", "");
+            assert_eq!(fill(t.to_string(), &values, true), escaped, "{t:?}");
+            let plain = t.replace("{{x}}", "<{{y}}>").replace("{{y}}", "é&").replace("{{z}}", "");
+            assert_eq!(fill(t.to_string(), &values, false), plain, "{t:?}");
         }
     }
 
