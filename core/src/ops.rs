@@ -289,8 +289,9 @@ pub fn filter_name(s: &str) -> String {
     out
 }
 
+/// A name as uniqueness compares it: case-folded (see `util::fold_case`).
 fn lower(s: &str) -> String {
-    s.to_lowercase()
+    crate::util::fold_case(s)
 }
 
 /// `template` with each placeholder of `values` replaced in turn, in the text the previous ones
