@@ -2,7 +2,6 @@
 //! dependencies (closure computed once, cycles rejected), roles as bundles of permissions, ordered
 //! tiers, object-level grants with implied view of parent objects, and the delegation rule.
 
-use std::collections::HashMap;
 use std::fmt;
 
 mod catalog;
@@ -128,6 +127,3 @@ impl From<PolicyError> for crate::error::WireError {
         crate::error::WireError::new(crate::error::ErrorCode::Policy, format!("{} ({})", e, e.code()))
     }
 }
-
-/// Index of codes to dense ids, shared by the catalog pieces.
-pub(crate) type CodeIndex = HashMap<String, PermId>;
