@@ -152,7 +152,11 @@ pub enum Objects {
 impl Objects {
     /// Reads a list: empty means every object in scope; duplicates are merged.
     pub fn from_list<S: AsRef<str>>(list: &[S]) -> Objects {
-        if list.is_empty() { Objects::All } else { Objects::Only(id_set(owned(list))) }
+        Objects::of_ids(owned(list))
+    }
+    /// [`Objects::from_list`] of owned ids (no copy).
+    pub(crate) fn of_ids(ids: Vec<String>) -> Objects {
+        if ids.is_empty() { Objects::All } else { Objects::Only(id_set(ids)) }
     }
     /// The list form: empty for `All`, sorted ids otherwise.
     pub fn to_list(&self) -> Vec<String> {
@@ -272,6 +276,10 @@ impl Reach {
     /// The subtrees of `roots`.
     pub fn under<S: AsRef<str>>(roots: &[S]) -> Reach {
         Reach::Under(id_set(owned(roots)))
+    }
+    /// The subtrees of `ids` (owned: no copy).
+    pub(crate) fn of_ids(ids: Vec<String>) -> Reach {
+        Reach::Under(id_set(ids))
     }
     /// Union (no facts needed: subtrees of both).
     pub fn union(&self, other: &Reach) -> Reach {

@@ -7,8 +7,6 @@
 //! interface of the seed is the `http` op. State, ops, changes, status codes, reason codes and
 //! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 
-use std::collections::{BTreeSet, HashMap};
-
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, Value, json};
 use crate::policy::{
@@ -409,16 +407,20 @@ fn or_default<T: Default>(
     }
 }
 
-/// Takes field `key`, an array of objects (empty when absent), each read by `read` with a
-/// reader named after its place (`user_groups[3]`).
-fn rows<T>(
+/// Takes field `key`, an array of objects (none when absent), each read in turn by `read` with
+/// a reader named after its place (`user_groups[3]`). `read` keeps what it reads: one copy of
+/// this walk serves every kind of row.
+fn rows(
     r: &mut Reader,
     key: &str,
-    read: impl Fn(Reader) -> Result<T, WireError>,
-) -> Result<Vec<T>, WireError> {
-    let Some(v) = r.take(key) else { return Ok(Vec::new()) };
+    read: &mut dyn FnMut(Reader) -> Result<(), WireError>,
+) -> Result<(), WireError> {
+    let Some(v) = r.take(key) else { return Ok(()) };
     let items = array(v).map_err(|m| r.field_error(key, m))?;
-    items.into_iter().enumerate().map(|(i, item)| read(r.nested(format!("{key}[{i}]"), item)?)).collect()
+    for (i, item) in items.into_iter().enumerate() {
+        read(r.nested(format!("{key}[{i}]"), item)?)?;
+    }
+    Ok(())
 }
 
 /// Takes required field `key`, an object, as a nested reader.
@@ -445,13 +447,28 @@ impl State {
     /// Reads a state; every problem is an `invalid_state` error.
     fn read(state: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let state = State {
-            partners: rows(&mut r, "partners", PartnerRow::read)?,
-            customers: rows(&mut r, "customers", CustomerRow::read)?,
-            buildings: rows(&mut r, "buildings", BuildingRow::read)?,
-            users: rows(&mut r, "users", UserRow::read)?,
-            user_groups: rows(&mut r, "user_groups", GroupRow::read)?,
-        };
+        let mut state = State::default();
+        let s = &mut state;
+        rows(&mut r, "partners", &mut |row| {
+            s.partners.push(PartnerRow::read(row)?);
+            Ok(())
+        })?;
+        rows(&mut r, "customers", &mut |row| {
+            s.customers.push(CustomerRow::read(row)?);
+            Ok(())
+        })?;
+        rows(&mut r, "buildings", &mut |row| {
+            s.buildings.push(BuildingRow::read(row)?);
+            Ok(())
+        })?;
+        rows(&mut r, "users", &mut |row| {
+            s.users.push(UserRow::read(row)?);
+            Ok(())
+        })?;
+        rows(&mut r, "user_groups", &mut |row| {
+            s.user_groups.push(GroupRow::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(state)
     }
@@ -597,21 +614,35 @@ impl Change {
     }
 }
 
+/// For each id, whether an earlier one is equal to it (found by sorting: lists can be long).
+fn repeats(ids: &[&str]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    // Stable: equal ids keep their order, so the first of each run is the first occurrence.
+    crate::util::sort_by(&mut order, |&a, &b| ids[a].cmp(ids[b]));
+    let mut out = vec![false; ids.len()];
+    for pair in order.windows(2) {
+        if ids[pair[0]] == ids[pair[1]] {
+            out[pair[1]] = true;
+        }
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Facts: partners, customers and buildings as objects of the mechanism
 
 #[derive(Debug, Default)]
 struct ObjectIndex {
-    /// id → (type, parent id)
-    objects: HashMap<String, (ObjectTypeId, Option<String>)>,
+    /// (id, type, parent id), sorted by id.
+    objects: Vec<(String, ObjectTypeId, Option<String>)>,
 }
 
 impl ObjectFacts for ObjectIndex {
     fn object_type(&self, id: &str) -> Option<ObjectTypeId> {
-        self.objects.get(id).map(|(t, _)| *t)
+        self.find(id).map(|o| o.1)
     }
     fn parent_object(&self, id: &str) -> Option<&str> {
-        self.objects.get(id).and_then(|(_, p)| p.as_deref())
+        self.find(id)?.2.as_deref()
     }
 }
 
@@ -619,39 +650,51 @@ impl ObjectIndex {
     /// Indexes the objects; ids are unique across partners, customers and buildings, and every
     /// parent exists.
     fn new(state: &State) -> Result<ObjectIndex, WireError> {
-        let mut objects: HashMap<String, (ObjectTypeId, Option<String>)> = HashMap::new();
-        let rows = state
-            .partners
-            .iter()
-            .map(|p| (&p.id, PARTNER, None))
-            .chain(state.customers.iter().map(|c| (&c.id, CUSTOMER, Some(&c.partner))))
-            .chain(state.buildings.iter().map(|b| (&b.id, BUILDING, Some(&b.customer))));
-        for (id, t, parent) in rows {
+        let mut objects =
+            Vec::with_capacity(state.partners.len() + state.customers.len() + state.buildings.len());
+        for p in &state.partners {
+            objects.push((p.id.clone(), PARTNER, None));
+        }
+        for c in &state.customers {
+            objects.push((c.id.clone(), CUSTOMER, Some(c.partner.clone())));
+        }
+        for b in &state.buildings {
+            objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
+        }
+        let repeated = repeats(&objects.iter().map(|o| o.0.as_str()).collect::<Vec<_>>());
+        for ((id, t, _), again) in objects.iter().zip(repeated) {
             if id.is_empty() {
-                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[t].0)));
+                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
             }
-            if objects.insert(id.clone(), (t, parent.cloned())).is_some() {
+            if again {
                 return Err(WireError::invalid_state(format!(
                     "object id `{}` is used twice (ids are unique across partners, customers and buildings)",
                     truncate(id, 64)
                 )));
             }
         }
-        for (id, (t, parent)) in &objects {
-            if let Some(p) = parent {
-                let expected = if *t == CUSTOMER { PARTNER } else { CUSTOMER };
-                if objects.get(p).map(|(pt, _)| *pt) != Some(expected) {
-                    return Err(WireError::invalid_state(format!(
-                        "{} `{}` names unknown {} `{}`",
-                        OBJECT_TYPES[*t].0,
-                        truncate(id, 64),
-                        OBJECT_TYPES[expected].0,
-                        truncate(p, 64)
-                    )));
-                }
+        let mut index = ObjectIndex { objects };
+        crate::util::sort_by(&mut index.objects, |a, b| a.0.cmp(&b.0));
+        let customers = state.customers.iter().map(|c| (&c.id, CUSTOMER, &c.partner, PARTNER));
+        let buildings = state.buildings.iter().map(|b| (&b.id, BUILDING, &b.customer, CUSTOMER));
+        for (id, t, parent, expected) in customers.chain(buildings) {
+            if index.object_type(parent) != Some(expected) {
+                return Err(WireError::invalid_state(format!(
+                    "{} `{}` names unknown {} `{}`",
+                    OBJECT_TYPES[t].0,
+                    truncate(id, 64),
+                    OBJECT_TYPES[expected].0,
+                    truncate(parent, 64)
+                )));
             }
         }
-        Ok(ObjectIndex { objects })
+        Ok(index)
+    }
+
+    /// The object `id`.
+    fn find(&self, id: &str) -> Option<&(String, ObjectTypeId, Option<String>)> {
+        let i = self.objects.binary_search_by(|o| o.0.as_str().cmp(id)).ok()?;
+        Some(&self.objects[i])
     }
 
     fn is(&self, id: &str, t: ObjectTypeId) -> bool {
@@ -676,8 +719,8 @@ pub struct BuildingsEngine {
     state: State,
     objects: ObjectIndex,
     groups: Vec<GroupInfo>,
-    /// user id → what the user holds through all its groups.
-    holdings: HashMap<String, Holding>,
+    /// (user id, what the user holds through all its groups), sorted by user id.
+    holdings: Vec<(String, Holding)>,
 }
 
 impl ProfileEngine for BuildingsEngine {
@@ -748,11 +791,11 @@ impl BuildingsEngine {
     fn from_state(policy: Policy, state: State) -> Result<BuildingsEngine, WireError> {
         let objects = ObjectIndex::new(&state)?;
         validate_users(&state, &objects)?;
-        let mut seen = BTreeSet::new();
+        let repeated = repeats(&state.user_groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>());
         let mut groups = Vec::with_capacity(state.user_groups.len());
-        for g in &state.user_groups {
+        for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
-            if !seen.insert(g.id.as_str()) {
+            if again {
                 return Err(WireError::invalid_state(format!(
                     "user group `{}` is listed twice",
                     truncate(&g.id, 64)
@@ -760,10 +803,19 @@ impl BuildingsEngine {
             }
             groups.push(stored_group_info(&policy, &objects, g));
         }
-        let mut holdings: HashMap<String, Holding> = HashMap::new();
-        for (g, info) in state.user_groups.iter().zip(&groups) {
+        // (member, group) pairs sorted by member, each member's groups in state order.
+        let mut members: Vec<(&str, usize)> = Vec::new();
+        for (i, g) in state.user_groups.iter().enumerate() {
             for u in &g.users {
-                holdings.entry(u.clone()).or_default().merge(&info.holding);
+                members.push((u.as_str(), i));
+            }
+        }
+        crate::util::sort_by(&mut members, |a, b| a.0.cmp(b.0));
+        let mut holdings: Vec<(String, Holding)> = Vec::new();
+        for (u, i) in members {
+            match holdings.last_mut() {
+                Some((last, h)) if last == u => h.merge(&groups[i].holding),
+                _ => holdings.push((u.to_string(), groups[i].holding.clone())),
             }
         }
         Ok(BuildingsEngine { policy, state, objects, groups, holdings })
@@ -774,7 +826,10 @@ impl BuildingsEngine {
     }
 
     fn holding(&self, user: &str) -> Holding {
-        self.holdings.get(user).cloned().unwrap_or_default()
+        match self.holdings.binary_search_by(|h| h.0.as_str().cmp(user)) {
+            Ok(i) => self.holdings[i].1.clone(),
+            Err(_) => Holding::default(),
+        }
     }
 
     fn group_index(&self, id: &str) -> Option<usize> {
@@ -836,12 +891,12 @@ impl BuildingsEngine {
 }
 
 fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError> {
-    let mut seen = BTreeSet::new();
-    for u in &state.users {
+    let repeated = repeats(&state.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>());
+    for (u, again) in state.users.iter().zip(repeated) {
         if u.id.is_empty() {
             return Err(WireError::invalid_state("a user has an empty `id`"));
         }
-        if !seen.insert(u.id.as_str()) {
+        if again {
             return Err(WireError::invalid_state(format!("user `{}` is listed twice", truncate(&u.id, 64))));
         }
         let (needed, needed_type, other, other_name) = match u.kind {
@@ -939,13 +994,13 @@ fn group_scope(
 ) -> Reach {
     let base = match (kind, company) {
         (Kind::Gooee, _) => Reach::Everything,
-        (_, Some(c)) => Reach::under(&[c]),
-        (_, None) => Reach::Under(BTreeSet::new()),
+        (_, Some(c)) => Reach::of_ids(vec![c.to_string()]),
+        (_, None) => Reach::Under(Default::default()),
     };
     if partner_scopes.is_empty() && customer_scopes.is_empty() {
         return base;
     }
-    let narrowed = Reach::Under(partner_scopes.iter().chain(customer_scopes).cloned().collect());
+    let narrowed = Reach::of_ids([partner_scopes, customer_scopes].concat());
     policy.model.intersect(objects, &base, &narrowed)
 }
 
@@ -960,12 +1015,14 @@ fn stored_grant(policy: &Policy, objects: &ObjectIndex, sets: &PermissionSets) -
             continue;
         }
         let Some(pt) = policy.model.object_type_of(p) else { continue };
-        let kept: Vec<&String> = list
-            .iter()
-            .filter(|id| objects.object_type(id).is_some_and(|t| policy.model.types().is_at_or_above(t, pt)))
-            .collect();
+        let mut kept = Vec::new();
+        for id in list {
+            if objects.object_type(id).is_some_and(|t| policy.model.types().is_at_or_above(t, pt)) {
+                kept.push(id.clone());
+            }
+        }
         if !kept.is_empty() {
-            grant.add(p, Objects::from_list(&kept));
+            grant.add(p, Objects::of_ids(kept));
         }
     }
     grant
@@ -1400,9 +1457,16 @@ const FIELDS: [&str; 10] = [
 ];
 const READ_ONLY: [&str; 3] = ["id", "created", "modified"];
 
+/// `list` without repeats, each id at its first place.
 fn dedup(list: Vec<String>) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    list.into_iter().filter(|x| seen.insert(x.clone())).collect()
+    let repeated = repeats(&list.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut out = Vec::with_capacity(list.len());
+    for (x, again) in list.into_iter().zip(repeated) {
+        if !again {
+            out.push(x);
+        }
+    }
+    out
 }
 
 impl BuildingsEngine {
@@ -2087,8 +2151,9 @@ impl BuildingsEngine {
         Ok(json!({"everyone": false, "users": users}))
     }
 
-    fn capabilities(&self, user: &str) -> BTreeSet<Cap> {
-        let mut caps = BTreeSet::new();
+    /// What `user` can do, sorted, without repeats.
+    fn capabilities(&self, user: &str) -> Vec<Cap> {
+        let mut caps = Vec::new();
         let Some(actor) = self.user(user) else { return caps };
         let holding = self.holding(user);
         let p = &self.policy;
@@ -2096,19 +2161,19 @@ impl BuildingsEngine {
             let code = p.catalog.code(perm).to_string();
             match p.model.object_type_of(perm) {
                 Some(t) => {
-                    for (id, (ot, _)) in &self.objects.objects {
+                    for (id, ot, _) in &self.objects.objects {
                         if *ot == t && p.model.reach_contains(&self.objects, reach, id) {
-                            caps.insert(Cap { action: code.clone(), key: "object", id: Some(id.clone()) });
+                            caps.push(Cap { action: code.clone(), key: "object", id: Some(id.clone()) });
                         }
                     }
                 }
                 None => match reach {
                     Reach::Everything => {
-                        caps.insert(Cap { action: code, key: "within", id: None });
+                        caps.push(Cap { action: code, key: "within", id: None });
                     }
                     Reach::Under(roots) => {
                         for r in roots {
-                            caps.insert(Cap { action: code.clone(), key: "within", id: Some(r.clone()) });
+                            caps.push(Cap { action: code.clone(), key: "within", id: Some(r.clone()) });
                         }
                     }
                 },
@@ -2118,20 +2183,27 @@ impl BuildingsEngine {
             if !self.can_view_group(actor, &holding, g) {
                 continue;
             }
-            caps.insert(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
+            caps.push(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
             if self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()).is_ok() {
-                caps.insert(Cap {
+                caps.push(Cap {
                     action: ACTION_GROUP_CHANGE.into(),
                     key: "user_group",
                     id: Some(g.id.clone()),
                 });
             }
         }
+        crate::util::sort(&mut caps);
+        caps.dedup();
         caps
     }
 
     fn capabilities_of(&self, user: &str) -> Vec<Value> {
-        self.capabilities(user).iter().map(Cap::to_json).collect()
+        let caps = self.capabilities(user);
+        let mut out = Vec::with_capacity(caps.len());
+        for c in &caps {
+            out.push(c.to_json());
+        }
+        out
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
@@ -2140,8 +2212,12 @@ impl BuildingsEngine {
             state.apply(change)?;
         }
         let after = BuildingsEngine::from_state(Policy::new()?, state)?;
-        let people: BTreeSet<&str> =
-            self.state.users.iter().chain(&after.state.users).map(|u| u.id.as_str()).collect();
+        let mut people: Vec<&str> = Vec::with_capacity(self.state.users.len() + after.state.users.len());
+        for u in self.state.users.iter().chain(&after.state.users) {
+            people.push(&u.id);
+        }
+        crate::util::sort(&mut people);
+        people.dedup();
         let mut diff = Vec::new();
         for id in people {
             if let Some(only) = &req.users
@@ -2150,14 +2226,24 @@ impl BuildingsEngine {
                 continue;
             }
             let (b, a) = (self.capabilities(id), after.capabilities(id));
-            let gains: Vec<Value> = a.difference(&b).map(Cap::to_json).collect();
-            let loses: Vec<Value> = b.difference(&a).map(Cap::to_json).collect();
+            let (gains, loses) = (missing_from(&a, &b), missing_from(&b, &a));
             if !gains.is_empty() || !loses.is_empty() {
                 diff.push(json!({"user": id, "gains": gains, "loses": loses}));
             }
         }
         Ok(json!({ "diff": diff }))
     }
+}
+
+/// The capabilities of `caps` (sorted) that `other` (sorted) lacks, as JSON, in order.
+fn missing_from(caps: &[Cap], other: &[Cap]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for c in caps {
+        if other.binary_search(c).is_err() {
+            out.push(c.to_json());
+        }
+    }
+    out
 }
 
 fn reach_json(r: &Reach) -> Value {
