@@ -7,8 +7,10 @@
 //! interface of the seed is the `http` op. State, ops, changes, status codes, reason codes and
 //! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 
+use std::borrow::Cow;
+
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, json};
+use crate::json::{Map, ToJson, Value};
 use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
@@ -181,28 +183,66 @@ impl Policy {
     }
 
     fn catalog_json(&self) -> Value {
-        let tiers: Vec<Value> = TIERS
-            .iter()
-            .enumerate()
-            .map(|(i, (code, own))| {
-                json!({
-                    "code": code,
-                    "includes": if i == 0 { Value::Null } else { json!(TIERS[i - 1].0) },
-                    "permission_sets": own,
-                    "available": self.catalog.codes(self.tiers.available(i)),
-                })
-            })
-            .collect();
-        let object_types: Vec<Value> = OBJECT_TYPES
-            .iter()
-            .map(|(code, parent)| {
-                let sets: Vec<&str> =
-                    OBJECT_LEVEL.iter().filter(|(_, t)| t == code).map(|(p, _)| *p).collect();
-                json!({"code": code, "parent": parent, "permission_sets": sets})
-            })
-            .collect();
-        json!({"permission_sets": self.permission_sets_json(), "tiers": tiers, "object_types": object_types})
+        let mut tiers = Vec::with_capacity(TIERS.len());
+        for (i, (code, own)) in TIERS.iter().enumerate() {
+            tiers.push(object(vec![
+                ("code", text(code)),
+                ("includes", if i == 0 { Value::Null } else { text(TIERS[i - 1].0) }),
+                ("permission_sets", own.to_json()),
+                ("available", self.catalog.codes(self.tiers.available(i)).to_json()),
+            ]));
+        }
+        let mut object_types = Vec::with_capacity(OBJECT_TYPES.len());
+        for (code, parent) in OBJECT_TYPES {
+            let mut sets = Vec::new();
+            for (p, t) in OBJECT_LEVEL {
+                if t == code {
+                    sets.push(text(p));
+                }
+            }
+            object_types.push(object(vec![
+                ("code", text(code)),
+                ("parent", opt_text(parent)),
+                ("permission_sets", Value::Array(sets)),
+            ]));
+        }
+        object(vec![
+            ("permission_sets", self.permission_sets_json()),
+            ("tiers", Value::Array(tiers)),
+            ("object_types", Value::Array(object_types)),
+        ])
     }
+}
+
+/// A JSON object of `members`, in order. Objects are built through this one loop rather than
+/// with `json!`, which inlines an insertion per member (most of this module's size).
+#[inline(never)]
+fn object(members: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::with_capacity(members.len());
+    for (k, v) in members {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+/// A JSON string.
+#[inline(never)]
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// A JSON string, or null.
+fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
+}
+
+/// A JSON array of `n` items, item `i` made by `item`.
+fn list_json(n: usize, item: &dyn Fn(usize) -> Value) -> Value {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(item(i));
+    }
+    Value::Array(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -474,13 +514,13 @@ impl State {
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "partners": self.partners.iter().map(PartnerRow::to_json).collect::<Value>(),
-            "customers": self.customers.iter().map(CustomerRow::to_json).collect::<Value>(),
-            "buildings": self.buildings.iter().map(BuildingRow::to_json).collect::<Value>(),
-            "users": self.users.iter().map(UserRow::to_json).collect::<Value>(),
-            "user_groups": self.user_groups.iter().map(GroupRow::to_json).collect::<Value>(),
-        })
+        object(vec![
+            ("partners", list_json(self.partners.len(), &|i| self.partners[i].to_json())),
+            ("customers", list_json(self.customers.len(), &|i| self.customers[i].to_json())),
+            ("buildings", list_json(self.buildings.len(), &|i| self.buildings[i].to_json())),
+            ("users", list_json(self.users.len(), &|i| self.users[i].to_json())),
+            ("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())),
+        ])
     }
 }
 
@@ -492,7 +532,7 @@ impl PartnerRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name})
+        object(vec![("id", text(&self.id)), ("name", text(&self.name))])
     }
 }
 
@@ -508,7 +548,7 @@ impl CustomerRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name, "partner": self.partner})
+        object(vec![("id", text(&self.id)), ("name", text(&self.name)), ("partner", text(&self.partner))])
     }
 }
 
@@ -524,7 +564,7 @@ impl BuildingRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name, "customer": self.customer})
+        object(vec![("id", text(&self.id)), ("name", text(&self.name)), ("customer", text(&self.customer))])
     }
 }
 
@@ -542,13 +582,13 @@ impl UserRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "type": self.kind.as_str(),
-            "partner": self.partner,
-            "customer": self.customer,
-            "name": self.name,
-        })
+        object(vec![
+            ("id", text(&self.id)),
+            ("type", text(self.kind.as_str())),
+            ("partner", opt_text(self.partner.as_deref())),
+            ("customer", opt_text(self.customer.as_deref())),
+            ("name", text(&self.name)),
+        ])
     }
 }
 
@@ -575,21 +615,21 @@ impl GroupRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "created": self.created,
-            "modified": self.modified,
-            "name": self.name,
-            "description": self.description,
-            "type": self.kind.as_str(),
-            "users": self.users,
-            "customer": self.customer,
-            "partner": self.partner,
-            "permission_sets": self.permission_sets.to_json(),
-            "customer_scopes": self.customer_scopes,
-            "partner_scopes": self.partner_scopes,
-            "tags": self.tags,
-        })
+        object(vec![
+            ("id", text(&self.id)),
+            ("created", text(&self.created)),
+            ("modified", text(&self.modified)),
+            ("name", text(&self.name)),
+            ("description", text(&self.description)),
+            ("type", text(self.kind.as_str())),
+            ("users", self.users.to_json()),
+            ("customer", opt_text(self.customer.as_deref())),
+            ("partner", opt_text(self.partner.as_deref())),
+            ("permission_sets", self.permission_sets.to_json()),
+            ("customer_scopes", self.customer_scopes.to_json()),
+            ("partner_scopes", self.partner_scopes.to_json()),
+            ("tags", self.tags.to_json()),
+        ])
     }
 }
 
@@ -747,7 +787,8 @@ impl ProfileEngine for BuildingsEngine {
             "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
             "what_can" => {
                 let req = WhatCanRequest::read(op, fields)?;
-                Ok(json!({"user": req.user, "capabilities": self.capabilities_of(&req.user)}))
+                let caps = Value::Array(self.capabilities_of(&req.user));
+                Ok(object(vec![("user", Value::String(req.user)), ("capabilities", caps)]))
             }
             "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
@@ -1081,7 +1122,12 @@ impl Answer {
         Answer { status, body, reason: None, changes: Vec::new() }
     }
     fn refuse(status: u16, reason: &'static str, detail: &str) -> Answer {
-        Answer { status, body: json!({ "detail": detail }), reason: Some(reason), changes: Vec::new() }
+        Answer {
+            status,
+            body: object(vec![("detail", text(detail))]),
+            reason: Some(reason),
+            changes: Vec::new(),
+        }
     }
     fn not_found() -> Answer {
         Answer::refuse(404, "not_found", "not found")
@@ -1089,18 +1135,44 @@ impl Answer {
     fn forbidden(reason: &'static str) -> Answer {
         Answer::refuse(403, reason, "you do not have permission to perform this action")
     }
-    fn to_json(&self) -> Value {
-        json!({"status": self.status, "body": self.body, "reason": self.reason, "changes": self.changes})
+    fn into_json(self) -> Value {
+        object(vec![
+            ("status", Value::from(self.status)),
+            ("body", self.body),
+            ("reason", opt_text(self.reason)),
+            ("changes", Value::Array(self.changes)),
+        ])
     }
 }
 
 /// Field errors of a 400 answer, in the order found; the first one's code is the reason.
 #[derive(Debug, Default)]
-struct FieldErrors(Vec<(String, &'static str, String)>);
+struct FieldErrors(Vec<(String, &'static str, Cow<'static, str>)>);
 
 impl FieldErrors {
-    fn add(&mut self, field: &str, code: &'static str, message: String) {
+    fn add(&mut self, field: &str, code: &'static str, message: Cow<'static, str>) {
         self.0.push((field.to_string(), code, message));
+    }
+    /// Body field `field` when it is a string. Absent (an error when `required`), null and other
+    /// values are `None`, the last two with their error.
+    fn text<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b String> {
+        match body.get(field) {
+            None if required => self.add(field, "required", "this field is required".into()),
+            None => {}
+            Some(Value::Null) => self.add(field, "null", "this field may not be null".into()),
+            Some(Value::String(s)) => return Some(s),
+            Some(_) => self.add(field, "invalid", "not a valid string".into()),
+        }
+        None
+    }
+    /// Body field `field` when it is a list of strings; anything else present (null included) is
+    /// an `invalid` error saying `expected`.
+    fn list(&mut self, body: &Map, field: &str, expected: &'static str) -> Option<Vec<String>> {
+        let list = string_list(body.get(field)?);
+        if list.is_none() {
+            self.add(field, "invalid", expected.into());
+        }
+        list
     }
     fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -1110,12 +1182,19 @@ impl FieldErrors {
         let mut body = Map::new();
         for (field, _, message) in self.0 {
             if let Some(Value::Array(list)) = body.get_mut(&field) {
-                list.push(json!(message));
+                list.push(Value::String(message.into_owned()));
             } else {
-                body.insert(field, json!([message]));
+                body.insert(field, Value::Array(vec![Value::String(message.into_owned())]));
             }
         }
         Answer { status: 400, body: Value::Object(body), reason: Some(reason), changes: Vec::new() }
+    }
+}
+
+/// Replaces `slot` with `value` when there is one.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
     }
 }
 
@@ -1147,7 +1226,7 @@ impl BuildingsEngine {
             None => (req.path.as_str(), None),
         };
         let Some(route) = route(path) else {
-            return Ok(Answer::refuse(404, "unknown_path", "not found").to_json());
+            return Ok(Answer::refuse(404, "unknown_path", "not found").into_json());
         };
         let Some(actor) = self.user(&req.actor) else {
             return Ok(Answer::refuse(
@@ -1155,7 +1234,7 @@ impl BuildingsEngine {
                 "not_authenticated",
                 "authentication credentials were not provided",
             )
-            .to_json());
+            .into_json());
         };
         let method = req.method.to_ascii_uppercase();
         let allowed: &[&str] = match route {
@@ -1165,7 +1244,7 @@ impl BuildingsEngine {
         };
         if !allowed.contains(&method.as_str()) {
             let detail = format!("method `{}` not allowed", truncate(&req.method, 16));
-            return Ok(Answer::refuse(405, "method_not_allowed", &detail).to_json());
+            return Ok(Answer::refuse(405, "method_not_allowed", &detail).into_json());
         }
         let writes = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
         let now = match (&req.now, writes) {
@@ -1182,7 +1261,7 @@ impl BuildingsEngine {
         if query.is_some() && !(route == Route::Groups && method == "GET") {
             let mut errors = FieldErrors::default();
             errors.add("query", "unknown_filter", "this endpoint takes no query parameters".into());
-            return Ok(errors.answer().to_json());
+            return Ok(errors.answer().into_json());
         }
         let holding = self.holding(&actor.id);
         let ctx = Ctx { actor, holding: &holding };
@@ -1212,7 +1291,7 @@ impl BuildingsEngine {
                 _ => Answer::not_found(),
             },
         };
-        Ok(answer.to_json())
+        Ok(answer.into_json())
     }
 
     fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
@@ -1225,7 +1304,7 @@ impl BuildingsEngine {
             status: 204,
             body: Value::Null,
             reason: None,
-            changes: vec![json!({"kind": "delete_user_group", "id": g.id})],
+            changes: vec![object(vec![("kind", text("delete_user_group")), ("id", text(&g.id))])],
         }
     }
 }
@@ -1389,7 +1468,7 @@ impl BuildingsEngine {
                 Some((code, _)) => errors.add(
                     &key,
                     "unknown_permission_set",
-                    format!("`{}` is not a permission set", truncate(code, 64)),
+                    format!("`{}` is not a permission set", truncate(code, 64)).into(),
                 ),
                 None => errors.add(
                     &key,
@@ -1489,39 +1568,22 @@ impl BuildingsEngine {
             }
         }
         let mut input = Input::default();
-        let require = |e: &mut FieldErrors, f: &str| {
-            if required {
-                e.add(f, "required", "this field is required".into());
-            }
-        };
-        let not_null = |e: &mut FieldErrors, f: &str| e.add(f, "null", "this field may not be null".into());
         // name
-        match body.get("name") {
-            None => require(&mut e, "name"),
-            Some(Value::Null) => not_null(&mut e, "name"),
-            Some(Value::String(s)) if s.trim().is_empty() => {
-                e.add("name", "blank", "this field may not be blank".into())
-            }
-            Some(Value::String(s)) if s.chars().count() > MAX_NAME => e.add(
+        match e.text(body, "name", required) {
+            Some(s) if s.trim().is_empty() => e.add("name", "blank", "this field may not be blank".into()),
+            Some(s) if s.chars().count() > MAX_NAME => e.add(
                 "name",
                 "max_length",
-                format!("ensure this field has no more than {MAX_NAME} characters"),
+                format!("ensure this field has no more than {MAX_NAME} characters").into(),
             ),
-            Some(Value::String(s)) => input.name = Some(s.clone()),
-            Some(_) => e.add("name", "invalid", "not a valid string".into()),
+            Some(s) => input.name = Some(s.clone()),
+            None => {}
         }
         // description
-        match body.get("description") {
-            None => {}
-            Some(Value::Null) => not_null(&mut e, "description"),
-            Some(Value::String(s)) => input.description = Some(s.clone()),
-            Some(_) => e.add("description", "invalid", "not a valid string".into()),
-        }
+        input.description = e.text(body, "description", false).cloned();
         // type
-        match body.get("type") {
-            None => require(&mut e, "type"),
-            Some(Value::Null) => not_null(&mut e, "type"),
-            Some(Value::String(s)) => match Kind::parse(s) {
+        if let Some(s) = e.text(body, "type", required) {
+            match Kind::parse(s) {
                 Some(k) => input.kind = Some(k),
                 None => e.add(
                     "type",
@@ -1529,30 +1591,24 @@ impl BuildingsEngine {
                     format!(
                         "`{}` is not a valid choice; expected `gooee`, `partner` or `customer`",
                         truncate(s, 64)
-                    ),
+                    )
+                    .into(),
                 ),
-            },
-            Some(_) => e.add("type", "invalid", "not a valid string".into()),
+            }
         }
         // users
-        match body.get("users") {
-            None => {}
-            Some(v) => match string_list(v) {
-                None => e.add("users", "invalid", "expected a list of user ids".into()),
-                Some(list) => {
-                    let list = dedup(list);
-                    for u in &list {
-                        if self.user(u).is_none() {
-                            e.add(
-                                "users",
-                                "does_not_exist",
-                                format!("user `{}` does not exist", truncate(u, 64)),
-                            );
-                        }
-                    }
-                    input.users = Some(list);
+        if let Some(list) = e.list(body, "users", "expected a list of user ids") {
+            let list = dedup(list);
+            for u in &list {
+                if self.user(u).is_none() {
+                    e.add(
+                        "users",
+                        "does_not_exist",
+                        format!("user `{}` does not exist", truncate(u, 64)).into(),
+                    );
                 }
-            },
+            }
+            input.users = Some(list);
         }
         // customer, partner
         for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
@@ -1564,7 +1620,7 @@ impl BuildingsEngine {
                         e.add(
                             field,
                             "does_not_exist",
-                            format!("{field} `{}` does not exist", truncate(s, 64)),
+                            format!("{field} `{}` does not exist", truncate(s, 64)).into(),
                         );
                     }
                     Some(s.clone())
@@ -1582,8 +1638,9 @@ impl BuildingsEngine {
         }
         // permission_sets
         match body.get("permission_sets") {
-            None => require(&mut e, "permission_sets"),
-            Some(Value::Null) => not_null(&mut e, "permission_sets"),
+            None if required => e.add("permission_sets", "required", "this field is required".into()),
+            None => {}
+            Some(Value::Null) => e.add("permission_sets", "null", "this field may not be null".into()),
             Some(v) => match read_permission_sets(v) {
                 Err(_) => e.add(
                     "permission_sets",
@@ -1596,7 +1653,7 @@ impl BuildingsEngine {
                             e.add(
                                 "permission_sets",
                                 "unknown_permission_set",
-                                format!("`{}` is not a permission set", truncate(code, 64)),
+                                format!("`{}` is not a permission set", truncate(code, 64)).into(),
                             );
                         }
                     }
@@ -1606,47 +1663,36 @@ impl BuildingsEngine {
         }
         // scopes
         for (field, t) in [("customer_scopes", CUSTOMER), ("partner_scopes", PARTNER)] {
-            let Some(v) = body.get(field) else { continue };
-            match string_list(v) {
-                None => e.add(field, "invalid", "expected a list of ids".into()),
-                Some(list) => {
-                    let list = dedup(list);
-                    let what = OBJECT_TYPES[t].0;
-                    for id in &list {
-                        if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
-                            e.add(
-                                field,
-                                "does_not_exist",
-                                format!("{what} `{}` does not exist", truncate(id, 64)),
-                            );
-                        }
-                    }
-                    if t == CUSTOMER {
-                        input.customer_scopes = Some(list);
-                    } else {
-                        input.partner_scopes = Some(list);
-                    }
+            let Some(list) = e.list(body, field, "expected a list of ids") else { continue };
+            let list = dedup(list);
+            let what = OBJECT_TYPES[t].0;
+            for id in &list {
+                if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
+                    e.add(
+                        field,
+                        "does_not_exist",
+                        format!("{what} `{}` does not exist", truncate(id, 64)).into(),
+                    );
                 }
+            }
+            if t == CUSTOMER {
+                input.customer_scopes = Some(list);
+            } else {
+                input.partner_scopes = Some(list);
             }
         }
         // tags
-        match body.get("tags") {
-            None => {}
-            Some(v) => match string_list(v) {
-                None => e.add("tags", "invalid", "expected a list of strings".into()),
-                Some(list) => {
-                    for t in &list {
-                        if t.chars().count() > MAX_TAG {
-                            e.add(
-                                "tags",
-                                "max_length",
-                                format!("tag `{}` has more than {MAX_TAG} characters", truncate(t, 64)),
-                            );
-                        }
-                    }
-                    input.tags = Some(list);
+        if let Some(list) = e.list(body, "tags", "expected a list of strings") {
+            for t in &list {
+                if t.chars().count() > MAX_TAG {
+                    e.add(
+                        "tags",
+                        "max_length",
+                        format!("tag `{}` has more than {MAX_TAG} characters", truncate(t, 64)).into(),
+                    );
                 }
-            },
+            }
+            input.tags = Some(list);
         }
         if e.is_empty() { Ok(input) } else { Err(e) }
     }
@@ -1675,10 +1721,10 @@ impl BuildingsEngine {
             Err(e) => return e.answer(),
         };
         // The candidate row: the input over the stored row (or the defaults of a new one).
-        let base = old.cloned().unwrap_or_else(|| GroupRow {
+        let mut row = old.cloned().unwrap_or_else(|| GroupRow {
             id: id.to_string(),
             created: now.to_string(),
-            modified: now.to_string(),
+            modified: String::new(),
             name: String::new(),
             description: String::new(),
             kind: Kind::Customer,
@@ -1690,21 +1736,29 @@ impl BuildingsEngine {
             partner_scopes: Vec::new(),
             tags: Vec::new(),
         });
-        let mut row = GroupRow {
-            id: base.id.clone(),
-            created: base.created.clone(),
-            modified: now.to_string(),
-            name: input.name.unwrap_or(base.name.clone()),
-            description: input.description.unwrap_or(base.description.clone()),
-            kind: input.kind.unwrap_or(base.kind),
-            users: input.users.unwrap_or(base.users.clone()),
-            customer: input.customer.unwrap_or(base.customer.clone()),
-            partner: input.partner.unwrap_or(base.partner.clone()),
-            permission_sets: input.permission_sets.unwrap_or(base.permission_sets.clone()),
-            customer_scopes: input.customer_scopes.unwrap_or(base.customer_scopes.clone()),
-            partner_scopes: input.partner_scopes.unwrap_or(base.partner_scopes.clone()),
-            tags: input.tags.unwrap_or(base.tags.clone()),
-        };
+        row.modified = now.to_string();
+        let Input {
+            name,
+            description,
+            kind,
+            users,
+            customer,
+            partner,
+            permission_sets,
+            customer_scopes,
+            partner_scopes,
+            tags,
+        } = input;
+        set(&mut row.name, name);
+        set(&mut row.description, description);
+        set(&mut row.kind, kind);
+        set(&mut row.users, users);
+        set(&mut row.customer, customer);
+        set(&mut row.partner, partner);
+        set(&mut row.permission_sets, permission_sets);
+        set(&mut row.customer_scopes, customer_scopes);
+        set(&mut row.partner_scopes, partner_scopes);
+        set(&mut row.tags, tags);
         // The company the type asks for.
         let mut e = FieldErrors::default();
         let (needed, other) = match row.kind {
@@ -1712,10 +1766,18 @@ impl BuildingsEngine {
             Kind::Partner | Kind::Gooee => (("partner", &row.partner), ("customer", &row.customer)),
         };
         if needed.1.is_none() {
-            e.add(needed.0, "required", format!("this field is required for type `{}`", row.kind.as_str()));
+            e.add(
+                needed.0,
+                "required",
+                format!("this field is required for type `{}`", row.kind.as_str()).into(),
+            );
         }
         if other.1.is_some() {
-            e.add(other.0, "not_allowed_for_type", format!("must be null for type `{}`", row.kind.as_str()));
+            e.add(
+                other.0,
+                "not_allowed_for_type",
+                format!("must be null for type `{}`", row.kind.as_str()).into(),
+            );
         }
         if !e.is_empty() {
             return e.answer();
@@ -1736,7 +1798,7 @@ impl BuildingsEngine {
             status,
             body: row.to_json(),
             reason: None,
-            changes: vec![json!({"kind": kind, "user_group": row.to_json()})],
+            changes: vec![object(vec![("kind", text(kind)), ("user_group", row.to_json())])],
         }
     }
 
@@ -1775,13 +1837,15 @@ impl BuildingsEngine {
                         truncate(u, 64),
                         user.kind.as_str(),
                         row.kind.as_str()
-                    ),
+                    )
+                    .into(),
                 );
             } else if user_company != Some(company.as_str()) {
                 e.add(
                     "users",
                     "user_company_mismatch",
-                    format!("user `{}` belongs to another company than the user group", truncate(u, 64)),
+                    format!("user `{}` belongs to another company than the user group", truncate(u, 64))
+                        .into(),
                 );
             }
         }
@@ -1795,7 +1859,7 @@ impl BuildingsEngine {
                     e.add(
                         field,
                         "out_of_scope",
-                        format!("`{}` is outside the scope of the user group", truncate(id, 64)),
+                        format!("`{}` is outside the scope of the user group", truncate(id, 64)).into(),
                     );
                 }
             }
@@ -1818,7 +1882,7 @@ impl BuildingsEngine {
                     e.add(
                         "permission_sets",
                         "unknown_object",
-                        format!("object `{}` of `{code}` does not exist", truncate(obj, 64)),
+                        format!("object `{}` of `{code}` does not exist", truncate(obj, 64)).into(),
                     );
                 }
             }
@@ -1828,7 +1892,7 @@ impl BuildingsEngine {
             return Err(e);
         }
         for d in p.model.validate(&p.catalog, &self.objects, &grant, &scope) {
-            e.add("permission_sets", d.code(), denial_message(&d));
+            e.add("permission_sets", d.code(), denial_message(&d).into());
         }
         if !e.is_empty() {
             return Err(e);
@@ -1836,7 +1900,7 @@ impl BuildingsEngine {
         let expanded = match p.model.expand(&p.catalog, &self.objects, &grant) {
             Ok(g) => g,
             Err(d) => {
-                e.add("permission_sets", d.code(), denial_message(&d));
+                e.add("permission_sets", d.code(), denial_message(&d).into());
                 return Err(e);
             }
         };
@@ -1848,7 +1912,8 @@ impl BuildingsEngine {
                 format!(
                     "permission set `{code}` is not available to user groups of type `{}`",
                     row.kind.as_str()
-                ),
+                )
+                .into(),
             );
             return Err(e);
         }
@@ -1861,7 +1926,7 @@ impl BuildingsEngine {
             _ => granted,
         };
         if let Err(d) = p.model.check_delegation(&p.catalog, &self.objects, ctx.holding, &to_delegate) {
-            e.add("permission_sets", d.code(), denial_message(&d));
+            e.add("permission_sets", d.code(), denial_message(&d).into());
             return Err(e);
         }
         row.permission_sets = PermissionSets(expanded.to_lists(&p.catalog));
@@ -2026,113 +2091,152 @@ struct Cap {
 
 impl Cap {
     fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("action".into(), json!(self.action));
+        let mut members = vec![("action", text(&self.action))];
         if let Some(id) = &self.id {
-            m.insert(self.key.into(), json!(id));
+            members.push((self.key, text(id)));
         }
-        Value::Object(m)
+        object(members)
     }
 }
 
 impl BuildingsEngine {
     /// A Decision (core/WIRE.md) and whether it allows. `trace`: build the chain.
     fn decide(&self, actor_id: &str, target: &Target, trace: bool) -> (Value, bool) {
-        let mut chain: Vec<Value> = Vec::new();
-        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
-            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
-        };
+        let mut chain = Vec::new();
+        let (allowed, status, reason) = self.verdict(actor_id, target, trace, &mut chain);
+        let decision = object(vec![
+            ("allowed", Value::Bool(allowed)),
+            ("status", text(status)),
+            ("reason", text(reason)),
+            ("chain", Value::Array(chain)),
+        ]);
+        (decision, allowed)
+    }
+
+    /// Whether `actor_id` may do `target`, the decision's status and reason. With `trace`, the
+    /// facts that led there are added to `chain` (made only then: who_can decides for every
+    /// user).
+    fn verdict(
+        &self,
+        actor_id: &str,
+        target: &Target,
+        trace: bool,
+        chain: &mut Vec<Value>,
+    ) -> (bool, &'static str, &'static str) {
+        const NOT_FOUND: &str = "not_found";
+        const FORBIDDEN: &str = "forbidden";
+        let mut fact = |members: Vec<(&str, Value)>| chain.push(object(members));
         let Some(actor) = self.user(actor_id) else {
             if trace {
-                chain.push(json!({"fact": "user", "user": actor_id, "exists": false}));
+                fact(vec![("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
             }
-            return done(false, "not_found", "no_such_user", chain);
+            return (false, NOT_FOUND, "no_such_user");
         };
         if trace {
-            chain.push(json!({
-                "fact": "user", "user": actor.id, "exists": true, "type": actor.kind.as_str(),
-                "partner": actor.partner, "customer": actor.customer,
-            }));
+            fact(vec![
+                ("fact", text("user")),
+                ("user", text(&actor.id)),
+                ("exists", Value::Bool(true)),
+                ("type", text(actor.kind.as_str())),
+                ("partner", opt_text(actor.partner.as_deref())),
+                ("customer", opt_text(actor.customer.as_deref())),
+            ]);
         }
         let holding = self.holding(&actor.id);
         let p = &self.policy;
         match target {
             Target::Permission { code, object } => {
                 let Some(perm) = p.catalog.id(code) else {
-                    return done(false, "forbidden", "permission_not_held", chain);
+                    return (false, FORBIDDEN, "permission_not_held");
                 };
                 if trace {
                     for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
-                            let objects: Vec<String> = g
-                                .permission_sets
-                                .0
-                                .iter()
-                                .find(|(c, _)| c == code)
-                                .map(|(_, l)| l.clone())
-                                .unwrap_or_default();
-                            let listed = g.permission_sets.0.iter().any(|(c, _)| c == code);
-                            chain.push(json!({
-                                "fact": "grant", "user_group": g.id, "permission_set": code,
-                                "objects": objects, "implied": !listed, "scope": reach_json(&info.scope),
-                            }));
+                            let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
+                            if trace {
+                                fact(vec![
+                                    ("fact", text("grant")),
+                                    ("user_group", text(&g.id)),
+                                    ("permission_set", text(code)),
+                                    (
+                                        "objects",
+                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| l.to_json()),
+                                    ),
+                                    ("implied", Value::Bool(listed.is_none())),
+                                    ("scope", reach_json(&info.scope)),
+                                ]);
+                            }
                         }
                     }
                 }
                 let Some(object) = object else {
-                    let held = holding.permissions().contains(perm);
-                    return if held {
-                        done(true, "ok", "group_permits", chain)
+                    return if holding.permissions().contains(perm) {
+                        (true, "ok", "group_permits")
                     } else {
-                        done(false, "forbidden", "permission_not_held", chain)
+                        (false, FORBIDDEN, "permission_not_held")
                     };
                 };
                 let Some(t) = self.objects.object_type(object) else {
                     if trace {
-                        chain.push(json!({"fact": "object", "object": object, "exists": false}));
+                        fact(vec![
+                            ("fact", text("object")),
+                            ("object", text(object)),
+                            ("exists", Value::Bool(false)),
+                        ]);
                     }
-                    return done(false, "not_found", "unknown_object", chain);
+                    return (false, NOT_FOUND, "unknown_object");
                 };
                 if trace {
-                    chain.push(json!({
-                        "fact": "object", "object": object, "exists": true, "type": OBJECT_TYPES[t].0,
-                        "parent": self.objects.parent_object(object),
-                    }));
+                    fact(vec![
+                        ("fact", text("object")),
+                        ("object", text(object)),
+                        ("exists", Value::Bool(true)),
+                        ("type", text(OBJECT_TYPES[t].0)),
+                        ("parent", opt_text(self.objects.parent_object(object))),
+                    ]);
                 }
                 if !self.can_view_object(actor, &holding, object) {
                     if trace {
-                        chain.push(json!({"fact": "rule", "rule": "view_needed"}));
+                        fact(vec![("fact", text("rule")), ("rule", text("view_needed"))]);
                     }
-                    return done(false, "not_found", "not_visible", chain);
+                    return (false, NOT_FOUND, "not_visible");
                 }
                 match p.model.allows(&p.catalog, &self.objects, &holding, perm, object) {
-                    Ok(()) => done(true, "ok", "group_permits", chain),
-                    Err(d) => done(false, "forbidden", d.code(), chain),
+                    Ok(()) => (true, "ok", "group_permits"),
+                    Err(d) => (false, FORBIDDEN, d.code()),
                 }
             }
             Target::GroupView(gid) | Target::GroupChange(gid) => {
                 let Some(i) = self.group_index(gid) else {
                     if trace {
-                        chain.push(json!({"fact": "user_group", "user_group": gid, "exists": false}));
+                        fact(vec![
+                            ("fact", text("user_group")),
+                            ("user_group", text(gid)),
+                            ("exists", Value::Bool(false)),
+                        ]);
                     }
-                    return done(false, "not_found", "no_such_user_group", chain);
+                    return (false, NOT_FOUND, "no_such_user_group");
                 };
                 let g = &self.state.user_groups[i];
                 if trace {
-                    chain.push(json!({
-                        "fact": "user_group", "user_group": g.id, "exists": true, "type": g.kind.as_str(),
-                        "company": g.company(), "member": g.users.contains(&actor.id),
-                    }));
+                    fact(vec![
+                        ("fact", text("user_group")),
+                        ("user_group", text(&g.id)),
+                        ("exists", Value::Bool(true)),
+                        ("type", text(g.kind.as_str())),
+                        ("company", opt_text(g.company())),
+                        ("member", Value::Bool(g.users.contains(&actor.id))),
+                    ]);
                 }
                 if !self.can_view_group(actor, &holding, g) {
-                    return done(false, "not_found", "not_visible", chain);
+                    return (false, NOT_FOUND, "not_visible");
                 }
                 if matches!(target, Target::GroupView(_)) {
-                    return done(true, "ok", "group_visible", chain);
+                    return (true, "ok", "group_visible");
                 }
                 match self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()) {
-                    Ok(()) => done(true, "ok", "group_permits", chain),
-                    Err(reason) => done(false, "forbidden", reason, chain),
+                    Ok(()) => (true, "ok", "group_permits"),
+                    Err(reason) => (false, FORBIDDEN, reason),
                 }
             }
         }
@@ -2148,7 +2252,7 @@ impl BuildingsEngine {
             .map(|u| u.id.as_str())
             .collect();
         crate::util::sort(&mut users);
-        Ok(json!({"everyone": false, "users": users}))
+        Ok(object(vec![("everyone", Value::Bool(false)), ("users", users.to_json())]))
     }
 
     /// What `user` can do, sorted, without repeats.
@@ -2228,10 +2332,14 @@ impl BuildingsEngine {
             let (b, a) = (self.capabilities(id), after.capabilities(id));
             let (gains, loses) = (missing_from(&a, &b), missing_from(&b, &a));
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(json!({"user": id, "gains": gains, "loses": loses}));
+                diff.push(object(vec![
+                    ("user", text(id)),
+                    ("gains", Value::Array(gains)),
+                    ("loses", Value::Array(loses)),
+                ]));
             }
         }
-        Ok(json!({ "diff": diff }))
+        Ok(object(vec![("diff", Value::Array(diff))]))
     }
 }
 
@@ -2248,14 +2356,15 @@ fn missing_from(caps: &[Cap], other: &[Cap]) -> Vec<Value> {
 
 fn reach_json(r: &Reach) -> Value {
     match r {
-        Reach::Everything => json!("everything"),
-        Reach::Under(roots) => json!(roots.iter().collect::<Vec<_>>()),
+        Reach::Everything => text("everything"),
+        Reach::Under(roots) => roots.to_json(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::json;
 
     fn call(req: Value) -> Value {
         crate::json::from_str(&crate::call(&req.to_string())).unwrap()
