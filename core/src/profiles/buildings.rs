@@ -595,23 +595,42 @@ impl UserRow {
 impl GroupRow {
     /// Reads a stored group (a state row, or the row of an insert or update change).
     fn read(mut r: Reader) -> Result<GroupRow, WireError> {
-        let row = GroupRow {
-            id: r.req("id", string)?,
-            created: r.req("created", string)?,
-            modified: r.req("modified", string)?,
-            name: r.req("name", string)?,
-            description: or_default(&mut r, "description", string)?,
-            kind: r.req("type", kind)?,
-            users: or_default(&mut r, "users", strings)?,
-            customer: r.opt("customer", string)?,
-            partner: r.opt("partner", string)?,
-            permission_sets: r.req("permission_sets", |v| read_permission_sets(&v))?,
-            customer_scopes: or_default(&mut r, "customer_scopes", strings)?,
-            partner_scopes: or_default(&mut r, "partner_scopes", strings)?,
-            tags: or_default(&mut r, "tags", strings)?,
-        };
+        // Filled field by field: on an error, one drop of the whole row.
+        let mut row = GroupRow::empty(String::new(), String::new());
+        row.id = r.req("id", string)?;
+        row.created = r.req("created", string)?;
+        row.modified = r.req("modified", string)?;
+        row.name = r.req("name", string)?;
+        row.description = or_default(&mut r, "description", string)?;
+        row.kind = r.req("type", kind)?;
+        row.users = or_default(&mut r, "users", strings)?;
+        row.customer = r.opt("customer", string)?;
+        row.partner = r.opt("partner", string)?;
+        row.permission_sets = r.req("permission_sets", |v| read_permission_sets(&v))?;
+        row.customer_scopes = or_default(&mut r, "customer_scopes", strings)?;
+        row.partner_scopes = or_default(&mut r, "partner_scopes", strings)?;
+        row.tags = or_default(&mut r, "tags", strings)?;
         r.finish()?;
         Ok(row)
+    }
+
+    /// A customer group `id` created at `created`, with nothing else set.
+    fn empty(id: String, created: String) -> GroupRow {
+        GroupRow {
+            id,
+            created,
+            modified: String::new(),
+            name: String::new(),
+            description: String::new(),
+            kind: Kind::Customer,
+            users: Vec::new(),
+            customer: None,
+            partner: None,
+            permission_sets: PermissionSets::default(),
+            customer_scopes: Vec::new(),
+            partner_scopes: Vec::new(),
+            tags: Vec::new(),
+        }
     }
 
     fn to_json(&self) -> Value {
@@ -654,14 +673,15 @@ impl Change {
     }
 }
 
-/// For each id, whether an earlier one is equal to it (found by sorting: lists can be long).
-fn repeats(ids: &[&str]) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..ids.len()).collect();
+/// For each of `n` ids (`id(i)` is the i-th), whether an earlier one is equal to it (found by
+/// sorting: lists can be long).
+fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..n).collect();
     // Stable: equal ids keep their order, so the first of each run is the first occurrence.
-    crate::util::sort_by(&mut order, |&a, &b| ids[a].cmp(ids[b]));
-    let mut out = vec![false; ids.len()];
+    crate::util::sort_by(&mut order, |&a, &b| id(a).cmp(id(b)));
+    let mut out = vec![false; n];
     for pair in order.windows(2) {
-        if ids[pair[0]] == ids[pair[1]] {
+        if id(pair[0]) == id(pair[1]) {
             out[pair[1]] = true;
         }
     }
@@ -701,7 +721,7 @@ impl ObjectIndex {
         for b in &state.buildings {
             objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
         }
-        let repeated = repeats(&objects.iter().map(|o| o.0.as_str()).collect::<Vec<_>>());
+        let repeated = repeats(objects.len(), &|i| &objects[i].0);
         for ((id, t, _), again) in objects.iter().zip(repeated) {
             if id.is_empty() {
                 return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
@@ -781,14 +801,16 @@ impl ProfileEngine for BuildingsEngine {
             }
             "http" => self.http(HttpRequest::read(op, fields)?),
             "check" => {
-                let req = CheckRequest::read(op, fields)?;
-                Ok(self.decide(&req.actor, &req.target()?, true).0)
+                let (actor, target) = read_question(op, fields, true)?;
+                Ok(self.decide(&actor, &target, true).0)
             }
-            "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
+            "who_can" => Ok(self.who_can(&read_question(op, fields, false)?.1)),
             "what_can" => {
-                let req = WhatCanRequest::read(op, fields)?;
-                let caps = Value::Array(self.capabilities_of(&req.user));
-                Ok(object(vec![("user", Value::String(req.user)), ("capabilities", caps)]))
+                let mut r = Reader::request(format!("op `{op}`"), fields);
+                let user = r.req("user", string)?;
+                r.finish()?;
+                let caps = Value::Array(self.capabilities_of(&user));
+                Ok(object(vec![("user", Value::String(user)), ("capabilities", caps)]))
             }
             "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
@@ -832,7 +854,7 @@ impl BuildingsEngine {
     fn from_state(policy: Policy, state: State) -> Result<BuildingsEngine, WireError> {
         let objects = ObjectIndex::new(&state)?;
         validate_users(&state, &objects)?;
-        let repeated = repeats(&state.user_groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>());
+        let repeated = repeats(state.user_groups.len(), &|i| &state.user_groups[i].id);
         let mut groups = Vec::with_capacity(state.user_groups.len());
         for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
@@ -932,7 +954,7 @@ impl BuildingsEngine {
 }
 
 fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError> {
-    let repeated = repeats(&state.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>());
+    let repeated = repeats(state.users.len(), &|i| &state.users[i].id);
     for (u, again) in state.users.iter().zip(repeated) {
         if u.id.is_empty() {
             return Err(WireError::invalid_state("a user has an empty `id`"));
@@ -1538,7 +1560,7 @@ const READ_ONLY: [&str; 3] = ["id", "created", "modified"];
 
 /// `list` without repeats, each id at its first place.
 fn dedup(list: Vec<String>) -> Vec<String> {
-    let repeated = repeats(&list.iter().map(String::as_str).collect::<Vec<_>>());
+    let repeated = repeats(list.len(), &|i| &list[i]);
     let mut out = Vec::with_capacity(list.len());
     for (x, again) in list.into_iter().zip(repeated) {
         if !again {
@@ -1721,21 +1743,7 @@ impl BuildingsEngine {
             Err(e) => return e.answer(),
         };
         // The candidate row: the input over the stored row (or the defaults of a new one).
-        let mut row = old.cloned().unwrap_or_else(|| GroupRow {
-            id: id.to_string(),
-            created: now.to_string(),
-            modified: String::new(),
-            name: String::new(),
-            description: String::new(),
-            kind: Kind::Customer,
-            users: Vec::new(),
-            customer: None,
-            partner: None,
-            permission_sets: PermissionSets::default(),
-            customer_scopes: Vec::new(),
-            partner_scopes: Vec::new(),
-            tags: Vec::new(),
-        });
+        let mut row = old.cloned().unwrap_or_else(|| GroupRow::empty(id.to_string(), now.to_string()));
         row.modified = now.to_string();
         let Input {
             name,
@@ -1968,65 +1976,21 @@ fn denial_message(d: &Denial) -> String {
 // Checks and reverse questions
 
 #[derive(Debug)]
-struct CheckRequest {
-    actor: String,
-    action: String,
-    object: Option<String>,
-    user_group: Option<String>,
-}
-
-#[derive(Debug)]
-struct WhoCanRequest {
-    action: String,
-    object: Option<String>,
-    user_group: Option<String>,
-}
-
-#[derive(Debug)]
-struct WhatCanRequest {
-    user: String,
-}
-
-#[derive(Debug)]
 struct WhatIfRequest {
     changes: Value,
     users: Option<Vec<String>>,
 }
 
-impl CheckRequest {
-    fn read(op: &str, fields: Fields) -> Result<CheckRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = CheckRequest {
-            actor: r.req("actor", string)?,
-            action: r.req("action", string)?,
-            object: r.opt("object", string)?,
-            user_group: r.opt("user_group", string)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-impl WhoCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhoCanRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = WhoCanRequest {
-            action: r.req("action", string)?,
-            object: r.opt("object", string)?,
-            user_group: r.opt("user_group", string)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-impl WhatCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = WhatCanRequest { user: r.req("user", string)? };
-        r.finish()?;
-        Ok(req)
-    }
+/// Reads the question of `check` (`actor` first, when `with_actor`) and of `who_can`: the actor
+/// (empty without) and what is asked.
+fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, Target), WireError> {
+    let mut r = Reader::request(format!("op `{op}`"), fields);
+    let actor = if with_actor { r.req("actor", string)? } else { String::new() };
+    let action = r.req("action", string)?;
+    let object = r.opt("object", string)?;
+    let user_group = r.opt("user_group", string)?;
+    r.finish()?;
+    Ok((actor, target(action, object, user_group)?))
 }
 
 impl WhatIfRequest {
@@ -2050,33 +2014,24 @@ enum Target {
     GroupChange(String),
 }
 
-fn target(action: &str, object: Option<&String>, user_group: Option<&String>) -> Result<Target, WireError> {
-    match (action, object, user_group) {
-        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, None, Some(g)) => Ok(if action == ACTION_GROUP_VIEW {
-            Target::GroupView(g.clone())
-        } else {
-            Target::GroupChange(g.clone())
-        }),
-        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, _, _) => {
-            Err(WireError::bad_request(format!("action `{action}` needs `user_group` and no `object`")))
-        }
-        (code, object, None) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
-            Ok(Target::Permission { code: code.to_string(), object: object.cloned() })
-        }
-        (code, _, Some(_)) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
-            Err(WireError::bad_request(format!("action `{code}` takes `object`, not `user_group`")))
-        }
-        (other, _, _) => Err(WireError::bad_request(format!(
+fn target(action: String, object: Option<String>, user_group: Option<String>) -> Result<Target, WireError> {
+    if action == ACTION_GROUP_VIEW || action == ACTION_GROUP_CHANGE {
+        return match (object, user_group) {
+            (None, Some(g)) if action == ACTION_GROUP_VIEW => Ok(Target::GroupView(g)),
+            (None, Some(g)) => Ok(Target::GroupChange(g)),
+            _ => Err(WireError::bad_request(format!("action `{action}` needs `user_group` and no `object`"))),
+        };
+    }
+    if !PERMISSION_SETS.iter().any(|(c, ..)| *c == action) {
+        return Err(WireError::bad_request(format!(
             "unknown action `{}`; expected a permission set code, `{ACTION_GROUP_VIEW}` or `{ACTION_GROUP_CHANGE}`",
-            truncate(other, 64)
-        ))),
+            truncate(&action, 64)
+        )));
     }
-}
-
-impl CheckRequest {
-    fn target(&self) -> Result<Target, WireError> {
-        target(&self.action, self.object.as_ref(), self.user_group.as_ref())
+    if user_group.is_some() {
+        return Err(WireError::bad_request(format!("action `{action}` takes `object`, not `user_group`")));
     }
+    Ok(Target::Permission { code: action, object })
 }
 
 /// One thing a user can do.
@@ -2242,17 +2197,15 @@ impl BuildingsEngine {
         }
     }
 
-    fn who_can(&self, req: WhoCanRequest) -> Result<Value, WireError> {
-        let target = target(&req.action, req.object.as_ref(), req.user_group.as_ref())?;
-        let mut users: Vec<&str> = self
-            .state
-            .users
-            .iter()
-            .filter(|u| self.decide(&u.id, &target, false).1)
-            .map(|u| u.id.as_str())
-            .collect();
+    fn who_can(&self, target: &Target) -> Value {
+        let mut users = Vec::new();
+        for u in &self.state.users {
+            if self.verdict(&u.id, target, false, &mut Vec::new()).0 {
+                users.push(u.id.as_str());
+            }
+        }
         crate::util::sort(&mut users);
-        Ok(object(vec![("everyone", Value::Bool(false)), ("users", users.to_json())]))
+        object(vec![("everyone", Value::Bool(false)), ("users", users.to_json())])
     }
 
     /// What `user` can do, sorted, without repeats.
