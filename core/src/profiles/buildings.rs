@@ -140,32 +140,32 @@ struct Policy {
 
 impl Policy {
     fn new() -> Result<Policy, WireError> {
-        let catalog = Catalog::new(
-            PERMISSION_SETS
-                .iter()
-                .map(|(code, name, description, deps)| PermissionDef {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                    description: description.to_string(),
-                    dependencies: deps.iter().map(|d| d.to_string()).collect(),
-                })
-                .collect(),
-        )?;
-        let tiers = Tiers::new(
-            &catalog,
-            &TIERS
-                .iter()
-                .map(|(code, perms)| TierDef {
-                    code: code.to_string(),
-                    permissions: perms.iter().map(|p| p.to_string()).collect(),
-                })
-                .collect::<Vec<_>>(),
-        )?;
-        let types = ObjectTypes::new(
-            &OBJECT_TYPES.iter().map(|(c, p)| ObjectTypeDef::new(c, *p)).collect::<Vec<_>>(),
-        )?;
-        let bindings: Vec<PermissionObjectType> =
-            OBJECT_LEVEL.iter().map(|(p, t)| PermissionObjectType::new(p, t)).collect();
+        let mut defs = Vec::with_capacity(PERMISSION_SETS.len());
+        for (code, name, description, deps) in PERMISSION_SETS {
+            let mut def = PermissionDef::new(code, deps);
+            def.name = name.to_string();
+            def.description = description.to_string();
+            defs.push(def);
+        }
+        let catalog = Catalog::new(defs)?;
+        let mut tier_defs = Vec::with_capacity(TIERS.len());
+        for (code, perms) in TIERS {
+            let mut permissions = Vec::with_capacity(perms.len());
+            for p in perms {
+                permissions.push(p.to_string());
+            }
+            tier_defs.push(TierDef { code: code.to_string(), permissions });
+        }
+        let tiers = Tiers::new(&catalog, &tier_defs)?;
+        let mut type_defs = Vec::with_capacity(OBJECT_TYPES.len());
+        for (code, parent) in OBJECT_TYPES {
+            type_defs.push(ObjectTypeDef::new(code, parent));
+        }
+        let types = ObjectTypes::new(&type_defs)?;
+        let mut bindings = Vec::with_capacity(OBJECT_LEVEL.len());
+        for (p, t) in OBJECT_LEVEL {
+            bindings.push(PermissionObjectType::new(p, t));
+        }
         let model = ObjectModel::new(&catalog, types, &bindings)?;
         Ok(Policy {
             manage_customer_groups: catalog.require(MANAGE_CUSTOMER_GROUPS)?,
@@ -380,7 +380,12 @@ fn read_permission_sets(v: &Value) -> Result<PermissionSets, String> {
 }
 
 fn string_list(v: &Value) -> Option<Vec<String>> {
-    v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+    let items = v.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for x in items {
+        out.push(x.as_str()?.to_string());
+    }
+    Some(out)
 }
 
 /// One change of `apply` and `what_if`, tagged by `kind`.
@@ -843,11 +848,11 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?))
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
+    }
+    Ok(out)
 }
 
 impl BuildingsEngine {
@@ -1063,7 +1068,10 @@ fn group_scope(
     if partner_scopes.is_empty() && customer_scopes.is_empty() {
         return base;
     }
-    let narrowed = Reach::of_ids([partner_scopes, customer_scopes].concat());
+    let mut ids = Vec::with_capacity(partner_scopes.len() + customer_scopes.len());
+    ids.extend_from_slice(partner_scopes);
+    ids.extend_from_slice(customer_scopes);
+    let narrowed = Reach::of_ids(ids);
     policy.model.intersect(objects, &base, &narrowed)
 }
 
@@ -1448,17 +1456,20 @@ fn percent_decode(s: &str) -> String {
 /// (`[a,b]`), or comma-separated ids (`a,b`; one id is a list of one).
 fn parse_filter_value(v: &str) -> Vec<String> {
     let v = v.trim();
-    if let Ok(Value::Array(items)) = crate::json::from_str(v)
-        && let Some(list) = items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+    if let Ok(list @ Value::Array(_)) = crate::json::from_str(v)
+        && let Some(list) = string_list(&list)
     {
         return list;
     }
     let inner = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(v);
-    inner
-        .split(',')
-        .map(|x| x.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
+    let mut out = Vec::new();
+    for x in inner.split(',') {
+        let x = x.trim().trim_matches(|c| c == '"' || c == '\'');
+        if !x.is_empty() {
+            out.push(x.to_string());
+        }
+    }
+    out
 }
 
 impl BuildingsEngine {
@@ -1470,7 +1481,11 @@ impl BuildingsEngine {
             let (key, value) = (percent_decode(k), percent_decode(v));
             let parsed = key
                 .strip_prefix("permission_sets__")
-                .and_then(|rest| rest.rsplit_once("__"))
+                .and_then(|rest| {
+                    // The last `__` (what `rsplit_once("__")` finds, without a string searcher).
+                    let at = rest.as_bytes().windows(2).rposition(|w| w == b"__")?;
+                    Some((&rest[..at], &rest[at + 2..]))
+                })
                 .and_then(|(code, lookup)| {
                     let lookup = match lookup {
                         "contains" => Lookup::Contains,
@@ -1507,14 +1522,14 @@ impl BuildingsEngine {
             Ok(f) => f,
             Err(errors) => return errors.answer(),
         };
-        let rows: Vec<Value> = self
-            .state
-            .user_groups
-            .iter()
-            .filter(|g| self.can_view_group(ctx.actor, ctx.holding, g))
-            .filter(|g| filters.iter().all(|f| f.matches(&g.permission_sets)))
-            .map(GroupRow::to_json)
-            .collect();
+        let mut rows = Vec::new();
+        for g in &self.state.user_groups {
+            if self.can_view_group(ctx.actor, ctx.holding, g)
+                && filters.iter().all(|f| f.matches(&g.permission_sets))
+            {
+                rows.push(g.to_json());
+            }
+        }
         Answer::ok(200, Value::Array(rows))
     }
 }
@@ -2249,8 +2264,9 @@ impl BuildingsEngine {
                 });
             }
         }
+        // No repeats to remove: one entry per permission held, objects and roots are unique,
+        // and so are group ids.
         crate::util::sort(&mut caps);
-        caps.dedup();
         caps
     }
 
@@ -2274,9 +2290,12 @@ impl BuildingsEngine {
             people.push(&u.id);
         }
         crate::util::sort(&mut people);
-        people.dedup();
         let mut diff = Vec::new();
-        for id in people {
+        for (i, &id) in people.iter().enumerate() {
+            // Sorted: a repeat follows its first occurrence.
+            if i > 0 && people[i - 1] == id {
+                continue;
+            }
             if let Some(only) = &req.users
                 && !only.iter().any(|u| u == id)
             {
