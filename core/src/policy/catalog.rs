@@ -103,8 +103,8 @@ impl PermissionDef {
 pub struct Catalog {
     defs: Vec<PermissionDef>,
     /// The ids sorted by code, for binary search (a sorted list instead of a hash map: one less
-    /// collection in the WebAssembly module).
-    index: Vec<PermId>,
+    /// collection in the WebAssembly module; `usize`, the element type every index sort uses).
+    index: Vec<usize>,
     /// closure[i] = i and everything it implies, transitively.
     closure: Vec<PermSet>,
 }
@@ -115,19 +115,18 @@ impl Catalog {
         if defs.len() > PermSet::CAPACITY {
             return Err(PolicyError::TooManyPermissions(defs.len()));
         }
-        // Lossless: len checked against CAPACITY (128) above.
-        let mut index: Vec<PermId> = (0..defs.len() as PermId).collect();
-        crate::util::sort_by(&mut index, |&a, &b| defs[usize::from(a)].code.cmp(&defs[usize::from(b)].code));
+        let mut index: Vec<usize> = (0..defs.len()).collect();
+        crate::util::sort_by(&mut index, |&a, &b| defs[a].code.cmp(&defs[b].code));
         // The sort is stable, so equal codes sit side by side in catalog order: the first code
         // defined again is the one whose second definition comes first.
-        let mut again: Option<PermId> = None;
+        let mut again: Option<usize> = None;
         for pair in index.windows(2) {
-            if defs[usize::from(pair[0])].code == defs[usize::from(pair[1])].code {
+            if defs[pair[0]].code == defs[pair[1]].code {
                 again = Some(again.map_or(pair[1], |a| a.min(pair[1])));
             }
         }
         if let Some(i) = again {
-            return Err(PolicyError::DuplicatePermission(defs[usize::from(i)].code.clone()));
+            return Err(PolicyError::DuplicatePermission(defs[i].code.clone()));
         }
         let mut edges: Vec<Vec<PermId>> = Vec::with_capacity(defs.len());
         for d in &defs {
@@ -200,9 +199,10 @@ impl Catalog {
 }
 
 /// The id of `code` in `defs`, through `index` (the ids sorted by code).
-fn lookup(defs: &[PermissionDef], index: &[PermId], code: &str) -> Option<PermId> {
-    let at = index.binary_search_by(|&i| defs[usize::from(i)].code.as_str().cmp(code)).ok()?;
-    Some(index[at])
+fn lookup(defs: &[PermissionDef], index: &[usize], code: &str) -> Option<PermId> {
+    let at = index.binary_search_by(|&i| defs[i].code.as_str().cmp(code)).ok()?;
+    // Lossless: a catalog holds at most 128 permissions.
+    Some(index[at] as PermId)
 }
 
 /// Depth-first closure with cycle detection; the cycle is reported as a path of codes.

@@ -8,6 +8,7 @@
 //! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
 use crate::json::{Map, ToJson, Value};
@@ -678,19 +679,32 @@ impl Change {
     }
 }
 
-/// For each of `n` ids (`id(i)` is the i-th), whether an earlier one is equal to it (found by
-/// sorting: lists can be long).
-fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
+/// The positions `0..n` in the order `cmp` puts them (stable). Every sort of this module is
+/// such an index sort: the shared sort then reorders only `usize`s, where sorting rows, pairs
+/// and capabilities would each bring their own copy of its reordering.
+fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
+    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
+    order
+}
+
+/// The positions of `n` ids (`id(i)` is the i-th) sorted by id, and for each id whether an
+/// earlier one is equal to it (found by sorting: lists can be long).
+fn sort_ids<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> (Vec<usize>, Vec<bool>) {
+    let order = sorted(n, &|a, b| id(a).cmp(id(b)));
     // Stable: equal ids keep their order, so the first of each run is the first occurrence.
-    crate::util::sort_by(&mut order, |&a, &b| id(a).cmp(id(b)));
-    let mut out = vec![false; n];
+    let mut repeated = vec![false; n];
     for pair in order.windows(2) {
         if id(pair[0]) == id(pair[1]) {
-            out[pair[1]] = true;
+            repeated[pair[1]] = true;
         }
     }
-    out
+    (order, repeated)
+}
+
+/// For each of `n` ids, whether an earlier one is equal to it.
+fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
+    sort_ids(n, id).1
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -698,8 +712,10 @@ fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
 
 #[derive(Debug, Default)]
 struct ObjectIndex {
-    /// (id, type, parent id), sorted by id.
+    /// (id, type, parent id), partners then customers then buildings.
     objects: Vec<(String, ObjectTypeId, Option<String>)>,
+    /// The positions in `objects`, sorted by id.
+    order: Vec<usize>,
 }
 
 impl ObjectFacts for ObjectIndex {
@@ -726,7 +742,7 @@ impl ObjectIndex {
         for b in &state.buildings {
             objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
         }
-        let repeated = repeats(objects.len(), &|i| &objects[i].0);
+        let (order, repeated) = sort_ids(objects.len(), &|i| &objects[i].0);
         for ((id, t, _), again) in objects.iter().zip(repeated) {
             if id.is_empty() {
                 return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
@@ -738,8 +754,7 @@ impl ObjectIndex {
                 )));
             }
         }
-        let mut index = ObjectIndex { objects };
-        crate::util::sort_by(&mut index.objects, |a, b| a.0.cmp(&b.0));
+        let index = ObjectIndex { objects, order };
         let customers = state.customers.iter().map(|c| (&c.id, CUSTOMER, &c.partner, PARTNER));
         let buildings = state.buildings.iter().map(|b| (&b.id, BUILDING, &b.customer, CUSTOMER));
         for (id, t, parent, expected) in customers.chain(buildings) {
@@ -758,8 +773,8 @@ impl ObjectIndex {
 
     /// The object `id`.
     fn find(&self, id: &str) -> Option<&(String, ObjectTypeId, Option<String>)> {
-        let i = self.objects.binary_search_by(|o| o.0.as_str().cmp(id)).ok()?;
-        Some(&self.objects[i])
+        let at = self.order.binary_search_by(|&i| self.objects[i].0.as_str().cmp(id)).ok()?;
+        Some(&self.objects[self.order[at]])
     }
 
     fn is(&self, id: &str, t: ObjectTypeId) -> bool {
@@ -878,9 +893,9 @@ impl BuildingsEngine {
                 members.push((u.as_str(), i));
             }
         }
-        crate::util::sort_by(&mut members, |a, b| a.0.cmp(b.0));
         let mut holdings: Vec<(String, Holding)> = Vec::new();
-        for (u, i) in members {
+        for k in sorted(members.len(), &|a, b| members[a].0.cmp(members[b].0)) {
+            let (u, i) = members[k];
             match holdings.last_mut() {
                 Some((last, h)) if last == u => h.merge(&groups[i].holding),
                 _ => holdings.push((u.to_string(), groups[i].holding.clone())),
@@ -2219,14 +2234,17 @@ impl BuildingsEngine {
                 users.push(u.id.as_str());
             }
         }
-        crate::util::sort(&mut users);
-        object(vec![("everyone", Value::Bool(false)), ("users", users.to_json())])
+        let mut list = Vec::with_capacity(users.len());
+        for i in sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
+            list.push(text(users[i]));
+        }
+        object(vec![("everyone", Value::Bool(false)), ("users", Value::Array(list))])
     }
 
-    /// What `user` can do, sorted, without repeats.
-    fn capabilities(&self, user: &str) -> Vec<Cap> {
+    /// What `user` can do.
+    fn capabilities(&self, user: &str) -> Caps {
         let mut caps = Vec::new();
-        let Some(actor) = self.user(user) else { return caps };
+        let Some(actor) = self.user(user) else { return Caps::new(caps) };
         let holding = self.holding(user);
         let p = &self.policy;
         for (perm, reach) in holding.iter() {
@@ -2264,19 +2282,11 @@ impl BuildingsEngine {
                 });
             }
         }
-        // No repeats to remove: one entry per permission held, objects and roots are unique,
-        // and so are group ids.
-        crate::util::sort(&mut caps);
-        caps
+        Caps::new(caps)
     }
 
     fn capabilities_of(&self, user: &str) -> Vec<Value> {
-        let caps = self.capabilities(user);
-        let mut out = Vec::with_capacity(caps.len());
-        for c in &caps {
-            out.push(c.to_json());
-        }
-        out
+        self.capabilities(user).json(None)
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
@@ -2289,11 +2299,12 @@ impl BuildingsEngine {
         for u in self.state.users.iter().chain(&after.state.users) {
             people.push(&u.id);
         }
-        crate::util::sort(&mut people);
         let mut diff = Vec::new();
-        for (i, &id) in people.iter().enumerate() {
+        let mut last = None;
+        for i in sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
+            let id = people[i];
             // Sorted: a repeat follows its first occurrence.
-            if i > 0 && people[i - 1] == id {
+            if last.replace(id) == Some(id) {
                 continue;
             }
             if let Some(only) = &req.users
@@ -2302,7 +2313,7 @@ impl BuildingsEngine {
                 continue;
             }
             let (b, a) = (self.capabilities(id), after.capabilities(id));
-            let (gains, loses) = (missing_from(&a, &b), missing_from(&b, &a));
+            let (gains, loses) = (a.json(Some(&b)), b.json(Some(&a)));
             if !gains.is_empty() || !loses.is_empty() {
                 diff.push(object(vec![
                     ("user", text(id)),
@@ -2315,15 +2326,35 @@ impl BuildingsEngine {
     }
 }
 
-/// The capabilities of `caps` (sorted) that `other` (sorted) lacks, as JSON, in order.
-fn missing_from(caps: &[Cap], other: &[Cap]) -> Vec<Value> {
-    let mut out = Vec::new();
-    for c in caps {
-        if other.binary_search(c).is_err() {
-            out.push(c.to_json());
-        }
+/// What a user can do, and the order that sorts it. No repeats: one entry per permission held,
+/// objects and roots are unique, and so are group ids.
+struct Caps {
+    list: Vec<Cap>,
+    /// The positions in `list`, sorted by capability.
+    order: Vec<usize>,
+}
+
+impl Caps {
+    fn new(list: Vec<Cap>) -> Caps {
+        let order = sorted(list.len(), &|a, b| list[a].cmp(&list[b]));
+        Caps { list, order }
     }
-    out
+
+    fn contains(&self, c: &Cap) -> bool {
+        self.order.binary_search_by(|&i| self.list[i].cmp(c)).is_ok()
+    }
+
+    /// The capabilities in order as JSON; with `other`, only those it lacks.
+    fn json(&self, other: Option<&Caps>) -> Vec<Value> {
+        let mut out = Vec::new();
+        for &i in &self.order {
+            let c = &self.list[i];
+            if other.is_none_or(|o| !o.contains(c)) {
+                out.push(c.to_json());
+            }
+        }
+        out
+    }
 }
 
 fn reach_json(r: &Reach) -> Value {
