@@ -826,7 +826,7 @@ impl ProfileEngine for BuildingsEngine {
             }
             "who_can" => Ok(self.who_can(&read_question(op, fields, false)?.1)),
             "what_can" => {
-                let mut r = Reader::request(format!("op `{op}`"), fields);
+                let mut r = op_reader(op, fields);
                 let user = r.req("user", string)?;
                 r.finish()?;
                 let caps = Value::Array(self.capabilities_of(&user));
@@ -849,6 +849,11 @@ impl ProfileEngine for BuildingsEngine {
     fn is_stateless_op(op: &str) -> bool {
         matches!(op, "list_permission_sets" | "catalog")
     }
+}
+
+/// A reader of the fields of op `op`.
+fn op_reader(op: &str, fields: Fields) -> Reader {
+    Reader::request(format!("op `{op}`"), fields)
 }
 
 fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
@@ -1127,7 +1132,7 @@ fn stored_group_info(policy: &Policy, objects: &ObjectIndex, g: &GroupRow) -> Gr
 // ---------------------------------------------------------------------------------------------
 // `http`: the seed's endpoints
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct HttpRequest {
     method: String,
     path: String,
@@ -1139,15 +1144,15 @@ struct HttpRequest {
 
 impl HttpRequest {
     fn read(op: &str, fields: Fields) -> Result<HttpRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = HttpRequest {
-            method: r.req("method", string)?,
-            path: r.req("path", string)?,
-            actor: r.req("actor", string)?,
-            body: r.opt("body", any)?,
-            now: r.opt("now", string)?,
-            new_id: r.opt("new_id", string)?,
-        };
+        let mut r = op_reader(op, fields);
+        // Filled field by field: on an error, one drop of the whole request.
+        let mut req = HttpRequest::default();
+        req.method = r.req("method", string)?;
+        req.path = r.req("path", string)?;
+        req.actor = r.req("actor", string)?;
+        req.body = r.opt("body", any)?;
+        req.now = r.opt("now", string)?;
+        req.new_id = r.opt("new_id", string)?;
         r.finish()?;
         Ok(req)
     }
@@ -2014,7 +2019,7 @@ struct WhatIfRequest {
 /// Reads the question of `check` (`actor` first, when `with_actor`) and of `who_can`: the actor
 /// (empty without) and what is asked.
 fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, Target), WireError> {
-    let mut r = Reader::request(format!("op `{op}`"), fields);
+    let mut r = op_reader(op, fields);
     let actor = if with_actor { r.req("actor", string)? } else { String::new() };
     let action = r.req("action", string)?;
     let object = r.opt("object", string)?;
@@ -2025,7 +2030,7 @@ fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, 
 
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let mut r = op_reader(op, fields);
         // `changes` is checked by `parse_changes` (null is "`changes` must be an array").
         let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
         r.finish()?;
