@@ -286,31 +286,23 @@ impl Kind {
 /// has a default may be absent but not null.
 #[derive(Debug, Clone, Default)]
 struct State {
-    partners: Vec<PartnerRow>,
-    customers: Vec<CustomerRow>,
-    buildings: Vec<BuildingRow>,
+    /// `partners`, `customers`, `buildings`: the rows of each object type, by type id.
+    objects: [Vec<ObjectRow>; 3],
     users: Vec<UserRow>,
     user_groups: Vec<GroupRow>,
 }
 
-#[derive(Debug, Clone)]
-struct PartnerRow {
-    id: String,
-    name: String,
-}
+/// The state's lists of objects, by type id.
+const OBJECT_LISTS: [&str; 3] = ["partners", "customers", "buildings"];
 
+/// A partner, customer or building as stored.
 #[derive(Debug, Clone)]
-struct CustomerRow {
+struct ObjectRow {
     id: String,
     name: String,
-    partner: String,
-}
-
-#[derive(Debug, Clone)]
-struct BuildingRow {
-    id: String,
-    name: String,
-    customer: String,
+    /// The parent's id, in the field named after the parent's type (`partner` of a customer,
+    /// `customer` of a building); empty for a partner.
+    parent: String,
 }
 
 #[derive(Debug, Clone)]
@@ -495,18 +487,12 @@ impl State {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
         let mut state = State::default();
         let s = &mut state;
-        rows(&mut r, "partners", &mut |row| {
-            s.partners.push(PartnerRow::read(row)?);
-            Ok(())
-        })?;
-        rows(&mut r, "customers", &mut |row| {
-            s.customers.push(CustomerRow::read(row)?);
-            Ok(())
-        })?;
-        rows(&mut r, "buildings", &mut |row| {
-            s.buildings.push(BuildingRow::read(row)?);
-            Ok(())
-        })?;
+        for (t, list) in OBJECT_LISTS.iter().enumerate() {
+            rows(&mut r, list, &mut |row| {
+                s.objects[t].push(ObjectRow::read(row, t)?);
+                Ok(())
+            })?;
+        }
         rows(&mut r, "users", &mut |row| {
             s.users.push(UserRow::read(row)?);
             Ok(())
@@ -520,57 +506,38 @@ impl State {
     }
 
     fn to_json(&self) -> Value {
-        object(vec![
-            ("partners", list_json(self.partners.len(), &|i| self.partners[i].to_json())),
-            ("customers", list_json(self.customers.len(), &|i| self.customers[i].to_json())),
-            ("buildings", list_json(self.buildings.len(), &|i| self.buildings[i].to_json())),
-            ("users", list_json(self.users.len(), &|i| self.users[i].to_json())),
-            ("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())),
-        ])
+        let mut members = Vec::with_capacity(5);
+        for (t, list) in OBJECT_LISTS.iter().enumerate() {
+            let rows = &self.objects[t];
+            members.push((*list, list_json(rows.len(), &|i| rows[i].to_json(t))));
+        }
+        members.push(("users", list_json(self.users.len(), &|i| self.users[i].to_json())));
+        members.push(("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())));
+        object(members)
     }
 }
 
-impl PartnerRow {
-    fn read(mut r: Reader) -> Result<PartnerRow, WireError> {
-        let row = PartnerRow { id: r.req("id", string)?, name: or_default(&mut r, "name", string)? };
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self) -> Value {
-        object(vec![("id", text(&self.id)), ("name", text(&self.name))])
-    }
-}
-
-impl CustomerRow {
-    fn read(mut r: Reader) -> Result<CustomerRow, WireError> {
-        let row = CustomerRow {
+impl ObjectRow {
+    /// Reads a row of object type `t`: `id`, `name`, then the parent (customers and buildings).
+    fn read(mut r: Reader, t: ObjectTypeId) -> Result<ObjectRow, WireError> {
+        let mut row = ObjectRow {
             id: r.req("id", string)?,
             name: or_default(&mut r, "name", string)?,
-            partner: r.req("partner", string)?,
+            parent: String::new(),
         };
+        if let Some(parent) = OBJECT_TYPES[t].1 {
+            row.parent = r.req(parent, string)?;
+        }
         r.finish()?;
         Ok(row)
     }
 
-    fn to_json(&self) -> Value {
-        object(vec![("id", text(&self.id)), ("name", text(&self.name)), ("partner", text(&self.partner))])
-    }
-}
-
-impl BuildingRow {
-    fn read(mut r: Reader) -> Result<BuildingRow, WireError> {
-        let row = BuildingRow {
-            id: r.req("id", string)?,
-            name: or_default(&mut r, "name", string)?,
-            customer: r.req("customer", string)?,
-        };
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self) -> Value {
-        object(vec![("id", text(&self.id)), ("name", text(&self.name)), ("customer", text(&self.customer))])
+    fn to_json(&self, t: ObjectTypeId) -> Value {
+        let mut members = vec![("id", text(&self.id)), ("name", text(&self.name))];
+        if let Some(parent) = OBJECT_TYPES[t].1 {
+            members.push((parent, text(&self.parent)));
+        }
+        object(members)
     }
 }
 
@@ -731,16 +698,12 @@ impl ObjectIndex {
     /// Indexes the objects; ids are unique across partners, customers and buildings, and every
     /// parent exists.
     fn new(state: &State) -> Result<ObjectIndex, WireError> {
-        let mut objects =
-            Vec::with_capacity(state.partners.len() + state.customers.len() + state.buildings.len());
-        for p in &state.partners {
-            objects.push((p.id.clone(), PARTNER, None));
-        }
-        for c in &state.customers {
-            objects.push((c.id.clone(), CUSTOMER, Some(c.partner.clone())));
-        }
-        for b in &state.buildings {
-            objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
+        let mut objects = Vec::new();
+        for (t, rows) in state.objects.iter().enumerate() {
+            for o in rows {
+                let parent = OBJECT_TYPES[t].1.map(|_| o.parent.clone());
+                objects.push((o.id.clone(), t, parent));
+            }
         }
         let (order, repeated) = sort_ids(objects.len(), &|i| &objects[i].0);
         for ((id, t, _), again) in objects.iter().zip(repeated) {
@@ -755,17 +718,18 @@ impl ObjectIndex {
             }
         }
         let index = ObjectIndex { objects, order };
-        let customers = state.customers.iter().map(|c| (&c.id, CUSTOMER, &c.partner, PARTNER));
-        let buildings = state.buildings.iter().map(|b| (&b.id, BUILDING, &b.customer, CUSTOMER));
-        for (id, t, parent, expected) in customers.chain(buildings) {
-            if index.object_type(parent) != Some(expected) {
-                return Err(WireError::invalid_state(format!(
-                    "{} `{}` names unknown {} `{}`",
-                    OBJECT_TYPES[t].0,
-                    truncate(id, 64),
-                    OBJECT_TYPES[expected].0,
-                    truncate(parent, 64)
-                )));
+        // Customers, then buildings: each names an object of its parent type.
+        for (t, expected) in [(CUSTOMER, PARTNER), (BUILDING, CUSTOMER)] {
+            for o in &state.objects[t] {
+                if index.object_type(&o.parent) != Some(expected) {
+                    return Err(WireError::invalid_state(format!(
+                        "{} `{}` names unknown {} `{}`",
+                        OBJECT_TYPES[t].0,
+                        truncate(&o.id, 64),
+                        OBJECT_TYPES[expected].0,
+                        truncate(&o.parent, 64)
+                    )));
+                }
             }
         }
         Ok(index)
