@@ -186,7 +186,7 @@ impl Policy {
     fn catalog_json(&self) -> Value {
         let mut tiers = Vec::with_capacity(TIERS.len());
         for (i, (code, own)) in TIERS.iter().enumerate() {
-            tiers.push(object(vec![
+            tiers.push(object(&mut [
                 ("code", text(code)),
                 ("includes", if i == 0 { Value::Null } else { text(TIERS[i - 1].0) }),
                 ("permission_sets", own.to_json()),
@@ -201,13 +201,13 @@ impl Policy {
                     sets.push(text(p));
                 }
             }
-            object_types.push(object(vec![
+            object_types.push(object(&mut [
                 ("code", text(code)),
                 ("parent", opt_text(parent)),
                 ("permission_sets", Value::Array(sets)),
             ]));
         }
-        object(vec![
+        object(&mut [
             ("permission_sets", self.permission_sets_json()),
             ("tiers", Value::Array(tiers)),
             ("object_types", Value::Array(object_types)),
@@ -215,13 +215,14 @@ impl Policy {
     }
 }
 
-/// A JSON object of `members`, in order. Objects are built through this one loop rather than
-/// with `json!`, which inlines an insertion per member (most of this module's size).
+/// A JSON object of `members` (their values taken), in order. Objects are built through this one
+/// loop rather than with `json!`, which inlines an insertion per member (most of this module's
+/// size); members are passed as a slice, so callers build no vector.
 #[inline(never)]
-fn object(members: Vec<(&str, Value)>) -> Value {
+fn object(members: &mut [(&str, Value)]) -> Value {
     let mut m = Map::with_capacity(members.len());
     for (k, v) in members {
-        m.insert(k.to_string(), v);
+        m.insert(k.to_string(), std::mem::take(v));
     }
     Value::Object(m)
 }
@@ -230,6 +231,16 @@ fn object(members: Vec<(&str, Value)>) -> Value {
 #[inline(never)]
 fn text(s: &str) -> Value {
     Value::String(s.to_string())
+}
+
+/// A JSON array of strings.
+#[inline(never)]
+fn strings_json(list: &[String]) -> Value {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(text(s));
+    }
+    Value::Array(out)
 }
 
 /// A JSON string, or null.
@@ -352,7 +363,7 @@ impl PermissionSets {
     fn to_json(&self) -> Value {
         let mut m = Map::with_capacity(self.0.len());
         for (code, list) in &self.0 {
-            m.insert(code.clone(), Value::from(list.clone()));
+            m.insert(code.clone(), strings_json(list));
         }
         Value::Object(m)
     }
@@ -513,7 +524,7 @@ impl State {
         }
         members.push(("users", list_json(self.users.len(), &|i| self.users[i].to_json())));
         members.push(("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())));
-        object(members)
+        object(&mut members)
     }
 }
 
@@ -537,7 +548,7 @@ impl ObjectRow {
         if let Some(parent) = OBJECT_TYPES[t].1 {
             members.push((parent, text(&self.parent)));
         }
-        object(members)
+        object(&mut members)
     }
 }
 
@@ -555,7 +566,7 @@ impl UserRow {
     }
 
     fn to_json(&self) -> Value {
-        object(vec![
+        object(&mut [
             ("id", text(&self.id)),
             ("type", text(self.kind.as_str())),
             ("partner", opt_text(self.partner.as_deref())),
@@ -607,20 +618,20 @@ impl GroupRow {
     }
 
     fn to_json(&self) -> Value {
-        object(vec![
+        object(&mut [
             ("id", text(&self.id)),
             ("created", text(&self.created)),
             ("modified", text(&self.modified)),
             ("name", text(&self.name)),
             ("description", text(&self.description)),
             ("type", text(self.kind.as_str())),
-            ("users", self.users.to_json()),
+            ("users", strings_json(&self.users)),
             ("customer", opt_text(self.customer.as_deref())),
             ("partner", opt_text(self.partner.as_deref())),
             ("permission_sets", self.permission_sets.to_json()),
-            ("customer_scopes", self.customer_scopes.to_json()),
-            ("partner_scopes", self.partner_scopes.to_json()),
-            ("tags", self.tags.to_json()),
+            ("customer_scopes", strings_json(&self.customer_scopes)),
+            ("partner_scopes", strings_json(&self.partner_scopes)),
+            ("tags", strings_json(&self.tags)),
         ])
     }
 }
@@ -794,7 +805,7 @@ impl ProfileEngine for BuildingsEngine {
                 let user = r.req("user", string)?;
                 r.finish()?;
                 let caps = Value::Array(self.capabilities_of(&user));
-                Ok(object(vec![("user", Value::String(user)), ("capabilities", caps)]))
+                Ok(object(&mut [("user", Value::String(user)), ("capabilities", caps)]))
             }
             "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
@@ -1138,7 +1149,7 @@ impl Answer {
     fn refuse(status: u16, reason: &'static str, detail: &str) -> Answer {
         Answer {
             status,
-            body: object(vec![("detail", text(detail))]),
+            body: object(&mut [("detail", text(detail))]),
             reason: Some(reason),
             changes: Vec::new(),
         }
@@ -1150,7 +1161,7 @@ impl Answer {
         Answer::refuse(403, reason, "you do not have permission to perform this action")
     }
     fn into_json(self) -> Value {
-        object(vec![
+        object(&mut [
             ("status", Value::from(self.status)),
             ("body", self.body),
             ("reason", opt_text(self.reason)),
@@ -1318,7 +1329,7 @@ impl BuildingsEngine {
             status: 204,
             body: Value::Null,
             reason: None,
-            changes: vec![object(vec![("kind", text("delete_user_group")), ("id", text(&g.id))])],
+            changes: vec![object(&mut [("kind", text("delete_user_group")), ("id", text(&g.id))])],
         }
     }
 }
@@ -1805,7 +1816,7 @@ impl BuildingsEngine {
             status,
             body: row.to_json(),
             reason: None,
-            changes: vec![object(vec![("kind", text(kind)), ("user_group", row.to_json())])],
+            changes: vec![object(&mut [("kind", text(kind)), ("user_group", row.to_json())])],
         }
     }
 
@@ -2049,7 +2060,7 @@ impl Cap {
         if let Some(id) = &self.id {
             members.push((self.key, text(id)));
         }
-        object(members)
+        object(&mut members)
     }
 }
 
@@ -2058,7 +2069,7 @@ impl BuildingsEngine {
     fn decide(&self, actor_id: &str, target: &Target, trace: bool) -> (Value, bool) {
         let mut chain = Vec::new();
         let (allowed, status, reason) = self.verdict(actor_id, target, trace, &mut chain);
-        let decision = object(vec![
+        let decision = object(&mut [
             ("allowed", Value::Bool(allowed)),
             ("status", text(status)),
             ("reason", text(reason)),
@@ -2079,15 +2090,15 @@ impl BuildingsEngine {
     ) -> (bool, &'static str, &'static str) {
         const NOT_FOUND: &str = "not_found";
         const FORBIDDEN: &str = "forbidden";
-        let mut fact = |members: Vec<(&str, Value)>| chain.push(object(members));
+        let mut fact = |members: &mut [(&str, Value)]| chain.push(object(members));
         let Some(actor) = self.user(actor_id) else {
             if trace {
-                fact(vec![("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
+                fact(&mut [("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
             }
             return (false, NOT_FOUND, "no_such_user");
         };
         if trace {
-            fact(vec![
+            fact(&mut [
                 ("fact", text("user")),
                 ("user", text(&actor.id)),
                 ("exists", Value::Bool(true)),
@@ -2108,13 +2119,13 @@ impl BuildingsEngine {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
                             let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
                             if trace {
-                                fact(vec![
+                                fact(&mut [
                                     ("fact", text("grant")),
                                     ("user_group", text(&g.id)),
                                     ("permission_set", text(code)),
                                     (
                                         "objects",
-                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| l.to_json()),
+                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
                                     ),
                                     ("implied", Value::Bool(listed.is_none())),
                                     ("scope", reach_json(&info.scope)),
@@ -2132,7 +2143,7 @@ impl BuildingsEngine {
                 };
                 let Some(t) = self.objects.object_type(object) else {
                     if trace {
-                        fact(vec![
+                        fact(&mut [
                             ("fact", text("object")),
                             ("object", text(object)),
                             ("exists", Value::Bool(false)),
@@ -2141,7 +2152,7 @@ impl BuildingsEngine {
                     return (false, NOT_FOUND, "unknown_object");
                 };
                 if trace {
-                    fact(vec![
+                    fact(&mut [
                         ("fact", text("object")),
                         ("object", text(object)),
                         ("exists", Value::Bool(true)),
@@ -2151,7 +2162,7 @@ impl BuildingsEngine {
                 }
                 if !self.can_view_object(actor, &holding, object) {
                     if trace {
-                        fact(vec![("fact", text("rule")), ("rule", text("view_needed"))]);
+                        fact(&mut [("fact", text("rule")), ("rule", text("view_needed"))]);
                     }
                     return (false, NOT_FOUND, "not_visible");
                 }
@@ -2163,7 +2174,7 @@ impl BuildingsEngine {
             Target::GroupView(gid) | Target::GroupChange(gid) => {
                 let Some(i) = self.group_index(gid) else {
                     if trace {
-                        fact(vec![
+                        fact(&mut [
                             ("fact", text("user_group")),
                             ("user_group", text(gid)),
                             ("exists", Value::Bool(false)),
@@ -2173,7 +2184,7 @@ impl BuildingsEngine {
                 };
                 let g = &self.state.user_groups[i];
                 if trace {
-                    fact(vec![
+                    fact(&mut [
                         ("fact", text("user_group")),
                         ("user_group", text(&g.id)),
                         ("exists", Value::Bool(true)),
@@ -2207,7 +2218,7 @@ impl BuildingsEngine {
         for i in sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
             list.push(text(users[i]));
         }
-        object(vec![("everyone", Value::Bool(false)), ("users", Value::Array(list))])
+        object(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
     }
 
     /// What `user` can do.
@@ -2284,14 +2295,14 @@ impl BuildingsEngine {
             let (b, a) = (self.capabilities(id), after.capabilities(id));
             let (gains, loses) = (a.json(Some(&b)), b.json(Some(&a)));
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(object(vec![
+                diff.push(object(&mut [
                     ("user", text(id)),
                     ("gains", Value::Array(gains)),
                     ("loses", Value::Array(loses)),
                 ]));
             }
         }
-        Ok(object(vec![("diff", Value::Array(diff))]))
+        Ok(object(&mut [("diff", Value::Array(diff))]))
     }
 }
 
