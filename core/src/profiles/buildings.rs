@@ -143,29 +143,27 @@ impl Policy {
     fn new() -> Result<Policy, WireError> {
         let mut defs = Vec::with_capacity(PERMISSION_SETS.len());
         for (code, name, description, deps) in PERMISSION_SETS {
-            let mut def = PermissionDef::new(code, deps);
-            def.name = name.to_string();
-            def.description = description.to_string();
-            defs.push(def);
+            defs.push(PermissionDef {
+                code: owned(code),
+                name: owned(name),
+                description: owned(description),
+                dependencies: owned_all(deps),
+            });
         }
         let catalog = Catalog::new(defs)?;
         let mut tier_defs = Vec::with_capacity(TIERS.len());
         for (code, perms) in TIERS {
-            let mut permissions = Vec::with_capacity(perms.len());
-            for p in perms {
-                permissions.push(p.to_string());
-            }
-            tier_defs.push(TierDef { code: code.to_string(), permissions });
+            tier_defs.push(TierDef { code: owned(code), permissions: owned_all(perms) });
         }
         let tiers = Tiers::new(&catalog, &tier_defs)?;
         let mut type_defs = Vec::with_capacity(OBJECT_TYPES.len());
         for (code, parent) in OBJECT_TYPES {
-            type_defs.push(ObjectTypeDef::new(code, parent));
+            type_defs.push(ObjectTypeDef { code: owned(code), parent: parent.map(owned) });
         }
         let types = ObjectTypes::new(&type_defs)?;
         let mut bindings = Vec::with_capacity(OBJECT_LEVEL.len());
         for (p, t) in OBJECT_LEVEL {
-            bindings.push(PermissionObjectType::new(p, t));
+            bindings.push(PermissionObjectType { permission: owned(p), object_type: owned(t) });
         }
         let model = ObjectModel::new(&catalog, types, &bindings)?;
         Ok(Policy {
@@ -213,6 +211,21 @@ impl Policy {
             ("object_types", Value::Array(object_types)),
         ])
     }
+}
+
+/// `s` as an owned string (one copy of the allocation, not one inlined per table column).
+#[inline(never)]
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+/// `list` as owned strings.
+fn owned_all(list: &[&str]) -> Vec<String> {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(owned(s));
+    }
+    out
 }
 
 /// A JSON object of `members` (their values taken), in order. Objects are built through this one
