@@ -194,7 +194,11 @@ impl Catalog {
     }
     /// Codes of a set, in catalog order.
     pub fn codes(&self, set: PermSet) -> Vec<&str> {
-        set.iter().map(|id| self.code(id)).collect()
+        let mut out = Vec::with_capacity(set.len());
+        for id in set.iter() {
+            out.push(self.code(id));
+        }
+        out
     }
 }
 
@@ -234,8 +238,10 @@ fn close(defs: &[PermissionDef], edges: &[Vec<PermId>]) -> Result<Vec<PermSet>, 
                     }
                     Mark::Open => {
                         let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
-                        let mut path: Vec<String> =
-                            stack[start..].iter().map(|&(n, _)| defs[n].code.clone()).collect();
+                        let mut path = Vec::with_capacity(stack.len() - start + 1);
+                        for &(n, _) in &stack[start..] {
+                            path.push(defs[n].code.clone());
+                        }
                         path.push(defs[dep].code.clone());
                         return Err(PolicyError::DependencyCycle(path));
                     }

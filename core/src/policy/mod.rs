@@ -85,10 +85,7 @@ impl fmt::Display for PolicyError {
             PolicyError::UnknownDependency { permission, dependency } => {
                 write!(f, "permission `{permission}` depends on unknown permission `{dependency}`")
             }
-            PolicyError::DependencyCycle(path) => {
-                let path: Vec<String> = path.iter().map(|c| format!("`{c}`")).collect();
-                write!(f, "dependency cycle: {}", path.join(" -> "))
-            }
+            PolicyError::DependencyCycle(path) => write_cycle(f, "dependency cycle", path),
             PolicyError::TooManyPermissions(n) => {
                 write!(f, "a catalog holds at most {} permissions, this one has {n}", PermSet::CAPACITY)
             }
@@ -105,10 +102,7 @@ impl fmt::Display for PolicyError {
             PolicyError::UnknownTier(c) => write!(f, "unknown tier `{c}`"),
             PolicyError::DuplicateObjectType(c) => write!(f, "object type `{c}` is defined twice"),
             PolicyError::UnknownObjectType(c) => write!(f, "unknown object type `{c}`"),
-            PolicyError::ObjectTypeCycle(path) => {
-                let path: Vec<String> = path.iter().map(|c| format!("`{c}`")).collect();
-                write!(f, "object type parent cycle: {}", path.join(" -> "))
-            }
+            PolicyError::ObjectTypeCycle(path) => write_cycle(f, "object type parent cycle", path),
             PolicyError::PermissionTypedTwice(c) => {
                 write!(f, "permission `{c}` is bound to two object types")
             }
@@ -118,6 +112,15 @@ impl fmt::Display for PolicyError {
             ),
         }
     }
+}
+
+/// `label: `a` -> `b` -> `a``.
+fn write_cycle(f: &mut fmt::Formatter<'_>, label: &str, path: &[String]) -> fmt::Result {
+    write!(f, "{label}: ")?;
+    for (i, code) in path.iter().enumerate() {
+        write!(f, "{}`{code}`", if i == 0 { "" } else { " -> " })?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for PolicyError {}

@@ -65,7 +65,10 @@ impl ObjectTypes {
             let mut at = start;
             while let Some(p) = parents[at] {
                 if let Some(i) = path.iter().position(|&t| t == p) {
-                    let mut cycle: Vec<String> = path[i..].iter().map(|&t| codes[t].clone()).collect();
+                    let mut cycle = Vec::with_capacity(path.len() - i + 1);
+                    for &t in &path[i..] {
+                        cycle.push(codes[t].clone());
+                    }
                     cycle.push(codes[p].clone());
                     return Err(PolicyError::ObjectTypeCycle(cycle));
                 }
