@@ -567,13 +567,18 @@ impl ObjectRow {
 
 impl UserRow {
     fn read(mut r: Reader) -> Result<UserRow, WireError> {
-        let row = UserRow {
+        // The first two fields in the literal, the others filled in: on an error, one drop of the
+        // whole row.
+        let mut row = UserRow {
             id: r.req("id", string)?,
             kind: r.req("type", kind)?,
-            partner: r.opt("partner", string)?,
-            customer: r.opt("customer", string)?,
-            name: or_default(&mut r, "name", string)?,
+            partner: None,
+            customer: None,
+            name: String::new(),
         };
+        row.partner = r.opt("partner", string)?;
+        row.customer = r.opt("customer", string)?;
+        row.name = or_default(&mut r, "name", string)?;
         r.finish()?;
         Ok(row)
     }
@@ -656,11 +661,13 @@ impl Change {
     fn read(mut r: Reader) -> Result<Change, WireError> {
         let kind = r.req("kind", string)?;
         let change = match kind.as_str() {
-            "insert_user_group" => {
-                Change::Insert { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
-            }
-            "update_user_group" => {
-                Change::Update { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
+            "insert_user_group" | "update_user_group" => {
+                let user_group = GroupRow::read(req_object(&mut r, "user_group")?)?;
+                if kind == "insert_user_group" {
+                    Change::Insert { user_group }
+                } else {
+                    Change::Update { user_group }
+                }
             }
             "delete_user_group" => Change::Delete { id: r.req("id", string)? },
             other => return Err(r.field_error("kind", unknown_variant(other, &Change::KINDS))),
