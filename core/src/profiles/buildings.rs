@@ -230,7 +230,7 @@ fn owned_all(list: &[&str]) -> Vec<String> {
 
 /// A JSON object of `members` (their values taken), in order. Objects are built through this one
 /// loop rather than with `json!`, which inlines an insertion per member (most of this module's
-/// size); members are passed as a slice, so callers build no vector.
+/// size); members come as a slice, so callers with a fixed list of members build no vector.
 #[inline(never)]
 fn object(members: &mut [(&str, Value)]) -> Value {
     let mut m = Map::with_capacity(members.len());
