@@ -1,6 +1,6 @@
 //! Permission catalog, dependency closure and roles.
 
-use super::{CodeIndex, PolicyError};
+use super::PolicyError;
 
 /// Dense id of a permission within one [`Catalog`].
 pub type PermId = u8;
@@ -102,7 +102,9 @@ impl PermissionDef {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     defs: Vec<PermissionDef>,
-    index: CodeIndex,
+    /// The ids sorted by code, for binary search (a sorted list instead of a hash map: one less
+    /// collection in the WebAssembly module; `usize`, the element type every index sort uses).
+    index: Vec<usize>,
     /// closure[i] = i and everything it implies, transitively.
     closure: Vec<PermSet>,
 }
@@ -113,19 +115,25 @@ impl Catalog {
         if defs.len() > PermSet::CAPACITY {
             return Err(PolicyError::TooManyPermissions(defs.len()));
         }
-        let mut index = CodeIndex::with_capacity(defs.len());
-        for (i, d) in defs.iter().enumerate() {
-            // Lossless: len checked against CAPACITY (128) above.
-            if index.insert(d.code.clone(), i as PermId).is_some() {
-                return Err(PolicyError::DuplicatePermission(d.code.clone()));
+        let mut index: Vec<usize> = (0..defs.len()).collect();
+        crate::util::sort_by(&mut index, |&a, &b| defs[a].code.cmp(&defs[b].code));
+        // The sort is stable, so equal codes sit side by side in catalog order: the first code
+        // defined again is the one whose second definition comes first.
+        let mut again: Option<usize> = None;
+        for pair in index.windows(2) {
+            if defs[pair[0]].code == defs[pair[1]].code {
+                again = Some(again.map_or(pair[1], |a| a.min(pair[1])));
             }
+        }
+        if let Some(i) = again {
+            return Err(PolicyError::DuplicatePermission(defs[i].code.clone()));
         }
         let mut edges: Vec<Vec<PermId>> = Vec::with_capacity(defs.len());
         for d in &defs {
             let mut out = Vec::with_capacity(d.dependencies.len());
             for dep in &d.dependencies {
-                match index.get(dep) {
-                    Some(&id) => out.push(id),
+                match lookup(&defs, &index, dep) {
+                    Some(id) => out.push(id),
                     None => {
                         return Err(PolicyError::UnknownDependency {
                             permission: d.code.clone(),
@@ -154,7 +162,7 @@ impl Catalog {
     }
     /// The id of `code`.
     pub fn id(&self, code: &str) -> Option<PermId> {
-        self.index.get(code).copied()
+        lookup(&self.defs, &self.index, code)
     }
     /// The id of `code`, or an `unknown_permission` error.
     pub fn require(&self, code: &str) -> Result<PermId, PolicyError> {
@@ -186,8 +194,19 @@ impl Catalog {
     }
     /// Codes of a set, in catalog order.
     pub fn codes(&self, set: PermSet) -> Vec<&str> {
-        set.iter().map(|id| self.code(id)).collect()
+        let mut out = Vec::with_capacity(set.len());
+        for id in set.iter() {
+            out.push(self.code(id));
+        }
+        out
     }
+}
+
+/// The id of `code` in `defs`, through `index` (the ids sorted by code).
+fn lookup(defs: &[PermissionDef], index: &[usize], code: &str) -> Option<PermId> {
+    let at = index.binary_search_by(|&i| defs[i].code.as_str().cmp(code)).ok()?;
+    // Lossless: a catalog holds at most 128 permissions.
+    Some(index[at] as PermId)
 }
 
 /// Depth-first closure with cycle detection; the cycle is reported as a path of codes.
@@ -219,8 +238,10 @@ fn close(defs: &[PermissionDef], edges: &[Vec<PermId>]) -> Result<Vec<PermSet>, 
                     }
                     Mark::Open => {
                         let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
-                        let mut path: Vec<String> =
-                            stack[start..].iter().map(|&(n, _)| defs[n].code.clone()).collect();
+                        let mut path = Vec::with_capacity(stack.len() - start + 1);
+                        for &(n, _) in &stack[start..] {
+                            path.push(defs[n].code.clone());
+                        }
                         path.push(defs[dep].code.clone());
                         return Err(PolicyError::DependencyCycle(path));
                     }

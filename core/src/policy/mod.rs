@@ -2,7 +2,6 @@
 //! dependencies (closure computed once, cycles rejected), roles as bundles of permissions, ordered
 //! tiers, object-level grants with implied view of parent objects, and the delegation rule.
 
-use std::collections::HashMap;
 use std::fmt;
 
 mod catalog;
@@ -86,10 +85,7 @@ impl fmt::Display for PolicyError {
             PolicyError::UnknownDependency { permission, dependency } => {
                 write!(f, "permission `{permission}` depends on unknown permission `{dependency}`")
             }
-            PolicyError::DependencyCycle(path) => {
-                let path: Vec<String> = path.iter().map(|c| format!("`{c}`")).collect();
-                write!(f, "dependency cycle: {}", path.join(" -> "))
-            }
+            PolicyError::DependencyCycle(path) => write_cycle(f, "dependency cycle", path),
             PolicyError::TooManyPermissions(n) => {
                 write!(f, "a catalog holds at most {} permissions, this one has {n}", PermSet::CAPACITY)
             }
@@ -106,10 +102,7 @@ impl fmt::Display for PolicyError {
             PolicyError::UnknownTier(c) => write!(f, "unknown tier `{c}`"),
             PolicyError::DuplicateObjectType(c) => write!(f, "object type `{c}` is defined twice"),
             PolicyError::UnknownObjectType(c) => write!(f, "unknown object type `{c}`"),
-            PolicyError::ObjectTypeCycle(path) => {
-                let path: Vec<String> = path.iter().map(|c| format!("`{c}`")).collect();
-                write!(f, "object type parent cycle: {}", path.join(" -> "))
-            }
+            PolicyError::ObjectTypeCycle(path) => write_cycle(f, "object type parent cycle", path),
             PolicyError::PermissionTypedTwice(c) => {
                 write!(f, "permission `{c}` is bound to two object types")
             }
@@ -121,6 +114,15 @@ impl fmt::Display for PolicyError {
     }
 }
 
+/// `label: `a` -> `b` -> `a``.
+fn write_cycle(f: &mut fmt::Formatter<'_>, label: &str, path: &[String]) -> fmt::Result {
+    write!(f, "{label}: ")?;
+    for (i, code) in path.iter().enumerate() {
+        write!(f, "{}`{code}`", if i == 0 { "" } else { " -> " })?;
+    }
+    Ok(())
+}
+
 impl std::error::Error for PolicyError {}
 
 impl From<PolicyError> for crate::error::WireError {
@@ -128,6 +130,3 @@ impl From<PolicyError> for crate::error::WireError {
         crate::error::WireError::new(crate::error::ErrorCode::Policy, format!("{} ({})", e, e.code()))
     }
 }
-
-/// Index of codes to dense ids, shared by the catalog pieces.
-pub(crate) type CodeIndex = HashMap<String, PermId>;

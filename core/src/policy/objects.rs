@@ -7,7 +7,7 @@
 //! buildings. That is what lets a grant on customers carry over, unchanged, to a dependency on
 //! buildings, and what keeps a list stable when buildings are added later.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
@@ -65,7 +65,10 @@ impl ObjectTypes {
             let mut at = start;
             while let Some(p) = parents[at] {
                 if let Some(i) = path.iter().position(|&t| t == p) {
-                    let mut cycle: Vec<String> = path[i..].iter().map(|&t| codes[t].clone()).collect();
+                    let mut cycle = Vec::with_capacity(path.len() - i + 1);
+                    for &t in &path[i..] {
+                        cycle.push(codes[t].clone());
+                    }
                     cycle.push(codes[p].clone());
                     return Err(PolicyError::ObjectTypeCycle(cycle));
                 }
@@ -152,33 +155,64 @@ pub enum Objects {
 impl Objects {
     /// Reads a list: empty means every object in scope; duplicates are merged.
     pub fn from_list<S: AsRef<str>>(list: &[S]) -> Objects {
-        if list.is_empty() {
-            Objects::All
-        } else {
-            Objects::Only(list.iter().map(|s| s.as_ref().to_string()).collect())
-        }
+        Objects::of_ids(owned(list))
+    }
+    /// [`Objects::from_list`] of owned ids (no copy).
+    pub(crate) fn of_ids(ids: Vec<String>) -> Objects {
+        if ids.is_empty() { Objects::All } else { Objects::Only(id_set(ids)) }
     }
     /// The list form: empty for `All`, sorted ids otherwise.
     pub fn to_list(&self) -> Vec<String> {
-        match self {
-            Objects::All => Vec::new(),
-            Objects::Only(ids) => ids.iter().cloned().collect(),
+        let mut out = Vec::new();
+        if let Objects::Only(ids) = self {
+            out.extend(ids.iter().cloned());
         }
+        out
     }
     /// Union; `All` absorbs.
     pub fn merge(&mut self, other: &Objects) {
         match (&mut *self, other) {
             (Objects::All, _) => {}
             (_, Objects::All) => *self = Objects::All,
-            (Objects::Only(a), Objects::Only(b)) => a.extend(b.iter().cloned()),
+            (Objects::Only(a), Objects::Only(b)) => *a = joined(a, b),
         }
     }
+}
+
+/// The ids of `list` as owned strings.
+fn owned<S: AsRef<str>>(list: &[S]) -> Vec<String> {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(s.as_ref().to_string());
+    }
+    out
+}
+
+/// The set of `ids`. Every set of ids of this module is built here, by insertions: collecting
+/// into the set would add a stable sort of strings and a bulk build to the WebAssembly module
+/// (about three times the size of the insertion).
+fn id_set(ids: Vec<String>) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for id in ids {
+        set.insert(id);
+    }
+    set
+}
+
+/// The union of two sets of ids.
+fn joined(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut ids = Vec::with_capacity(a.len() + b.len());
+    ids.extend(a.iter().cloned());
+    ids.extend(b.iter().cloned());
+    id_set(ids)
 }
 
 /// An object-level grant: permission → objects. What a group (or any holder) is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grant {
-    entries: BTreeMap<PermId, Objects>,
+    /// Sorted by permission, one entry each (a sorted list: a map of a few entries would add a
+    /// whole ordered-map instantiation to the WebAssembly module).
+    entries: Vec<(PermId, Objects)>,
 }
 
 impl Grant {
@@ -199,24 +233,27 @@ impl Grant {
     }
     /// Adds `objects` to permission `id`, merging with what is there (union; `All` absorbs).
     pub fn add(&mut self, id: PermId, objects: Objects) {
-        match self.entries.get_mut(&id) {
-            Some(existing) => existing.merge(&objects),
-            None => {
-                self.entries.insert(id, objects);
-            }
+        match self.entries.binary_search_by_key(&id, |e| e.0) {
+            Ok(i) => self.entries[i].1.merge(&objects),
+            Err(i) => self.entries.insert(i, (id, objects)),
         }
     }
     /// The objects of permission `id`, when granted.
     pub fn get(&self, id: PermId) -> Option<&Objects> {
-        self.entries.get(&id)
+        let i = self.entries.binary_search_by_key(&id, |e| e.0).ok()?;
+        Some(&self.entries[i].1)
     }
     /// The permissions granted.
     pub fn permissions(&self) -> PermSet {
-        self.entries.keys().fold(PermSet::EMPTY, |acc, &id| acc.union(PermSet::of(id)))
+        let mut set = PermSet::EMPTY;
+        for (id, _) in &self.entries {
+            set.insert(*id);
+        }
+        set
     }
     /// The entries in catalog order.
     pub fn iter(&self) -> impl Iterator<Item = (PermId, &Objects)> {
-        self.entries.iter().map(|(&id, o)| (id, o))
+        self.entries.iter().map(|(id, o)| (*id, o))
     }
     /// Whether nothing is granted.
     pub fn is_empty(&self) -> bool {
@@ -224,7 +261,11 @@ impl Grant {
     }
     /// `(code, list)` pairs in catalog order.
     pub fn to_lists(&self, catalog: &Catalog) -> Vec<(String, Vec<String>)> {
-        self.iter().map(|(id, o)| (catalog.code(id).to_string(), o.to_list())).collect()
+        let mut out = Vec::with_capacity(self.entries.len());
+        for (id, o) in &self.entries {
+            out.push((catalog.code(*id).to_string(), o.to_list()));
+        }
+        out
     }
 }
 
@@ -241,13 +282,17 @@ pub enum Reach {
 impl Reach {
     /// The subtrees of `roots`.
     pub fn under<S: AsRef<str>>(roots: &[S]) -> Reach {
-        Reach::Under(roots.iter().map(|s| s.as_ref().to_string()).collect())
+        Reach::Under(id_set(owned(roots)))
+    }
+    /// The subtrees of `ids` (owned: no copy).
+    pub(crate) fn of_ids(ids: Vec<String>) -> Reach {
+        Reach::Under(id_set(ids))
     }
     /// Union (no facts needed: subtrees of both).
     pub fn union(&self, other: &Reach) -> Reach {
         match (self, other) {
             (Reach::Everything, _) | (_, Reach::Everything) => Reach::Everything,
-            (Reach::Under(a), Reach::Under(b)) => Reach::Under(a.union(b).cloned().collect()),
+            (Reach::Under(a), Reach::Under(b)) => Reach::Under(joined(a, b)),
         }
     }
 }
@@ -256,7 +301,8 @@ impl Reach {
 /// grant bounded by its scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Holding {
-    entries: BTreeMap<PermId, Reach>,
+    /// Sorted by permission, one entry each (see [`Grant`]).
+    entries: Vec<(PermId, Reach)>,
 }
 
 impl Holding {
@@ -266,32 +312,35 @@ impl Holding {
     }
     /// The reach of permission `id`, when held.
     pub fn reach(&self, id: PermId) -> Option<&Reach> {
-        self.entries.get(&id)
+        let i = self.entries.binary_search_by_key(&id, |e| e.0).ok()?;
+        Some(&self.entries[i].1)
     }
     /// The permissions held (on at least one object or on everything).
     pub fn permissions(&self) -> PermSet {
-        self.entries
-            .iter()
-            .filter(|(_, r)| !matches!(r, Reach::Under(s) if s.is_empty()))
-            .fold(PermSet::EMPTY, |acc, (&id, _)| acc.union(PermSet::of(id)))
+        let mut set = PermSet::EMPTY;
+        for (id, r) in &self.entries {
+            if !matches!(r, Reach::Under(s) if s.is_empty()) {
+                set.insert(*id);
+            }
+        }
+        set
     }
     /// Adds `reach` to permission `id` (union).
     pub fn add(&mut self, id: PermId, reach: &Reach) {
-        let merged = match self.entries.get(&id) {
-            Some(existing) => existing.union(reach),
-            None => reach.clone(),
-        };
-        self.entries.insert(id, merged);
+        match self.entries.binary_search_by_key(&id, |e| e.0) {
+            Ok(i) => self.entries[i].1 = self.entries[i].1.union(reach),
+            Err(i) => self.entries.insert(i, (id, reach.clone())),
+        }
     }
     /// Adds everything `other` holds.
     pub fn merge(&mut self, other: &Holding) {
-        for (&id, reach) in &other.entries {
-            self.add(id, reach);
+        for (id, reach) in &other.entries {
+            self.add(*id, reach);
         }
     }
     /// The entries in catalog order.
     pub fn iter(&self) -> impl Iterator<Item = (PermId, &Reach)> {
-        self.entries.iter().map(|(&id, r)| (id, r))
+        self.entries.iter().map(|(id, r)| (*id, r))
     }
 }
 
@@ -426,13 +475,26 @@ impl ObjectModel {
     pub fn intersect(&self, facts: &impl ObjectFacts, a: &Reach, b: &Reach) -> Reach {
         match (a, b) {
             (Reach::Everything, x) | (x, Reach::Everything) => x.clone(),
-            (Reach::Under(ra), Reach::Under(rb)) => {
-                let mut out: BTreeSet<String> =
-                    ra.iter().filter(|x| rb.iter().any(|y| self.covers(facts, y, x))).cloned().collect();
-                out.extend(rb.iter().filter(|y| ra.iter().any(|x| self.covers(facts, x, y))).cloned());
-                Reach::Under(out)
+            (Reach::Under(ra), Reach::Under(rb)) => Reach::Under(self.intersect_roots(facts, ra, rb)),
+        }
+    }
+
+    /// The roots of `ra` under a root of `rb` and those of `rb` under a root of `ra`.
+    fn intersect_roots(
+        &self,
+        facts: &impl ObjectFacts,
+        ra: &BTreeSet<String>,
+        rb: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let mut out = Vec::new();
+        for (from, within) in [(ra, rb), (rb, ra)] {
+            for x in from {
+                if within.iter().any(|y| self.covers(facts, y, x)) {
+                    out.push(x.clone());
+                }
             }
         }
+        id_set(out)
     }
 
     /// Checks the objects of `grant` against the model, the facts and `scope`. Every problem is
@@ -486,9 +548,13 @@ impl ObjectModel {
         for (p, objects) in grant.iter() {
             for dep in catalog.implied(p).iter().filter(|&d| d != p) {
                 let carried = match (objects, self.object_type_of(p), self.object_type_of(dep)) {
-                    (Objects::Only(ids), Some(_), Some(target)) => Objects::Only(
-                        ids.iter().map(|id| self.lift(facts, id, target)).collect::<Result<_, _>>()?,
-                    ),
+                    (Objects::Only(ids), Some(_), Some(target)) => {
+                        let mut lifted = Vec::with_capacity(ids.len());
+                        for id in ids {
+                            lifted.push(self.lift(facts, id, target)?);
+                        }
+                        Objects::Only(id_set(lifted))
+                    }
                     _ => Objects::All,
                 };
                 out.add(dep, carried);
@@ -504,7 +570,10 @@ impl ObjectModel {
         for (p, objects) in grant.iter() {
             let reach = match objects {
                 Objects::All => scope.clone(),
-                Objects::Only(ids) => self.intersect(facts, &Reach::Under(ids.clone()), scope),
+                Objects::Only(ids) => match scope {
+                    Reach::Everything => Reach::Under(ids.clone()),
+                    Reach::Under(roots) => Reach::Under(self.intersect_roots(facts, ids, roots)),
+                },
             };
             out.add(p, &reach);
         }

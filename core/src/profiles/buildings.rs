@@ -7,10 +7,11 @@
 //! interface of the seed is the `http` op. State, ops, changes, status codes, reason codes and
 //! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, json};
+use crate::json::{Map, ToJson, Value};
 use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
@@ -140,32 +141,30 @@ struct Policy {
 
 impl Policy {
     fn new() -> Result<Policy, WireError> {
-        let catalog = Catalog::new(
-            PERMISSION_SETS
-                .iter()
-                .map(|(code, name, description, deps)| PermissionDef {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                    description: description.to_string(),
-                    dependencies: deps.iter().map(|d| d.to_string()).collect(),
-                })
-                .collect(),
-        )?;
-        let tiers = Tiers::new(
-            &catalog,
-            &TIERS
-                .iter()
-                .map(|(code, perms)| TierDef {
-                    code: code.to_string(),
-                    permissions: perms.iter().map(|p| p.to_string()).collect(),
-                })
-                .collect::<Vec<_>>(),
-        )?;
-        let types = ObjectTypes::new(
-            &OBJECT_TYPES.iter().map(|(c, p)| ObjectTypeDef::new(c, *p)).collect::<Vec<_>>(),
-        )?;
-        let bindings: Vec<PermissionObjectType> =
-            OBJECT_LEVEL.iter().map(|(p, t)| PermissionObjectType::new(p, t)).collect();
+        let mut defs = Vec::with_capacity(PERMISSION_SETS.len());
+        for (code, name, description, deps) in PERMISSION_SETS {
+            defs.push(PermissionDef {
+                code: owned(code),
+                name: owned(name),
+                description: owned(description),
+                dependencies: owned_all(deps),
+            });
+        }
+        let catalog = Catalog::new(defs)?;
+        let mut tier_defs = Vec::with_capacity(TIERS.len());
+        for (code, perms) in TIERS {
+            tier_defs.push(TierDef { code: owned(code), permissions: owned_all(perms) });
+        }
+        let tiers = Tiers::new(&catalog, &tier_defs)?;
+        let mut type_defs = Vec::with_capacity(OBJECT_TYPES.len());
+        for (code, parent) in OBJECT_TYPES {
+            type_defs.push(ObjectTypeDef { code: owned(code), parent: parent.map(owned) });
+        }
+        let types = ObjectTypes::new(&type_defs)?;
+        let mut bindings = Vec::with_capacity(OBJECT_LEVEL.len());
+        for (p, t) in OBJECT_LEVEL {
+            bindings.push(PermissionObjectType { permission: owned(p), object_type: owned(t) });
+        }
         let model = ObjectModel::new(&catalog, types, &bindings)?;
         Ok(Policy {
             manage_customer_groups: catalog.require(MANAGE_CUSTOMER_GROUPS)?,
@@ -183,28 +182,92 @@ impl Policy {
     }
 
     fn catalog_json(&self) -> Value {
-        let tiers: Vec<Value> = TIERS
-            .iter()
-            .enumerate()
-            .map(|(i, (code, own))| {
-                json!({
-                    "code": code,
-                    "includes": if i == 0 { Value::Null } else { json!(TIERS[i - 1].0) },
-                    "permission_sets": own,
-                    "available": self.catalog.codes(self.tiers.available(i)),
-                })
-            })
-            .collect();
-        let object_types: Vec<Value> = OBJECT_TYPES
-            .iter()
-            .map(|(code, parent)| {
-                let sets: Vec<&str> =
-                    OBJECT_LEVEL.iter().filter(|(_, t)| t == code).map(|(p, _)| *p).collect();
-                json!({"code": code, "parent": parent, "permission_sets": sets})
-            })
-            .collect();
-        json!({"permission_sets": self.permission_sets_json(), "tiers": tiers, "object_types": object_types})
+        let mut tiers = Vec::with_capacity(TIERS.len());
+        for (i, (code, own)) in TIERS.iter().enumerate() {
+            tiers.push(object(&mut [
+                ("code", text(code)),
+                ("includes", if i == 0 { Value::Null } else { text(TIERS[i - 1].0) }),
+                ("permission_sets", own.to_json()),
+                ("available", self.catalog.codes(self.tiers.available(i)).to_json()),
+            ]));
+        }
+        let mut object_types = Vec::with_capacity(OBJECT_TYPES.len());
+        for (code, parent) in OBJECT_TYPES {
+            let mut sets = Vec::new();
+            for (p, t) in OBJECT_LEVEL {
+                if t == code {
+                    sets.push(text(p));
+                }
+            }
+            object_types.push(object(&mut [
+                ("code", text(code)),
+                ("parent", opt_text(parent)),
+                ("permission_sets", Value::Array(sets)),
+            ]));
+        }
+        object(&mut [
+            ("permission_sets", self.permission_sets_json()),
+            ("tiers", Value::Array(tiers)),
+            ("object_types", Value::Array(object_types)),
+        ])
     }
+}
+
+/// `s` as an owned string (one copy of the allocation, not one inlined per table column).
+#[inline(never)]
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+/// `list` as owned strings.
+fn owned_all(list: &[&str]) -> Vec<String> {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(owned(s));
+    }
+    out
+}
+
+/// A JSON object of `members` (their values taken), in order. Objects are built through this one
+/// loop rather than with `json!`, which inlines an insertion per member (most of this module's
+/// size); members come as a slice, so callers with a fixed list of members build no vector.
+#[inline(never)]
+fn object(members: &mut [(&str, Value)]) -> Value {
+    let mut m = Map::with_capacity(members.len());
+    for (k, v) in members {
+        m.insert(k.to_string(), std::mem::take(v));
+    }
+    Value::Object(m)
+}
+
+/// A JSON string.
+#[inline(never)]
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// A JSON array of strings.
+#[inline(never)]
+fn strings_json(list: &[String]) -> Value {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(text(s));
+    }
+    Value::Array(out)
+}
+
+/// A JSON string, or null.
+fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
+}
+
+/// A JSON array of `n` items, item `i` made by `item`.
+fn list_json(n: usize, item: &dyn Fn(usize) -> Value) -> Value {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(item(i));
+    }
+    Value::Array(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,31 +310,23 @@ impl Kind {
 /// has a default may be absent but not null.
 #[derive(Debug, Clone, Default)]
 struct State {
-    partners: Vec<PartnerRow>,
-    customers: Vec<CustomerRow>,
-    buildings: Vec<BuildingRow>,
+    /// `partners`, `customers`, `buildings`: the rows of each object type, by type id.
+    objects: [Vec<ObjectRow>; 3],
     users: Vec<UserRow>,
     user_groups: Vec<GroupRow>,
 }
 
-#[derive(Debug, Clone)]
-struct PartnerRow {
-    id: String,
-    name: String,
-}
+/// The state's lists of objects, by type id.
+const OBJECT_LISTS: [&str; 3] = ["partners", "customers", "buildings"];
 
+/// A partner, customer or building as stored.
 #[derive(Debug, Clone)]
-struct CustomerRow {
+struct ObjectRow {
     id: String,
     name: String,
-    partner: String,
-}
-
-#[derive(Debug, Clone)]
-struct BuildingRow {
-    id: String,
-    name: String,
-    customer: String,
+    /// The parent's id, in the field named after the parent's type (`partner` of a customer,
+    /// `customer` of a building); empty for a partner.
+    parent: String,
 }
 
 #[derive(Debug, Clone)]
@@ -321,7 +376,7 @@ impl PermissionSets {
     fn to_json(&self) -> Value {
         let mut m = Map::with_capacity(self.0.len());
         for (code, list) in &self.0 {
-            m.insert(code.clone(), Value::from(list.clone()));
+            m.insert(code.clone(), strings_json(list));
         }
         Value::Object(m)
     }
@@ -342,7 +397,12 @@ fn read_permission_sets(v: &Value) -> Result<PermissionSets, String> {
 }
 
 fn string_list(v: &Value) -> Option<Vec<String>> {
-    v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+    let items = v.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for x in items {
+        out.push(x.as_str()?.to_string());
+    }
+    Some(out)
 }
 
 /// One change of `apply` and `what_if`, tagged by `kind`.
@@ -409,16 +469,20 @@ fn or_default<T: Default>(
     }
 }
 
-/// Takes field `key`, an array of objects (empty when absent), each read by `read` with a
-/// reader named after its place (`user_groups[3]`).
-fn rows<T>(
+/// Takes field `key`, an array of objects (none when absent), each read in turn by `read` with
+/// a reader named after its place (`user_groups[3]`). `read` keeps what it reads: one copy of
+/// this walk serves every kind of row.
+fn rows(
     r: &mut Reader,
     key: &str,
-    read: impl Fn(Reader) -> Result<T, WireError>,
-) -> Result<Vec<T>, WireError> {
-    let Some(v) = r.take(key) else { return Ok(Vec::new()) };
+    read: &mut dyn FnMut(Reader) -> Result<(), WireError>,
+) -> Result<(), WireError> {
+    let Some(v) = r.take(key) else { return Ok(()) };
     let items = array(v).map_err(|m| r.field_error(key, m))?;
-    items.into_iter().enumerate().map(|(i, item)| read(r.nested(format!("{key}[{i}]"), item)?)).collect()
+    for (i, item) in items.into_iter().enumerate() {
+        read(r.nested(format!("{key}[{i}]"), item)?)?;
+    }
+    Ok(())
 }
 
 /// Takes required field `key`, an object, as a nested reader.
@@ -445,134 +509,148 @@ impl State {
     /// Reads a state; every problem is an `invalid_state` error.
     fn read(state: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let state = State {
-            partners: rows(&mut r, "partners", PartnerRow::read)?,
-            customers: rows(&mut r, "customers", CustomerRow::read)?,
-            buildings: rows(&mut r, "buildings", BuildingRow::read)?,
-            users: rows(&mut r, "users", UserRow::read)?,
-            user_groups: rows(&mut r, "user_groups", GroupRow::read)?,
-        };
+        let mut state = State::default();
+        let s = &mut state;
+        for (t, list) in OBJECT_LISTS.iter().enumerate() {
+            rows(&mut r, list, &mut |row| {
+                s.objects[t].push(ObjectRow::read(row, t)?);
+                Ok(())
+            })?;
+        }
+        rows(&mut r, "users", &mut |row| {
+            s.users.push(UserRow::read(row)?);
+            Ok(())
+        })?;
+        rows(&mut r, "user_groups", &mut |row| {
+            s.user_groups.push(GroupRow::read(row)?);
+            Ok(())
+        })?;
         r.finish()?;
         Ok(state)
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "partners": self.partners.iter().map(PartnerRow::to_json).collect::<Value>(),
-            "customers": self.customers.iter().map(CustomerRow::to_json).collect::<Value>(),
-            "buildings": self.buildings.iter().map(BuildingRow::to_json).collect::<Value>(),
-            "users": self.users.iter().map(UserRow::to_json).collect::<Value>(),
-            "user_groups": self.user_groups.iter().map(GroupRow::to_json).collect::<Value>(),
-        })
+        let mut members = Vec::with_capacity(5);
+        for (t, list) in OBJECT_LISTS.iter().enumerate() {
+            let rows = &self.objects[t];
+            members.push((*list, list_json(rows.len(), &|i| rows[i].to_json(t))));
+        }
+        members.push(("users", list_json(self.users.len(), &|i| self.users[i].to_json())));
+        members.push(("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())));
+        object(&mut members)
     }
 }
 
-impl PartnerRow {
-    fn read(mut r: Reader) -> Result<PartnerRow, WireError> {
-        let row = PartnerRow { id: r.req("id", string)?, name: or_default(&mut r, "name", string)? };
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name})
-    }
-}
-
-impl CustomerRow {
-    fn read(mut r: Reader) -> Result<CustomerRow, WireError> {
-        let row = CustomerRow {
+impl ObjectRow {
+    /// Reads a row of object type `t`: `id`, `name`, then the parent (customers and buildings).
+    fn read(mut r: Reader, t: ObjectTypeId) -> Result<ObjectRow, WireError> {
+        let mut row = ObjectRow {
             id: r.req("id", string)?,
             name: or_default(&mut r, "name", string)?,
-            partner: r.req("partner", string)?,
+            parent: String::new(),
         };
+        if let Some(parent) = OBJECT_TYPES[t].1 {
+            row.parent = r.req(parent, string)?;
+        }
         r.finish()?;
         Ok(row)
     }
 
-    fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name, "partner": self.partner})
-    }
-}
-
-impl BuildingRow {
-    fn read(mut r: Reader) -> Result<BuildingRow, WireError> {
-        let row = BuildingRow {
-            id: r.req("id", string)?,
-            name: or_default(&mut r, "name", string)?,
-            customer: r.req("customer", string)?,
-        };
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name, "customer": self.customer})
+    fn to_json(&self, t: ObjectTypeId) -> Value {
+        let mut members = vec![("id", text(&self.id)), ("name", text(&self.name))];
+        if let Some(parent) = OBJECT_TYPES[t].1 {
+            members.push((parent, text(&self.parent)));
+        }
+        object(&mut members)
     }
 }
 
 impl UserRow {
     fn read(mut r: Reader) -> Result<UserRow, WireError> {
-        let row = UserRow {
+        // The first two fields in the literal, the others filled in: on an error, one drop of the
+        // whole row.
+        let mut row = UserRow {
             id: r.req("id", string)?,
             kind: r.req("type", kind)?,
-            partner: r.opt("partner", string)?,
-            customer: r.opt("customer", string)?,
-            name: or_default(&mut r, "name", string)?,
+            partner: None,
+            customer: None,
+            name: String::new(),
         };
+        row.partner = r.opt("partner", string)?;
+        row.customer = r.opt("customer", string)?;
+        row.name = or_default(&mut r, "name", string)?;
         r.finish()?;
         Ok(row)
     }
 
     fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "type": self.kind.as_str(),
-            "partner": self.partner,
-            "customer": self.customer,
-            "name": self.name,
-        })
+        object(&mut [
+            ("id", text(&self.id)),
+            ("type", text(self.kind.as_str())),
+            ("partner", opt_text(self.partner.as_deref())),
+            ("customer", opt_text(self.customer.as_deref())),
+            ("name", text(&self.name)),
+        ])
     }
 }
 
 impl GroupRow {
     /// Reads a stored group (a state row, or the row of an insert or update change).
     fn read(mut r: Reader) -> Result<GroupRow, WireError> {
-        let row = GroupRow {
-            id: r.req("id", string)?,
-            created: r.req("created", string)?,
-            modified: r.req("modified", string)?,
-            name: r.req("name", string)?,
-            description: or_default(&mut r, "description", string)?,
-            kind: r.req("type", kind)?,
-            users: or_default(&mut r, "users", strings)?,
-            customer: r.opt("customer", string)?,
-            partner: r.opt("partner", string)?,
-            permission_sets: r.req("permission_sets", |v| read_permission_sets(&v))?,
-            customer_scopes: or_default(&mut r, "customer_scopes", strings)?,
-            partner_scopes: or_default(&mut r, "partner_scopes", strings)?,
-            tags: or_default(&mut r, "tags", strings)?,
-        };
+        // Filled field by field: on an error, one drop of the whole row.
+        let mut row = GroupRow::empty(String::new(), String::new());
+        row.id = r.req("id", string)?;
+        row.created = r.req("created", string)?;
+        row.modified = r.req("modified", string)?;
+        row.name = r.req("name", string)?;
+        row.description = or_default(&mut r, "description", string)?;
+        row.kind = r.req("type", kind)?;
+        row.users = or_default(&mut r, "users", strings)?;
+        row.customer = r.opt("customer", string)?;
+        row.partner = r.opt("partner", string)?;
+        row.permission_sets = r.req("permission_sets", |v| read_permission_sets(&v))?;
+        row.customer_scopes = or_default(&mut r, "customer_scopes", strings)?;
+        row.partner_scopes = or_default(&mut r, "partner_scopes", strings)?;
+        row.tags = or_default(&mut r, "tags", strings)?;
         r.finish()?;
         Ok(row)
     }
 
+    /// A customer group `id` created at `created`, with nothing else set.
+    fn empty(id: String, created: String) -> GroupRow {
+        GroupRow {
+            id,
+            created,
+            modified: String::new(),
+            name: String::new(),
+            description: String::new(),
+            kind: Kind::Customer,
+            users: Vec::new(),
+            customer: None,
+            partner: None,
+            permission_sets: PermissionSets::default(),
+            customer_scopes: Vec::new(),
+            partner_scopes: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+
     fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "created": self.created,
-            "modified": self.modified,
-            "name": self.name,
-            "description": self.description,
-            "type": self.kind.as_str(),
-            "users": self.users,
-            "customer": self.customer,
-            "partner": self.partner,
-            "permission_sets": self.permission_sets.to_json(),
-            "customer_scopes": self.customer_scopes,
-            "partner_scopes": self.partner_scopes,
-            "tags": self.tags,
-        })
+        object(&mut [
+            ("id", text(&self.id)),
+            ("created", text(&self.created)),
+            ("modified", text(&self.modified)),
+            ("name", text(&self.name)),
+            ("description", text(&self.description)),
+            ("type", text(self.kind.as_str())),
+            ("users", strings_json(&self.users)),
+            ("customer", opt_text(self.customer.as_deref())),
+            ("partner", opt_text(self.partner.as_deref())),
+            ("permission_sets", self.permission_sets.to_json()),
+            ("customer_scopes", strings_json(&self.customer_scopes)),
+            ("partner_scopes", strings_json(&self.partner_scopes)),
+            ("tags", strings_json(&self.tags)),
+        ])
     }
 }
 
@@ -583,11 +661,13 @@ impl Change {
     fn read(mut r: Reader) -> Result<Change, WireError> {
         let kind = r.req("kind", string)?;
         let change = match kind.as_str() {
-            "insert_user_group" => {
-                Change::Insert { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
-            }
-            "update_user_group" => {
-                Change::Update { user_group: GroupRow::read(req_object(&mut r, "user_group")?)? }
+            "insert_user_group" | "update_user_group" => {
+                let user_group = GroupRow::read(req_object(&mut r, "user_group")?)?;
+                if kind == "insert_user_group" {
+                    Change::Insert { user_group }
+                } else {
+                    Change::Update { user_group }
+                }
             }
             "delete_user_group" => Change::Delete { id: r.req("id", string)? },
             other => return Err(r.field_error("kind", unknown_variant(other, &Change::KINDS))),
@@ -597,21 +677,51 @@ impl Change {
     }
 }
 
+/// The positions `0..n` in the order `cmp` puts them (stable). Every sort of this module is
+/// such an index sort: the shared sort then reorders only `usize`s, where sorting rows, pairs
+/// and capabilities would each bring their own copy of its reordering.
+fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
+    order
+}
+
+/// The positions of `n` ids (`id(i)` is the i-th) sorted by id, and for each id whether an
+/// earlier one is equal to it (found by sorting: lists can be long).
+fn sort_ids<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> (Vec<usize>, Vec<bool>) {
+    let order = sorted(n, &|a, b| id(a).cmp(id(b)));
+    // Stable: equal ids keep their order, so the first of each run is the first occurrence.
+    let mut repeated = vec![false; n];
+    for pair in order.windows(2) {
+        if id(pair[0]) == id(pair[1]) {
+            repeated[pair[1]] = true;
+        }
+    }
+    (order, repeated)
+}
+
+/// For each of `n` ids, whether an earlier one is equal to it.
+fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
+    sort_ids(n, id).1
+}
+
 // ---------------------------------------------------------------------------------------------
 // Facts: partners, customers and buildings as objects of the mechanism
 
 #[derive(Debug, Default)]
 struct ObjectIndex {
-    /// id → (type, parent id)
-    objects: HashMap<String, (ObjectTypeId, Option<String>)>,
+    /// (id, type, parent id), partners then customers then buildings.
+    objects: Vec<(String, ObjectTypeId, Option<String>)>,
+    /// The positions in `objects`, sorted by id.
+    order: Vec<usize>,
 }
 
 impl ObjectFacts for ObjectIndex {
     fn object_type(&self, id: &str) -> Option<ObjectTypeId> {
-        self.objects.get(id).map(|(t, _)| *t)
+        self.find(id).map(|o| o.1)
     }
     fn parent_object(&self, id: &str) -> Option<&str> {
-        self.objects.get(id).and_then(|(_, p)| p.as_deref())
+        self.find(id)?.2.as_deref()
     }
 }
 
@@ -619,39 +729,47 @@ impl ObjectIndex {
     /// Indexes the objects; ids are unique across partners, customers and buildings, and every
     /// parent exists.
     fn new(state: &State) -> Result<ObjectIndex, WireError> {
-        let mut objects: HashMap<String, (ObjectTypeId, Option<String>)> = HashMap::new();
-        let rows = state
-            .partners
-            .iter()
-            .map(|p| (&p.id, PARTNER, None))
-            .chain(state.customers.iter().map(|c| (&c.id, CUSTOMER, Some(&c.partner))))
-            .chain(state.buildings.iter().map(|b| (&b.id, BUILDING, Some(&b.customer))));
-        for (id, t, parent) in rows {
-            if id.is_empty() {
-                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[t].0)));
+        let mut objects = Vec::new();
+        for (t, rows) in state.objects.iter().enumerate() {
+            for o in rows {
+                let parent = OBJECT_TYPES[t].1.map(|_| o.parent.clone());
+                objects.push((o.id.clone(), t, parent));
             }
-            if objects.insert(id.clone(), (t, parent.cloned())).is_some() {
+        }
+        let (order, repeated) = sort_ids(objects.len(), &|i| &objects[i].0);
+        for ((id, t, _), again) in objects.iter().zip(repeated) {
+            if id.is_empty() {
+                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
+            }
+            if again {
                 return Err(WireError::invalid_state(format!(
                     "object id `{}` is used twice (ids are unique across partners, customers and buildings)",
                     truncate(id, 64)
                 )));
             }
         }
-        for (id, (t, parent)) in &objects {
-            if let Some(p) = parent {
-                let expected = if *t == CUSTOMER { PARTNER } else { CUSTOMER };
-                if objects.get(p).map(|(pt, _)| *pt) != Some(expected) {
+        let index = ObjectIndex { objects, order };
+        // Customers, then buildings: each names an object of its parent type.
+        for (t, expected) in [(CUSTOMER, PARTNER), (BUILDING, CUSTOMER)] {
+            for o in &state.objects[t] {
+                if index.object_type(&o.parent) != Some(expected) {
                     return Err(WireError::invalid_state(format!(
                         "{} `{}` names unknown {} `{}`",
-                        OBJECT_TYPES[*t].0,
-                        truncate(id, 64),
+                        OBJECT_TYPES[t].0,
+                        truncate(&o.id, 64),
                         OBJECT_TYPES[expected].0,
-                        truncate(p, 64)
+                        truncate(&o.parent, 64)
                     )));
                 }
             }
         }
-        Ok(ObjectIndex { objects })
+        Ok(index)
+    }
+
+    /// The object `id`.
+    fn find(&self, id: &str) -> Option<&(String, ObjectTypeId, Option<String>)> {
+        let at = self.order.binary_search_by(|&i| self.objects[i].0.as_str().cmp(id)).ok()?;
+        Some(&self.objects[self.order[at]])
     }
 
     fn is(&self, id: &str, t: ObjectTypeId) -> bool {
@@ -676,8 +794,8 @@ pub struct BuildingsEngine {
     state: State,
     objects: ObjectIndex,
     groups: Vec<GroupInfo>,
-    /// user id → what the user holds through all its groups.
-    holdings: HashMap<String, Holding>,
+    /// (user id, what the user holds through all its groups), sorted by user id.
+    holdings: Vec<(String, Holding)>,
 }
 
 impl ProfileEngine for BuildingsEngine {
@@ -698,13 +816,16 @@ impl ProfileEngine for BuildingsEngine {
             }
             "http" => self.http(HttpRequest::read(op, fields)?),
             "check" => {
-                let req = CheckRequest::read(op, fields)?;
-                Ok(self.decide(&req.actor, &req.target()?, true).0)
+                let (actor, target) = read_question(op, fields, true)?;
+                Ok(self.decide(&actor, &target, true).0)
             }
-            "who_can" => self.who_can(WhoCanRequest::read(op, fields)?),
+            "who_can" => Ok(self.who_can(&read_question(op, fields, false)?.1)),
             "what_can" => {
-                let req = WhatCanRequest::read(op, fields)?;
-                Ok(json!({"user": req.user, "capabilities": self.capabilities_of(&req.user)}))
+                let mut r = op_reader(op, fields);
+                let user = r.req("user", string)?;
+                r.finish()?;
+                let caps = Value::Array(self.capabilities_of(&user));
+                Ok(object(&mut [("user", Value::String(user)), ("capabilities", caps)]))
             }
             "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
@@ -725,6 +846,11 @@ impl ProfileEngine for BuildingsEngine {
     }
 }
 
+/// A reader of the fields of op `op`.
+fn op_reader(op: &str, fields: Fields) -> Reader {
+    Reader::request(format!("op `{op}`"), fields)
+}
+
 fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
     match fields.keys().next() {
         None => Ok(()),
@@ -737,22 +863,22 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?))
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        out.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
+    }
+    Ok(out)
 }
 
 impl BuildingsEngine {
     fn from_state(policy: Policy, state: State) -> Result<BuildingsEngine, WireError> {
         let objects = ObjectIndex::new(&state)?;
         validate_users(&state, &objects)?;
-        let mut seen = BTreeSet::new();
+        let repeated = repeats(state.user_groups.len(), &|i| &state.user_groups[i].id);
         let mut groups = Vec::with_capacity(state.user_groups.len());
-        for g in &state.user_groups {
+        for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
-            if !seen.insert(g.id.as_str()) {
+            if again {
                 return Err(WireError::invalid_state(format!(
                     "user group `{}` is listed twice",
                     truncate(&g.id, 64)
@@ -760,10 +886,19 @@ impl BuildingsEngine {
             }
             groups.push(stored_group_info(&policy, &objects, g));
         }
-        let mut holdings: HashMap<String, Holding> = HashMap::new();
-        for (g, info) in state.user_groups.iter().zip(&groups) {
+        // (member, group) pairs sorted by member, each member's groups in state order.
+        let mut members: Vec<(&str, usize)> = Vec::new();
+        for (i, g) in state.user_groups.iter().enumerate() {
             for u in &g.users {
-                holdings.entry(u.clone()).or_default().merge(&info.holding);
+                members.push((u.as_str(), i));
+            }
+        }
+        let mut holdings: Vec<(String, Holding)> = Vec::new();
+        for k in sorted(members.len(), &|a, b| members[a].0.cmp(members[b].0)) {
+            let (u, i) = members[k];
+            match holdings.last_mut() {
+                Some((last, h)) if last == u => h.merge(&groups[i].holding),
+                _ => holdings.push((u.to_string(), groups[i].holding.clone())),
             }
         }
         Ok(BuildingsEngine { policy, state, objects, groups, holdings })
@@ -774,7 +909,10 @@ impl BuildingsEngine {
     }
 
     fn holding(&self, user: &str) -> Holding {
-        self.holdings.get(user).cloned().unwrap_or_default()
+        match self.holdings.binary_search_by(|h| h.0.as_str().cmp(user)) {
+            Ok(i) => self.holdings[i].1.clone(),
+            Err(_) => Holding::default(),
+        }
     }
 
     fn group_index(&self, id: &str) -> Option<usize> {
@@ -836,12 +974,12 @@ impl BuildingsEngine {
 }
 
 fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError> {
-    let mut seen = BTreeSet::new();
-    for u in &state.users {
+    let repeated = repeats(state.users.len(), &|i| &state.users[i].id);
+    for (u, again) in state.users.iter().zip(repeated) {
         if u.id.is_empty() {
             return Err(WireError::invalid_state("a user has an empty `id`"));
         }
-        if !seen.insert(u.id.as_str()) {
+        if again {
             return Err(WireError::invalid_state(format!("user `{}` is listed twice", truncate(&u.id, 64))));
         }
         let (needed, needed_type, other, other_name) = match u.kind {
@@ -939,13 +1077,16 @@ fn group_scope(
 ) -> Reach {
     let base = match (kind, company) {
         (Kind::Gooee, _) => Reach::Everything,
-        (_, Some(c)) => Reach::under(&[c]),
-        (_, None) => Reach::Under(BTreeSet::new()),
+        (_, Some(c)) => Reach::of_ids(vec![c.to_string()]),
+        (_, None) => Reach::Under(Default::default()),
     };
     if partner_scopes.is_empty() && customer_scopes.is_empty() {
         return base;
     }
-    let narrowed = Reach::Under(partner_scopes.iter().chain(customer_scopes).cloned().collect());
+    let mut ids = Vec::with_capacity(partner_scopes.len() + customer_scopes.len());
+    ids.extend_from_slice(partner_scopes);
+    ids.extend_from_slice(customer_scopes);
+    let narrowed = Reach::of_ids(ids);
     policy.model.intersect(objects, &base, &narrowed)
 }
 
@@ -960,12 +1101,14 @@ fn stored_grant(policy: &Policy, objects: &ObjectIndex, sets: &PermissionSets) -
             continue;
         }
         let Some(pt) = policy.model.object_type_of(p) else { continue };
-        let kept: Vec<&String> = list
-            .iter()
-            .filter(|id| objects.object_type(id).is_some_and(|t| policy.model.types().is_at_or_above(t, pt)))
-            .collect();
+        let mut kept = Vec::new();
+        for id in list {
+            if objects.object_type(id).is_some_and(|t| policy.model.types().is_at_or_above(t, pt)) {
+                kept.push(id.clone());
+            }
+        }
         if !kept.is_empty() {
-            grant.add(p, Objects::from_list(&kept));
+            grant.add(p, Objects::of_ids(kept));
         }
     }
     grant
@@ -984,7 +1127,7 @@ fn stored_group_info(policy: &Policy, objects: &ObjectIndex, g: &GroupRow) -> Gr
 // ---------------------------------------------------------------------------------------------
 // `http`: the seed's endpoints
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct HttpRequest {
     method: String,
     path: String,
@@ -996,15 +1139,15 @@ struct HttpRequest {
 
 impl HttpRequest {
     fn read(op: &str, fields: Fields) -> Result<HttpRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = HttpRequest {
-            method: r.req("method", string)?,
-            path: r.req("path", string)?,
-            actor: r.req("actor", string)?,
-            body: r.opt("body", any)?,
-            now: r.opt("now", string)?,
-            new_id: r.opt("new_id", string)?,
-        };
+        let mut r = op_reader(op, fields);
+        // Filled field by field: on an error, one drop of the whole request.
+        let mut req = HttpRequest::default();
+        req.method = r.req("method", string)?;
+        req.path = r.req("path", string)?;
+        req.actor = r.req("actor", string)?;
+        req.body = r.opt("body", any)?;
+        req.now = r.opt("now", string)?;
+        req.new_id = r.opt("new_id", string)?;
         r.finish()?;
         Ok(req)
     }
@@ -1024,7 +1167,12 @@ impl Answer {
         Answer { status, body, reason: None, changes: Vec::new() }
     }
     fn refuse(status: u16, reason: &'static str, detail: &str) -> Answer {
-        Answer { status, body: json!({ "detail": detail }), reason: Some(reason), changes: Vec::new() }
+        Answer {
+            status,
+            body: object(&mut [("detail", text(detail))]),
+            reason: Some(reason),
+            changes: Vec::new(),
+        }
     }
     fn not_found() -> Answer {
         Answer::refuse(404, "not_found", "not found")
@@ -1032,18 +1180,44 @@ impl Answer {
     fn forbidden(reason: &'static str) -> Answer {
         Answer::refuse(403, reason, "you do not have permission to perform this action")
     }
-    fn to_json(&self) -> Value {
-        json!({"status": self.status, "body": self.body, "reason": self.reason, "changes": self.changes})
+    fn into_json(self) -> Value {
+        object(&mut [
+            ("status", Value::from(self.status)),
+            ("body", self.body),
+            ("reason", opt_text(self.reason)),
+            ("changes", Value::Array(self.changes)),
+        ])
     }
 }
 
 /// Field errors of a 400 answer, in the order found; the first one's code is the reason.
 #[derive(Debug, Default)]
-struct FieldErrors(Vec<(String, &'static str, String)>);
+struct FieldErrors(Vec<(String, &'static str, Cow<'static, str>)>);
 
 impl FieldErrors {
-    fn add(&mut self, field: &str, code: &'static str, message: String) {
+    fn add(&mut self, field: &str, code: &'static str, message: Cow<'static, str>) {
         self.0.push((field.to_string(), code, message));
+    }
+    /// Body field `field` when it is a string. Absent (an error when `required`), null and other
+    /// values are `None`, the last two with their error.
+    fn text<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b String> {
+        match body.get(field) {
+            None if required => self.add(field, "required", "this field is required".into()),
+            None => {}
+            Some(Value::Null) => self.add(field, "null", "this field may not be null".into()),
+            Some(Value::String(s)) => return Some(s),
+            Some(_) => self.add(field, "invalid", "not a valid string".into()),
+        }
+        None
+    }
+    /// Body field `field` when it is a list of strings; anything else present (null included) is
+    /// an `invalid` error saying `expected`.
+    fn list(&mut self, body: &Map, field: &str, expected: &'static str) -> Option<Vec<String>> {
+        let list = string_list(body.get(field)?);
+        if list.is_none() {
+            self.add(field, "invalid", expected.into());
+        }
+        list
     }
     fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -1053,12 +1227,19 @@ impl FieldErrors {
         let mut body = Map::new();
         for (field, _, message) in self.0 {
             if let Some(Value::Array(list)) = body.get_mut(&field) {
-                list.push(json!(message));
+                list.push(Value::String(message.into_owned()));
             } else {
-                body.insert(field, json!([message]));
+                body.insert(field, Value::Array(vec![Value::String(message.into_owned())]));
             }
         }
         Answer { status: 400, body: Value::Object(body), reason: Some(reason), changes: Vec::new() }
+    }
+}
+
+/// Replaces `slot` with `value` when there is one.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
     }
 }
 
@@ -1090,7 +1271,7 @@ impl BuildingsEngine {
             None => (req.path.as_str(), None),
         };
         let Some(route) = route(path) else {
-            return Ok(Answer::refuse(404, "unknown_path", "not found").to_json());
+            return Ok(Answer::refuse(404, "unknown_path", "not found").into_json());
         };
         let Some(actor) = self.user(&req.actor) else {
             return Ok(Answer::refuse(
@@ -1098,7 +1279,7 @@ impl BuildingsEngine {
                 "not_authenticated",
                 "authentication credentials were not provided",
             )
-            .to_json());
+            .into_json());
         };
         let method = req.method.to_ascii_uppercase();
         let allowed: &[&str] = match route {
@@ -1108,7 +1289,7 @@ impl BuildingsEngine {
         };
         if !allowed.contains(&method.as_str()) {
             let detail = format!("method `{}` not allowed", truncate(&req.method, 16));
-            return Ok(Answer::refuse(405, "method_not_allowed", &detail).to_json());
+            return Ok(Answer::refuse(405, "method_not_allowed", &detail).into_json());
         }
         let writes = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
         let now = match (&req.now, writes) {
@@ -1125,7 +1306,7 @@ impl BuildingsEngine {
         if query.is_some() && !(route == Route::Groups && method == "GET") {
             let mut errors = FieldErrors::default();
             errors.add("query", "unknown_filter", "this endpoint takes no query parameters".into());
-            return Ok(errors.answer().to_json());
+            return Ok(errors.answer().into_json());
         }
         let holding = self.holding(&actor.id);
         let ctx = Ctx { actor, holding: &holding };
@@ -1155,7 +1336,7 @@ impl BuildingsEngine {
                 _ => Answer::not_found(),
             },
         };
-        Ok(answer.to_json())
+        Ok(answer.into_json())
     }
 
     fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
@@ -1168,7 +1349,7 @@ impl BuildingsEngine {
             status: 204,
             body: Value::Null,
             reason: None,
-            changes: vec![json!({"kind": "delete_user_group", "id": g.id})],
+            changes: vec![object(&mut [("kind", text("delete_user_group")), ("id", text(&g.id))])],
         }
     }
 }
@@ -1290,17 +1471,20 @@ fn percent_decode(s: &str) -> String {
 /// (`[a,b]`), or comma-separated ids (`a,b`; one id is a list of one).
 fn parse_filter_value(v: &str) -> Vec<String> {
     let v = v.trim();
-    if let Ok(Value::Array(items)) = crate::json::from_str(v)
-        && let Some(list) = items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+    if let Ok(list @ Value::Array(_)) = crate::json::from_str(v)
+        && let Some(list) = string_list(&list)
     {
         return list;
     }
     let inner = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(v);
-    inner
-        .split(',')
-        .map(|x| x.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
+    let mut out = Vec::new();
+    for x in inner.split(',') {
+        let x = x.trim().trim_matches(|c| c == '"' || c == '\'');
+        if !x.is_empty() {
+            out.push(x.to_string());
+        }
+    }
+    out
 }
 
 impl BuildingsEngine {
@@ -1312,7 +1496,11 @@ impl BuildingsEngine {
             let (key, value) = (percent_decode(k), percent_decode(v));
             let parsed = key
                 .strip_prefix("permission_sets__")
-                .and_then(|rest| rest.rsplit_once("__"))
+                .and_then(|rest| {
+                    // The last `__` (what `rsplit_once("__")` finds, without a string searcher).
+                    let at = rest.as_bytes().windows(2).rposition(|w| w == b"__")?;
+                    Some((&rest[..at], &rest[at + 2..]))
+                })
                 .and_then(|(code, lookup)| {
                     let lookup = match lookup {
                         "contains" => Lookup::Contains,
@@ -1332,7 +1520,7 @@ impl BuildingsEngine {
                 Some((code, _)) => errors.add(
                     &key,
                     "unknown_permission_set",
-                    format!("`{}` is not a permission set", truncate(code, 64)),
+                    format!("`{}` is not a permission set", truncate(code, 64)).into(),
                 ),
                 None => errors.add(
                     &key,
@@ -1349,14 +1537,14 @@ impl BuildingsEngine {
             Ok(f) => f,
             Err(errors) => return errors.answer(),
         };
-        let rows: Vec<Value> = self
-            .state
-            .user_groups
-            .iter()
-            .filter(|g| self.can_view_group(ctx.actor, ctx.holding, g))
-            .filter(|g| filters.iter().all(|f| f.matches(&g.permission_sets)))
-            .map(GroupRow::to_json)
-            .collect();
+        let mut rows = Vec::new();
+        for g in &self.state.user_groups {
+            if self.can_view_group(ctx.actor, ctx.holding, g)
+                && filters.iter().all(|f| f.matches(&g.permission_sets))
+            {
+                rows.push(g.to_json());
+            }
+        }
         Answer::ok(200, Value::Array(rows))
     }
 }
@@ -1400,9 +1588,16 @@ const FIELDS: [&str; 10] = [
 ];
 const READ_ONLY: [&str; 3] = ["id", "created", "modified"];
 
+/// `list` without repeats, each id at its first place.
 fn dedup(list: Vec<String>) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    list.into_iter().filter(|x| seen.insert(x.clone())).collect()
+    let repeated = repeats(list.len(), &|i| &list[i]);
+    let mut out = Vec::with_capacity(list.len());
+    for (x, again) in list.into_iter().zip(repeated) {
+        if !again {
+            out.push(x);
+        }
+    }
+    out
 }
 
 impl BuildingsEngine {
@@ -1425,39 +1620,22 @@ impl BuildingsEngine {
             }
         }
         let mut input = Input::default();
-        let require = |e: &mut FieldErrors, f: &str| {
-            if required {
-                e.add(f, "required", "this field is required".into());
-            }
-        };
-        let not_null = |e: &mut FieldErrors, f: &str| e.add(f, "null", "this field may not be null".into());
         // name
-        match body.get("name") {
-            None => require(&mut e, "name"),
-            Some(Value::Null) => not_null(&mut e, "name"),
-            Some(Value::String(s)) if s.trim().is_empty() => {
-                e.add("name", "blank", "this field may not be blank".into())
-            }
-            Some(Value::String(s)) if s.chars().count() > MAX_NAME => e.add(
+        match e.text(body, "name", required) {
+            Some(s) if s.trim().is_empty() => e.add("name", "blank", "this field may not be blank".into()),
+            Some(s) if s.chars().count() > MAX_NAME => e.add(
                 "name",
                 "max_length",
-                format!("ensure this field has no more than {MAX_NAME} characters"),
+                format!("ensure this field has no more than {MAX_NAME} characters").into(),
             ),
-            Some(Value::String(s)) => input.name = Some(s.clone()),
-            Some(_) => e.add("name", "invalid", "not a valid string".into()),
+            Some(s) => input.name = Some(s.clone()),
+            None => {}
         }
         // description
-        match body.get("description") {
-            None => {}
-            Some(Value::Null) => not_null(&mut e, "description"),
-            Some(Value::String(s)) => input.description = Some(s.clone()),
-            Some(_) => e.add("description", "invalid", "not a valid string".into()),
-        }
+        input.description = e.text(body, "description", false).cloned();
         // type
-        match body.get("type") {
-            None => require(&mut e, "type"),
-            Some(Value::Null) => not_null(&mut e, "type"),
-            Some(Value::String(s)) => match Kind::parse(s) {
+        if let Some(s) = e.text(body, "type", required) {
+            match Kind::parse(s) {
                 Some(k) => input.kind = Some(k),
                 None => e.add(
                     "type",
@@ -1465,30 +1643,24 @@ impl BuildingsEngine {
                     format!(
                         "`{}` is not a valid choice; expected `gooee`, `partner` or `customer`",
                         truncate(s, 64)
-                    ),
+                    )
+                    .into(),
                 ),
-            },
-            Some(_) => e.add("type", "invalid", "not a valid string".into()),
+            }
         }
         // users
-        match body.get("users") {
-            None => {}
-            Some(v) => match string_list(v) {
-                None => e.add("users", "invalid", "expected a list of user ids".into()),
-                Some(list) => {
-                    let list = dedup(list);
-                    for u in &list {
-                        if self.user(u).is_none() {
-                            e.add(
-                                "users",
-                                "does_not_exist",
-                                format!("user `{}` does not exist", truncate(u, 64)),
-                            );
-                        }
-                    }
-                    input.users = Some(list);
+        if let Some(list) = e.list(body, "users", "expected a list of user ids") {
+            let list = dedup(list);
+            for u in &list {
+                if self.user(u).is_none() {
+                    e.add(
+                        "users",
+                        "does_not_exist",
+                        format!("user `{}` does not exist", truncate(u, 64)).into(),
+                    );
                 }
-            },
+            }
+            input.users = Some(list);
         }
         // customer, partner
         for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
@@ -1500,7 +1672,7 @@ impl BuildingsEngine {
                         e.add(
                             field,
                             "does_not_exist",
-                            format!("{field} `{}` does not exist", truncate(s, 64)),
+                            format!("{field} `{}` does not exist", truncate(s, 64)).into(),
                         );
                     }
                     Some(s.clone())
@@ -1518,8 +1690,9 @@ impl BuildingsEngine {
         }
         // permission_sets
         match body.get("permission_sets") {
-            None => require(&mut e, "permission_sets"),
-            Some(Value::Null) => not_null(&mut e, "permission_sets"),
+            None if required => e.add("permission_sets", "required", "this field is required".into()),
+            None => {}
+            Some(Value::Null) => e.add("permission_sets", "null", "this field may not be null".into()),
             Some(v) => match read_permission_sets(v) {
                 Err(_) => e.add(
                     "permission_sets",
@@ -1532,7 +1705,7 @@ impl BuildingsEngine {
                             e.add(
                                 "permission_sets",
                                 "unknown_permission_set",
-                                format!("`{}` is not a permission set", truncate(code, 64)),
+                                format!("`{}` is not a permission set", truncate(code, 64)).into(),
                             );
                         }
                     }
@@ -1542,47 +1715,36 @@ impl BuildingsEngine {
         }
         // scopes
         for (field, t) in [("customer_scopes", CUSTOMER), ("partner_scopes", PARTNER)] {
-            let Some(v) = body.get(field) else { continue };
-            match string_list(v) {
-                None => e.add(field, "invalid", "expected a list of ids".into()),
-                Some(list) => {
-                    let list = dedup(list);
-                    let what = OBJECT_TYPES[t].0;
-                    for id in &list {
-                        if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
-                            e.add(
-                                field,
-                                "does_not_exist",
-                                format!("{what} `{}` does not exist", truncate(id, 64)),
-                            );
-                        }
-                    }
-                    if t == CUSTOMER {
-                        input.customer_scopes = Some(list);
-                    } else {
-                        input.partner_scopes = Some(list);
-                    }
+            let Some(list) = e.list(body, field, "expected a list of ids") else { continue };
+            let list = dedup(list);
+            let what = OBJECT_TYPES[t].0;
+            for id in &list {
+                if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
+                    e.add(
+                        field,
+                        "does_not_exist",
+                        format!("{what} `{}` does not exist", truncate(id, 64)).into(),
+                    );
                 }
+            }
+            if t == CUSTOMER {
+                input.customer_scopes = Some(list);
+            } else {
+                input.partner_scopes = Some(list);
             }
         }
         // tags
-        match body.get("tags") {
-            None => {}
-            Some(v) => match string_list(v) {
-                None => e.add("tags", "invalid", "expected a list of strings".into()),
-                Some(list) => {
-                    for t in &list {
-                        if t.chars().count() > MAX_TAG {
-                            e.add(
-                                "tags",
-                                "max_length",
-                                format!("tag `{}` has more than {MAX_TAG} characters", truncate(t, 64)),
-                            );
-                        }
-                    }
-                    input.tags = Some(list);
+        if let Some(list) = e.list(body, "tags", "expected a list of strings") {
+            for t in &list {
+                if t.chars().count() > MAX_TAG {
+                    e.add(
+                        "tags",
+                        "max_length",
+                        format!("tag `{}` has more than {MAX_TAG} characters", truncate(t, 64)).into(),
+                    );
                 }
-            },
+            }
+            input.tags = Some(list);
         }
         if e.is_empty() { Ok(input) } else { Err(e) }
     }
@@ -1611,36 +1773,30 @@ impl BuildingsEngine {
             Err(e) => return e.answer(),
         };
         // The candidate row: the input over the stored row (or the defaults of a new one).
-        let base = old.cloned().unwrap_or_else(|| GroupRow {
-            id: id.to_string(),
-            created: now.to_string(),
-            modified: now.to_string(),
-            name: String::new(),
-            description: String::new(),
-            kind: Kind::Customer,
-            users: Vec::new(),
-            customer: None,
-            partner: None,
-            permission_sets: PermissionSets::default(),
-            customer_scopes: Vec::new(),
-            partner_scopes: Vec::new(),
-            tags: Vec::new(),
-        });
-        let mut row = GroupRow {
-            id: base.id.clone(),
-            created: base.created.clone(),
-            modified: now.to_string(),
-            name: input.name.unwrap_or(base.name.clone()),
-            description: input.description.unwrap_or(base.description.clone()),
-            kind: input.kind.unwrap_or(base.kind),
-            users: input.users.unwrap_or(base.users.clone()),
-            customer: input.customer.unwrap_or(base.customer.clone()),
-            partner: input.partner.unwrap_or(base.partner.clone()),
-            permission_sets: input.permission_sets.unwrap_or(base.permission_sets.clone()),
-            customer_scopes: input.customer_scopes.unwrap_or(base.customer_scopes.clone()),
-            partner_scopes: input.partner_scopes.unwrap_or(base.partner_scopes.clone()),
-            tags: input.tags.unwrap_or(base.tags.clone()),
-        };
+        let mut row = old.cloned().unwrap_or_else(|| GroupRow::empty(id.to_string(), now.to_string()));
+        row.modified = now.to_string();
+        let Input {
+            name,
+            description,
+            kind,
+            users,
+            customer,
+            partner,
+            permission_sets,
+            customer_scopes,
+            partner_scopes,
+            tags,
+        } = input;
+        set(&mut row.name, name);
+        set(&mut row.description, description);
+        set(&mut row.kind, kind);
+        set(&mut row.users, users);
+        set(&mut row.customer, customer);
+        set(&mut row.partner, partner);
+        set(&mut row.permission_sets, permission_sets);
+        set(&mut row.customer_scopes, customer_scopes);
+        set(&mut row.partner_scopes, partner_scopes);
+        set(&mut row.tags, tags);
         // The company the type asks for.
         let mut e = FieldErrors::default();
         let (needed, other) = match row.kind {
@@ -1648,10 +1804,18 @@ impl BuildingsEngine {
             Kind::Partner | Kind::Gooee => (("partner", &row.partner), ("customer", &row.customer)),
         };
         if needed.1.is_none() {
-            e.add(needed.0, "required", format!("this field is required for type `{}`", row.kind.as_str()));
+            e.add(
+                needed.0,
+                "required",
+                format!("this field is required for type `{}`", row.kind.as_str()).into(),
+            );
         }
         if other.1.is_some() {
-            e.add(other.0, "not_allowed_for_type", format!("must be null for type `{}`", row.kind.as_str()));
+            e.add(
+                other.0,
+                "not_allowed_for_type",
+                format!("must be null for type `{}`", row.kind.as_str()).into(),
+            );
         }
         if !e.is_empty() {
             return e.answer();
@@ -1672,7 +1836,7 @@ impl BuildingsEngine {
             status,
             body: row.to_json(),
             reason: None,
-            changes: vec![json!({"kind": kind, "user_group": row.to_json()})],
+            changes: vec![object(&mut [("kind", text(kind)), ("user_group", row.to_json())])],
         }
     }
 
@@ -1711,13 +1875,15 @@ impl BuildingsEngine {
                         truncate(u, 64),
                         user.kind.as_str(),
                         row.kind.as_str()
-                    ),
+                    )
+                    .into(),
                 );
             } else if user_company != Some(company.as_str()) {
                 e.add(
                     "users",
                     "user_company_mismatch",
-                    format!("user `{}` belongs to another company than the user group", truncate(u, 64)),
+                    format!("user `{}` belongs to another company than the user group", truncate(u, 64))
+                        .into(),
                 );
             }
         }
@@ -1731,7 +1897,7 @@ impl BuildingsEngine {
                     e.add(
                         field,
                         "out_of_scope",
-                        format!("`{}` is outside the scope of the user group", truncate(id, 64)),
+                        format!("`{}` is outside the scope of the user group", truncate(id, 64)).into(),
                     );
                 }
             }
@@ -1754,7 +1920,7 @@ impl BuildingsEngine {
                     e.add(
                         "permission_sets",
                         "unknown_object",
-                        format!("object `{}` of `{code}` does not exist", truncate(obj, 64)),
+                        format!("object `{}` of `{code}` does not exist", truncate(obj, 64)).into(),
                     );
                 }
             }
@@ -1764,7 +1930,7 @@ impl BuildingsEngine {
             return Err(e);
         }
         for d in p.model.validate(&p.catalog, &self.objects, &grant, &scope) {
-            e.add("permission_sets", d.code(), denial_message(&d));
+            e.add("permission_sets", d.code(), denial_message(&d).into());
         }
         if !e.is_empty() {
             return Err(e);
@@ -1772,7 +1938,7 @@ impl BuildingsEngine {
         let expanded = match p.model.expand(&p.catalog, &self.objects, &grant) {
             Ok(g) => g,
             Err(d) => {
-                e.add("permission_sets", d.code(), denial_message(&d));
+                e.add("permission_sets", d.code(), denial_message(&d).into());
                 return Err(e);
             }
         };
@@ -1784,7 +1950,8 @@ impl BuildingsEngine {
                 format!(
                     "permission set `{code}` is not available to user groups of type `{}`",
                     row.kind.as_str()
-                ),
+                )
+                .into(),
             );
             return Err(e);
         }
@@ -1797,7 +1964,7 @@ impl BuildingsEngine {
             _ => granted,
         };
         if let Err(d) = p.model.check_delegation(&p.catalog, &self.objects, ctx.holding, &to_delegate) {
-            e.add("permission_sets", d.code(), denial_message(&d));
+            e.add("permission_sets", d.code(), denial_message(&d).into());
             return Err(e);
         }
         row.permission_sets = PermissionSets(expanded.to_lists(&p.catalog));
@@ -1839,70 +2006,26 @@ fn denial_message(d: &Denial) -> String {
 // Checks and reverse questions
 
 #[derive(Debug)]
-struct CheckRequest {
-    actor: String,
-    action: String,
-    object: Option<String>,
-    user_group: Option<String>,
-}
-
-#[derive(Debug)]
-struct WhoCanRequest {
-    action: String,
-    object: Option<String>,
-    user_group: Option<String>,
-}
-
-#[derive(Debug)]
-struct WhatCanRequest {
-    user: String,
-}
-
-#[derive(Debug)]
 struct WhatIfRequest {
     changes: Value,
     users: Option<Vec<String>>,
 }
 
-impl CheckRequest {
-    fn read(op: &str, fields: Fields) -> Result<CheckRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = CheckRequest {
-            actor: r.req("actor", string)?,
-            action: r.req("action", string)?,
-            object: r.opt("object", string)?,
-            user_group: r.opt("user_group", string)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-impl WhoCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhoCanRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = WhoCanRequest {
-            action: r.req("action", string)?,
-            object: r.opt("object", string)?,
-            user_group: r.opt("user_group", string)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-impl WhatCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let req = WhatCanRequest { user: r.req("user", string)? };
-        r.finish()?;
-        Ok(req)
-    }
+/// Reads the question of `check` (`actor` first, when `with_actor`) and of `who_can`: the actor
+/// (empty without) and what is asked.
+fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, Target), WireError> {
+    let mut r = op_reader(op, fields);
+    let actor = if with_actor { r.req("actor", string)? } else { String::new() };
+    let action = r.req("action", string)?;
+    let object = r.opt("object", string)?;
+    let user_group = r.opt("user_group", string)?;
+    r.finish()?;
+    Ok((actor, target(action, object, user_group)?))
 }
 
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let mut r = op_reader(op, fields);
         // `changes` is checked by `parse_changes` (null is "`changes` must be an array").
         let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
         r.finish()?;
@@ -1921,33 +2044,24 @@ enum Target {
     GroupChange(String),
 }
 
-fn target(action: &str, object: Option<&String>, user_group: Option<&String>) -> Result<Target, WireError> {
-    match (action, object, user_group) {
-        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, None, Some(g)) => Ok(if action == ACTION_GROUP_VIEW {
-            Target::GroupView(g.clone())
-        } else {
-            Target::GroupChange(g.clone())
-        }),
-        (ACTION_GROUP_VIEW | ACTION_GROUP_CHANGE, _, _) => {
-            Err(WireError::bad_request(format!("action `{action}` needs `user_group` and no `object`")))
-        }
-        (code, object, None) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
-            Ok(Target::Permission { code: code.to_string(), object: object.cloned() })
-        }
-        (code, _, Some(_)) if PERMISSION_SETS.iter().any(|(c, ..)| *c == code) => {
-            Err(WireError::bad_request(format!("action `{code}` takes `object`, not `user_group`")))
-        }
-        (other, _, _) => Err(WireError::bad_request(format!(
+fn target(action: String, object: Option<String>, user_group: Option<String>) -> Result<Target, WireError> {
+    if action == ACTION_GROUP_VIEW || action == ACTION_GROUP_CHANGE {
+        return match (object, user_group) {
+            (None, Some(g)) if action == ACTION_GROUP_VIEW => Ok(Target::GroupView(g)),
+            (None, Some(g)) => Ok(Target::GroupChange(g)),
+            _ => Err(WireError::bad_request(format!("action `{action}` needs `user_group` and no `object`"))),
+        };
+    }
+    if !PERMISSION_SETS.iter().any(|(c, ..)| *c == action) {
+        return Err(WireError::bad_request(format!(
             "unknown action `{}`; expected a permission set code, `{ACTION_GROUP_VIEW}` or `{ACTION_GROUP_CHANGE}`",
-            truncate(other, 64)
-        ))),
+            truncate(&action, 64)
+        )));
     }
-}
-
-impl CheckRequest {
-    fn target(&self) -> Result<Target, WireError> {
-        target(&self.action, self.object.as_ref(), self.user_group.as_ref())
+    if user_group.is_some() {
+        return Err(WireError::bad_request(format!("action `{action}` takes `object`, not `user_group`")));
     }
+    Ok(Target::Permission { code: action, object })
 }
 
 /// One thing a user can do.
@@ -1962,153 +2076,194 @@ struct Cap {
 
 impl Cap {
     fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("action".into(), json!(self.action));
+        let mut members = vec![("action", text(&self.action))];
         if let Some(id) = &self.id {
-            m.insert(self.key.into(), json!(id));
+            members.push((self.key, text(id)));
         }
-        Value::Object(m)
+        object(&mut members)
     }
 }
 
 impl BuildingsEngine {
     /// A Decision (core/WIRE.md) and whether it allows. `trace`: build the chain.
     fn decide(&self, actor_id: &str, target: &Target, trace: bool) -> (Value, bool) {
-        let mut chain: Vec<Value> = Vec::new();
-        let done = |allowed: bool, status: &str, reason: &str, chain: Vec<Value>| {
-            (json!({"allowed": allowed, "status": status, "reason": reason, "chain": chain}), allowed)
-        };
+        let mut chain = Vec::new();
+        let (allowed, status, reason) = self.verdict(actor_id, target, trace, &mut chain);
+        let decision = object(&mut [
+            ("allowed", Value::Bool(allowed)),
+            ("status", text(status)),
+            ("reason", text(reason)),
+            ("chain", Value::Array(chain)),
+        ]);
+        (decision, allowed)
+    }
+
+    /// Whether `actor_id` may do `target`, the decision's status and reason. With `trace`, the
+    /// facts that led there are added to `chain` (made only then: who_can decides for every
+    /// user).
+    fn verdict(
+        &self,
+        actor_id: &str,
+        target: &Target,
+        trace: bool,
+        chain: &mut Vec<Value>,
+    ) -> (bool, &'static str, &'static str) {
+        const NOT_FOUND: &str = "not_found";
+        const FORBIDDEN: &str = "forbidden";
+        let mut fact = |members: &mut [(&str, Value)]| chain.push(object(members));
         let Some(actor) = self.user(actor_id) else {
             if trace {
-                chain.push(json!({"fact": "user", "user": actor_id, "exists": false}));
+                fact(&mut [("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
             }
-            return done(false, "not_found", "no_such_user", chain);
+            return (false, NOT_FOUND, "no_such_user");
         };
         if trace {
-            chain.push(json!({
-                "fact": "user", "user": actor.id, "exists": true, "type": actor.kind.as_str(),
-                "partner": actor.partner, "customer": actor.customer,
-            }));
+            fact(&mut [
+                ("fact", text("user")),
+                ("user", text(&actor.id)),
+                ("exists", Value::Bool(true)),
+                ("type", text(actor.kind.as_str())),
+                ("partner", opt_text(actor.partner.as_deref())),
+                ("customer", opt_text(actor.customer.as_deref())),
+            ]);
         }
         let holding = self.holding(&actor.id);
         let p = &self.policy;
         match target {
             Target::Permission { code, object } => {
                 let Some(perm) = p.catalog.id(code) else {
-                    return done(false, "forbidden", "permission_not_held", chain);
+                    return (false, FORBIDDEN, "permission_not_held");
                 };
                 if trace {
                     for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
-                            let objects: Vec<String> = g
-                                .permission_sets
-                                .0
-                                .iter()
-                                .find(|(c, _)| c == code)
-                                .map(|(_, l)| l.clone())
-                                .unwrap_or_default();
-                            let listed = g.permission_sets.0.iter().any(|(c, _)| c == code);
-                            chain.push(json!({
-                                "fact": "grant", "user_group": g.id, "permission_set": code,
-                                "objects": objects, "implied": !listed, "scope": reach_json(&info.scope),
-                            }));
+                            let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
+                            if trace {
+                                fact(&mut [
+                                    ("fact", text("grant")),
+                                    ("user_group", text(&g.id)),
+                                    ("permission_set", text(code)),
+                                    (
+                                        "objects",
+                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
+                                    ),
+                                    ("implied", Value::Bool(listed.is_none())),
+                                    ("scope", reach_json(&info.scope)),
+                                ]);
+                            }
                         }
                     }
                 }
                 let Some(object) = object else {
-                    let held = holding.permissions().contains(perm);
-                    return if held {
-                        done(true, "ok", "group_permits", chain)
+                    return if holding.permissions().contains(perm) {
+                        (true, "ok", "group_permits")
                     } else {
-                        done(false, "forbidden", "permission_not_held", chain)
+                        (false, FORBIDDEN, "permission_not_held")
                     };
                 };
                 let Some(t) = self.objects.object_type(object) else {
                     if trace {
-                        chain.push(json!({"fact": "object", "object": object, "exists": false}));
+                        fact(&mut [
+                            ("fact", text("object")),
+                            ("object", text(object)),
+                            ("exists", Value::Bool(false)),
+                        ]);
                     }
-                    return done(false, "not_found", "unknown_object", chain);
+                    return (false, NOT_FOUND, "unknown_object");
                 };
                 if trace {
-                    chain.push(json!({
-                        "fact": "object", "object": object, "exists": true, "type": OBJECT_TYPES[t].0,
-                        "parent": self.objects.parent_object(object),
-                    }));
+                    fact(&mut [
+                        ("fact", text("object")),
+                        ("object", text(object)),
+                        ("exists", Value::Bool(true)),
+                        ("type", text(OBJECT_TYPES[t].0)),
+                        ("parent", opt_text(self.objects.parent_object(object))),
+                    ]);
                 }
                 if !self.can_view_object(actor, &holding, object) {
                     if trace {
-                        chain.push(json!({"fact": "rule", "rule": "view_needed"}));
+                        fact(&mut [("fact", text("rule")), ("rule", text("view_needed"))]);
                     }
-                    return done(false, "not_found", "not_visible", chain);
+                    return (false, NOT_FOUND, "not_visible");
                 }
                 match p.model.allows(&p.catalog, &self.objects, &holding, perm, object) {
-                    Ok(()) => done(true, "ok", "group_permits", chain),
-                    Err(d) => done(false, "forbidden", d.code(), chain),
+                    Ok(()) => (true, "ok", "group_permits"),
+                    Err(d) => (false, FORBIDDEN, d.code()),
                 }
             }
             Target::GroupView(gid) | Target::GroupChange(gid) => {
                 let Some(i) = self.group_index(gid) else {
                     if trace {
-                        chain.push(json!({"fact": "user_group", "user_group": gid, "exists": false}));
+                        fact(&mut [
+                            ("fact", text("user_group")),
+                            ("user_group", text(gid)),
+                            ("exists", Value::Bool(false)),
+                        ]);
                     }
-                    return done(false, "not_found", "no_such_user_group", chain);
+                    return (false, NOT_FOUND, "no_such_user_group");
                 };
                 let g = &self.state.user_groups[i];
                 if trace {
-                    chain.push(json!({
-                        "fact": "user_group", "user_group": g.id, "exists": true, "type": g.kind.as_str(),
-                        "company": g.company(), "member": g.users.contains(&actor.id),
-                    }));
+                    fact(&mut [
+                        ("fact", text("user_group")),
+                        ("user_group", text(&g.id)),
+                        ("exists", Value::Bool(true)),
+                        ("type", text(g.kind.as_str())),
+                        ("company", opt_text(g.company())),
+                        ("member", Value::Bool(g.users.contains(&actor.id))),
+                    ]);
                 }
                 if !self.can_view_group(actor, &holding, g) {
-                    return done(false, "not_found", "not_visible", chain);
+                    return (false, NOT_FOUND, "not_visible");
                 }
                 if matches!(target, Target::GroupView(_)) {
-                    return done(true, "ok", "group_visible", chain);
+                    return (true, "ok", "group_visible");
                 }
                 match self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()) {
-                    Ok(()) => done(true, "ok", "group_permits", chain),
-                    Err(reason) => done(false, "forbidden", reason, chain),
+                    Ok(()) => (true, "ok", "group_permits"),
+                    Err(reason) => (false, FORBIDDEN, reason),
                 }
             }
         }
     }
 
-    fn who_can(&self, req: WhoCanRequest) -> Result<Value, WireError> {
-        let target = target(&req.action, req.object.as_ref(), req.user_group.as_ref())?;
-        let mut users: Vec<&str> = self
-            .state
-            .users
-            .iter()
-            .filter(|u| self.decide(&u.id, &target, false).1)
-            .map(|u| u.id.as_str())
-            .collect();
-        crate::util::sort(&mut users);
-        Ok(json!({"everyone": false, "users": users}))
+    fn who_can(&self, target: &Target) -> Value {
+        let mut users = Vec::new();
+        for u in &self.state.users {
+            if self.verdict(&u.id, target, false, &mut Vec::new()).0 {
+                users.push(u.id.as_str());
+            }
+        }
+        let mut list = Vec::with_capacity(users.len());
+        for i in sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
+            list.push(text(users[i]));
+        }
+        object(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
     }
 
-    fn capabilities(&self, user: &str) -> BTreeSet<Cap> {
-        let mut caps = BTreeSet::new();
-        let Some(actor) = self.user(user) else { return caps };
+    /// What `user` can do.
+    fn capabilities(&self, user: &str) -> Caps {
+        let mut caps = Vec::new();
+        let Some(actor) = self.user(user) else { return Caps::new(caps) };
         let holding = self.holding(user);
         let p = &self.policy;
         for (perm, reach) in holding.iter() {
             let code = p.catalog.code(perm).to_string();
             match p.model.object_type_of(perm) {
                 Some(t) => {
-                    for (id, (ot, _)) in &self.objects.objects {
+                    for (id, ot, _) in &self.objects.objects {
                         if *ot == t && p.model.reach_contains(&self.objects, reach, id) {
-                            caps.insert(Cap { action: code.clone(), key: "object", id: Some(id.clone()) });
+                            caps.push(Cap { action: code.clone(), key: "object", id: Some(id.clone()) });
                         }
                     }
                 }
                 None => match reach {
                     Reach::Everything => {
-                        caps.insert(Cap { action: code, key: "within", id: None });
+                        caps.push(Cap { action: code, key: "within", id: None });
                     }
                     Reach::Under(roots) => {
                         for r in roots {
-                            caps.insert(Cap { action: code.clone(), key: "within", id: Some(r.clone()) });
+                            caps.push(Cap { action: code.clone(), key: "within", id: Some(r.clone()) });
                         }
                     }
                 },
@@ -2118,20 +2273,20 @@ impl BuildingsEngine {
             if !self.can_view_group(actor, &holding, g) {
                 continue;
             }
-            caps.insert(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
+            caps.push(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
             if self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()).is_ok() {
-                caps.insert(Cap {
+                caps.push(Cap {
                     action: ACTION_GROUP_CHANGE.into(),
                     key: "user_group",
                     id: Some(g.id.clone()),
                 });
             }
         }
-        caps
+        Caps::new(caps)
     }
 
     fn capabilities_of(&self, user: &str) -> Vec<Value> {
-        self.capabilities(user).iter().map(Cap::to_json).collect()
+        self.capabilities(user).json(None)
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
@@ -2140,36 +2295,79 @@ impl BuildingsEngine {
             state.apply(change)?;
         }
         let after = BuildingsEngine::from_state(Policy::new()?, state)?;
-        let people: BTreeSet<&str> =
-            self.state.users.iter().chain(&after.state.users).map(|u| u.id.as_str()).collect();
+        let mut people: Vec<&str> = Vec::with_capacity(self.state.users.len() + after.state.users.len());
+        for u in self.state.users.iter().chain(&after.state.users) {
+            people.push(&u.id);
+        }
         let mut diff = Vec::new();
-        for id in people {
+        let mut last = None;
+        for i in sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
+            let id = people[i];
+            // Sorted: a repeat follows its first occurrence.
+            if last.replace(id) == Some(id) {
+                continue;
+            }
             if let Some(only) = &req.users
                 && !only.iter().any(|u| u == id)
             {
                 continue;
             }
             let (b, a) = (self.capabilities(id), after.capabilities(id));
-            let gains: Vec<Value> = a.difference(&b).map(Cap::to_json).collect();
-            let loses: Vec<Value> = b.difference(&a).map(Cap::to_json).collect();
+            let (gains, loses) = (a.json(Some(&b)), b.json(Some(&a)));
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(json!({"user": id, "gains": gains, "loses": loses}));
+                diff.push(object(&mut [
+                    ("user", text(id)),
+                    ("gains", Value::Array(gains)),
+                    ("loses", Value::Array(loses)),
+                ]));
             }
         }
-        Ok(json!({ "diff": diff }))
+        Ok(object(&mut [("diff", Value::Array(diff))]))
+    }
+}
+
+/// What a user can do, and the order that sorts it. No repeats: one entry per permission held,
+/// objects and roots are unique, and so are group ids.
+struct Caps {
+    list: Vec<Cap>,
+    /// The positions in `list`, sorted by capability.
+    order: Vec<usize>,
+}
+
+impl Caps {
+    fn new(list: Vec<Cap>) -> Caps {
+        let order = sorted(list.len(), &|a, b| list[a].cmp(&list[b]));
+        Caps { list, order }
+    }
+
+    fn contains(&self, c: &Cap) -> bool {
+        self.order.binary_search_by(|&i| self.list[i].cmp(c)).is_ok()
+    }
+
+    /// The capabilities in order as JSON; with `other`, only those it lacks.
+    fn json(&self, other: Option<&Caps>) -> Vec<Value> {
+        let mut out = Vec::new();
+        for &i in &self.order {
+            let c = &self.list[i];
+            if other.is_none_or(|o| !o.contains(c)) {
+                out.push(c.to_json());
+            }
+        }
+        out
     }
 }
 
 fn reach_json(r: &Reach) -> Value {
     match r {
-        Reach::Everything => json!("everything"),
-        Reach::Under(roots) => json!(roots.iter().collect::<Vec<_>>()),
+        Reach::Everything => text("everything"),
+        Reach::Under(roots) => roots.to_json(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::json;
 
     fn call(req: Value) -> Value {
         crate::json::from_str(&crate::call(&req.to_string())).unwrap()
