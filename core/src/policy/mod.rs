@@ -12,7 +12,7 @@ mod tiers;
 pub use catalog::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
 pub use denial::Denial;
 pub use objects::{
-    Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes, Objects,
+    Grant, Holding, IdSet, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes, Objects,
     PermissionObjectType, Reach,
 };
 pub use tiers::{TierDef, Tiers};

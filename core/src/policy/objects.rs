@@ -7,8 +7,6 @@
 //! buildings. That is what lets a grant on customers carry over, unchanged, to a dependency on
 //! buildings, and what keeps a list stable when buildings are added later.
 
-use std::collections::BTreeSet;
-
 use super::{Catalog, Denial, PermId, PermSet, PolicyError};
 
 /// Dense id of an object type within one [`ObjectTypes`].
@@ -149,7 +147,7 @@ pub enum Objects {
     /// Every object in the scope: an empty list on the wire.
     All,
     /// These objects (never empty: an empty list means `All`).
-    Only(BTreeSet<String>),
+    Only(IdSet),
 }
 
 impl Objects {
@@ -188,19 +186,53 @@ fn owned<S: AsRef<str>>(list: &[S]) -> Vec<String> {
     out
 }
 
-/// The set of `ids`. Every set of ids of this module is built here, by insertions: collecting
-/// into the set would add a stable sort of strings and a bulk build to the WebAssembly module
-/// (about three times the size of the insertion).
-fn id_set(ids: Vec<String>) -> BTreeSet<String> {
-    let mut set = BTreeSet::new();
-    for id in ids {
-        set.insert(id);
+/// A set of object ids, sorted and without repeats (a sorted list: an ordered set of strings
+/// would add a whole tree instantiation to the WebAssembly module).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdSet(Vec<String>);
+
+impl IdSet {
+    /// The ids in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
     }
-    set
+    /// How many ids.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.binary_search_by(|x| x.as_str().cmp(id)).is_ok()
+    }
+}
+
+impl<'a> IntoIterator for &'a IdSet {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl crate::json::ToJson for IdSet {
+    fn to_json(&self) -> crate::json::Value {
+        self.0.to_json()
+    }
+}
+
+/// The set of `ids`. Every set of ids of this module is built here.
+fn id_set(mut ids: Vec<String>) -> IdSet {
+    crate::util::sort(&mut ids);
+    ids.dedup();
+    IdSet(ids)
 }
 
 /// The union of two sets of ids.
-fn joined(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
+fn joined(a: &IdSet, b: &IdSet) -> IdSet {
     let mut ids = Vec::with_capacity(a.len() + b.len());
     ids.extend(a.iter().cloned());
     ids.extend(b.iter().cloned());
@@ -276,7 +308,7 @@ pub enum Reach {
     /// Every object (a scope without bounds).
     Everything,
     /// These objects and everything below them (empty: nothing).
-    Under(BTreeSet<String>),
+    Under(IdSet),
 }
 
 impl Reach {
@@ -480,12 +512,7 @@ impl ObjectModel {
     }
 
     /// The roots of `ra` under a root of `rb` and those of `rb` under a root of `ra`.
-    fn intersect_roots(
-        &self,
-        facts: &impl ObjectFacts,
-        ra: &BTreeSet<String>,
-        rb: &BTreeSet<String>,
-    ) -> BTreeSet<String> {
+    fn intersect_roots(&self, facts: &impl ObjectFacts, ra: &IdSet, rb: &IdSet) -> IdSet {
         let mut out = Vec::new();
         for (from, within) in [(ra, rb), (rb, ra)] {
             for x in from {
