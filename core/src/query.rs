@@ -161,7 +161,10 @@ fn actions_on(kind: ObjectKind) -> impl Iterator<Item = Action> {
 
 /// Everything user `user_id` may do, sorted. Other users' public feeds are readable by everyone
 /// and not listed.
-pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
+pub(crate) fn what_can(snap: &Snapshot, user_id: Id) -> Vec<Capability> {
+    // Read through an overlay without changes: what_if's comparison reads overlays, so the
+    // member-action code is there once.
+    let f = &Overlay::new(snap);
     let Some(u) = f.user_dense(user_id) else {
         return Vec::new();
     };
@@ -424,6 +427,9 @@ pub(crate) fn what_if(
     members_of_touched.extend_from_slice(&user_ids);
     let members_of_touched = into_set(members_of_touched);
 
+    // The snapshot seen through an overlay without changes: one copy of the comparison's code
+    // serves both sides.
+    let unchanged = Overlay::new(snap);
     let mut diffs = Vec::new();
     for id in people {
         // Someone whose own memberships did not change keeps every capability except those on
@@ -435,7 +441,7 @@ pub(crate) fn what_if(
             users: &user_ids,
             owners: if changed_self { &members_of_touched } else { &user_ids },
         };
-        let before = what_can_within(snap, id, &scope);
+        let before = what_can_within(&unchanged, id, &scope);
         let after = what_can_within(&overlay, id, &scope);
         let (gains, loses) = diff_sorted(&before, &after);
         if !gains.is_empty() || !loses.is_empty() {
