@@ -312,56 +312,8 @@ pub(crate) fn what_if(
     let mut touched_users: Vec<Dense> = Vec::new();
     let mut touched_groups: Vec<Dense> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
-        let err = |m: String| WireError::bad_request(format!("change {i}: {m}"));
-        match change {
-            Change::InsertGroup { .. } => {
-                let row = change.inserted_group().ok_or_else(|| err("not a group".into()))?;
-                let g = overlay.add_group(row).map_err(err)?;
-                touched_groups.push(g);
-            }
-            Change::UpdateGroup { id, .. } => {
-                overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
-            }
-            Change::DeleteGroup { id } => {
-                let g = overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
-                touched_groups.push(g);
-                for m in overlay.members(g) {
-                    touched_users.push(m.user);
-                }
-                overlay.delete_group(g);
-            }
-            Change::InsertMembership { groupid, userid, role, admin_rights } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay.ensure_user(*userid);
-                overlay.set_membership(g, u, Role::from_code(*role), admin_rights == "full");
-                touched_users.push(u);
-                touched_groups.push(g);
-            }
-            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay
-                    .user_dense(*userid)
-                    .filter(|&u| overlay.membership(g, u).is_some())
-                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
-                overlay.set_membership(g, u, Role::from_code(*role), admin_rights.as_deref() == Some("full"));
-                touched_users.push(u);
-                touched_groups.push(g);
-            }
-            Change::DeleteMembership { groupid, userid } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay
-                    .user_dense(*userid)
-                    .filter(|&u| overlay.remove_membership(g, u))
-                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
-                touched_users.push(u);
-                touched_groups.push(g);
-            }
-            // Profile and credential changes do not change access.
-            Change::UpdateUserProfile { .. }
-            | Change::SetUsername { .. }
-            | Change::SetEmail { .. }
-            | Change::SetPassword { .. } => {}
-        }
+        apply_change(&mut overlay, change, &mut touched_users, &mut touched_groups)
+            .map_err(|m| WireError::bad_request(format!("change {i}: {m}")))?;
     }
 
     let touched_users = into_set(touched_users);
@@ -451,33 +403,88 @@ pub(crate) fn what_if(
     Ok(diffs)
 }
 
+/// Applies one change of [`what_if`] to `o`, noting the users and groups whose memberships it
+/// touches.
+fn apply_change(
+    o: &mut Overlay,
+    change: &Change,
+    users: &mut Vec<Dense>,
+    groups: &mut Vec<Dense>,
+) -> Result<(), String> {
+    let group = |o: &Overlay, id: Id| o.group_dense(id).ok_or_else(|| format!("no group {id}"));
+    let (groupid, userid, set) = match change {
+        Change::InsertGroup { .. } => {
+            let row = change.inserted_group().ok_or("not a group")?;
+            groups.push(o.add_group(row)?);
+            return Ok(());
+        }
+        Change::UpdateGroup { id, .. } => return group(o, *id).map(|_| ()),
+        Change::DeleteGroup { id } => {
+            let g = group(o, *id)?;
+            groups.push(g);
+            for m in o.members(g) {
+                users.push(m.user);
+            }
+            o.delete_group(g);
+            return Ok(());
+        }
+        Change::InsertMembership { groupid, userid, role, admin_rights } => {
+            (*groupid, *userid, Some((*role, admin_rights == "full")))
+        }
+        Change::UpdateMembership { groupid, userid, role, admin_rights } => {
+            (*groupid, *userid, Some((*role, admin_rights.as_deref() == Some("full"))))
+        }
+        Change::DeleteMembership { groupid, userid } => (*groupid, *userid, None),
+        // Profile and credential changes do not change access.
+        Change::UpdateUserProfile { .. }
+        | Change::SetUsername { .. }
+        | Change::SetEmail { .. }
+        | Change::SetPassword { .. } => return Ok(()),
+    };
+    // A membership change: an insertion may name a user not loaded yet, the others a member.
+    let g = group(o, groupid)?;
+    let u = if matches!(change, Change::InsertMembership { .. }) {
+        Some(o.ensure_user(userid))
+    } else {
+        o.user_dense(userid).filter(|&u| o.membership(g, u).is_some())
+    };
+    let u = u.ok_or_else(|| format!("user {userid} is not a member of group {groupid}"))?;
+    match set {
+        Some((role, full)) => o.set_membership(g, u, Role::from_code(role), full),
+        None => {
+            o.remove_membership(g, u);
+        }
+    }
+    users.push(u);
+    groups.push(g);
+    Ok(())
+}
+
 /// (in `after` only, in `before` only) of two sorted lists.
 fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>, Vec<Capability>) {
+    use std::cmp::Ordering;
     let (mut gains, mut loses) = (Vec::new(), Vec::new());
     let (mut i, mut j) = (0, 0);
-    while i < before.len() || j < after.len() {
-        match (before.get(i), after.get(j)) {
-            (Some(b), Some(a)) if b == a => {
-                i += 1;
-                j += 1;
-            }
-            (Some(b), Some(a)) if b < a => {
-                loses.push(*b);
-                i += 1;
-            }
-            (Some(_), Some(a)) => {
-                gains.push(*a);
-                j += 1;
-            }
-            (Some(b), None) => {
-                loses.push(*b);
-                i += 1;
-            }
-            (None, Some(a)) => {
-                gains.push(*a);
-                j += 1;
-            }
+    loop {
+        let order = match (before.get(i), after.get(j)) {
+            (Some(b), Some(a)) => b.cmp(a),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
+        };
+        match order {
+            Ordering::Less => {
+                loses.push(before[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                gains.push(after[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
         }
     }
     (gains, loses)
