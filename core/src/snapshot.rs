@@ -119,6 +119,11 @@ impl IdMap {
         }
     }
 
+    /// [`IdMap::build`] for the rows of table `what`, a repeated id being an `invalid_state` error.
+    fn build_of(what: &str, ids: &[Id]) -> Result<IdMap, WireError> {
+        IdMap::build(ids).map_err(|id| WireError::invalid_state(format!("{what} id {id} appears twice")))
+    }
+
     #[inline]
     pub(crate) fn get(&self, id: Id) -> Option<Dense> {
         match self {
@@ -207,14 +212,12 @@ impl Snapshot {
         for g in &groups {
             ids.push(g.id);
         }
-        let group_ix = IdMap::build(&ids)
-            .map_err(|id| WireError::invalid_state(format!("group id {id} appears twice")))?;
+        let group_ix = IdMap::build_of("group", &ids)?;
         ids.clear();
         for u in &users {
             ids.push(u.id);
         }
-        let mut user_ix = IdMap::build(&ids)
-            .map_err(|id| WireError::invalid_state(format!("user id {id} appears twice")))?;
+        let mut user_ix = IdMap::build_of("user", &ids)?;
         // Members and feed owners the host did not load a users row for get a bare row, so every
         // dense user index is valid.
         let mut ensure_user = |id: Id, users: &mut Vec<UserRow>| -> Dense {
@@ -275,8 +278,7 @@ impl Snapshot {
         for f in &feeds {
             ids.push(f.id);
         }
-        let feed_ix = IdMap::build(&ids)
-            .map_err(|id| WireError::invalid_state(format!("feed id {id} appears twice")))?;
+        let feed_ix = IdMap::build_of("feed", &ids)?;
         let mut feed_meta = Vec::with_capacity(feeds.len());
         let mut owners = Vec::with_capacity(feeds.len());
         for f in &feeds {
