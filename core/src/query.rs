@@ -163,38 +163,8 @@ fn actions_on(kind: ObjectKind) -> impl Iterator<Item = Action> {
 /// and not listed.
 pub(crate) fn what_can(snap: &Snapshot, user_id: Id) -> Vec<Capability> {
     // Read through an overlay without changes: what_if's comparison reads overlays, so the
-    // member-action code is there once.
-    let f = &Overlay::new(snap);
-    let Some(u) = f.user_dense(user_id) else {
-        return Vec::new();
-    };
-    let pol = policy();
-    let mut caps = Vec::new();
-    let mut feeds = Vec::new();
-    push_feeds(f, u, &mut feeds);
-    for mo in f.groups_of(u) {
-        let held = pol.role_permissions(mo.role);
-        if held.is_empty() {
-            continue;
-        }
-        let gid = f.group(mo.group).id;
-        for action in actions_on(ObjectKind::Group) {
-            if pol.holds(held, action.permission()) {
-                caps.push(Capability { action, group: Some(gid), user: None, feed: None });
-            }
-        }
-        if !pol.holds(held, Perm::MembersList) {
-            continue;
-        }
-        for m in f.members(mo.group) {
-            let tid = f.user(m.user).id;
-            member_caps(f, user_id, held, gid, tid, &mut caps);
-            if pol.holds(held, Perm::MemberFeeds) {
-                push_feeds(f, m.user, &mut feeds);
-            }
-        }
-    }
-    with_feeds(caps, feeds)
+    // capability code is there once.
+    what_can_within(&Overlay::new(snap), user_id, &Scope::ALL)
 }
 
 /// The member actions `user_id`, holding `held` in group `gid`, may take on member `tid`.
@@ -227,30 +197,40 @@ fn with_feeds(mut caps: Vec<Capability>, feeds: Vec<Id>) -> Vec<Capability> {
 
 /// Which capabilities of one person a set of changes can alter; everything outside is the same
 /// before and after, so it is not computed (what_if would otherwise list every feed of every
-/// member for each manager, twice). Each list is sorted.
+/// member for each manager, twice). Each list is sorted; `None` is everything.
 struct Scope<'a> {
     /// Touched groups: their group actions are compared.
-    groups: &'a [Id],
+    groups: Option<&'a [Id]>,
     /// Touched groups whose member actions are compared for every target, not only touched users
     /// (the person's own membership there changed, or the group's administrator count did: the
     /// last-administrator rule reads it. With today's roles only administrators remove members,
     /// so that count never changes a capability; it is compared anyway, so that a change of the
     /// role tables cannot make a preview wrong).
-    every_target: &'a [Id],
+    every_target: Option<&'a [Id]>,
     /// Touched users: member actions on them are compared in every group (account rules read a
     /// target's memberships everywhere).
     users: &'a [Id],
-    /// Owners whose feeds the person may gain or lose.
-    owners: &'a [Id],
+    /// Owners whose feeds the person may gain or lose (`None`: every owner, oneself included).
+    owners: Option<&'a [Id]>,
 }
 
-/// The part of [`what_can`] inside `scope`, sorted.
+impl Scope<'_> {
+    /// Everything: [`what_can`].
+    const ALL: Scope<'static> = Scope { groups: None, every_target: None, users: &[], owners: None };
+}
+
+/// Is `id` in `set` (`None` being every id)?
+fn in_scope(set: Option<&[Id]>, id: Id) -> bool {
+    set.is_none_or(|set| in_set(set, id))
+}
+
+/// The part of what `user_id` may do inside `scope` (see [`what_can`]), sorted.
 fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capability> {
     let Some(u) = f.user_dense(user_id) else {
         return Vec::new();
     };
     let pol = policy();
-    let mut caps = Vec::new();
+    let (mut caps, mut feeds) = (Vec::new(), Vec::new());
     let mut feed_groups: Vec<Dense> = Vec::new();
     for mo in f.groups_of(u) {
         let held = pol.role_permissions(mo.role);
@@ -258,7 +238,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
             continue;
         }
         let gid = f.group(mo.group).id;
-        if in_set(scope.groups, gid) {
+        if in_scope(scope.groups, gid) {
             for action in actions_on(ObjectKind::Group) {
                 if pol.holds(held, action.permission()) {
                     caps.push(Capability { action, group: Some(gid), user: None, feed: None });
@@ -271,7 +251,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
         if !pol.holds(held, Perm::MembersList) {
             continue;
         }
-        let every = in_set(scope.every_target, gid);
+        let every = in_scope(scope.every_target, gid);
         if !every && scope.users.is_empty() {
             continue;
         }
@@ -281,12 +261,18 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
                 continue;
             }
             member_caps(f, user_id, held, gid, tid, &mut caps);
+            if scope.owners.is_none() && pol.holds(held, Perm::MemberFeeds) {
+                push_feeds(f, m.user, &mut feeds);
+            }
         }
     }
     // Feeds: an owner's feeds are readable through any group the two share where the person's role
     // holds `member.feeds`; one's own feeds always are, before and after.
-    let mut feeds = Vec::new();
-    for &owner in scope.owners {
+    let Some(owners) = scope.owners else {
+        push_feeds(f, u, &mut feeds);
+        return with_feeds(caps, feeds);
+    };
+    for &owner in owners {
         let Some(o) = f.user_dense(owner).filter(|&o| o != u) else {
             continue;
         };
@@ -388,10 +374,10 @@ pub(crate) fn what_if(
         // touched users, in groups whose administrator count changed, and on touched owners' feeds.
         let changed_self = in_set(&user_ids, id);
         let scope = Scope {
-            groups: &group_ids,
-            every_target: if changed_self { &group_ids } else { &admins_changed },
+            groups: Some(&group_ids),
+            every_target: Some(if changed_self { &group_ids } else { &admins_changed }),
             users: &user_ids,
-            owners: if changed_self { &members_of_touched } else { &user_ids },
+            owners: Some(if changed_self { &members_of_touched } else { &user_ids }),
         };
         let before = what_can_within(&unchanged, id, &scope);
         let after = what_can_within(&overlay, id, &scope);
