@@ -267,11 +267,6 @@ impl Snapshot {
                 }
             }
         }
-        let member_of = |row: u32| {
-            let m = &memberships[row as usize];
-            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-            (Role::from_code(m.role), m.admin_rights.as_deref() == Some("full"), raw)
-        };
 
         // Feeds.
         ids.clear();
@@ -294,14 +289,16 @@ impl Snapshot {
         let mut gm = Vec::with_capacity(kept.len());
         for &k in &kept {
             let (user, row) = (kept_u[k as usize], kept_row[k as usize]);
-            let (role, full, raw) = member_of(row);
-            gm.push(Member { user, role, full, raw, row });
+            let m = &memberships[row as usize];
+            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            let full = m.admin_rights.as_deref() == Some("full");
+            gm.push(Member { user, role: Role::from_code(m.role), full, raw, row });
         }
         // By user: a stable bucketing keeps each user's groups in order.
         let (um_start, by_user) = bucket(n_users, &kept_u, &kept);
         let mut um = Vec::with_capacity(kept.len());
         for &k in &by_user {
-            let (role, full, raw) = member_of(kept_row[k as usize]);
+            let Member { role, full, raw, .. } = gm[k as usize];
             um.push(MemberOf { group: kept_g[k as usize], role, full, raw });
         }
         // Feeds by owner, in state order.
