@@ -341,10 +341,7 @@ pub(crate) fn what_if(
             }
         }
     }
-    let mut people = into_set(people);
-    if let Some(only) = only {
-        people.retain(|id| only.contains(id));
-    }
+    let people = into_set(people);
 
     // The scope of the comparison (see `Scope`), in ids: dense ids of new rows differ between
     // the snapshot and the overlay.
@@ -370,6 +367,9 @@ pub(crate) fn what_if(
     let unchanged = Overlay::new(snap);
     let mut diffs = Vec::new();
     for id in people {
+        if only.is_some_and(|only| !only.contains(&id)) {
+            continue;
+        }
         // Someone whose own memberships did not change keeps every capability except those on
         // touched users, in groups whose administrator count changed, and on touched owners' feeds.
         let changed_self = in_set(&user_ids, id);
