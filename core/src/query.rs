@@ -1,15 +1,13 @@
 //! Reverse questions: who can do A on O; everything U can do; and what-if: the access each person
 //! gains and loses if hypothetical changes were applied. Answers are complete, never cut.
 
-use std::collections::BTreeSet;
-
 use crate::json::{Map, ToJson, Value, json};
 
 use crate::decide::{self, Action, NoTrace, ObjectKind};
 use crate::error::WireError;
 use crate::model::{Change, Id, Role};
 use crate::profiles::emoncms::{Perm, policy};
-use crate::snapshot::{Dense, Facts, Overlay, Snapshot};
+use crate::snapshot::{Dense, Facts, Member, Overlay, Snapshot};
 
 /// One thing a user may do: an action and its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,7 +95,7 @@ pub(crate) fn who_can<F: Facts>(
     user: Option<Id>,
     feed: Option<Id>,
 ) -> WhoCan {
-    let mut users = BTreeSet::new();
+    let mut users = Vec::new();
     let mut everyone = false;
     match action.object() {
         ObjectKind::Group | ObjectKind::Member => {
@@ -110,7 +108,7 @@ pub(crate) fn who_can<F: Facts>(
                     if decide::decide(f, actor, action, group, user, None, &mut NoTrace)
                         .is_ok_and(|d| d.allowed)
                     {
-                        users.insert(actor);
+                        users.push(actor);
                     }
                 }
             }
@@ -122,19 +120,38 @@ pub(crate) fn who_can<F: Facts>(
             if let Some(fd) = f.feed_dense(fid) {
                 let (owner, public) = f.feed_meta(fd);
                 everyone = public;
-                users.insert(f.user(owner).id);
+                users.push(f.user(owner).id);
                 let pol = policy();
                 for mo in f.groups_of(owner) {
                     for m in f.members(mo.group) {
                         if pol.holds(pol.role_permissions(m.role), Perm::MemberFeeds) {
-                            users.insert(f.user(m.user).id);
+                            users.push(f.user(m.user).id);
                         }
                     }
                 }
             }
         }
     }
-    WhoCan { everyone, users: users.into_iter().collect() }
+    WhoCan { everyone, users: into_set(users) }
+}
+
+/// `ids` sorted and without repeats: the sets of ids here are sorted `Vec`s, found in by binary
+/// search.
+fn into_set(mut ids: Vec<Id>) -> Vec<Id> {
+    crate::util::sort(&mut ids);
+    ids.dedup();
+    ids
+}
+
+fn in_set(set: &[Id], id: Id) -> bool {
+    set.binary_search(&id).is_ok()
+}
+
+/// Adds the ids of the feeds of `u` to `feeds`.
+fn push_feeds<F: Facts>(f: &F, u: Dense, feeds: &mut Vec<Id>) {
+    for &fd in f.feeds_of(u) {
+        feeds.push(f.feed_id(fd));
+    }
 }
 
 /// The actions on a group, or on a member, in `Action::ALL` order.
@@ -144,36 +161,10 @@ fn actions_on(kind: ObjectKind) -> impl Iterator<Item = Action> {
 
 /// Everything user `user_id` may do, sorted. Other users' public feeds are readable by everyone
 /// and not listed.
-pub(crate) fn what_can<F: Facts>(f: &F, user_id: Id) -> Vec<Capability> {
-    let Some(u) = f.user_dense(user_id) else {
-        return Vec::new();
-    };
-    let pol = policy();
-    let mut caps = Vec::new();
-    let mut feeds: Vec<Id> = f.feeds_of(u).iter().map(|&fd| f.feed_id(fd)).collect();
-    for mo in f.groups_of(u) {
-        let held = pol.role_permissions(mo.role);
-        if held.is_empty() {
-            continue;
-        }
-        let gid = f.group(mo.group).id;
-        for action in actions_on(ObjectKind::Group) {
-            if pol.holds(held, action.permission()) {
-                caps.push(Capability { action, group: Some(gid), user: None, feed: None });
-            }
-        }
-        if !pol.holds(held, Perm::MembersList) {
-            continue;
-        }
-        for m in f.members(mo.group) {
-            let tid = f.user(m.user).id;
-            member_caps(f, user_id, held, gid, tid, &mut caps);
-            if pol.holds(held, Perm::MemberFeeds) {
-                feeds.extend(f.feeds_of(m.user).iter().map(|&fd| f.feed_id(fd)));
-            }
-        }
-    }
-    with_feeds(caps, feeds)
+pub(crate) fn what_can(snap: &Snapshot, user_id: Id) -> Vec<Capability> {
+    // Read through an overlay without changes: what_if's comparison reads overlays, so the
+    // capability code is there once.
+    what_can_within(&Overlay::new(snap), user_id, &Scope::ALL)
 }
 
 /// The member actions `user_id`, holding `held` in group `gid`, may take on member `tid`.
@@ -196,45 +187,50 @@ fn member_caps<F: Facts>(
 }
 
 /// `caps` with a read capability for each of `feeds`, all sorted.
-fn with_feeds(mut caps: Vec<Capability>, mut feeds: Vec<Id>) -> Vec<Capability> {
-    crate::util::sort(&mut feeds);
-    feeds.dedup();
-    caps.extend(feeds.into_iter().map(|id| Capability {
-        action: Action::FeedRead,
-        group: None,
-        user: None,
-        feed: Some(id),
-    }));
+fn with_feeds(mut caps: Vec<Capability>, feeds: Vec<Id>) -> Vec<Capability> {
+    for id in into_set(feeds) {
+        caps.push(Capability { action: Action::FeedRead, group: None, user: None, feed: Some(id) });
+    }
     crate::util::sort(&mut caps);
     caps
 }
 
 /// Which capabilities of one person a set of changes can alter; everything outside is the same
 /// before and after, so it is not computed (what_if would otherwise list every feed of every
-/// member for each manager, twice).
+/// member for each manager, twice). Each list is sorted; `None` is everything.
 struct Scope<'a> {
     /// Touched groups: their group actions are compared.
-    groups: &'a BTreeSet<Id>,
+    groups: Option<&'a [Id]>,
     /// Touched groups whose member actions are compared for every target, not only touched users
     /// (the person's own membership there changed, or the group's administrator count did: the
     /// last-administrator rule reads it. With today's roles only administrators remove members,
     /// so that count never changes a capability; it is compared anyway, so that a change of the
     /// role tables cannot make a preview wrong).
-    every_target: &'a BTreeSet<Id>,
+    every_target: Option<&'a [Id]>,
     /// Touched users: member actions on them are compared in every group (account rules read a
     /// target's memberships everywhere).
-    users: &'a BTreeSet<Id>,
-    /// Owners whose feeds the person may gain or lose.
-    owners: &'a BTreeSet<Id>,
+    users: &'a [Id],
+    /// Owners whose feeds the person may gain or lose (`None`: every owner, oneself included).
+    owners: Option<&'a [Id]>,
 }
 
-/// The part of [`what_can`] inside `scope`, sorted.
+impl Scope<'_> {
+    /// Everything: [`what_can`].
+    const ALL: Scope<'static> = Scope { groups: None, every_target: None, users: &[], owners: None };
+}
+
+/// Is `id` in `set` (`None` being every id)?
+fn in_scope(set: Option<&[Id]>, id: Id) -> bool {
+    set.is_none_or(|set| in_set(set, id))
+}
+
+/// The part of what `user_id` may do inside `scope` (see [`what_can`]), sorted.
 fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capability> {
     let Some(u) = f.user_dense(user_id) else {
         return Vec::new();
     };
     let pol = policy();
-    let mut caps = Vec::new();
+    let (mut caps, mut feeds) = (Vec::new(), Vec::new());
     let mut feed_groups: Vec<Dense> = Vec::new();
     for mo in f.groups_of(u) {
         let held = pol.role_permissions(mo.role);
@@ -242,7 +238,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
             continue;
         }
         let gid = f.group(mo.group).id;
-        if scope.groups.contains(&gid) {
+        if in_scope(scope.groups, gid) {
             for action in actions_on(ObjectKind::Group) {
                 if pol.holds(held, action.permission()) {
                     caps.push(Capability { action, group: Some(gid), user: None, feed: None });
@@ -255,27 +251,33 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
         if !pol.holds(held, Perm::MembersList) {
             continue;
         }
-        let every = scope.every_target.contains(&gid);
+        let every = in_scope(scope.every_target, gid);
         if !every && scope.users.is_empty() {
             continue;
         }
         for m in f.members(mo.group) {
             let tid = f.user(m.user).id;
-            if !every && !scope.users.contains(&tid) {
+            if !every && !in_set(scope.users, tid) {
                 continue;
             }
             member_caps(f, user_id, held, gid, tid, &mut caps);
+            if scope.owners.is_none() && pol.holds(held, Perm::MemberFeeds) {
+                push_feeds(f, m.user, &mut feeds);
+            }
         }
     }
     // Feeds: an owner's feeds are readable through any group the two share where the person's role
     // holds `member.feeds`; one's own feeds always are, before and after.
-    let mut feeds = Vec::new();
-    for &owner in scope.owners {
+    let Some(owners) = scope.owners else {
+        push_feeds(f, u, &mut feeds);
+        return with_feeds(caps, feeds);
+    };
+    for &owner in owners {
         let Some(o) = f.user_dense(owner).filter(|&o| o != u) else {
             continue;
         };
         if f.groups_of(o).iter().any(|m| feed_groups.contains(&m.group)) {
-            feeds.extend(f.feeds_of(o).iter().map(|&fd| f.feed_id(fd)));
+            push_feeds(f, o, &mut feeds);
         }
     }
     with_feeds(caps, feeds)
@@ -293,133 +295,91 @@ pub(crate) fn what_if(
     only: Option<&[Id]>,
 ) -> Result<Vec<AccessDiff>, WireError> {
     let mut overlay = Overlay::new(snap);
-    let mut touched_users: BTreeSet<Dense> = BTreeSet::new();
-    let mut touched_groups: BTreeSet<Dense> = BTreeSet::new();
+    let mut touched_users: Vec<Dense> = Vec::new();
+    let mut touched_groups: Vec<Dense> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
-        let err = |m: String| WireError::bad_request(format!("change {i}: {m}"));
-        match change {
-            Change::InsertGroup { .. } => {
-                let row = change.inserted_group().ok_or_else(|| err("not a group".into()))?;
-                let g = overlay.add_group(row).map_err(err)?;
-                touched_groups.insert(g);
-            }
-            Change::UpdateGroup { id, .. } => {
-                overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
-            }
-            Change::DeleteGroup { id } => {
-                let g = overlay.group_dense(*id).ok_or_else(|| err(format!("no group {id}")))?;
-                touched_groups.insert(g);
-                touched_users.extend(overlay.members(g).iter().map(|m| m.user));
-                overlay.delete_group(g);
-            }
-            Change::InsertMembership { groupid, userid, role, admin_rights } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay.ensure_user(*userid);
-                overlay.set_membership(g, u, Role::from_code(*role), admin_rights == "full");
-                touched_users.insert(u);
-                touched_groups.insert(g);
-            }
-            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay
-                    .user_dense(*userid)
-                    .filter(|&u| overlay.membership(g, u).is_some())
-                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
-                overlay.set_membership(g, u, Role::from_code(*role), admin_rights.as_deref() == Some("full"));
-                touched_users.insert(u);
-                touched_groups.insert(g);
-            }
-            Change::DeleteMembership { groupid, userid } => {
-                let g = overlay.group_dense(*groupid).ok_or_else(|| err(format!("no group {groupid}")))?;
-                let u = overlay
-                    .user_dense(*userid)
-                    .filter(|&u| overlay.remove_membership(g, u))
-                    .ok_or_else(|| err(format!("user {userid} is not a member of group {groupid}")))?;
-                touched_users.insert(u);
-                touched_groups.insert(g);
-            }
-            // Profile and credential changes do not change access.
-            Change::UpdateUserProfile { .. }
-            | Change::SetUsername { .. }
-            | Change::SetEmail { .. }
-            | Change::SetPassword { .. } => {}
-        }
+        apply_change(&mut overlay, change, &mut touched_users, &mut touched_groups)
+            .map_err(|m| WireError::bad_request(format!("change {i}: {m}")))?;
     }
 
+    let touched_users = into_set(touched_users);
+    let touched_groups = into_set(touched_groups);
+
     // Who to examine, by id.
-    let mut people: BTreeSet<Id> = BTreeSet::new();
     let pol = policy();
-    let managers = |f: &dyn Fn(Dense) -> Vec<(Dense, Role)>,
-                    g: Dense,
-                    out: &mut BTreeSet<Id>,
-                    ids: &dyn Fn(Dense) -> Id| {
-        for (u, role) in f(g) {
-            if pol.holds(pol.role_permissions(role), Perm::MembersList) {
-                out.insert(ids(u));
+    let before_members =
+        |g: Dense| -> &[Member] { if (g as usize) < snap.group_count() { snap.members(g) } else { &[] } };
+    let id_of = |u: Dense| overlay.user(u).id;
+    let mut members_of_touched = Vec::new();
+    for &g in &touched_groups {
+        for list in [before_members(g), overlay.members(g)] {
+            for m in list {
+                members_of_touched.push(id_of(m.user));
             }
         }
-    };
-    let base_members = |g: Dense| -> Vec<(Dense, Role)> {
-        if (g as usize) < snap.group_count() {
-            snap.members(g).iter().map(|m| (m.user, m.role)).collect()
-        } else {
-            Vec::new()
-        }
-    };
-    let after_members =
-        |g: Dense| -> Vec<(Dense, Role)> { overlay.members(g).iter().map(|m| (m.user, m.role)).collect() };
-    let id_of = |u: Dense| overlay.user(u).id;
-    for &g in &touched_groups {
-        for (u, _) in base_members(g).into_iter().chain(after_members(g)) {
-            people.insert(id_of(u));
-        }
     }
+    let mut people = members_of_touched.clone();
     for &u in &touched_users {
-        people.insert(id_of(u));
-        let mut groups: Vec<Dense> = overlay.groups_of(u).iter().map(|m| m.group).collect();
+        people.push(id_of(u));
+        let mut groups = Vec::new();
+        for m in overlay.groups_of(u) {
+            groups.push(m.group);
+        }
         if (u as usize) < snap.users.len() {
-            groups.extend(snap.groups_of(u).iter().map(|m| m.group));
+            for m in snap.groups_of(u) {
+                groups.push(m.group);
+            }
         }
+        // The managers of each, before and after.
         for g in groups {
-            managers(&base_members, g, &mut people, &id_of);
-            managers(&after_members, g, &mut people, &id_of);
+            for list in [before_members(g), overlay.members(g)] {
+                for m in list {
+                    if pol.holds(pol.role_permissions(m.role), Perm::MembersList) {
+                        people.push(id_of(m.user));
+                    }
+                }
+            }
         }
     }
-    if let Some(only) = only {
-        people.retain(|id| only.contains(id));
-    }
+    let people = into_set(people);
 
     // The scope of the comparison (see `Scope`), in ids: dense ids of new rows differ between
     // the snapshot and the overlay.
-    let group_ids: BTreeSet<Id> = touched_groups.iter().map(|&g| overlay.group(g).id).collect();
-    let user_ids: BTreeSet<Id> = touched_users.iter().map(|&u| id_of(u)).collect();
-    let admins_before = |g: Dense| {
-        if (g as usize) < snap.group_count() { decide::administrators(snap, g) } else { 0 }
-    };
-    let admins_changed: BTreeSet<Id> = touched_groups
-        .iter()
-        .filter(|&&g| admins_before(g) != decide::administrators(&overlay, g))
-        .map(|&g| overlay.group(g).id)
-        .collect();
-    let mut members_of_touched: BTreeSet<Id> = user_ids.clone();
+    let (mut group_ids, mut user_ids, mut admins_changed) = (Vec::new(), Vec::new(), Vec::new());
     for &g in &touched_groups {
-        for (u, _) in base_members(g).into_iter().chain(after_members(g)) {
-            members_of_touched.insert(id_of(u));
+        let id = overlay.group(g).id;
+        group_ids.push(id);
+        let before = if (g as usize) < snap.group_count() { decide::administrators(snap, g) } else { 0 };
+        if before != decide::administrators(&overlay, g) {
+            admins_changed.push(id);
         }
     }
+    for &u in &touched_users {
+        user_ids.push(id_of(u));
+    }
+    let (group_ids, user_ids, admins_changed) =
+        (into_set(group_ids), into_set(user_ids), into_set(admins_changed));
+    members_of_touched.extend_from_slice(&user_ids);
+    let members_of_touched = into_set(members_of_touched);
 
+    // The snapshot seen through an overlay without changes: one copy of the comparison's code
+    // serves both sides.
+    let unchanged = Overlay::new(snap);
     let mut diffs = Vec::new();
     for id in people {
+        if only.is_some_and(|only| !only.contains(&id)) {
+            continue;
+        }
         // Someone whose own memberships did not change keeps every capability except those on
         // touched users, in groups whose administrator count changed, and on touched owners' feeds.
-        let changed_self = user_ids.contains(&id);
+        let changed_self = in_set(&user_ids, id);
         let scope = Scope {
-            groups: &group_ids,
-            every_target: if changed_self { &group_ids } else { &admins_changed },
+            groups: Some(&group_ids),
+            every_target: Some(if changed_self { &group_ids } else { &admins_changed }),
             users: &user_ids,
-            owners: if changed_self { &members_of_touched } else { &user_ids },
+            owners: Some(if changed_self { &members_of_touched } else { &user_ids }),
         };
-        let before = what_can_within(snap, id, &scope);
+        let before = what_can_within(&unchanged, id, &scope);
         let after = what_can_within(&overlay, id, &scope);
         let (gains, loses) = diff_sorted(&before, &after);
         if !gains.is_empty() || !loses.is_empty() {
@@ -429,33 +389,88 @@ pub(crate) fn what_if(
     Ok(diffs)
 }
 
+/// Applies one change of [`what_if`] to `o`, noting the users and groups whose memberships it
+/// touches.
+fn apply_change(
+    o: &mut Overlay,
+    change: &Change,
+    users: &mut Vec<Dense>,
+    groups: &mut Vec<Dense>,
+) -> Result<(), String> {
+    let group = |o: &Overlay, id: Id| o.group_dense(id).ok_or_else(|| format!("no group {id}"));
+    let (groupid, userid, set) = match change {
+        Change::InsertGroup { .. } => {
+            let row = change.inserted_group().ok_or("not a group")?;
+            groups.push(o.add_group(row)?);
+            return Ok(());
+        }
+        Change::UpdateGroup { id, .. } => return group(o, *id).map(|_| ()),
+        Change::DeleteGroup { id } => {
+            let g = group(o, *id)?;
+            groups.push(g);
+            for m in o.members(g) {
+                users.push(m.user);
+            }
+            o.delete_group(g);
+            return Ok(());
+        }
+        Change::InsertMembership { groupid, userid, role, admin_rights } => {
+            (*groupid, *userid, Some((*role, admin_rights == "full")))
+        }
+        Change::UpdateMembership { groupid, userid, role, admin_rights } => {
+            (*groupid, *userid, Some((*role, admin_rights.as_deref() == Some("full"))))
+        }
+        Change::DeleteMembership { groupid, userid } => (*groupid, *userid, None),
+        // Profile and credential changes do not change access.
+        Change::UpdateUserProfile { .. }
+        | Change::SetUsername { .. }
+        | Change::SetEmail { .. }
+        | Change::SetPassword { .. } => return Ok(()),
+    };
+    // A membership change: an insertion may name a user not loaded yet, the others a member.
+    let g = group(o, groupid)?;
+    let u = if matches!(change, Change::InsertMembership { .. }) {
+        Some(o.ensure_user(userid))
+    } else {
+        o.user_dense(userid).filter(|&u| o.membership(g, u).is_some())
+    };
+    let u = u.ok_or_else(|| format!("user {userid} is not a member of group {groupid}"))?;
+    match set {
+        Some((role, full)) => o.set_membership(g, u, Role::from_code(role), full),
+        None => {
+            o.remove_membership(g, u);
+        }
+    }
+    users.push(u);
+    groups.push(g);
+    Ok(())
+}
+
 /// (in `after` only, in `before` only) of two sorted lists.
 fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>, Vec<Capability>) {
+    use std::cmp::Ordering;
     let (mut gains, mut loses) = (Vec::new(), Vec::new());
     let (mut i, mut j) = (0, 0);
-    while i < before.len() || j < after.len() {
-        match (before.get(i), after.get(j)) {
-            (Some(b), Some(a)) if b == a => {
-                i += 1;
-                j += 1;
-            }
-            (Some(b), Some(a)) if b < a => {
-                loses.push(*b);
-                i += 1;
-            }
-            (Some(_), Some(a)) => {
-                gains.push(*a);
-                j += 1;
-            }
-            (Some(b), None) => {
-                loses.push(*b);
-                i += 1;
-            }
-            (None, Some(a)) => {
-                gains.push(*a);
-                j += 1;
-            }
+    loop {
+        let order = match (before.get(i), after.get(j)) {
+            (Some(b), Some(a)) => b.cmp(a),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
+        };
+        match order {
+            Ordering::Less => {
+                loses.push(before[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                gains.push(after[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
         }
     }
     (gains, loses)
@@ -488,7 +503,9 @@ pub(crate) fn redact(
     let (profiles, feeds) = (pol.holds(held, Perm::MemberProfile), pol.holds(held, Perm::MemberFeeds));
 
     let mut state = State { groups: vec![snap.group(g).clone()], ..State::default() };
-    let mut pseudo: std::collections::HashMap<Dense, Id> = std::collections::HashMap::new();
+    // The pseudonymous id of each dense group, 0 for none yet: they count down from `MAX_ID`.
+    let mut pseudo = vec![0; snap.group_count()];
+    let mut pseudonyms = 0;
     for m in snap.members(g) {
         if let Some(row) = snap.memberships.get(m.row as usize) {
             state.memberships.push(row.clone());
@@ -500,33 +517,42 @@ pub(crate) fn redact(
             user.location = None;
             user.inputs = Value::Object(Map::new());
         }
-        for other in snap.groups_of(m.user).iter().filter(|o| o.group != g) {
-            let next = MAX_ID - pseudo.len() as Id;
-            let id = *pseudo.entry(other.group).or_insert(next);
+        for other in snap.groups_of(m.user) {
+            if other.group == g {
+                continue;
+            }
+            let slot = &mut pseudo[other.group as usize];
+            if *slot == 0 {
+                *slot = MAX_ID - pseudonyms;
+                pseudonyms += 1;
+            }
             let manages = matches!(other.role, Role::Administrator | Role::SubAdministrator);
             state.memberships.push(MembershipRow {
-                groupid: id,
+                groupid: *slot,
                 userid: user.id,
                 role: if manages { 2 } else { 0 },
                 admin_rights: Some("read".into()),
             });
         }
         if feeds {
-            state.feeds.extend(snap.feeds_of(m.user).iter().map(|&f| snap.feeds[f as usize].clone()));
+            for &f in snap.feeds_of(m.user) {
+                state.feeds.push(snap.feeds[f as usize].clone());
+            }
         }
         state.users.push(user);
     }
-    let mut ids: Vec<Id> = pseudo.into_values().collect();
-    crate::util::sort_by(&mut ids, |a, b| b.cmp(a));
-    state.groups.extend(ids.into_iter().map(|id| GroupRow {
-        id,
-        name: None,
-        description: None,
-        organization: None,
-        area: None,
-        visibility: None,
-        access: None,
-    }));
+    // The pseudonymous groups, in descending id order (the order they were numbered in).
+    for k in 0..pseudonyms {
+        state.groups.push(GroupRow {
+            id: MAX_ID - k,
+            name: None,
+            description: None,
+            organization: None,
+            area: None,
+            visibility: None,
+            access: None,
+        });
+    }
     Ok(state)
 }
 

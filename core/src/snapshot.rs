@@ -1,9 +1,6 @@
 //! The facts indexed for fast answers: dense ids, membership lists by group and by user (sorted,
 //! contiguous), feeds by owner. A check allocates nothing.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::error::WireError;
 use crate::model::{FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
 use crate::profiles::emoncms::policy;
@@ -13,42 +10,97 @@ pub(crate) type Dense = u32;
 
 const ABSENT: u32 = u32::MAX;
 
-/// A small multiplicative hasher for integer keys (ids are not attacker-chosen hash-flooding
-/// material: they come from the host's own database).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
+/// A map of `u32` keys to `u32` values other than `ABSENT`: open addressing with linear probing
+/// and multiplicative hashing (ids are not attacker-chosen hash-flooding material: they come from
+/// the host's own database). One non-generic table serves every index, where a `HashMap` would
+/// add a copy of its code per key and value type to the WebAssembly module.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct U32Map {
+    /// (key, value) slots, none or a power of two (at least 16) of them, at most half used; a
+    /// free slot holds the value `ABSENT`.
+    slots: Vec<(u32, u32)>,
+    /// 32 minus log2 of the slot count: the hash is the top bits of the key times a constant.
+    shift: u32,
+    len: usize,
 }
 
-pub(crate) type IdHashMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+impl U32Map {
+    /// An empty map that holds `n` entries without growing.
+    fn with_capacity(n: usize) -> U32Map {
+        let mut map = U32Map::default();
+        map.resize((2 * n).next_power_of_two().max(16));
+        map
+    }
+
+    /// The slot holding `key`, or the free slot where it goes. The table must not be empty.
+    #[inline]
+    fn slot(&self, key: u32) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b9) >> self.shift) as usize;
+        loop {
+            let (k, v) = self.slots[i];
+            if v == ABSENT || k == key {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, key: u32) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let v = self.slots[self.slot(key)].1;
+        if v == ABSENT { None } else { Some(v) }
+    }
+
+    /// Sets `key` → `value` (not `ABSENT`); returns the value it replaces.
+    pub(crate) fn insert(&mut self, key: u32, value: u32) -> Option<u32> {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.resize((2 * self.slots.len()).max(16));
+        }
+        let i = self.slot(key);
+        let old = std::mem::replace(&mut self.slots[i], (key, value)).1;
+        if old == ABSENT {
+            self.len += 1;
+            None
+        } else {
+            Some(old)
+        }
+    }
+
+    /// Rehashes into `size` slots (a power of two, at least 16).
+    fn resize(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![(0, ABSENT); size]);
+        self.shift = 32 - size.trailing_zeros();
+        for (k, v) in old {
+            if v != ABSENT {
+                let i = self.slot(k);
+                self.slots[i] = (k, v);
+            }
+        }
+    }
+}
 
 /// Id → dense index: a direct table when ids are compact (the usual auto-increment case), a hash
 /// map otherwise.
 #[derive(Debug, Clone)]
 pub(crate) enum IdMap {
     Direct(Vec<u32>),
-    Hashed(IdHashMap<u32>),
+    Hashed(U32Map),
 }
 
 impl IdMap {
     /// Builds the map of `ids` (position = dense index); a repeated id is reported.
-    fn build(ids: impl Iterator<Item = Id> + Clone, len: usize) -> Result<IdMap, Id> {
-        let max = ids.clone().max().unwrap_or(0) as usize;
-        if max <= 4 * len + 1024 {
+    fn build(ids: &[Id]) -> Result<IdMap, Id> {
+        let mut max = 0;
+        for &id in ids {
+            max = max.max(id as usize);
+        }
+        if max <= 4 * ids.len() + 1024 {
             let mut table = vec![ABSENT; max + 1];
-            for (i, id) in ids.enumerate() {
+            for (i, &id) in ids.iter().enumerate() {
                 let slot = &mut table[id as usize];
                 if *slot != ABSENT {
                     return Err(id);
@@ -57,8 +109,8 @@ impl IdMap {
             }
             Ok(IdMap::Direct(table))
         } else {
-            let mut map = IdHashMap::with_capacity_and_hasher(len, Default::default());
-            for (i, id) in ids.enumerate() {
+            let mut map = U32Map::with_capacity(ids.len());
+            for (i, &id) in ids.iter().enumerate() {
                 if map.insert(id, i as u32).is_some() {
                     return Err(id);
                 }
@@ -67,11 +119,16 @@ impl IdMap {
         }
     }
 
+    /// [`IdMap::build`] for the rows of table `what`, a repeated id being an `invalid_state` error.
+    fn build_of(what: &str, ids: &[Id]) -> Result<IdMap, WireError> {
+        IdMap::build(ids).map_err(|id| WireError::invalid_state(format!("{what} id {id} appears twice")))
+    }
+
     #[inline]
     pub(crate) fn get(&self, id: Id) -> Option<Dense> {
         match self {
             IdMap::Direct(t) => t.get(id as usize).copied().filter(|&d| d != ABSENT),
-            IdMap::Hashed(m) => m.get(&id).copied(),
+            IdMap::Hashed(m) => m.get(id),
         }
     }
 
@@ -90,8 +147,12 @@ impl IdMap {
                 t[slot] = dense;
                 return;
             }
-            let map =
-                t.iter().enumerate().filter(|&(_, &d)| d != ABSENT).map(|(i, &d)| (i as u32, d)).collect();
+            let mut map = U32Map::with_capacity(dense as usize + 1);
+            for (i, &d) in t.iter().enumerate() {
+                if d != ABSENT {
+                    map.insert(i as u32, d);
+                }
+            }
             *self = IdMap::Hashed(map);
         }
         if let IdMap::Hashed(m) = self {
@@ -147,10 +208,16 @@ impl Snapshot {
     /// membership rows keep the one granting least; rows of unknown groups are ignored.
     pub fn build(state: State) -> Result<Snapshot, WireError> {
         let State { groups, memberships, mut users, feeds } = state;
-        let group_ix = IdMap::build(groups.iter().map(|g| g.id), groups.len())
-            .map_err(|id| WireError::invalid_state(format!("group id {id} appears twice")))?;
-        let mut user_ix = IdMap::build(users.iter().map(|u| u.id), users.len())
-            .map_err(|id| WireError::invalid_state(format!("user id {id} appears twice")))?;
+        let mut ids = Vec::with_capacity(groups.len());
+        for g in &groups {
+            ids.push(g.id);
+        }
+        let group_ix = IdMap::build_of("group", &ids)?;
+        ids.clear();
+        for u in &users {
+            ids.push(u.id);
+        }
+        let mut user_ix = IdMap::build_of("user", &ids)?;
         // Members and feed owners the host did not load a users row for get a bare row, so every
         // dense user index is valid.
         let mut ensure_user = |id: Id, users: &mut Vec<UserRow>| -> Dense {
@@ -163,74 +230,79 @@ impl Snapshot {
             d
         };
 
-        // Memberships: keep rows of known groups, resolve users, then dedupe (group, user) pairs.
+        // Memberships: keep rows of known groups, resolve users (one column each), then order
+        // them by (group, user), stably, and dedupe (group, user) pairs.
         let pol = policy();
-        let mut rows: Vec<(Dense, Dense, u32)> = Vec::with_capacity(memberships.len());
+        let (mut row_g, mut row_u) = (Vec::new(), Vec::new());
+        let mut rows = Vec::new();
         for (i, m) in memberships.iter().enumerate() {
             if let Some(g) = group_ix.get(m.groupid) {
-                let u = ensure_user(m.userid, &mut users);
-                rows.push((g, u, i as u32));
+                row_g.push(g);
+                row_u.push(ensure_user(m.userid, &mut users));
+                rows.push(i as u32);
             }
         }
-        crate::util::sort_by_key(&mut rows, |&(g, u, _)| (g, u));
+        let (_, by_user) = bucket(users.len(), &row_u, &iota(rows.len()));
+        let (_, sorted) = bucket(groups.len(), &row_g, &by_user);
         let strength = |row: u32| {
             let m = &memberships[row as usize];
             let role = Role::from_code(m.role);
             (pol.role_permissions(role).len(), m.admin_rights.as_deref() == Some("full"), row)
         };
-        let mut kept: Vec<(Dense, Dense, u32)> = Vec::with_capacity(rows.len());
-        for r in rows {
-            match kept.last_mut() {
-                Some(last) if last.0 == r.0 && last.1 == r.1 => {
-                    if strength(r.2) < strength(last.2) {
-                        last.2 = r.2;
+        // The kept rows, as columns: group, user, `memberships` index.
+        let (mut kept_g, mut kept_u, mut kept_row): (Vec<Dense>, Vec<Dense>, Vec<u32>) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for &k in &sorted {
+            let (g, u, row) = (row_g[k as usize], row_u[k as usize], rows[k as usize]);
+            match kept_row.last_mut() {
+                Some(last) if kept_g.last() == Some(&g) && kept_u.last() == Some(&u) => {
+                    if strength(row) < strength(*last) {
+                        *last = row;
                     }
                 }
-                _ => kept.push(r),
+                _ => {
+                    kept_g.push(g);
+                    kept_u.push(u);
+                    kept_row.push(row);
+                }
             }
         }
-        let member_of = |row: u32| {
-            let m = &memberships[row as usize];
-            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-            (Role::from_code(m.role), m.admin_rights.as_deref() == Some("full"), raw)
-        };
 
         // Feeds.
-        let feed_ix = IdMap::build(feeds.iter().map(|f| f.id), feeds.len())
-            .map_err(|id| WireError::invalid_state(format!("feed id {id} appears twice")))?;
-        let mut feed_meta = Vec::with_capacity(feeds.len());
+        ids.clear();
         for f in &feeds {
-            feed_meta.push((ensure_user(f.userid, &mut users), f.public));
+            ids.push(f.id);
+        }
+        let feed_ix = IdMap::build_of("feed", &ids)?;
+        let mut feed_meta = Vec::with_capacity(feeds.len());
+        let mut owners = Vec::with_capacity(feeds.len());
+        for f in &feeds {
+            let owner = ensure_user(f.userid, &mut users);
+            feed_meta.push((owner, f.public));
+            owners.push(owner);
         }
 
-        let n_groups = groups.len();
         let n_users = users.len();
-        // By group: `kept` is sorted by (group, user) already.
-        let gm_start = starts(n_groups, kept.iter().map(|k| k.0));
-        let gm: Vec<Member> = kept
-            .iter()
-            .map(|&(_, u, row)| {
-                let (role, full, raw) = member_of(row);
-                Member { user: u, role, full, raw, row }
-            })
-            .collect();
-        // By user: sort a copy by (user, group).
-        let mut by_user = kept.clone();
-        crate::util::sort_by_key(&mut by_user, |&(g, u, _)| (u, g));
-        let um_start = starts(n_users, by_user.iter().map(|k| k.1));
-        let um: Vec<MemberOf> = by_user
-            .iter()
-            .map(|&(g, _, row)| {
-                let (role, full, raw) = member_of(row);
-                MemberOf { group: g, role, full, raw }
-            })
-            .collect();
-        // Feeds by owner, in state order (a stable sort keeps it).
-        let mut owned: Vec<(Dense, Dense)> =
-            feed_meta.iter().enumerate().map(|(f, &(o, _))| (o, f as Dense)).collect();
-        crate::util::sort_by_key(&mut owned, |&(o, _)| o);
-        let uf_start = starts(n_users, owned.iter().map(|k| k.0));
-        let uf = owned.into_iter().map(|(_, f)| f).collect();
+        // By group: the kept rows are in (group, user) order already.
+        let kept = iota(kept_row.len());
+        let (gm_start, _) = bucket(groups.len(), &kept_g, &kept);
+        let mut gm = Vec::with_capacity(kept.len());
+        for &k in &kept {
+            let (user, row) = (kept_u[k as usize], kept_row[k as usize]);
+            let m = &memberships[row as usize];
+            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            let full = m.admin_rights.as_deref() == Some("full");
+            gm.push(Member { user, role: Role::from_code(m.role), full, raw, row });
+        }
+        // By user: a stable bucketing keeps each user's groups in order.
+        let (um_start, by_user) = bucket(n_users, &kept_u, &kept);
+        let mut um = Vec::with_capacity(kept.len());
+        for &k in &by_user {
+            let Member { role, full, raw, .. } = gm[k as usize];
+            um.push(MemberOf { group: kept_g[k as usize], role, full, raw });
+        }
+        // Feeds by owner, in state order.
+        let (uf_start, uf) = bucket(n_users, &owners, &iota(feeds.len()));
 
         Ok(Snapshot {
             groups,
@@ -266,16 +338,29 @@ impl Snapshot {
     }
 }
 
-/// CSR start offsets for `n` buckets from keys that arrive sorted.
-fn starts(n: usize, keys: impl Iterator<Item = Dense>) -> Vec<u32> {
-    let mut counts = vec![0u32; n + 1];
-    for k in keys {
-        counts[k as usize + 1] += 1;
+/// `0, 1, …, n - 1`.
+fn iota(n: usize) -> Vec<u32> {
+    (0..n as u32).collect()
+}
+
+/// A stable counting sort: `items` ordered by `keys[item]` (each below `n`), and the CSR start
+/// offsets of the `n` keys in that order.
+fn bucket(n: usize, keys: &[u32], items: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; n + 1];
+    for &i in items {
+        starts[keys[i as usize] as usize + 1] += 1;
     }
-    for i in 0..n {
-        counts[i + 1] += counts[i];
+    for k in 0..n {
+        starts[k + 1] += starts[k];
     }
-    counts
+    let mut next = starts.clone();
+    let mut sorted = vec![0u32; items.len()];
+    for &i in items {
+        let at = &mut next[keys[i as usize] as usize];
+        sorted[*at as usize] = i;
+        *at += 1;
+    }
+    (starts, sorted)
 }
 
 /// Read access to facts, implemented by the snapshot and by a what-if overlay on it, so every
@@ -352,26 +437,44 @@ impl Facts for Snapshot {
 /// copying the snapshot: only the member lists of touched groups and users are replaced.
 pub(crate) struct Overlay<'a> {
     base: &'a Snapshot,
-    gm: IdHashMap<Vec<Member>>,
-    um: IdHashMap<Vec<MemberOf>>,
-    deleted: IdHashMap<()>,
+    /// Dense group → index of its replaced member list in `gm`.
+    gm_ix: U32Map,
+    gm: Vec<Vec<Member>>,
+    /// Dense user → index of its replaced membership list in `um`.
+    um_ix: U32Map,
+    um: Vec<Vec<MemberOf>>,
+    /// Deleted dense groups (the value is unused).
+    deleted: U32Map,
     extra_groups: Vec<GroupRow>,
-    extra_group_ix: IdHashMap<Dense>,
+    extra_group_ix: U32Map,
     extra_users: Vec<UserRow>,
-    extra_user_ix: IdHashMap<Dense>,
+    extra_user_ix: U32Map,
+}
+
+/// Sets the list of `key` in a map of replaced lists.
+fn replace_list<T>(ix: &mut U32Map, lists: &mut Vec<Vec<T>>, key: Dense, list: Vec<T>) {
+    match ix.get(key) {
+        Some(i) => lists[i as usize] = list,
+        None => {
+            ix.insert(key, lists.len() as u32);
+            lists.push(list);
+        }
+    }
 }
 
 impl<'a> Overlay<'a> {
     pub(crate) fn new(base: &'a Snapshot) -> Overlay<'a> {
         Overlay {
             base,
-            gm: IdHashMap::default(),
-            um: IdHashMap::default(),
-            deleted: IdHashMap::default(),
+            gm_ix: U32Map::default(),
+            gm: Vec::new(),
+            um_ix: U32Map::default(),
+            um: Vec::new(),
+            deleted: U32Map::default(),
             extra_groups: Vec::new(),
-            extra_group_ix: IdHashMap::default(),
+            extra_group_ix: U32Map::default(),
             extra_users: Vec::new(),
-            extra_user_ix: IdHashMap::default(),
+            extra_user_ix: U32Map::default(),
         }
     }
 
@@ -382,7 +485,7 @@ impl<'a> Overlay<'a> {
         let d = (self.base.groups.len() + self.extra_groups.len()) as Dense;
         self.extra_group_ix.insert(row.id, d);
         self.extra_groups.push(row);
-        self.gm.insert(d, Vec::new());
+        replace_list(&mut self.gm_ix, &mut self.gm, d, Vec::new());
         Ok(d)
     }
 
@@ -397,11 +500,14 @@ impl<'a> Overlay<'a> {
     }
 
     pub(crate) fn delete_group(&mut self, g: Dense) {
-        let members: Vec<Dense> = self.members(g).iter().map(|m| m.user).collect();
+        let mut members = Vec::new();
+        for m in self.members(g) {
+            members.push(m.user);
+        }
         for u in members {
             self.remove_membership(g, u);
         }
-        self.deleted.insert(g, ());
+        self.deleted.insert(g, 0);
     }
 
     /// Sets (or inserts) the membership of `u` in `g`.
@@ -413,14 +519,14 @@ impl<'a> Overlay<'a> {
             Ok(i) => members[i] = member,
             Err(i) => members.insert(i, member),
         }
-        self.gm.insert(g, members);
+        replace_list(&mut self.gm_ix, &mut self.gm, g, members);
         let mut groups = self.groups_of(u).to_vec();
         let of = MemberOf { group: g, role, full, raw };
         match groups.binary_search_by_key(&g, |m| m.group) {
             Ok(i) => groups[i] = of,
             Err(i) => groups.insert(i, of),
         }
-        self.um.insert(u, groups);
+        replace_list(&mut self.um_ix, &mut self.um, u, groups);
     }
 
     pub(crate) fn remove_membership(&mut self, g: Dense, u: Dense) -> bool {
@@ -429,12 +535,12 @@ impl<'a> Overlay<'a> {
             return false;
         };
         members.remove(i);
-        self.gm.insert(g, members);
+        replace_list(&mut self.gm_ix, &mut self.gm, g, members);
         let mut groups = self.groups_of(u).to_vec();
         if let Ok(i) = groups.binary_search_by_key(&g, |m| m.group) {
             groups.remove(i);
         }
-        self.um.insert(u, groups);
+        replace_list(&mut self.um_ix, &mut self.um, u, groups);
         true
     }
 }
@@ -443,8 +549,8 @@ impl Facts for Overlay<'_> {
     fn group_dense(&self, id: Id) -> Option<Dense> {
         self.base
             .group_dense(id)
-            .or_else(|| self.extra_group_ix.get(&id).copied())
-            .filter(|g| !self.deleted.contains_key(g))
+            .or_else(|| self.extra_group_ix.get(id))
+            .filter(|&g| self.deleted.get(g).is_none())
     }
     fn group(&self, g: Dense) -> &GroupRow {
         let n = self.base.groups.len();
@@ -454,22 +560,22 @@ impl Facts for Overlay<'_> {
         self.base.groups.len() + self.extra_groups.len()
     }
     fn user_dense(&self, id: Id) -> Option<Dense> {
-        self.base.user_dense(id).or_else(|| self.extra_user_ix.get(&id).copied())
+        self.base.user_dense(id).or_else(|| self.extra_user_ix.get(id))
     }
     fn user(&self, u: Dense) -> &UserRow {
         let n = self.base.users.len();
         if (u as usize) < n { self.base.user(u) } else { &self.extra_users[u as usize - n] }
     }
     fn members(&self, g: Dense) -> &[Member] {
-        match self.gm.get(&g) {
-            Some(list) => list,
+        match self.gm_ix.get(g) {
+            Some(i) => &self.gm[i as usize],
             None if (g as usize) < self.base.groups.len() => self.base.members(g),
             None => &[],
         }
     }
     fn groups_of(&self, u: Dense) -> &[MemberOf] {
-        match self.um.get(&u) {
-            Some(list) => list,
+        match self.um_ix.get(u) {
+            Some(i) => &self.um[i as usize],
             None if (u as usize) < self.base.users.len() => self.base.groups_of(u),
             None => &[],
         }
@@ -485,5 +591,51 @@ impl Facts for Overlay<'_> {
     }
     fn feeds_of(&self, u: Dense) -> &[Dense] {
         if (u as usize) < self.base.users.len() { self.base.feeds_of(u) } else { &[] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u32_map_finds_what_was_inserted() {
+        let mut map = U32Map::default();
+        assert_eq!(map.get(7), None);
+        let keys = |i: u32| i.wrapping_mul(2_654_435_761) ^ (i << 20);
+        for i in 0..5000 {
+            assert_eq!(map.insert(keys(i), i), None);
+        }
+        assert_eq!(map.insert(u32::MAX, 1), None);
+        assert_eq!(map.insert(0, 2), Some(0), "keys(0) is 0");
+        for i in 1..5000 {
+            assert_eq!(map.get(keys(i)), Some(i));
+        }
+        assert_eq!(map.insert(keys(10), 99), Some(10));
+        assert_eq!(map.get(keys(10)), Some(99));
+        assert_eq!(map.get(u32::MAX), Some(1));
+        assert_eq!(map.get(0), Some(2));
+        assert_eq!(map.get(keys(5000)), None);
+    }
+
+    #[test]
+    fn id_maps_of_sparse_ids_hash_and_report_repeats() {
+        let ids = [5, 4_000_000_000, 7, 2_147_483_647];
+        let map = IdMap::build(&ids).unwrap();
+        assert!(matches!(map, IdMap::Hashed(_)));
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(map.get(id), Some(i as Dense));
+        }
+        assert_eq!(map.get(6), None);
+        assert_eq!(IdMap::build(&[5, 4_000_000_000, 5]).unwrap_err(), 5);
+        assert_eq!(IdMap::build(&[5, 6, 5]).unwrap_err(), 5);
+        let mut direct = IdMap::build(&[1, 2]).unwrap();
+        direct.insert_new(3, 2);
+        direct.insert_new(4_000_000_000, 3);
+        assert!(matches!(direct, IdMap::Hashed(_)));
+        assert_eq!(
+            [1, 2, 3, 4_000_000_000, 9].map(|id| direct.get(id)),
+            [Some(0), Some(1), Some(2), Some(3), None]
+        );
     }
 }
