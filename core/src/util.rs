@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn the_shared_sort_is_a_stable_sort() {
-        // A small deterministic generator: many ties, every length up to 40.
+        // A small deterministic generator: many ties, every length up to 40 and a few longer.
         let mut seed = 7u32;
         for n in (0..40).chain([100, 257, 1000]) {
             let v: Vec<(u32, usize)> = (0..n)
