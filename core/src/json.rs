@@ -756,15 +756,187 @@ fn write_number(n: &Number, out: &mut String) {
             write_u64(i.unsigned_abs(), out);
         }
         N::F(f) => {
-            use fmt::Write;
             let start = out.len();
             // Rust's shortest round-trip form; an integral float keeps a `.0` so it reads back as
             // a float. Never NaN or infinite (`Number` holds only finite floats).
-            let _ = write!(out, "{f}");
-            if !out[start..].contains(['.', 'e', 'E']) {
+            write_f64(f, out);
+            if !out[start..].contains('.') {
                 out.push_str(".0");
             }
         }
+    }
+}
+
+/// Writes a finite `f` exactly as `format!("{f}")` does: the fewest significant digits that read
+/// back as `f`, of those the closest to `f` (half way rounds up), written out in full, never with
+/// an exponent (`1e21` is `1000000000000000000000`, `-0.0` is `-0`).
+///
+/// Our own because the standard formatter (Grisu with a Dragon fallback, big-integer code and
+/// tables) was about 20 KB of the WebAssembly module. What reads back as `f` is decided by
+/// `str::parse`, which the parser needs anyway; a float is written rarely (sums, parameters), so
+/// trying a few candidates costs nothing that matters.
+fn write_f64(f: f64, out: &mut String) {
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    if f == 0.0 {
+        out.push('0');
+        return;
+    }
+    let (mut c, mut x) = shortest_decimal(f.abs());
+    while c % 10 == 0 {
+        c /= 10;
+        x += 1;
+    }
+    // `c · 10^x`, with `c` of `n` digits.
+    let mut digits = String::new();
+    write_u64(c, &mut digits);
+    let n = digits.len() as i32;
+    let zeros = |out: &mut String, count: i32| (0..count).for_each(|_| out.push('0'));
+    if x >= 0 {
+        out.push_str(&digits);
+        zeros(out, x);
+    } else if n + x > 0 {
+        let (int, frac) = digits.split_at((n + x) as usize);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    } else {
+        out.push_str("0.");
+        zeros(out, -x - n);
+        out.push_str(&digits);
+    }
+}
+
+/// The shortest `c · 10^x` that reads back as the positive finite `v`, the closest one when there
+/// are two (a tie rounds up, as Rust's formatter does).
+fn shortest_decimal(v: f64) -> (u64, i32) {
+    let bits = v.to_bits();
+    let biased = (bits >> 52) as i32;
+    let frac = bits & ((1 << 52) - 1);
+    // v = m · 2^e, and one unit in the last place is 2^e.
+    let (m, e) = if biased == 0 { (frac, -1074) } else { (frac | 1 << 52, biased - 1075) };
+    // 2^log2 ≤ v, so 10^(k-1) ≤ v < 10^(k+1) with k = floor(log2 · log10(2)) + 1; 78913 / 2^18
+    // is log10(2) closely enough that the floor is exact for every float's log2.
+    let log2 = 63 - m.leading_zeros() as i32 + e;
+    let k = ((log2 * 78913) >> 18) + 1;
+    // d = floor(v · 10^q) = floor(m · 2^(e+q) · 5^q) has 18 or 19 digits, at least one more than
+    // any shortest form: each candidate, and on which side of the middle between two `v` lies, are
+    // read off `d`.
+    let q = 18 - k;
+    let shift = e + q;
+    let mut big = Big { len: 1 + usize::from(m >> 32 != 0), w: [0; 40] };
+    big.w[0] = m as u32;
+    big.w[1] = (m >> 32) as u32;
+    if shift > 0 {
+        big.shl(shift as usize);
+    }
+    if q >= 0 {
+        big.mul_pow5(q as u32);
+    } else {
+        big.div_pow5(-q as u32);
+    }
+    if shift < 0 {
+        big.shr(-shift as usize);
+    }
+    let d = u64::from(big.w[0]) | u64::from(big.w[1]) << 32;
+    debug_assert!(big.len <= 2 && (100_000_000_000_000_000..10_000_000_000_000_000_000).contains(&d));
+    let len = if d >= 1_000_000_000_000_000_000 { 19 } else { 18 };
+    // Half the gap between floats around `v` is at most 2^e / 2 = d / m / 2 units of d's last
+    // digit: a candidate farther away than d / m + 1 cannot read back, and is not even tried.
+    let reach = d / m + 1;
+    // Rust's `{}` never needs more than 17 digits; with 17, one of the two always reads back.
+    for p in 1..=17 {
+        let unit = 10u64.pow(len - p);
+        let (t, rem) = (d / unit, d % unit);
+        let x = (len - p) as i32 - q;
+        let down = rem <= reach && reads_back(t, x, v);
+        let up = unit - rem <= reach && reads_back(t + 1, x, v);
+        if down || up || p == 17 {
+            // `v` lies rem units (and a fraction, for the digits cut off `d`) above t: at least
+            // half way to t + 1 exactly when 2·rem ≥ unit, `unit` being even.
+            return (if up && (!down || 2 * rem >= unit) { t + 1 } else { t }, x);
+        }
+    }
+    unreachable!()
+}
+
+/// Whether `c · 10^x` reads back as `v`.
+fn reads_back(c: u64, x: i32, v: f64) -> bool {
+    let mut text = String::new();
+    write_u64(c, &mut text);
+    text.push('e');
+    if x < 0 {
+        text.push('-');
+    }
+    write_u64(u64::from(x.unsigned_abs()), &mut text);
+    text.parse::<f64>().is_ok_and(|r| r.to_bits() == v.to_bits())
+}
+
+/// An unsigned integer in base 2^32, lowest digit first, for `shortest_decimal`: its values stay
+/// below 2^1100 (m · 5^342 for the smallest floats, m · 2^1000 for the largest).
+struct Big {
+    len: usize,
+    w: [u32; 40],
+}
+
+impl Big {
+    fn mul(&mut self, k: u32) {
+        let mut carry = 0;
+        for w in &mut self.w[..self.len] {
+            let t = u64::from(*w) * u64::from(k) + carry;
+            *w = t as u32;
+            carry = t >> 32;
+        }
+        if carry > 0 {
+            self.w[self.len] = carry as u32;
+            self.len += 1;
+        }
+    }
+
+    /// Divides by `k`, rounding down.
+    fn div(&mut self, k: u32) {
+        let mut rem = 0;
+        for w in self.w[..self.len].iter_mut().rev() {
+            let t = rem << 32 | u64::from(*w);
+            *w = (t / u64::from(k)) as u32;
+            rem = t % u64::from(k);
+        }
+        while self.len > 0 && self.w[self.len - 1] == 0 {
+            self.len -= 1;
+        }
+    }
+
+    fn mul_pow5(&mut self, mut n: u32) {
+        while n > 0 {
+            let step = n.min(13);
+            self.mul(5u32.pow(step));
+            n -= step;
+        }
+    }
+
+    fn div_pow5(&mut self, mut n: u32) {
+        while n > 0 {
+            let step = n.min(13);
+            self.div(5u32.pow(step));
+            n -= step;
+        }
+    }
+
+    fn shl(&mut self, n: usize) {
+        let words = n / 32;
+        self.w.copy_within(..self.len, words);
+        self.w[..words].fill(0);
+        self.len += words;
+        self.mul(1 << (n % 32));
+    }
+
+    fn shr(&mut self, n: usize) {
+        let words = (n / 32).min(self.len);
+        self.w.copy_within(words..self.len, 0);
+        self.w[self.len - words..self.len].fill(0);
+        self.len -= words;
+        self.div(1 << (n % 32));
     }
 }
 
@@ -1499,5 +1671,88 @@ mod tests {
         w["k"] = json!(1);
         assert_eq!(w["k"], 1);
         assert_eq!(w["missing"]["deeper"], Value::Null);
+    }
+
+    /// Writes `f`, `-f` and both neighbours of each the way `format!("{}")` does.
+    fn check_float_and_neighbours(f: f64) {
+        for g in [f, f.next_up(), f.next_down()] {
+            check_float(g);
+            check_float(-g);
+        }
+    }
+
+    fn check_float(f: f64) {
+        if f.is_finite() {
+            let mut ours = String::new();
+            write_f64(f, &mut ours);
+            assert_eq!(ours, format!("{f}"), "{f:e} ({:#018x})", f.to_bits());
+        }
+    }
+
+    /// A deterministic xorshift: the same bit patterns on every run.
+    fn float_patterns(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
+    #[test]
+    fn floats_are_written_as_the_standard_formatter_writes_them() {
+        for f in [0.0, 1.0, 0.1, 0.5, 1e21, 1e-7, 1e23, 5e-324, 0.3, 123.456, 1699993350.5] {
+            check_float_and_neighbours(f);
+        }
+        for f in [f64::MIN_POSITIVE, f64::MAX, f64::EPSILON, f64::MIN_POSITIVE.next_down()] {
+            check_float_and_neighbours(f);
+        }
+        // Half way between the two shortest forms: Rust rounds up.
+        let tie = (1u64 << 50) as f64 + 0.25;
+        check_float_and_neighbours(tie);
+        let mut text = String::new();
+        write_f64(tie, &mut text);
+        assert_eq!(text, "1125899906842624.3");
+        // Every power of two, the subnormal ones included: every binary exponent, and the floats
+        // whose gap below is half the gap above.
+        for i in 0..52 + 2046u64 {
+            let f = if i < 52 { f64::from_bits(1 << i) } else { f64::from_bits((i - 51) << 52) };
+            check_float_and_neighbours(f);
+        }
+        for i in -320..=308 {
+            check_float_and_neighbours(format!("1e{i}").parse().unwrap());
+        }
+        for i in 0..10_000 {
+            check_float_and_neighbours(f64::from(i));
+        }
+        for i in 1..100 {
+            for j in 1..60 {
+                let (a, b) = (f64::from(i) / 10.0, f64::from(j) / 100.0);
+                check_float_and_neighbours(a + b);
+                check_float_and_neighbours(a * b);
+                check_float_and_neighbours(a / b);
+            }
+        }
+        let mut next = float_patterns(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..10_000 {
+            // Integers and halves, quarters… near 2^53, where the closest of two shortest forms
+            // can lie exactly half way (1125899906842624.25 is written …624.3).
+            let m = (next() >> 11) | 1 << 52;
+            check_float_and_neighbours(m as f64 / f64::from(1u32 << (next() % 12)));
+            check_float_and_neighbours((next() >> (next() % 64)) as f64);
+        }
+        for _ in 0..300_000 {
+            check_float(f64::from_bits(next()));
+        }
+    }
+
+    /// The long run: `cargo test --release -p emongroups-core -- --ignored many_random_floats`.
+    #[test]
+    #[ignore]
+    fn many_random_floats_are_written_as_the_standard_formatter_writes_them() {
+        let mut next = float_patterns(0x2545_f491_4f6c_dd1d);
+        for _ in 0..20_000_000 {
+            check_float(f64::from_bits(next()));
+        }
     }
 }
