@@ -322,20 +322,33 @@ impl Fact {
 
 /// Collects facts when asked; the no-op tracer costs nothing.
 pub(crate) trait Trace {
-    fn fact(&mut self, f: impl FnOnce() -> Fact);
+    /// Whether facts are recorded at all (`false`: their closures are never called).
+    const ON: bool;
+    /// Records one fact.
+    fn push(&mut self, fact: Fact);
+    /// Records the fact `f` builds, when recording. Inlined, so the only per-tracer code is
+    /// [`Trace::push`], not one copy per fact closure.
+    #[inline(always)]
+    fn fact(&mut self, f: impl FnOnce() -> Fact) {
+        if Self::ON {
+            self.push(f());
+        }
+    }
 }
 
 /// Records nothing.
 pub(crate) struct NoTrace;
 
 impl Trace for NoTrace {
+    const ON: bool = false;
     #[inline(always)]
-    fn fact(&mut self, _f: impl FnOnce() -> Fact) {}
+    fn push(&mut self, _fact: Fact) {}
 }
 
 impl Trace for Vec<Fact> {
-    fn fact(&mut self, f: impl FnOnce() -> Fact) {
-        self.push(f());
+    const ON: bool = true;
+    fn push(&mut self, fact: Fact) {
+        Vec::push(self, fact);
     }
 }
 
@@ -466,16 +479,20 @@ fn target_rules<F: Facts, T: Trace>(
             }
             let user = f.user(target);
             let groups = f.groups_of(target);
-            t.fact(|| Fact::Account {
-                user: user.id,
-                site_admin: user.admin,
-                administers: groups
-                    .iter()
-                    .filter(|m| matches!(m.role, Role::Administrator | Role::SubAdministrator))
-                    .map(|m| f.group(m.group).id)
-                    .collect(),
-                groups: groups.len(),
-                access: user.access,
+            t.fact(|| {
+                let mut administers = Vec::new();
+                for m in groups {
+                    if matches!(m.role, Role::Administrator | Role::SubAdministrator) {
+                        administers.push(f.group(m.group).id);
+                    }
+                }
+                Fact::Account {
+                    user: user.id,
+                    site_admin: user.admin,
+                    administers,
+                    groups: groups.len(),
+                    access: user.access,
+                }
             });
             if !tm.full {
                 t.fact(|| Fact::Rule { rule: "target_rights_full" });
