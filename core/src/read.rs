@@ -246,7 +246,12 @@ pub(crate) fn id_ref(v: &Value) -> Result<Id, String> {
     let n = match v {
         Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a positive integer"))?,
         Value::String(s) if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().map_err(|e| e.to_string())?
+            // At most ten digits: no overflow, so no parser (and its error type) is needed.
+            let mut n = 0u64;
+            for b in s.bytes() {
+                n = n * 10 + u64::from(b - b'0');
+            }
+            n
         }
         other => return Err(format!("expected an id, found {}", kind_of(other))),
     };
