@@ -178,12 +178,16 @@ fn parse_action(name: &str) -> Result<Action, WireError> {
 
 /// The wire form of a decision with its chain.
 pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
-    json!({
-        "allowed": d.allowed,
-        "status": d.status.as_str(),
-        "reason": d.reason.code(),
-        "chain": chain.iter().map(Fact::to_json).collect::<Vec<_>>(),
-    })
+    let mut facts = Vec::with_capacity(chain.len());
+    for fact in chain {
+        facts.push(fact.to_json());
+    }
+    crate::json::object([
+        ("allowed", Value::Bool(d.allowed)),
+        ("status", Value::from(d.status.as_str())),
+        ("reason", Value::from(d.reason.code())),
+        ("chain", Value::Array(facts)),
+    ])
 }
 
 /// The `catalog` op: the permissions, the five stored roles and the actions.
