@@ -57,19 +57,16 @@ impl Reader {
     /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
     /// context this one nests in); `what` is the nested value's own name.
     pub(crate) fn nested(&self, what: impl Into<String>, value: Value) -> Result<Reader, WireError> {
-        let what = format!("{}: {}", self.what.text(), what.into());
-        match value {
-            Value::Object(map) => Ok(Reader { what: What::Text(what), code: self.code, map }),
-            other => Err(WireError::new(
-                self.code,
-                format!("{what}: expected an object, found {}", kind_of(&other)),
-            )),
-        }
+        Reader::object(format!("{}: {}", self.what.text(), what.into()), self.code, value)
     }
 
     /// Reads `value`, which must be an object.
     pub(crate) fn of(what: impl Into<String>, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
-        let what = what.into();
+        Reader::object(what.into(), code, value)
+    }
+
+    /// [`Reader::of`] without the generic name (one copy for every caller).
+    fn object(what: String, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
         match value {
             Value::Object(map) => Ok(Reader { what: What::Text(what), code, map }),
             other => {
