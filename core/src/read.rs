@@ -85,7 +85,15 @@ impl Reader {
         self.error(format!("field `{key}`: {}", message.as_ref()))
     }
 
-    /// Takes field `key` as it is, if present (null included).
+    /// The error of a missing required field (one copy for every generic reader).
+    #[inline(never)]
+    fn missing(&self, key: &str) -> WireError {
+        self.error(format!("missing field `{key}`"))
+    }
+
+    /// Takes field `key` as it is, if present (null included). Not inlined: the generic readers
+    /// below share this one copy.
+    #[inline(never)]
     pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key)
     }
@@ -96,8 +104,8 @@ impl Reader {
         key: &str,
         f: impl FnOnce(Value) -> Result<T, String>,
     ) -> Result<T, WireError> {
-        match self.map.remove(key) {
-            None => Err(self.error(format!("missing field `{key}`"))),
+        match self.take(key) {
+            None => Err(self.missing(key)),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
         }
     }
@@ -109,7 +117,7 @@ impl Reader {
         f: impl FnOnce(&Value) -> Result<T, String>,
     ) -> Result<T, WireError> {
         match self.map.get(key) {
-            None => Err(self.error(format!("missing field `{key}`"))),
+            None => Err(self.missing(key)),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
         }
     }
@@ -132,7 +140,7 @@ impl Reader {
         key: &str,
         f: impl FnOnce(Value) -> Result<T, String>,
     ) -> Result<Option<T>, WireError> {
-        match self.map.remove(key) {
+        match self.take(key) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
         }
