@@ -416,10 +416,7 @@ pub(crate) fn group_action<F: Facts, T: Trace>(
     group_id: Id,
     t: &mut T,
 ) -> Decision {
-    match group_level(f, actor, action, group_id, t) {
-        Ok(_) => Decision::allow(Reason::RolePermits),
-        Err(d) => d,
-    }
+    group_or_member(f, actor, action, group_id, None, t)
 }
 
 /// Decides an action on member `target_id` of group `group_id`.
@@ -431,9 +428,25 @@ pub(crate) fn member_action<F: Facts, T: Trace>(
     target_id: Id,
     t: &mut T,
 ) -> Decision {
+    group_or_member(f, actor, action, group_id, Some(target_id), t)
+}
+
+/// Decides a group-level action (`target` `None`) or an action on member `target` of the group:
+/// the one caller of [`group_level`], so each instantiation holds the group rules once.
+fn group_or_member<F: Facts, T: Trace>(
+    f: &F,
+    actor: Id,
+    action: Action,
+    group_id: Id,
+    target: Option<Id>,
+    t: &mut T,
+) -> Decision {
     let (g, a, _) = match group_level(f, actor, action, group_id, t) {
         Ok(x) => x,
         Err(d) => return d,
+    };
+    let Some(target_id) = target else {
+        return Decision::allow(Reason::RolePermits);
     };
     let target = f.user_dense(target_id);
     let tm = target.and_then(|u| f.membership(g, u));
@@ -582,16 +595,14 @@ pub(crate) fn decide<F: Facts, T: Trace>(
     feed: Option<Id>,
     t: &mut T,
 ) -> Result<Decision, String> {
-    match action.object() {
-        ObjectKind::Group => Ok(group_action(f, actor, action, group.ok_or("missing field `group`")?, t)),
-        ObjectKind::Member => Ok(member_action(
-            f,
-            actor,
-            action,
-            group.ok_or("missing field `group`")?,
-            user.ok_or("missing field `user`")?,
-            t,
-        )),
-        ObjectKind::Feed => Ok(feed_read(f, actor, feed.ok_or("missing field `feed`")?, t)),
+    let kind = action.object();
+    if kind == ObjectKind::Feed {
+        return Ok(feed_read(f, actor, feed.ok_or("missing field `feed`")?, t));
     }
+    let group = group.ok_or("missing field `group`")?;
+    let target = match kind {
+        ObjectKind::Member => Some(user.ok_or("missing field `user`")?),
+        _ => None,
+    };
+    Ok(group_or_member(f, actor, action, group, target, t))
 }
