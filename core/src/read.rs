@@ -227,7 +227,15 @@ pub(crate) fn array(v: Value) -> Result<Vec<Value>, String> {
 
 /// An array whose items are converted with `f`; a bad item names its index.
 pub(crate) fn list<T>(v: Value, f: impl Fn(Value) -> Result<T, String>) -> Result<Vec<T>, String> {
-    array(v)?.into_iter().enumerate().map(|(i, item)| f(item).map_err(|m| format!("[{i}]: {m}"))).collect()
+    let items = array(v)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match f(item) {
+            Ok(x) => out.push(x),
+            Err(m) => return Err(format!("[{i}]: {m}")),
+        }
+    }
+    Ok(out)
 }
 
 /// An array of strings.
