@@ -38,7 +38,13 @@ impl What {
 impl Reader {
     /// Reads `map`; problems are `bad_request` errors about `what`, e.g. "op `check`".
     pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
-        Reader { what: What::Text(what.into()), code: ErrorCode::BadRequest, map }
+        Reader::text(what.into(), ErrorCode::BadRequest, map)
+    }
+
+    /// A reader of `map` named `what` (not generic: one copy for every caller).
+    #[inline(never)]
+    fn text(what: String, code: ErrorCode, map: Map<String, Value>) -> Reader {
+        Reader { what: What::Text(what), code, map }
     }
 
     /// Reads row `i` of the state's list `list`, which must be an object (`invalid_state`).
