@@ -322,20 +322,33 @@ impl Fact {
 
 /// Collects facts when asked; the no-op tracer costs nothing.
 pub(crate) trait Trace {
-    fn fact(&mut self, f: impl FnOnce() -> Fact);
+    /// Whether facts are recorded at all (`false`: their closures are never called).
+    const ON: bool;
+    /// Records one fact.
+    fn push(&mut self, fact: Fact);
+    /// Records the fact `f` builds, when recording. Inlined, so the only per-tracer code is
+    /// [`Trace::push`], not one copy per fact closure.
+    #[inline(always)]
+    fn fact(&mut self, f: impl FnOnce() -> Fact) {
+        if Self::ON {
+            self.push(f());
+        }
+    }
 }
 
 /// Records nothing.
 pub(crate) struct NoTrace;
 
 impl Trace for NoTrace {
+    const ON: bool = false;
     #[inline(always)]
-    fn fact(&mut self, _f: impl FnOnce() -> Fact) {}
+    fn push(&mut self, _fact: Fact) {}
 }
 
 impl Trace for Vec<Fact> {
-    fn fact(&mut self, f: impl FnOnce() -> Fact) {
-        self.push(f());
+    const ON: bool = true;
+    fn push(&mut self, fact: Fact) {
+        Vec::push(self, fact);
     }
 }
 
@@ -403,10 +416,7 @@ pub(crate) fn group_action<F: Facts, T: Trace>(
     group_id: Id,
     t: &mut T,
 ) -> Decision {
-    match group_level(f, actor, action, group_id, t) {
-        Ok(_) => Decision::allow(Reason::RolePermits),
-        Err(d) => d,
-    }
+    group_or_member(f, actor, action, group_id, None, t)
 }
 
 /// Decides an action on member `target_id` of group `group_id`.
@@ -418,9 +428,25 @@ pub(crate) fn member_action<F: Facts, T: Trace>(
     target_id: Id,
     t: &mut T,
 ) -> Decision {
+    group_or_member(f, actor, action, group_id, Some(target_id), t)
+}
+
+/// Decides a group-level action (`target` `None`) or an action on member `target` of the group:
+/// the one caller of [`group_level`], so each instantiation holds the group rules once.
+fn group_or_member<F: Facts, T: Trace>(
+    f: &F,
+    actor: Id,
+    action: Action,
+    group_id: Id,
+    target: Option<Id>,
+    t: &mut T,
+) -> Decision {
     let (g, a, _) = match group_level(f, actor, action, group_id, t) {
         Ok(x) => x,
         Err(d) => return d,
+    };
+    let Some(target_id) = target else {
+        return Decision::allow(Reason::RolePermits);
     };
     let target = f.user_dense(target_id);
     let tm = target.and_then(|u| f.membership(g, u));
@@ -466,16 +492,20 @@ fn target_rules<F: Facts, T: Trace>(
             }
             let user = f.user(target);
             let groups = f.groups_of(target);
-            t.fact(|| Fact::Account {
-                user: user.id,
-                site_admin: user.admin,
-                administers: groups
-                    .iter()
-                    .filter(|m| matches!(m.role, Role::Administrator | Role::SubAdministrator))
-                    .map(|m| f.group(m.group).id)
-                    .collect(),
-                groups: groups.len(),
-                access: user.access,
+            t.fact(|| {
+                let mut administers = Vec::new();
+                for m in groups {
+                    if matches!(m.role, Role::Administrator | Role::SubAdministrator) {
+                        administers.push(f.group(m.group).id);
+                    }
+                }
+                Fact::Account {
+                    user: user.id,
+                    site_admin: user.admin,
+                    administers,
+                    groups: groups.len(),
+                    access: user.access,
+                }
             });
             if !tm.full {
                 t.fact(|| Fact::Rule { rule: "target_rights_full" });
@@ -511,7 +541,6 @@ pub(crate) fn administrators<F: Facts>(f: &F, g: Dense) -> usize {
 
 /// May `actor` read feed `feed_id`? Public, own, or owned by a member of a group where the actor's
 /// role holds `member.feeds`. The hot path of getfeed: no allocation with [`NoTrace`].
-#[inline]
 pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &mut T) -> Decision {
     let Some(feed) = f.feed_dense(feed_id) else {
         t.fact(|| Fact::Feed { feed: feed_id, owner: None, public: false });
@@ -565,16 +594,14 @@ pub(crate) fn decide<F: Facts, T: Trace>(
     feed: Option<Id>,
     t: &mut T,
 ) -> Result<Decision, String> {
-    match action.object() {
-        ObjectKind::Group => Ok(group_action(f, actor, action, group.ok_or("missing field `group`")?, t)),
-        ObjectKind::Member => Ok(member_action(
-            f,
-            actor,
-            action,
-            group.ok_or("missing field `group`")?,
-            user.ok_or("missing field `user`")?,
-            t,
-        )),
-        ObjectKind::Feed => Ok(feed_read(f, actor, feed.ok_or("missing field `feed`")?, t)),
+    let kind = action.object();
+    if kind == ObjectKind::Feed {
+        return Ok(feed_read(f, actor, feed.ok_or("missing field `feed`")?, t));
     }
+    let group = group.ok_or("missing field `group`")?;
+    let target = match kind {
+        ObjectKind::Member => Some(user.ok_or("missing field `user`")?),
+        _ => None,
+    };
+    Ok(group_or_member(f, actor, action, group, target, t))
 }

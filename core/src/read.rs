@@ -38,7 +38,13 @@ impl What {
 impl Reader {
     /// Reads `map`; problems are `bad_request` errors about `what`, e.g. "op `check`".
     pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
-        Reader { what: What::Text(what.into()), code: ErrorCode::BadRequest, map }
+        Reader::text(what.into(), ErrorCode::BadRequest, map)
+    }
+
+    /// A reader of `map` named `what` (not generic: one copy for every caller).
+    #[inline(never)]
+    fn text(what: String, code: ErrorCode, map: Map<String, Value>) -> Reader {
+        Reader { what: What::Text(what), code, map }
     }
 
     /// Reads row `i` of the state's list `list`, which must be an object (`invalid_state`).
@@ -57,19 +63,16 @@ impl Reader {
     /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
     /// context this one nests in); `what` is the nested value's own name.
     pub(crate) fn nested(&self, what: impl Into<String>, value: Value) -> Result<Reader, WireError> {
-        let what = format!("{}: {}", self.what.text(), what.into());
-        match value {
-            Value::Object(map) => Ok(Reader { what: What::Text(what), code: self.code, map }),
-            other => Err(WireError::new(
-                self.code,
-                format!("{what}: expected an object, found {}", kind_of(&other)),
-            )),
-        }
+        Reader::object(format!("{}: {}", self.what.text(), what.into()), self.code, value)
     }
 
     /// Reads `value`, which must be an object.
     pub(crate) fn of(what: impl Into<String>, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
-        let what = what.into();
+        Reader::object(what.into(), code, value)
+    }
+
+    /// [`Reader::of`] without the generic name (one copy for every caller).
+    fn object(what: String, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
         match value {
             Value::Object(map) => Ok(Reader { what: What::Text(what), code, map }),
             other => {
@@ -88,7 +91,15 @@ impl Reader {
         self.error(format!("field `{key}`: {}", message.as_ref()))
     }
 
-    /// Takes field `key` as it is, if present (null included).
+    /// The error of a missing required field (one copy for every generic reader).
+    #[inline(never)]
+    fn missing(&self, key: &str) -> WireError {
+        self.error(format!("missing field `{key}`"))
+    }
+
+    /// Takes field `key` as it is, if present (null included). Not inlined: the generic readers
+    /// below share this one copy.
+    #[inline(never)]
     pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key)
     }
@@ -99,8 +110,8 @@ impl Reader {
         key: &str,
         f: impl FnOnce(Value) -> Result<T, String>,
     ) -> Result<T, WireError> {
-        match self.map.remove(key) {
-            None => Err(self.error(format!("missing field `{key}`"))),
+        match self.take(key) {
+            None => Err(self.missing(key)),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
         }
     }
@@ -112,7 +123,7 @@ impl Reader {
         f: impl FnOnce(&Value) -> Result<T, String>,
     ) -> Result<T, WireError> {
         match self.map.get(key) {
-            None => Err(self.error(format!("missing field `{key}`"))),
+            None => Err(self.missing(key)),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
         }
     }
@@ -135,7 +146,7 @@ impl Reader {
         key: &str,
         f: impl FnOnce(Value) -> Result<T, String>,
     ) -> Result<Option<T>, WireError> {
-        match self.map.remove(key) {
+        match self.take(key) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
         }
@@ -222,7 +233,15 @@ pub(crate) fn array(v: Value) -> Result<Vec<Value>, String> {
 
 /// An array whose items are converted with `f`; a bad item names its index.
 pub(crate) fn list<T>(v: Value, f: impl Fn(Value) -> Result<T, String>) -> Result<Vec<T>, String> {
-    array(v)?.into_iter().enumerate().map(|(i, item)| f(item).map_err(|m| format!("[{i}]: {m}"))).collect()
+    let items = array(v)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match f(item) {
+            Ok(x) => out.push(x),
+            Err(m) => return Err(format!("[{i}]: {m}")),
+        }
+    }
+    Ok(out)
 }
 
 /// An array of strings.
@@ -246,7 +265,12 @@ pub(crate) fn id_ref(v: &Value) -> Result<Id, String> {
     let n = match v {
         Value::Number(n) => n.as_u64().ok_or_else(|| format!("`{n}` is not a positive integer"))?,
         Value::String(s) if !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().map_err(|e| e.to_string())?
+            // At most ten digits: no overflow, so no parser (and its error type) is needed.
+            let mut n = 0u64;
+            for b in s.bytes() {
+                n = n * 10 + u64::from(b - b'0');
+            }
+            n
         }
         other => return Err(format!("expected an id, found {}", kind_of(other))),
     };

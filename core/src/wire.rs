@@ -26,8 +26,8 @@ pub(crate) type Fields = Map<String, Value>;
 /// ```
 pub fn call(request: &str) -> String {
     guarded(|| {
-        let (envelope, fields) = parse_envelope(request)?;
-        let state = match envelope.state {
+        let (mut envelope, fields) = parse_envelope(request)?;
+        let state = match envelope.state.take() {
             Some(state) => state,
             None if envelope.op == "version" => return version_op(fields),
             None if envelope.profile.is_stateless_op(&envelope.op) => Value::Object(Map::new()),
@@ -38,12 +38,16 @@ pub fn call(request: &str) -> String {
                 ));
             }
         };
-        if envelope.op == "apply" {
-            return apply(envelope.profile, state, fields);
-        }
-        let engine = Engine::from_state(envelope.profile, state)?;
-        engine.dispatch(&envelope.op, fields)
+        on_state(envelope, state, fields)
     })
+}
+
+/// Answers a request on the `state` it carries (or, for `call`'s stateless ops, an empty one).
+fn on_state(envelope: Envelope, state: Value, fields: Fields) -> Result<Value, WireError> {
+    if envelope.op == "apply" {
+        return apply(envelope.profile, state, fields);
+    }
+    Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields)
 }
 
 /// A profile's facts, indexed once, answering many requests (the PHP and JS `Engine` classes).
@@ -104,7 +108,7 @@ impl Engine {
     /// answered from that state instead). Never panics.
     pub fn handle(&self, request: &str) -> String {
         guarded(|| {
-            let (envelope, fields) = parse_envelope(request)?;
+            let (mut envelope, fields) = parse_envelope(request)?;
             if envelope.profile != self.profile() && envelope.state.is_none() {
                 return Err(WireError::bad_request(format!(
                     "this engine holds profile `{}`, the request names `{}`",
@@ -112,9 +116,8 @@ impl Engine {
                     envelope.profile.as_str()
                 )));
             }
-            match envelope.state {
-                Some(state) if envelope.op == "apply" => apply(envelope.profile, state, fields),
-                Some(state) => Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields),
+            match envelope.state.take() {
+                Some(state) => on_state(envelope, state, fields),
                 None if envelope.op == "apply" => Err(WireError::new(
                     ErrorCode::MissingState,
                     "`apply` works on the `state` of the request",
@@ -255,10 +258,16 @@ pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
-    let answer = match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(result)) => crate::json::object([("ok", Value::Bool(true)), ("result", result)]),
-        Ok(Err(err)) => error_answer(&err),
-        Err(_) => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
+    answer(catch_unwind(AssertUnwindSafe(f)).ok())
+}
+
+/// The answer text of a request's outcome (`None`: it panicked). Not generic: `call` and
+/// `Engine::handle` share it.
+fn answer(outcome: Option<Result<Value, WireError>>) -> String {
+    let answer = match outcome {
+        Some(Ok(result)) => crate::json::object([("ok", Value::Bool(true)), ("result", result)]),
+        Some(Err(err)) => error_answer(&err),
+        None => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
     };
     crate::json::to_string(&answer)
 }

@@ -70,28 +70,28 @@ pub(crate) struct EmoncmsPolicy {
 
 impl EmoncmsPolicy {
     fn new() -> Result<EmoncmsPolicy, crate::policy::PolicyError> {
-        let defs = PERMISSIONS
-            .iter()
-            .map(|(code, description, deps)| PermissionDef {
-                code: (*code).to_string(),
-                name: (*code).to_string(),
-                description: (*description).to_string(),
-                dependencies: deps.iter().map(|d| (*d).to_string()).collect(),
-            })
-            .collect();
+        let mut defs = Vec::with_capacity(PERMISSIONS.len());
+        for (code, description, deps) in PERMISSIONS {
+            defs.push(PermissionDef {
+                code: code.to_string(),
+                name: code.to_string(),
+                description: description.to_string(),
+                dependencies: owned(deps),
+            });
+        }
         let catalog = Catalog::new(defs)?;
-        let role_defs: Vec<RoleDef> = ROLES
-            .iter()
-            .map(|(code, perms)| RoleDef {
-                code: (*code).to_string(),
-                permissions: perms.iter().map(|p| (*p).to_string()).collect(),
-            })
-            .collect();
+        let mut role_defs = Vec::with_capacity(ROLES.len());
+        for (code, perms) in ROLES {
+            role_defs.push(RoleDef { code: code.to_string(), permissions: owned(perms) });
+        }
         let roles = Roles::new(&catalog, &role_defs)?;
         let admin = roles.permissions(Role::Administrator.index());
-        let others = (0..roles.len())
-            .filter(|&i| i != Role::Administrator.index())
-            .fold(PermSet::EMPTY, |acc, i| acc.union(roles.permissions(i)));
+        let mut others = PermSet::EMPTY;
+        for i in 0..roles.len() {
+            if i != Role::Administrator.index() {
+                others = others.union(roles.permissions(i));
+            }
+        }
         Ok(EmoncmsPolicy { catalog, roles, admin_only: admin.minus(others) })
     }
 
@@ -124,6 +124,15 @@ pub(crate) fn policy() -> &'static EmoncmsPolicy {
     POLICY.get_or_init(|| {
         EmoncmsPolicy::new().unwrap_or_else(|_| panic!("the emoncms permission tables are a valid policy"))
     })
+}
+
+/// The owned copies of the codes of a constant table.
+fn owned(codes: &[&str]) -> Vec<String> {
+    let mut out = Vec::with_capacity(codes.len());
+    for code in codes {
+        out.push(code.to_string());
+    }
+    out
 }
 
 /// The held facts of the emoncms profile.
@@ -169,12 +178,40 @@ fn parse_action(name: &str) -> Result<Action, WireError> {
 
 /// The wire form of a decision with its chain.
 pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
-    json!({
-        "allowed": d.allowed,
-        "status": d.status.as_str(),
-        "reason": d.reason.code(),
-        "chain": chain.iter().map(Fact::to_json).collect::<Vec<_>>(),
-    })
+    let mut facts = Vec::with_capacity(chain.len());
+    for fact in chain {
+        facts.push(fact.to_json());
+    }
+    crate::json::object([
+        ("allowed", Value::Bool(d.allowed)),
+        ("status", Value::from(d.status.as_str())),
+        ("reason", Value::from(d.reason.code())),
+        ("chain", Value::Array(facts)),
+    ])
+}
+
+/// The `catalog` op: the permissions, the five stored roles and the actions.
+fn catalog() -> Value {
+    let pol = policy();
+    let mut permissions = Vec::new();
+    for def in pol.catalog().defs() {
+        permissions.push(def.to_json());
+    }
+    let mut roles = Vec::new();
+    for (code, (name, _)) in ROLES.iter().take(5).enumerate() {
+        let role = Role::from_code(code as i64);
+        roles.push(json!({"role": code, "code": name, "label": role.label(),
+                          "permissions": pol.catalog().codes(pol.role_permissions(role))}));
+    }
+    let mut actions = Vec::new();
+    for a in Action::ALL {
+        actions.push(Value::from(a.as_str()));
+    }
+    crate::json::object([
+        ("permissions", Value::Array(permissions)),
+        ("roles", Value::Array(roles)),
+        ("actions", Value::Array(actions)),
+    ])
 }
 
 impl EmoncmsEngine {
@@ -292,15 +329,7 @@ impl ProfileEngine for EmoncmsEngine {
                     Err(d) => json!({ "allowed": false, "reason": d.reason.code(), "state": null }),
                 })
             }
-            "catalog" => Ok(json!({
-                "permissions": policy().catalog().defs().iter().map(PermissionDef::to_json).collect::<Vec<_>>(),
-                "roles": ROLES.iter().take(5).enumerate().map(|(code, (name, _))| {
-                    let role = Role::from_code(code as i64);
-                    json!({"role": code, "code": name, "label": role.label(),
-                           "permissions": policy().catalog().codes(policy().role_permissions(role))})
-                }).collect::<Vec<_>>(),
-                "actions": Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-            })),
+            "catalog" => Ok(catalog()),
             _ => Err(unknown_op(Profile::Emoncms, op)),
         }
     }
