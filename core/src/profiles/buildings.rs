@@ -1236,13 +1236,6 @@ impl FieldErrors {
     }
 }
 
-/// Replaces `slot` with `value` when there is one.
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
-    }
-}
-
 /// Which resource a path names.
 #[derive(Debug, PartialEq)]
 enum Route<'a> {
@@ -1559,21 +1552,6 @@ enum Mode {
     Patch,
 }
 
-/// What a body gives, field by field (`None`: absent).
-#[derive(Debug, Default)]
-struct Input {
-    name: Option<String>,
-    description: Option<String>,
-    kind: Option<Kind>,
-    users: Option<Vec<String>>,
-    customer: Option<Option<String>>,
-    partner: Option<Option<String>>,
-    permission_sets: Option<PermissionSets>,
-    customer_scopes: Option<Vec<String>>,
-    partner_scopes: Option<Vec<String>>,
-    tags: Option<Vec<String>>,
-}
-
 const FIELDS: [&str; 10] = [
     "name",
     "description",
@@ -1602,8 +1580,15 @@ fn dedup(list: Vec<String>) -> Vec<String> {
 
 impl BuildingsEngine {
     /// Reads a body field by field (types, required, lengths, choices, known codes, existing and
-    /// visible references). `required` fields must be present (create and PUT).
-    fn read_input(&self, ctx: &Ctx<'_>, body: Option<&Value>, required: bool) -> Result<Input, FieldErrors> {
+    /// visible references) into `row`, each valid field present replacing the row's. `required`
+    /// fields must be present (create and PUT). On an error the row is half written: callers drop it.
+    fn read_input(
+        &self,
+        ctx: &Ctx<'_>,
+        body: Option<&Value>,
+        required: bool,
+        row: &mut GroupRow,
+    ) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
         let empty = Map::new();
         let body = match body {
@@ -1619,7 +1604,6 @@ impl BuildingsEngine {
                 e.add(k, "unknown_field", "unknown field".into());
             }
         }
-        let mut input = Input::default();
         // name
         match e.text(body, "name", required) {
             Some(s) if s.trim().is_empty() => e.add("name", "blank", "this field may not be blank".into()),
@@ -1628,15 +1612,17 @@ impl BuildingsEngine {
                 "max_length",
                 format!("ensure this field has no more than {MAX_NAME} characters").into(),
             ),
-            Some(s) => input.name = Some(s.clone()),
+            Some(s) => row.name = s.clone(),
             None => {}
         }
         // description
-        input.description = e.text(body, "description", false).cloned();
+        if let Some(s) = e.text(body, "description", false) {
+            row.description = s.clone();
+        }
         // type
         if let Some(s) = e.text(body, "type", required) {
             match Kind::parse(s) {
-                Some(k) => input.kind = Some(k),
+                Some(k) => row.kind = k,
                 None => e.add(
                     "type",
                     "invalid_choice",
@@ -1660,7 +1646,7 @@ impl BuildingsEngine {
                     );
                 }
             }
-            input.users = Some(list);
+            row.users = list;
         }
         // customer, partner
         for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
@@ -1682,11 +1668,7 @@ impl BuildingsEngine {
                     continue;
                 }
             };
-            if field == "customer" {
-                input.customer = Some(value);
-            } else {
-                input.partner = Some(value);
-            }
+            *if t == CUSTOMER { &mut row.customer } else { &mut row.partner } = value;
         }
         // permission_sets
         match body.get("permission_sets") {
@@ -1709,7 +1691,7 @@ impl BuildingsEngine {
                             );
                         }
                     }
-                    input.permission_sets = Some(sets);
+                    row.permission_sets = sets;
                 }
             },
         }
@@ -1727,11 +1709,7 @@ impl BuildingsEngine {
                     );
                 }
             }
-            if t == CUSTOMER {
-                input.customer_scopes = Some(list);
-            } else {
-                input.partner_scopes = Some(list);
-            }
+            *if t == CUSTOMER { &mut row.customer_scopes } else { &mut row.partner_scopes } = list;
         }
         // tags
         if let Some(list) = e.list(body, "tags", "expected a list of strings") {
@@ -1744,9 +1722,9 @@ impl BuildingsEngine {
                     );
                 }
             }
-            input.tags = Some(list);
+            row.tags = list;
         }
-        if e.is_empty() { Ok(input) } else { Err(e) }
+        if e.is_empty() { Ok(()) } else { Err(e) }
     }
 
     /// Create (POST), replace (PUT: required fields present, others kept when absent) or patch
@@ -1768,35 +1746,12 @@ impl BuildingsEngine {
         {
             return Answer::forbidden(reason);
         }
-        let input = match self.read_input(ctx, body, mode != Mode::Patch) {
-            Ok(i) => i,
-            Err(e) => return e.answer(),
-        };
         // The candidate row: the input over the stored row (or the defaults of a new one).
         let mut row = old.cloned().unwrap_or_else(|| GroupRow::empty(id.to_string(), now.to_string()));
         row.modified = now.to_string();
-        let Input {
-            name,
-            description,
-            kind,
-            users,
-            customer,
-            partner,
-            permission_sets,
-            customer_scopes,
-            partner_scopes,
-            tags,
-        } = input;
-        set(&mut row.name, name);
-        set(&mut row.description, description);
-        set(&mut row.kind, kind);
-        set(&mut row.users, users);
-        set(&mut row.customer, customer);
-        set(&mut row.partner, partner);
-        set(&mut row.permission_sets, permission_sets);
-        set(&mut row.customer_scopes, customer_scopes);
-        set(&mut row.partner_scopes, partner_scopes);
-        set(&mut row.tags, tags);
+        if let Err(e) = self.read_input(ctx, body, mode != Mode::Patch, &mut row) {
+            return e.answer();
+        }
         // The company the type asks for.
         let mut e = FieldErrors::default();
         let (needed, other) = match row.kind {
