@@ -240,6 +240,13 @@ fn object(members: &mut [(&str, Value)]) -> Value {
     Value::Object(m)
 }
 
+/// `pre`, `id` (cut to 64 characters) between backticks, then `post`: the shape of most messages,
+/// written by one formatting site.
+#[inline(never)]
+fn quoted(pre: &str, id: &str, post: &str) -> String {
+    format!("{pre}`{}`{post}", truncate(id, 64))
+}
+
 /// A JSON string.
 #[inline(never)]
 fn text(s: &str) -> Value {
@@ -421,19 +428,17 @@ impl State {
         match change {
             Change::Insert { user_group } => {
                 if self.user_groups.iter().any(|g| g.id == user_group.id) {
-                    return Err(WireError::invalid_state(format!(
-                        "user group `{}` already exists",
-                        truncate(&user_group.id, 64)
+                    return Err(WireError::invalid_state(quoted(
+                        "user group ",
+                        &user_group.id,
+                        " already exists",
                     )));
                 }
                 self.user_groups.push(user_group);
             }
             Change::Update { user_group } => {
                 let slot = self.user_groups.iter_mut().find(|g| g.id == user_group.id).ok_or_else(|| {
-                    WireError::invalid_state(format!(
-                        "no user group `{}` to update",
-                        truncate(&user_group.id, 64)
-                    ))
+                    WireError::invalid_state(quoted("no user group ", &user_group.id, " to update"))
                 })?;
                 *slot = user_group;
             }
@@ -441,10 +446,7 @@ impl State {
                 let before = self.user_groups.len();
                 self.user_groups.retain(|g| g.id != id);
                 if self.user_groups.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no user group `{}` to delete",
-                        truncate(&id, 64)
-                    )));
+                    return Err(WireError::invalid_state(quoted("no user group ", &id, " to delete")));
                 }
             }
         }
@@ -742,9 +744,10 @@ impl ObjectIndex {
                 return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
             }
             if again {
-                return Err(WireError::invalid_state(format!(
-                    "object id `{}` is used twice (ids are unique across partners, customers and buildings)",
-                    truncate(id, 64)
+                return Err(WireError::invalid_state(quoted(
+                    "object id ",
+                    id,
+                    " is used twice (ids are unique across partners, customers and buildings)",
                 )));
             }
         }
@@ -879,10 +882,7 @@ impl BuildingsEngine {
         for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
             if again {
-                return Err(WireError::invalid_state(format!(
-                    "user group `{}` is listed twice",
-                    truncate(&g.id, 64)
-                )));
+                return Err(WireError::invalid_state(quoted("user group ", &g.id, " is listed twice")));
             }
             groups.push(stored_group_info(&policy, &objects, g));
         }
@@ -980,7 +980,7 @@ fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError>
             return Err(WireError::invalid_state("a user has an empty `id`"));
         }
         if again {
-            return Err(WireError::invalid_state(format!("user `{}` is listed twice", truncate(&u.id, 64))));
+            return Err(WireError::invalid_state(quoted("user ", &u.id, " is listed twice")));
         }
         let (needed, needed_type, other, other_name) = match u.kind {
             Kind::Customer => (&u.customer, CUSTOMER, &u.partner, "partner"),
@@ -1288,9 +1288,10 @@ impl BuildingsEngine {
         let now = match (&req.now, writes) {
             (Some(now), true) if valid_datetime(now) => now.clone(),
             (Some(now), true) => {
-                return Err(WireError::bad_request(format!(
-                    "`now` `{}` is not a date-time like `2024-05-01T12:00:00Z`",
-                    truncate(now, 64)
+                return Err(WireError::bad_request(quoted(
+                    "`now` ",
+                    now,
+                    " is not a date-time like `2024-05-01T12:00:00Z`",
                 )));
             }
             (None, true) => return Err(WireError::bad_request(format!("`now` is required for `{method}`"))),
@@ -1312,9 +1313,10 @@ impl BuildingsEngine {
                         WireError::bad_request("`new_id` is required for `POST`".to_string())
                     })?;
                 if self.group_index(new_id).is_some() {
-                    return Err(WireError::bad_request(format!(
-                        "`new_id` `{}` is already a user group id",
-                        truncate(new_id, 64)
+                    return Err(WireError::bad_request(quoted(
+                        "`new_id` ",
+                        new_id,
+                        " is already a user group id",
                     )));
                 }
                 self.write(&ctx, None, req.body.as_ref(), Mode::Create, new_id, &now)
@@ -1513,7 +1515,7 @@ impl BuildingsEngine {
                 Some((code, _)) => errors.add(
                     &key,
                     "unknown_permission_set",
-                    format!("`{}` is not a permission set", truncate(code, 64)).into(),
+                    quoted("", code, " is not a permission set").into(),
                 ),
                 None => errors.add(
                     &key,
@@ -1626,11 +1628,7 @@ impl BuildingsEngine {
                 None => e.add(
                     "type",
                     "invalid_choice",
-                    format!(
-                        "`{}` is not a valid choice; expected `gooee`, `partner` or `customer`",
-                        truncate(s, 64)
-                    )
-                    .into(),
+                    quoted("", s, " is not a valid choice; expected `gooee`, `partner` or `customer`").into(),
                 ),
             }
         }
@@ -1639,27 +1637,19 @@ impl BuildingsEngine {
             let list = dedup(list);
             for u in &list {
                 if self.user(u).is_none() {
-                    e.add(
-                        "users",
-                        "does_not_exist",
-                        format!("user `{}` does not exist", truncate(u, 64)).into(),
-                    );
+                    e.add("users", "does_not_exist", quoted("user ", u, " does not exist").into());
                 }
             }
             row.users = list;
         }
         // customer, partner
-        for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
+        for (field, t, pre) in [("customer", CUSTOMER, "customer "), ("partner", PARTNER, "partner ")] {
             let value = match body.get(field) {
                 None => continue,
                 Some(Value::Null) => None,
                 Some(Value::String(s)) => {
                     if !(self.objects.is(s, t) && self.can_view_object(ctx.actor, ctx.holding, s)) {
-                        e.add(
-                            field,
-                            "does_not_exist",
-                            format!("{field} `{}` does not exist", truncate(s, 64)).into(),
-                        );
+                        e.add(field, "does_not_exist", quoted(pre, s, " does not exist").into());
                     }
                     Some(s.clone())
                 }
@@ -1687,7 +1677,7 @@ impl BuildingsEngine {
                             e.add(
                                 "permission_sets",
                                 "unknown_permission_set",
-                                format!("`{}` is not a permission set", truncate(code, 64)).into(),
+                                quoted("", code, " is not a permission set").into(),
                             );
                         }
                     }
@@ -1696,17 +1686,14 @@ impl BuildingsEngine {
             },
         }
         // scopes
-        for (field, t) in [("customer_scopes", CUSTOMER), ("partner_scopes", PARTNER)] {
+        for (field, t, pre) in
+            [("customer_scopes", CUSTOMER, "customer "), ("partner_scopes", PARTNER, "partner ")]
+        {
             let Some(list) = e.list(body, field, "expected a list of ids") else { continue };
             let list = dedup(list);
-            let what = OBJECT_TYPES[t].0;
             for id in &list {
                 if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
-                    e.add(
-                        field,
-                        "does_not_exist",
-                        format!("{what} `{}` does not exist", truncate(id, 64)).into(),
-                    );
+                    e.add(field, "does_not_exist", quoted(pre, id, " does not exist").into());
                 }
             }
             *if t == CUSTOMER { &mut row.customer_scopes } else { &mut row.partner_scopes } = list;
@@ -1837,8 +1824,7 @@ impl BuildingsEngine {
                 e.add(
                     "users",
                     "user_company_mismatch",
-                    format!("user `{}` belongs to another company than the user group", truncate(u, 64))
-                        .into(),
+                    quoted("user ", u, " belongs to another company than the user group").into(),
                 );
             }
         }
@@ -1852,7 +1838,7 @@ impl BuildingsEngine {
                     e.add(
                         field,
                         "out_of_scope",
-                        format!("`{}` is outside the scope of the user group", truncate(id, 64)).into(),
+                        quoted("", id, " is outside the scope of the user group").into(),
                     );
                 }
             }
@@ -1946,7 +1932,7 @@ fn denial_message(d: &Denial) -> String {
                 truncate(object, 64)
             )
         }
-        Denial::UnknownObject { object } => format!("object `{}` does not exist", truncate(object, 64)),
+        Denial::UnknownObject { object } => quoted("object ", object, " does not exist"),
         Denial::ObjectTypeMismatch { permission, object } => {
             format!("object `{}` is not of a type `{permission}` can name", truncate(object, 64))
         }
