@@ -799,6 +799,8 @@ pub struct BuildingsEngine {
     groups: Vec<GroupInfo>,
     /// (user id, what the user holds through all its groups), sorted by user id.
     holdings: Vec<(String, Holding)>,
+    /// What a user in no group holds: nothing (`holding` lends it, no Holding made per question).
+    nothing: Holding,
 }
 
 impl ProfileEngine for BuildingsEngine {
@@ -901,17 +903,17 @@ impl BuildingsEngine {
                 _ => holdings.push((u.to_string(), groups[i].holding.clone())),
             }
         }
-        Ok(BuildingsEngine { policy, state, objects, groups, holdings })
+        Ok(BuildingsEngine { policy, state, objects, groups, holdings, nothing: Holding::default() })
     }
 
     fn user(&self, id: &str) -> Option<&UserRow> {
         self.state.users.iter().find(|u| u.id == id)
     }
 
-    fn holding(&self, user: &str) -> Holding {
+    fn holding(&self, user: &str) -> &Holding {
         match self.holdings.binary_search_by(|h| h.0.as_str().cmp(user)) {
-            Ok(i) => self.holdings[i].1.clone(),
-            Err(_) => Holding::default(),
+            Ok(i) => &self.holdings[i].1,
+            Err(_) => &self.nothing,
         }
     }
 
@@ -1303,7 +1305,7 @@ impl BuildingsEngine {
             return Ok(errors.answer().into_json());
         }
         let holding = self.holding(&actor.id);
-        let ctx = Ctx { actor, holding: &holding };
+        let ctx = Ctx { actor, holding };
         let answer = match (route, method.as_str()) {
             (Route::PermissionSets, _) => Answer::ok(200, self.policy.permission_sets_json()),
             (Route::Groups, "GET") => self.list(&ctx, query.unwrap_or("")),
@@ -1322,7 +1324,7 @@ impl BuildingsEngine {
                 self.write(&ctx, None, req.body.as_ref(), Mode::Create, new_id, &now)
             }
             (Route::Group(id), method) => match self.group_index(id) {
-                Some(i) if self.can_view_group(actor, &holding, &self.state.user_groups[i]) => match method {
+                Some(i) if self.can_view_group(actor, holding, &self.state.user_groups[i]) => match method {
                     "GET" => Answer::ok(200, self.state.user_groups[i].to_json()),
                     "DELETE" => self.delete(&ctx, i),
                     "PUT" => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Replace, id, &now),
@@ -2121,13 +2123,13 @@ impl BuildingsEngine {
                         ("parent", opt_text(self.objects.parent_object(object))),
                     ]);
                 }
-                if !self.can_view_object(actor, &holding, object) {
+                if !self.can_view_object(actor, holding, object) {
                     if trace {
                         fact(&mut [("fact", text("rule")), ("rule", text("view_needed"))]);
                     }
                     return (false, NOT_FOUND, "not_visible");
                 }
-                match p.model.allows(&p.catalog, &self.objects, &holding, perm, object) {
+                match p.model.allows(&p.catalog, &self.objects, holding, perm, object) {
                     Ok(()) => (true, "ok", "group_permits"),
                     Err(d) => (false, FORBIDDEN, d.code()),
                 }
@@ -2154,13 +2156,13 @@ impl BuildingsEngine {
                         ("member", Value::Bool(g.users.contains(&actor.id))),
                     ]);
                 }
-                if !self.can_view_group(actor, &holding, g) {
+                if !self.can_view_group(actor, holding, g) {
                     return (false, NOT_FOUND, "not_visible");
                 }
                 if matches!(target, Target::GroupView(_)) {
                     return (true, "ok", "group_visible");
                 }
-                match self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()) {
+                match self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default()) {
                     Ok(()) => (true, "ok", "group_permits"),
                     Err(reason) => (false, FORBIDDEN, reason),
                 }
@@ -2211,11 +2213,11 @@ impl BuildingsEngine {
             }
         }
         for g in &self.state.user_groups {
-            if !self.can_view_group(actor, &holding, g) {
+            if !self.can_view_group(actor, holding, g) {
                 continue;
             }
             caps.push(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
-            if self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()).is_ok() {
+            if self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default()).is_ok() {
                 caps.push(Cap {
                     action: ACTION_GROUP_CHANGE.into(),
                     key: "user_group",
