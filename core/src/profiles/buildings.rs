@@ -2053,22 +2053,24 @@ impl BuildingsEngine {
     ) -> (bool, &'static str, &'static str) {
         const NOT_FOUND: &str = "not_found";
         const FORBIDDEN: &str = "forbidden";
-        let mut fact = |members: &mut [(&str, Value)]| chain.push(object(members));
         let Some(actor) = self.user(actor_id) else {
             if trace {
-                fact(&mut [("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
+                exists_fact(chain, "user", actor_id, false, &mut []);
             }
             return (false, NOT_FOUND, "no_such_user");
         };
         if trace {
-            fact(&mut [
-                ("fact", text("user")),
-                ("user", text(&actor.id)),
-                ("exists", Value::Bool(true)),
-                ("type", text(actor.kind.as_str())),
-                ("partner", opt_text(actor.partner.as_deref())),
-                ("customer", opt_text(actor.customer.as_deref())),
-            ]);
+            exists_fact(
+                chain,
+                "user",
+                &actor.id,
+                true,
+                &mut [
+                    ("type", text(actor.kind.as_str())),
+                    ("partner", opt_text(actor.partner.as_deref())),
+                    ("customer", opt_text(actor.customer.as_deref())),
+                ],
+            );
         }
         let holding = self.holding(&actor.id);
         let p = &self.policy;
@@ -2081,19 +2083,17 @@ impl BuildingsEngine {
                     for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
                             let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
-                            if trace {
-                                fact(&mut [
-                                    ("fact", text("grant")),
-                                    ("user_group", text(&g.id)),
-                                    ("permission_set", text(code)),
-                                    (
-                                        "objects",
-                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
-                                    ),
-                                    ("implied", Value::Bool(listed.is_none())),
-                                    ("scope", reach_json(&info.scope)),
-                                ]);
-                            }
+                            chain.push(self::object(&mut [
+                                ("fact", text("grant")),
+                                ("user_group", text(&g.id)),
+                                ("permission_set", text(code)),
+                                (
+                                    "objects",
+                                    listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
+                                ),
+                                ("implied", Value::Bool(listed.is_none())),
+                                ("scope", reach_json(&info.scope)),
+                            ]));
                         }
                     }
                 }
@@ -2106,26 +2106,26 @@ impl BuildingsEngine {
                 };
                 let Some(t) = self.objects.object_type(object) else {
                     if trace {
-                        fact(&mut [
-                            ("fact", text("object")),
-                            ("object", text(object)),
-                            ("exists", Value::Bool(false)),
-                        ]);
+                        exists_fact(chain, "object", object, false, &mut []);
                     }
                     return (false, NOT_FOUND, "unknown_object");
                 };
                 if trace {
-                    fact(&mut [
-                        ("fact", text("object")),
-                        ("object", text(object)),
-                        ("exists", Value::Bool(true)),
-                        ("type", text(OBJECT_TYPES[t].0)),
-                        ("parent", opt_text(self.objects.parent_object(object))),
-                    ]);
+                    exists_fact(
+                        chain,
+                        "object",
+                        object,
+                        true,
+                        &mut [
+                            ("type", text(OBJECT_TYPES[t].0)),
+                            ("parent", opt_text(self.objects.parent_object(object))),
+                        ],
+                    );
                 }
                 if !self.can_view_object(actor, holding, object) {
                     if trace {
-                        fact(&mut [("fact", text("rule")), ("rule", text("view_needed"))]);
+                        chain
+                            .push(self::object(&mut [("fact", text("rule")), ("rule", text("view_needed"))]));
                     }
                     return (false, NOT_FOUND, "not_visible");
                 }
@@ -2137,24 +2137,23 @@ impl BuildingsEngine {
             Target::GroupView(gid) | Target::GroupChange(gid) => {
                 let Some(i) = self.group_index(gid) else {
                     if trace {
-                        fact(&mut [
-                            ("fact", text("user_group")),
-                            ("user_group", text(gid)),
-                            ("exists", Value::Bool(false)),
-                        ]);
+                        exists_fact(chain, "user_group", gid, false, &mut []);
                     }
                     return (false, NOT_FOUND, "no_such_user_group");
                 };
                 let g = &self.state.user_groups[i];
                 if trace {
-                    fact(&mut [
-                        ("fact", text("user_group")),
-                        ("user_group", text(&g.id)),
-                        ("exists", Value::Bool(true)),
-                        ("type", text(g.kind.as_str())),
-                        ("company", opt_text(g.company())),
-                        ("member", Value::Bool(g.users.contains(&actor.id))),
-                    ]);
+                    exists_fact(
+                        chain,
+                        "user_group",
+                        &g.id,
+                        true,
+                        &mut [
+                            ("type", text(g.kind.as_str())),
+                            ("company", opt_text(g.company())),
+                            ("member", Value::Bool(g.users.contains(&actor.id))),
+                        ],
+                    );
                 }
                 if !self.can_view_group(actor, holding, g) {
                     return (false, NOT_FOUND, "not_visible");
@@ -2298,6 +2297,20 @@ impl Caps {
         }
         out
     }
+}
+
+/// Adds to `chain` the fact that `what` `id` exists or not (members `fact`, `what`, `exists`),
+/// then the members of `more`.
+#[inline(never)]
+fn exists_fact(chain: &mut Vec<Value>, what: &str, id: &str, exists: bool, more: &mut [(&str, Value)]) {
+    let mut m = Map::with_capacity(3 + more.len());
+    m.insert("fact".to_string(), text(what));
+    m.insert(what.to_string(), text(id));
+    m.insert("exists".to_string(), Value::Bool(exists));
+    for (k, v) in more {
+        m.insert(k.to_string(), std::mem::take(v));
+    }
+    chain.push(Value::Object(m));
 }
 
 fn reach_json(r: &Reach) -> Value {
