@@ -838,12 +838,7 @@ impl ProfileEngine for BuildingsEngine {
     }
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
-        let mut state = State::read(state)?;
-        for change in parse_changes(changes)? {
-            state.apply(change)?;
-        }
-        let engine = BuildingsEngine::from_state(Policy::new()?, state)?;
-        Ok(engine.state.to_json())
+        Ok(after_changes(State::read(state)?, changes)?.state.to_json())
     }
 
     fn is_stateless_op(op: &str) -> bool {
@@ -863,16 +858,21 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
     }
 }
 
-/// Reads `changes`; every problem is a `bad_request` error naming the change (`changes[2]`).
-fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
+/// The engine of `state` after `changes` (of `apply` and `what_if`). The changes are all read
+/// first, every problem a `bad_request` error naming the change (`changes[2]`), then applied in
+/// order.
+fn after_changes(mut state: State, changes: Value) -> Result<BuildingsEngine, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    let mut out = Vec::with_capacity(items.len());
+    let mut read = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
+        read.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
     }
-    Ok(out)
+    for change in read {
+        state.apply(change)?;
+    }
+    BuildingsEngine::from_state(Policy::new()?, state)
 }
 
 impl BuildingsEngine {
@@ -1969,7 +1969,7 @@ fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, 
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
         let mut r = op_reader(op, fields);
-        // `changes` is checked by `parse_changes` (null is "`changes` must be an array").
+        // `changes` is checked by `after_changes` (null is "`changes` must be an array").
         let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
         r.finish()?;
         Ok(req)
@@ -2232,11 +2232,7 @@ impl BuildingsEngine {
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let mut state = self.state.clone();
-        for change in parse_changes(req.changes)? {
-            state.apply(change)?;
-        }
-        let after = BuildingsEngine::from_state(Policy::new()?, state)?;
+        let after = after_changes(self.state.clone(), req.changes)?;
         let mut people: Vec<&str> = Vec::with_capacity(self.state.users.len() + after.state.users.len());
         for u in self.state.users.iter().chain(&after.state.users) {
             people.push(&u.id);
