@@ -415,10 +415,8 @@ fn string_list(v: &Value) -> Option<Vec<String>> {
 /// One change of `apply` and `what_if`, tagged by `kind`.
 #[derive(Debug, Clone)]
 enum Change {
-    /// `insert_user_group`
-    Insert { user_group: GroupRow },
-    /// `update_user_group`
-    Update { user_group: GroupRow },
+    /// `insert_user_group` (`insert`) or `update_user_group`.
+    Write { user_group: GroupRow, insert: bool },
     /// `delete_user_group`
     Delete { id: String },
 }
@@ -426,21 +424,25 @@ enum Change {
 impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
         match change {
-            Change::Insert { user_group } => {
-                if self.user_groups.iter().any(|g| g.id == user_group.id) {
-                    return Err(WireError::invalid_state(quoted(
-                        "user group ",
-                        &user_group.id,
-                        " already exists",
-                    )));
+            Change::Write { user_group, insert } => {
+                match (self.user_groups.iter().position(|g| g.id == user_group.id), insert) {
+                    (None, true) => self.user_groups.push(user_group),
+                    (Some(i), false) => self.user_groups[i] = user_group,
+                    (Some(_), true) => {
+                        return Err(WireError::invalid_state(quoted(
+                            "user group ",
+                            &user_group.id,
+                            " already exists",
+                        )));
+                    }
+                    (None, false) => {
+                        return Err(WireError::invalid_state(quoted(
+                            "no user group ",
+                            &user_group.id,
+                            " to update",
+                        )));
+                    }
                 }
-                self.user_groups.push(user_group);
-            }
-            Change::Update { user_group } => {
-                let slot = self.user_groups.iter_mut().find(|g| g.id == user_group.id).ok_or_else(|| {
-                    WireError::invalid_state(quoted("no user group ", &user_group.id, " to update"))
-                })?;
-                *slot = user_group;
             }
             Change::Delete { id } => {
                 let before = self.user_groups.len();
@@ -665,11 +667,7 @@ impl Change {
         let change = match kind.as_str() {
             "insert_user_group" | "update_user_group" => {
                 let user_group = GroupRow::read(req_object(&mut r, "user_group")?)?;
-                if kind == "insert_user_group" {
-                    Change::Insert { user_group }
-                } else {
-                    Change::Update { user_group }
-                }
+                Change::Write { user_group, insert: kind == "insert_user_group" }
             }
             "delete_user_group" => Change::Delete { id: r.req("id", string)? },
             other => return Err(r.field_error("kind", unknown_variant(other, &Change::KINDS))),
