@@ -1359,24 +1359,11 @@ struct Ctx<'a> {
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM` (RFC 3339).
 fn valid_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let date_time = digits(0..4)
-        && at(4, b'-')
-        && digits(5..7)
-        && at(7, b'-')
-        && digits(8..10)
-        && (at(10, b'T') || at(10, b't') || at(10, b' '))
-        && digits(11..13)
-        && at(13, b':')
-        && digits(14..16)
-        && at(16, b':')
-        && digits(17..19);
-    if !date_time {
+    if !shaped(b, b"dddd-dd-ddTdd:dd:dd") {
         return false;
     }
     let mut i = 19;
-    if at(i, b'.') {
+    if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
         while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -1388,11 +1375,28 @@ fn valid_datetime(s: &str) -> bool {
     }
     match b.get(i) {
         Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
-        }
+        Some(b'+' | b'-') => shaped(&b[i + 1..], b"dd:dd") && i + 6 == b.len(),
         _ => false,
     }
+}
+
+/// Whether `b` starts with the shape `shape`: `d` a digit, `T` one of `T`, `t` and a space,
+/// anything else itself.
+fn shaped(b: &[u8], shape: &[u8]) -> bool {
+    if b.len() < shape.len() {
+        return false;
+    }
+    for (&x, &c) in b.iter().zip(shape) {
+        let ok = match c {
+            b'd' => x.is_ascii_digit(),
+            b'T' => matches!(x, b'T' | b't' | b' '),
+            _ => x == c,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 // ---------------------------------------------------------------------------------------------
