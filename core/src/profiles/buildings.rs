@@ -1201,12 +1201,22 @@ impl FieldErrors {
     /// Body field `field` when it is a string. Absent (an error when `required`), null and other
     /// values are `None`, the last two with their error.
     fn text<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b String> {
+        match self.present(body, field, required)? {
+            Value::String(s) => Some(s),
+            _ => {
+                self.add(field, "invalid", "not a valid string".into());
+                None
+            }
+        }
+    }
+    /// Body field `field` when present and not null; absent is an error when `required`, null
+    /// always.
+    fn present<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b Value> {
         match body.get(field) {
             None if required => self.add(field, "required", "this field is required".into()),
             None => {}
             Some(Value::Null) => self.add(field, "null", "this field may not be null".into()),
-            Some(Value::String(s)) => return Some(s),
-            Some(_) => self.add(field, "invalid", "not a valid string".into()),
+            Some(v) => return Some(v),
         }
         None
     }
@@ -1412,6 +1422,16 @@ enum Lookup {
     Lte,
 }
 
+/// The lookups of a filter, by name.
+const LOOKUPS: [(&str, Lookup); 6] = [
+    ("contains", Lookup::Contains),
+    ("contained_by", Lookup::ContainedBy),
+    ("gt", Lookup::Gt),
+    ("gte", Lookup::Gte),
+    ("lt", Lookup::Lt),
+    ("lte", Lookup::Lte),
+];
+
 #[derive(Debug)]
 struct Filter {
     code: String,
@@ -1501,16 +1521,8 @@ impl BuildingsEngine {
                     Some((&rest[..at], &rest[at + 2..]))
                 })
                 .and_then(|(code, lookup)| {
-                    let lookup = match lookup {
-                        "contains" => Lookup::Contains,
-                        "contained_by" => Lookup::ContainedBy,
-                        "gt" => Lookup::Gt,
-                        "gte" => Lookup::Gte,
-                        "lt" => Lookup::Lt,
-                        "lte" => Lookup::Lte,
-                        _ => return None,
-                    };
-                    Some((code, lookup))
+                    let at = LOOKUPS.iter().position(|(name, _)| *name == lookup)?;
+                    Some((code, LOOKUPS[at].1))
                 });
             match parsed {
                 Some((code, lookup)) if self.policy.catalog.id(code).is_some() => {
@@ -1665,11 +1677,8 @@ impl BuildingsEngine {
             *if t == CUSTOMER { &mut row.customer } else { &mut row.partner } = value;
         }
         // permission_sets
-        match body.get("permission_sets") {
-            None if required => e.add("permission_sets", "required", "this field is required".into()),
-            None => {}
-            Some(Value::Null) => e.add("permission_sets", "null", "this field may not be null".into()),
-            Some(v) => match read_permission_sets(v) {
+        if let Some(v) = e.present(body, "permission_sets", required) {
+            match read_permission_sets(v) {
                 Err(_) => e.add(
                     "permission_sets",
                     "invalid",
@@ -1687,7 +1696,7 @@ impl BuildingsEngine {
                     }
                     row.permission_sets = sets;
                 }
-            },
+            }
         }
         // scopes
         for (field, t, pre) in
