@@ -368,10 +368,22 @@ struct GroupRow {
 impl GroupRow {
     /// The company the group belongs to: its customer for a customer group, else its partner.
     fn company(&self) -> Option<&str> {
-        match self.kind {
-            Kind::Customer => self.customer.as_deref(),
-            Kind::Partner | Kind::Gooee => self.partner.as_deref(),
-        }
+        company(self.kind, &self.customer, &self.partner)
+    }
+}
+
+impl UserRow {
+    /// The company the user belongs to: its customer for a customer user, else its partner.
+    fn company(&self) -> Option<&str> {
+        company(self.kind, &self.customer, &self.partner)
+    }
+}
+
+/// The company of a group or user of type `kind`: `customer` for a customer, else `partner`.
+fn company<'a>(kind: Kind, customer: &'a Option<String>, partner: &'a Option<String>) -> Option<&'a str> {
+    match kind {
+        Kind::Customer => customer.as_deref(),
+        Kind::Partner | Kind::Gooee => partner.as_deref(),
     }
 }
 
@@ -952,6 +964,12 @@ impl BuildingsEngine {
         p.model.allows(&p.catalog, &self.objects, holding, perm, company).map_err(|d| d.code())
     }
 
+    /// Whether `actor` may change or delete group `g` as it is stored (stored groups have a
+    /// company); the denial's code when not.
+    fn may_manage_group(&self, actor: &UserRow, holding: &Holding, g: &GroupRow) -> Result<(), &'static str> {
+        self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default())
+    }
+
     /// Whether `actor` may see group `g`: a member, a user of the same company and type, whoever
     /// may manage it, and (for a customer's group) whoever may view that customer.
     fn can_view_group(&self, actor: &UserRow, holding: &Holding, g: &GroupRow) -> bool {
@@ -959,11 +977,7 @@ impl BuildingsEngine {
             return true;
         }
         let Some(company) = g.company() else { return false };
-        let own_company = match actor.kind {
-            Kind::Customer => actor.customer.as_deref(),
-            Kind::Partner | Kind::Gooee => actor.partner.as_deref(),
-        };
-        if actor.kind == g.kind && own_company == Some(company) {
+        if actor.kind == g.kind && actor.company() == Some(company) {
             return true;
         }
         if self.may_manage(actor, holding, g.kind, company).is_ok() {
@@ -1346,8 +1360,7 @@ impl BuildingsEngine {
 
     fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
         let g = &self.state.user_groups[i];
-        let company = g.company().unwrap_or_default();
-        if let Err(reason) = self.may_manage(ctx.actor, ctx.holding, g.kind, company) {
+        if let Err(reason) = self.may_manage_group(ctx.actor, ctx.holding, g) {
             return Answer::forbidden(reason);
         }
         Answer {
@@ -1741,8 +1754,7 @@ impl BuildingsEngine {
         let old = existing.and_then(|i| self.state.user_groups.get(i));
         // Changing a group needs the right to manage it as it is now.
         if let Some(g) = old
-            && let Err(reason) =
-                self.may_manage(ctx.actor, ctx.holding, g.kind, g.company().unwrap_or_default())
+            && let Err(reason) = self.may_manage_group(ctx.actor, ctx.holding, g)
         {
             return Answer::forbidden(reason);
         }
@@ -1817,10 +1829,6 @@ impl BuildingsEngine {
         // Users: same type as the group, and of its company.
         for u in &row.users {
             let Some(user) = self.user(u) else { continue };
-            let user_company = match user.kind {
-                Kind::Customer => user.customer.as_deref(),
-                Kind::Partner | Kind::Gooee => user.partner.as_deref(),
-            };
             if user.kind != row.kind {
                 e.add(
                     "users",
@@ -1833,7 +1841,7 @@ impl BuildingsEngine {
                     )
                     .into(),
                 );
-            } else if user_company != Some(company.as_str()) {
+            } else if user.company() != Some(company.as_str()) {
                 e.add(
                     "users",
                     "user_company_mismatch",
@@ -2179,7 +2187,7 @@ impl BuildingsEngine {
                 if matches!(target, Target::GroupView(_)) {
                     return (true, "ok", "group_visible");
                 }
-                match self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default()) {
+                match self.may_manage_group(actor, holding, g) {
                     Ok(()) => (true, "ok", "group_permits"),
                     Err(reason) => (false, FORBIDDEN, reason),
                 }
@@ -2234,7 +2242,7 @@ impl BuildingsEngine {
                 continue;
             }
             caps.push(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
-            if self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default()).is_ok() {
+            if self.may_manage_group(actor, holding, g).is_ok() {
                 caps.push(Cap {
                     action: ACTION_GROUP_CHANGE.into(),
                     key: "user_group",
