@@ -427,16 +427,19 @@ fn string_list(v: &Value) -> Option<Vec<String>> {
 /// One change of `apply` and `what_if`, tagged by `kind`.
 #[derive(Debug, Clone)]
 enum Change {
-    /// `insert_user_group` (`insert`) or `update_user_group`.
-    Write { user_group: GroupRow, insert: bool },
+    /// `insert_user_group`
+    Insert { user_group: GroupRow },
+    /// `update_user_group`
+    Update { user_group: GroupRow },
     /// `delete_user_group`
     Delete { id: String },
 }
 
 impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
+        let insert = matches!(change, Change::Insert { .. });
         match change {
-            Change::Write { user_group, insert } => {
+            Change::Insert { user_group } | Change::Update { user_group } => {
                 match (self.user_groups.iter().position(|g| g.id == user_group.id), insert) {
                     (None, true) => self.user_groups.push(user_group),
                     (Some(i), false) => self.user_groups[i] = user_group,
@@ -679,7 +682,11 @@ impl Change {
         let change = match kind.as_str() {
             "insert_user_group" | "update_user_group" => {
                 let user_group = GroupRow::read(req_object(&mut r, "user_group")?)?;
-                Change::Write { user_group, insert: kind == "insert_user_group" }
+                if kind == "insert_user_group" {
+                    Change::Insert { user_group }
+                } else {
+                    Change::Update { user_group }
+                }
             }
             "delete_user_group" => Change::Delete { id: r.req("id", string)? },
             other => return Err(r.field_error("kind", unknown_variant(other, &Change::KINDS))),
