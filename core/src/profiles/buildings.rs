@@ -618,19 +618,27 @@ impl GroupRow {
     fn read(mut r: Reader) -> Result<GroupRow, WireError> {
         // Filled field by field: on an error, one drop of the whole row.
         let mut row = GroupRow::empty(String::new(), String::new());
-        row.id = r.req("id", string)?;
-        row.created = r.req("created", string)?;
-        row.modified = r.req("modified", string)?;
-        row.name = r.req("name", string)?;
+        for (key, slot) in [
+            ("id", &mut row.id),
+            ("created", &mut row.created),
+            ("modified", &mut row.modified),
+            ("name", &mut row.name),
+        ] {
+            *slot = r.req(key, string)?;
+        }
         row.description = or_default(&mut r, "description", string)?;
         row.kind = r.req("type", kind)?;
         row.users = or_default(&mut r, "users", strings)?;
         row.customer = r.opt("customer", string)?;
         row.partner = r.opt("partner", string)?;
         row.permission_sets = r.req("permission_sets", |v| read_permission_sets(&v))?;
-        row.customer_scopes = or_default(&mut r, "customer_scopes", strings)?;
-        row.partner_scopes = or_default(&mut r, "partner_scopes", strings)?;
-        row.tags = or_default(&mut r, "tags", strings)?;
+        for (key, slot) in [
+            ("customer_scopes", &mut row.customer_scopes),
+            ("partner_scopes", &mut row.partner_scopes),
+            ("tags", &mut row.tags),
+        ] {
+            *slot = or_default(&mut r, key, strings)?;
+        }
         r.finish()?;
         Ok(row)
     }
