@@ -53,7 +53,24 @@ impl PermSet {
     }
     /// The ids in ascending order.
     pub fn iter(self) -> impl Iterator<Item = PermId> {
-        (0..PermSet::CAPACITY as u8).filter(move |&i| self.contains(i))
+        Members(self.0)
+    }
+}
+
+/// The ids of a set, lowest first: each step takes the lowest bit left (no walk over the 128
+/// possible ids, no shift of a `u128` per id).
+struct Members(u128);
+
+impl Iterator for Members {
+    type Item = PermId;
+    fn next(&mut self) -> Option<PermId> {
+        if self.0 == 0 {
+            return None;
+        }
+        // Lossless: a u128 has at most 127 trailing zeros when it is not zero.
+        let id = self.0.trailing_zeros() as PermId;
+        self.0 &= self.0 - 1;
+        Some(id)
     }
 }
 

@@ -240,6 +240,13 @@ fn object(members: &mut [(&str, Value)]) -> Value {
     Value::Object(m)
 }
 
+/// `pre`, `id` (cut to 64 characters) between backticks, then `post`: the shape of most messages,
+/// written by one formatting site.
+#[inline(never)]
+fn quoted(pre: &str, id: &str, post: &str) -> String {
+    format!("{pre}`{}`{post}", truncate(id, 64))
+}
+
 /// A JSON string.
 #[inline(never)]
 fn text(s: &str) -> Value {
@@ -361,10 +368,22 @@ struct GroupRow {
 impl GroupRow {
     /// The company the group belongs to: its customer for a customer group, else its partner.
     fn company(&self) -> Option<&str> {
-        match self.kind {
-            Kind::Customer => self.customer.as_deref(),
-            Kind::Partner | Kind::Gooee => self.partner.as_deref(),
-        }
+        company(self.kind, &self.customer, &self.partner)
+    }
+}
+
+impl UserRow {
+    /// The company the user belongs to: its customer for a customer user, else its partner.
+    fn company(&self) -> Option<&str> {
+        company(self.kind, &self.customer, &self.partner)
+    }
+}
+
+/// The company of a group or user of type `kind`: `customer` for a customer, else `partner`.
+fn company<'a>(kind: Kind, customer: &'a Option<String>, partner: &'a Option<String>) -> Option<&'a str> {
+    match kind {
+        Kind::Customer => customer.as_deref(),
+        Kind::Partner | Kind::Gooee => partner.as_deref(),
     }
 }
 
@@ -418,33 +437,33 @@ enum Change {
 
 impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
+        let insert = matches!(change, Change::Insert { .. });
         match change {
-            Change::Insert { user_group } => {
-                if self.user_groups.iter().any(|g| g.id == user_group.id) {
-                    return Err(WireError::invalid_state(format!(
-                        "user group `{}` already exists",
-                        truncate(&user_group.id, 64)
-                    )));
+            Change::Insert { user_group } | Change::Update { user_group } => {
+                match (self.user_groups.iter().position(|g| g.id == user_group.id), insert) {
+                    (None, true) => self.user_groups.push(user_group),
+                    (Some(i), false) => self.user_groups[i] = user_group,
+                    (Some(_), true) => {
+                        return Err(WireError::invalid_state(quoted(
+                            "user group ",
+                            &user_group.id,
+                            " already exists",
+                        )));
+                    }
+                    (None, false) => {
+                        return Err(WireError::invalid_state(quoted(
+                            "no user group ",
+                            &user_group.id,
+                            " to update",
+                        )));
+                    }
                 }
-                self.user_groups.push(user_group);
-            }
-            Change::Update { user_group } => {
-                let slot = self.user_groups.iter_mut().find(|g| g.id == user_group.id).ok_or_else(|| {
-                    WireError::invalid_state(format!(
-                        "no user group `{}` to update",
-                        truncate(&user_group.id, 64)
-                    ))
-                })?;
-                *slot = user_group;
             }
             Change::Delete { id } => {
                 let before = self.user_groups.len();
                 self.user_groups.retain(|g| g.id != id);
                 if self.user_groups.len() == before {
-                    return Err(WireError::invalid_state(format!(
-                        "no user group `{}` to delete",
-                        truncate(&id, 64)
-                    )));
+                    return Err(WireError::invalid_state(quoted("no user group ", &id, " to delete")));
                 }
             }
         }
@@ -599,19 +618,27 @@ impl GroupRow {
     fn read(mut r: Reader) -> Result<GroupRow, WireError> {
         // Filled field by field: on an error, one drop of the whole row.
         let mut row = GroupRow::empty(String::new(), String::new());
-        row.id = r.req("id", string)?;
-        row.created = r.req("created", string)?;
-        row.modified = r.req("modified", string)?;
-        row.name = r.req("name", string)?;
+        for (key, slot) in [
+            ("id", &mut row.id),
+            ("created", &mut row.created),
+            ("modified", &mut row.modified),
+            ("name", &mut row.name),
+        ] {
+            *slot = r.req(key, string)?;
+        }
         row.description = or_default(&mut r, "description", string)?;
         row.kind = r.req("type", kind)?;
         row.users = or_default(&mut r, "users", strings)?;
         row.customer = r.opt("customer", string)?;
         row.partner = r.opt("partner", string)?;
         row.permission_sets = r.req("permission_sets", |v| read_permission_sets(&v))?;
-        row.customer_scopes = or_default(&mut r, "customer_scopes", strings)?;
-        row.partner_scopes = or_default(&mut r, "partner_scopes", strings)?;
-        row.tags = or_default(&mut r, "tags", strings)?;
+        for (key, slot) in [
+            ("customer_scopes", &mut row.customer_scopes),
+            ("partner_scopes", &mut row.partner_scopes),
+            ("tags", &mut row.tags),
+        ] {
+            *slot = or_default(&mut r, key, strings)?;
+        }
         r.finish()?;
         Ok(row)
     }
@@ -742,9 +769,10 @@ impl ObjectIndex {
                 return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
             }
             if again {
-                return Err(WireError::invalid_state(format!(
-                    "object id `{}` is used twice (ids are unique across partners, customers and buildings)",
-                    truncate(id, 64)
+                return Err(WireError::invalid_state(quoted(
+                    "object id ",
+                    id,
+                    " is used twice (ids are unique across partners, customers and buildings)",
                 )));
             }
         }
@@ -796,6 +824,8 @@ pub struct BuildingsEngine {
     groups: Vec<GroupInfo>,
     /// (user id, what the user holds through all its groups), sorted by user id.
     holdings: Vec<(String, Holding)>,
+    /// What a user in no group holds: nothing (`holding` lends it, no Holding made per question).
+    nothing: Holding,
 }
 
 impl ProfileEngine for BuildingsEngine {
@@ -833,12 +863,7 @@ impl ProfileEngine for BuildingsEngine {
     }
 
     fn apply(state: Value, changes: Value) -> Result<Value, WireError> {
-        let mut state = State::read(state)?;
-        for change in parse_changes(changes)? {
-            state.apply(change)?;
-        }
-        let engine = BuildingsEngine::from_state(Policy::new()?, state)?;
-        Ok(engine.state.to_json())
+        Ok(after_changes(State::read(state)?, changes)?.state.to_json())
     }
 
     fn is_stateless_op(op: &str) -> bool {
@@ -858,16 +883,21 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
     }
 }
 
-/// Reads `changes`; every problem is a `bad_request` error naming the change (`changes[2]`).
-fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
+/// The engine of `state` after `changes` (of `apply` and `what_if`). The changes are all read
+/// first, every problem a `bad_request` error naming the change (`changes[2]`), then applied in
+/// order.
+fn after_changes(mut state: State, changes: Value) -> Result<BuildingsEngine, WireError> {
     let Value::Array(items) = changes else {
         return Err(WireError::bad_request("`changes` must be an array"));
     };
-    let mut out = Vec::with_capacity(items.len());
+    let mut read = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
+        read.push(Change::read(Reader::of(format!("changes[{i}]"), ErrorCode::BadRequest, item)?)?);
     }
-    Ok(out)
+    for change in read {
+        state.apply(change)?;
+    }
+    BuildingsEngine::from_state(Policy::new()?, state)
 }
 
 impl BuildingsEngine {
@@ -879,10 +909,7 @@ impl BuildingsEngine {
         for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
             if again {
-                return Err(WireError::invalid_state(format!(
-                    "user group `{}` is listed twice",
-                    truncate(&g.id, 64)
-                )));
+                return Err(WireError::invalid_state(quoted("user group ", &g.id, " is listed twice")));
             }
             groups.push(stored_group_info(&policy, &objects, g));
         }
@@ -901,17 +928,17 @@ impl BuildingsEngine {
                 _ => holdings.push((u.to_string(), groups[i].holding.clone())),
             }
         }
-        Ok(BuildingsEngine { policy, state, objects, groups, holdings })
+        Ok(BuildingsEngine { policy, state, objects, groups, holdings, nothing: Holding::default() })
     }
 
     fn user(&self, id: &str) -> Option<&UserRow> {
         self.state.users.iter().find(|u| u.id == id)
     }
 
-    fn holding(&self, user: &str) -> Holding {
+    fn holding(&self, user: &str) -> &Holding {
         match self.holdings.binary_search_by(|h| h.0.as_str().cmp(user)) {
-            Ok(i) => self.holdings[i].1.clone(),
-            Err(_) => Holding::default(),
+            Ok(i) => &self.holdings[i].1,
+            Err(_) => &self.nothing,
         }
     }
 
@@ -952,6 +979,12 @@ impl BuildingsEngine {
         p.model.allows(&p.catalog, &self.objects, holding, perm, company).map_err(|d| d.code())
     }
 
+    /// Whether `actor` may change or delete group `g` as it is stored (stored groups have a
+    /// company); the denial's code when not.
+    fn may_manage_group(&self, actor: &UserRow, holding: &Holding, g: &GroupRow) -> Result<(), &'static str> {
+        self.may_manage(actor, holding, g.kind, g.company().unwrap_or_default())
+    }
+
     /// Whether `actor` may see group `g`: a member, a user of the same company and type, whoever
     /// may manage it, and (for a customer's group) whoever may view that customer.
     fn can_view_group(&self, actor: &UserRow, holding: &Holding, g: &GroupRow) -> bool {
@@ -959,11 +992,7 @@ impl BuildingsEngine {
             return true;
         }
         let Some(company) = g.company() else { return false };
-        let own_company = match actor.kind {
-            Kind::Customer => actor.customer.as_deref(),
-            Kind::Partner | Kind::Gooee => actor.partner.as_deref(),
-        };
-        if actor.kind == g.kind && own_company == Some(company) {
+        if actor.kind == g.kind && actor.company() == Some(company) {
             return true;
         }
         if self.may_manage(actor, holding, g.kind, company).is_ok() {
@@ -980,7 +1009,7 @@ fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError>
             return Err(WireError::invalid_state("a user has an empty `id`"));
         }
         if again {
-            return Err(WireError::invalid_state(format!("user `{}` is listed twice", truncate(&u.id, 64))));
+            return Err(WireError::invalid_state(quoted("user ", &u.id, " is listed twice")));
         }
         let (needed, needed_type, other, other_name) = match u.kind {
             Kind::Customer => (&u.customer, CUSTOMER, &u.partner, "partner"),
@@ -1201,12 +1230,22 @@ impl FieldErrors {
     /// Body field `field` when it is a string. Absent (an error when `required`), null and other
     /// values are `None`, the last two with their error.
     fn text<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b String> {
+        match self.present(body, field, required)? {
+            Value::String(s) => Some(s),
+            _ => {
+                self.add(field, "invalid", "not a valid string".into());
+                None
+            }
+        }
+    }
+    /// Body field `field` when present and not null; absent is an error when `required`, null
+    /// always.
+    fn present<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b Value> {
         match body.get(field) {
             None if required => self.add(field, "required", "this field is required".into()),
             None => {}
             Some(Value::Null) => self.add(field, "null", "this field may not be null".into()),
-            Some(Value::String(s)) => return Some(s),
-            Some(_) => self.add(field, "invalid", "not a valid string".into()),
+            Some(v) => return Some(v),
         }
         None
     }
@@ -1233,13 +1272,6 @@ impl FieldErrors {
             }
         }
         Answer { status: 400, body: Value::Object(body), reason: Some(reason), changes: Vec::new() }
-    }
-}
-
-/// Replaces `slot` with `value` when there is one.
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }
 
@@ -1295,9 +1327,10 @@ impl BuildingsEngine {
         let now = match (&req.now, writes) {
             (Some(now), true) if valid_datetime(now) => now.clone(),
             (Some(now), true) => {
-                return Err(WireError::bad_request(format!(
-                    "`now` `{}` is not a date-time like `2024-05-01T12:00:00Z`",
-                    truncate(now, 64)
+                return Err(WireError::bad_request(quoted(
+                    "`now` ",
+                    now,
+                    " is not a date-time like `2024-05-01T12:00:00Z`",
                 )));
             }
             (None, true) => return Err(WireError::bad_request(format!("`now` is required for `{method}`"))),
@@ -1309,7 +1342,7 @@ impl BuildingsEngine {
             return Ok(errors.answer().into_json());
         }
         let holding = self.holding(&actor.id);
-        let ctx = Ctx { actor, holding: &holding };
+        let ctx = Ctx { actor, holding };
         let answer = match (route, method.as_str()) {
             (Route::PermissionSets, _) => Answer::ok(200, self.policy.permission_sets_json()),
             (Route::Groups, "GET") => self.list(&ctx, query.unwrap_or("")),
@@ -1319,15 +1352,16 @@ impl BuildingsEngine {
                         WireError::bad_request("`new_id` is required for `POST`".to_string())
                     })?;
                 if self.group_index(new_id).is_some() {
-                    return Err(WireError::bad_request(format!(
-                        "`new_id` `{}` is already a user group id",
-                        truncate(new_id, 64)
+                    return Err(WireError::bad_request(quoted(
+                        "`new_id` ",
+                        new_id,
+                        " is already a user group id",
                     )));
                 }
                 self.write(&ctx, None, req.body.as_ref(), Mode::Create, new_id, &now)
             }
             (Route::Group(id), method) => match self.group_index(id) {
-                Some(i) if self.can_view_group(actor, &holding, &self.state.user_groups[i]) => match method {
+                Some(i) if self.can_view_group(actor, holding, &self.state.user_groups[i]) => match method {
                     "GET" => Answer::ok(200, self.state.user_groups[i].to_json()),
                     "DELETE" => self.delete(&ctx, i),
                     "PUT" => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Replace, id, &now),
@@ -1341,8 +1375,7 @@ impl BuildingsEngine {
 
     fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
         let g = &self.state.user_groups[i];
-        let company = g.company().unwrap_or_default();
-        if let Err(reason) = self.may_manage(ctx.actor, ctx.holding, g.kind, company) {
+        if let Err(reason) = self.may_manage_group(ctx.actor, ctx.holding, g) {
             return Answer::forbidden(reason);
         }
         Answer {
@@ -1364,24 +1397,11 @@ struct Ctx<'a> {
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM` (RFC 3339).
 fn valid_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let date_time = digits(0..4)
-        && at(4, b'-')
-        && digits(5..7)
-        && at(7, b'-')
-        && digits(8..10)
-        && (at(10, b'T') || at(10, b't') || at(10, b' '))
-        && digits(11..13)
-        && at(13, b':')
-        && digits(14..16)
-        && at(16, b':')
-        && digits(17..19);
-    if !date_time {
+    if !shaped(b, b"dddd-dd-ddTdd:dd:dd") {
         return false;
     }
     let mut i = 19;
-    if at(i, b'.') {
+    if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
         while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -1393,11 +1413,28 @@ fn valid_datetime(s: &str) -> bool {
     }
     match b.get(i) {
         Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
-        }
+        Some(b'+' | b'-') => shaped(&b[i + 1..], b"dd:dd") && i + 6 == b.len(),
         _ => false,
     }
+}
+
+/// Whether `b` starts with the shape `shape`: `d` a digit, `T` one of `T`, `t` and a space,
+/// anything else itself.
+fn shaped(b: &[u8], shape: &[u8]) -> bool {
+    if b.len() < shape.len() {
+        return false;
+    }
+    for (&x, &c) in b.iter().zip(shape) {
+        let ok = match c {
+            b'd' => x.is_ascii_digit(),
+            b'T' => matches!(x, b'T' | b't' | b' '),
+            _ => x == c,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1412,6 +1449,16 @@ enum Lookup {
     Lt,
     Lte,
 }
+
+/// The lookups of a filter, by name.
+const LOOKUPS: [(&str, Lookup); 6] = [
+    ("contains", Lookup::Contains),
+    ("contained_by", Lookup::ContainedBy),
+    ("gt", Lookup::Gt),
+    ("gte", Lookup::Gte),
+    ("lt", Lookup::Lt),
+    ("lte", Lookup::Lte),
+];
 
 #[derive(Debug)]
 struct Filter {
@@ -1502,16 +1549,8 @@ impl BuildingsEngine {
                     Some((&rest[..at], &rest[at + 2..]))
                 })
                 .and_then(|(code, lookup)| {
-                    let lookup = match lookup {
-                        "contains" => Lookup::Contains,
-                        "contained_by" => Lookup::ContainedBy,
-                        "gt" => Lookup::Gt,
-                        "gte" => Lookup::Gte,
-                        "lt" => Lookup::Lt,
-                        "lte" => Lookup::Lte,
-                        _ => return None,
-                    };
-                    Some((code, lookup))
+                    let at = LOOKUPS.iter().position(|(name, _)| *name == lookup)?;
+                    Some((code, LOOKUPS[at].1))
                 });
             match parsed {
                 Some((code, lookup)) if self.policy.catalog.id(code).is_some() => {
@@ -1520,7 +1559,7 @@ impl BuildingsEngine {
                 Some((code, _)) => errors.add(
                     &key,
                     "unknown_permission_set",
-                    format!("`{}` is not a permission set", truncate(code, 64)).into(),
+                    quoted("", code, " is not a permission set").into(),
                 ),
                 None => errors.add(
                     &key,
@@ -1559,21 +1598,6 @@ enum Mode {
     Patch,
 }
 
-/// What a body gives, field by field (`None`: absent).
-#[derive(Debug, Default)]
-struct Input {
-    name: Option<String>,
-    description: Option<String>,
-    kind: Option<Kind>,
-    users: Option<Vec<String>>,
-    customer: Option<Option<String>>,
-    partner: Option<Option<String>>,
-    permission_sets: Option<PermissionSets>,
-    customer_scopes: Option<Vec<String>>,
-    partner_scopes: Option<Vec<String>>,
-    tags: Option<Vec<String>>,
-}
-
 const FIELDS: [&str; 10] = [
     "name",
     "description",
@@ -1602,8 +1626,15 @@ fn dedup(list: Vec<String>) -> Vec<String> {
 
 impl BuildingsEngine {
     /// Reads a body field by field (types, required, lengths, choices, known codes, existing and
-    /// visible references). `required` fields must be present (create and PUT).
-    fn read_input(&self, ctx: &Ctx<'_>, body: Option<&Value>, required: bool) -> Result<Input, FieldErrors> {
+    /// visible references) into `row`, each valid field present replacing the row's. `required`
+    /// fields must be present (create and PUT). On an error the row is half written: callers drop it.
+    fn read_input(
+        &self,
+        ctx: &Ctx<'_>,
+        body: Option<&Value>,
+        required: bool,
+        row: &mut GroupRow,
+    ) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
         let empty = Map::new();
         let body = match body {
@@ -1619,7 +1650,6 @@ impl BuildingsEngine {
                 e.add(k, "unknown_field", "unknown field".into());
             }
         }
-        let mut input = Input::default();
         // name
         match e.text(body, "name", required) {
             Some(s) if s.trim().is_empty() => e.add("name", "blank", "this field may not be blank".into()),
@@ -1628,23 +1658,21 @@ impl BuildingsEngine {
                 "max_length",
                 format!("ensure this field has no more than {MAX_NAME} characters").into(),
             ),
-            Some(s) => input.name = Some(s.clone()),
+            Some(s) => row.name = s.clone(),
             None => {}
         }
         // description
-        input.description = e.text(body, "description", false).cloned();
+        if let Some(s) = e.text(body, "description", false) {
+            row.description = s.clone();
+        }
         // type
         if let Some(s) = e.text(body, "type", required) {
             match Kind::parse(s) {
-                Some(k) => input.kind = Some(k),
+                Some(k) => row.kind = k,
                 None => e.add(
                     "type",
                     "invalid_choice",
-                    format!(
-                        "`{}` is not a valid choice; expected `gooee`, `partner` or `customer`",
-                        truncate(s, 64)
-                    )
-                    .into(),
+                    quoted("", s, " is not a valid choice; expected `gooee`, `partner` or `customer`").into(),
                 ),
             }
         }
@@ -1653,27 +1681,19 @@ impl BuildingsEngine {
             let list = dedup(list);
             for u in &list {
                 if self.user(u).is_none() {
-                    e.add(
-                        "users",
-                        "does_not_exist",
-                        format!("user `{}` does not exist", truncate(u, 64)).into(),
-                    );
+                    e.add("users", "does_not_exist", quoted("user ", u, " does not exist").into());
                 }
             }
-            input.users = Some(list);
+            row.users = list;
         }
         // customer, partner
-        for (field, t) in [("customer", CUSTOMER), ("partner", PARTNER)] {
+        for (field, t, pre) in [("customer", CUSTOMER, "customer "), ("partner", PARTNER, "partner ")] {
             let value = match body.get(field) {
                 None => continue,
                 Some(Value::Null) => None,
                 Some(Value::String(s)) => {
                     if !(self.objects.is(s, t) && self.can_view_object(ctx.actor, ctx.holding, s)) {
-                        e.add(
-                            field,
-                            "does_not_exist",
-                            format!("{field} `{}` does not exist", truncate(s, 64)).into(),
-                        );
+                        e.add(field, "does_not_exist", quoted(pre, s, " does not exist").into());
                     }
                     Some(s.clone())
                 }
@@ -1682,18 +1702,11 @@ impl BuildingsEngine {
                     continue;
                 }
             };
-            if field == "customer" {
-                input.customer = Some(value);
-            } else {
-                input.partner = Some(value);
-            }
+            *if t == CUSTOMER { &mut row.customer } else { &mut row.partner } = value;
         }
         // permission_sets
-        match body.get("permission_sets") {
-            None if required => e.add("permission_sets", "required", "this field is required".into()),
-            None => {}
-            Some(Value::Null) => e.add("permission_sets", "null", "this field may not be null".into()),
-            Some(v) => match read_permission_sets(v) {
+        if let Some(v) = e.present(body, "permission_sets", required) {
+            match read_permission_sets(v) {
                 Err(_) => e.add(
                     "permission_sets",
                     "invalid",
@@ -1705,33 +1718,26 @@ impl BuildingsEngine {
                             e.add(
                                 "permission_sets",
                                 "unknown_permission_set",
-                                format!("`{}` is not a permission set", truncate(code, 64)).into(),
+                                quoted("", code, " is not a permission set").into(),
                             );
                         }
                     }
-                    input.permission_sets = Some(sets);
+                    row.permission_sets = sets;
                 }
-            },
+            }
         }
         // scopes
-        for (field, t) in [("customer_scopes", CUSTOMER), ("partner_scopes", PARTNER)] {
+        for (field, t, pre) in
+            [("customer_scopes", CUSTOMER, "customer "), ("partner_scopes", PARTNER, "partner ")]
+        {
             let Some(list) = e.list(body, field, "expected a list of ids") else { continue };
             let list = dedup(list);
-            let what = OBJECT_TYPES[t].0;
             for id in &list {
                 if !(self.objects.is(id, t) && self.can_view_object(ctx.actor, ctx.holding, id)) {
-                    e.add(
-                        field,
-                        "does_not_exist",
-                        format!("{what} `{}` does not exist", truncate(id, 64)).into(),
-                    );
+                    e.add(field, "does_not_exist", quoted(pre, id, " does not exist").into());
                 }
             }
-            if t == CUSTOMER {
-                input.customer_scopes = Some(list);
-            } else {
-                input.partner_scopes = Some(list);
-            }
+            *if t == CUSTOMER { &mut row.customer_scopes } else { &mut row.partner_scopes } = list;
         }
         // tags
         if let Some(list) = e.list(body, "tags", "expected a list of strings") {
@@ -1744,9 +1750,9 @@ impl BuildingsEngine {
                     );
                 }
             }
-            input.tags = Some(list);
+            row.tags = list;
         }
-        if e.is_empty() { Ok(input) } else { Err(e) }
+        if e.is_empty() { Ok(()) } else { Err(e) }
     }
 
     /// Create (POST), replace (PUT: required fields present, others kept when absent) or patch
@@ -1763,40 +1769,16 @@ impl BuildingsEngine {
         let old = existing.and_then(|i| self.state.user_groups.get(i));
         // Changing a group needs the right to manage it as it is now.
         if let Some(g) = old
-            && let Err(reason) =
-                self.may_manage(ctx.actor, ctx.holding, g.kind, g.company().unwrap_or_default())
+            && let Err(reason) = self.may_manage_group(ctx.actor, ctx.holding, g)
         {
             return Answer::forbidden(reason);
         }
-        let input = match self.read_input(ctx, body, mode != Mode::Patch) {
-            Ok(i) => i,
-            Err(e) => return e.answer(),
-        };
         // The candidate row: the input over the stored row (or the defaults of a new one).
         let mut row = old.cloned().unwrap_or_else(|| GroupRow::empty(id.to_string(), now.to_string()));
         row.modified = now.to_string();
-        let Input {
-            name,
-            description,
-            kind,
-            users,
-            customer,
-            partner,
-            permission_sets,
-            customer_scopes,
-            partner_scopes,
-            tags,
-        } = input;
-        set(&mut row.name, name);
-        set(&mut row.description, description);
-        set(&mut row.kind, kind);
-        set(&mut row.users, users);
-        set(&mut row.customer, customer);
-        set(&mut row.partner, partner);
-        set(&mut row.permission_sets, permission_sets);
-        set(&mut row.customer_scopes, customer_scopes);
-        set(&mut row.partner_scopes, partner_scopes);
-        set(&mut row.tags, tags);
+        if let Err(e) = self.read_input(ctx, body, mode != Mode::Patch, &mut row) {
+            return e.answer();
+        }
         // The company the type asks for.
         let mut e = FieldErrors::default();
         let (needed, other) = match row.kind {
@@ -1862,10 +1844,6 @@ impl BuildingsEngine {
         // Users: same type as the group, and of its company.
         for u in &row.users {
             let Some(user) = self.user(u) else { continue };
-            let user_company = match user.kind {
-                Kind::Customer => user.customer.as_deref(),
-                Kind::Partner | Kind::Gooee => user.partner.as_deref(),
-            };
             if user.kind != row.kind {
                 e.add(
                     "users",
@@ -1878,12 +1856,11 @@ impl BuildingsEngine {
                     )
                     .into(),
                 );
-            } else if user_company != Some(company.as_str()) {
+            } else if user.company() != Some(company.as_str()) {
                 e.add(
                     "users",
                     "user_company_mismatch",
-                    format!("user `{}` belongs to another company than the user group", truncate(u, 64))
-                        .into(),
+                    quoted("user ", u, " belongs to another company than the user group").into(),
                 );
             }
         }
@@ -1897,7 +1874,7 @@ impl BuildingsEngine {
                     e.add(
                         field,
                         "out_of_scope",
-                        format!("`{}` is outside the scope of the user group", truncate(id, 64)).into(),
+                        quoted("", id, " is outside the scope of the user group").into(),
                     );
                 }
             }
@@ -1991,7 +1968,7 @@ fn denial_message(d: &Denial) -> String {
                 truncate(object, 64)
             )
         }
-        Denial::UnknownObject { object } => format!("object `{}` does not exist", truncate(object, 64)),
+        Denial::UnknownObject { object } => quoted("object ", object, " does not exist"),
         Denial::ObjectTypeMismatch { permission, object } => {
             format!("object `{}` is not of a type `{permission}` can name", truncate(object, 64))
         }
@@ -2026,7 +2003,7 @@ fn read_question(op: &str, fields: Fields, with_actor: bool) -> Result<(String, 
 impl WhatIfRequest {
     fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
         let mut r = op_reader(op, fields);
-        // `changes` is checked by `parse_changes` (null is "`changes` must be an array").
+        // `changes` is checked by `after_changes` (null is "`changes` must be an array").
         let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
         r.finish()?;
         Ok(req)
@@ -2065,7 +2042,7 @@ fn target(action: String, object: Option<String>, user_group: Option<String>) ->
 }
 
 /// One thing a user can do.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 struct Cap {
     action: String,
     /// `object` (an object-level permission set on that object), `within` (another permission set
@@ -2075,6 +2052,13 @@ struct Cap {
 }
 
 impl Cap {
+    /// The order of capabilities: by action, key, then id (none first). One function serves the
+    /// sort and the searches.
+    #[inline(never)]
+    fn order(&self, other: &Cap) -> Ordering {
+        self.action.cmp(&other.action).then(self.key.cmp(other.key)).then_with(|| self.id.cmp(&other.id))
+    }
+
     fn to_json(&self) -> Value {
         let mut members = vec![("action", text(&self.action))];
         if let Some(id) = &self.id {
@@ -2110,22 +2094,24 @@ impl BuildingsEngine {
     ) -> (bool, &'static str, &'static str) {
         const NOT_FOUND: &str = "not_found";
         const FORBIDDEN: &str = "forbidden";
-        let mut fact = |members: &mut [(&str, Value)]| chain.push(object(members));
         let Some(actor) = self.user(actor_id) else {
             if trace {
-                fact(&mut [("fact", text("user")), ("user", text(actor_id)), ("exists", Value::Bool(false))]);
+                exists_fact(chain, "user", actor_id, false, &mut []);
             }
             return (false, NOT_FOUND, "no_such_user");
         };
         if trace {
-            fact(&mut [
-                ("fact", text("user")),
-                ("user", text(&actor.id)),
-                ("exists", Value::Bool(true)),
-                ("type", text(actor.kind.as_str())),
-                ("partner", opt_text(actor.partner.as_deref())),
-                ("customer", opt_text(actor.customer.as_deref())),
-            ]);
+            exists_fact(
+                chain,
+                "user",
+                &actor.id,
+                true,
+                &mut [
+                    ("type", text(actor.kind.as_str())),
+                    ("partner", opt_text(actor.partner.as_deref())),
+                    ("customer", opt_text(actor.customer.as_deref())),
+                ],
+            );
         }
         let holding = self.holding(&actor.id);
         let p = &self.policy;
@@ -2138,19 +2124,17 @@ impl BuildingsEngine {
                     for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
                             let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
-                            if trace {
-                                fact(&mut [
-                                    ("fact", text("grant")),
-                                    ("user_group", text(&g.id)),
-                                    ("permission_set", text(code)),
-                                    (
-                                        "objects",
-                                        listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
-                                    ),
-                                    ("implied", Value::Bool(listed.is_none())),
-                                    ("scope", reach_json(&info.scope)),
-                                ]);
-                            }
+                            chain.push(self::object(&mut [
+                                ("fact", text("grant")),
+                                ("user_group", text(&g.id)),
+                                ("permission_set", text(code)),
+                                (
+                                    "objects",
+                                    listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
+                                ),
+                                ("implied", Value::Bool(listed.is_none())),
+                                ("scope", reach_json(&info.scope)),
+                            ]));
                         }
                     }
                 }
@@ -2163,30 +2147,30 @@ impl BuildingsEngine {
                 };
                 let Some(t) = self.objects.object_type(object) else {
                     if trace {
-                        fact(&mut [
-                            ("fact", text("object")),
-                            ("object", text(object)),
-                            ("exists", Value::Bool(false)),
-                        ]);
+                        exists_fact(chain, "object", object, false, &mut []);
                     }
                     return (false, NOT_FOUND, "unknown_object");
                 };
                 if trace {
-                    fact(&mut [
-                        ("fact", text("object")),
-                        ("object", text(object)),
-                        ("exists", Value::Bool(true)),
-                        ("type", text(OBJECT_TYPES[t].0)),
-                        ("parent", opt_text(self.objects.parent_object(object))),
-                    ]);
+                    exists_fact(
+                        chain,
+                        "object",
+                        object,
+                        true,
+                        &mut [
+                            ("type", text(OBJECT_TYPES[t].0)),
+                            ("parent", opt_text(self.objects.parent_object(object))),
+                        ],
+                    );
                 }
-                if !self.can_view_object(actor, &holding, object) {
+                if !self.can_view_object(actor, holding, object) {
                     if trace {
-                        fact(&mut [("fact", text("rule")), ("rule", text("view_needed"))]);
+                        chain
+                            .push(self::object(&mut [("fact", text("rule")), ("rule", text("view_needed"))]));
                     }
                     return (false, NOT_FOUND, "not_visible");
                 }
-                match p.model.allows(&p.catalog, &self.objects, &holding, perm, object) {
+                match p.model.allows(&p.catalog, &self.objects, holding, perm, object) {
                     Ok(()) => (true, "ok", "group_permits"),
                     Err(d) => (false, FORBIDDEN, d.code()),
                 }
@@ -2194,32 +2178,31 @@ impl BuildingsEngine {
             Target::GroupView(gid) | Target::GroupChange(gid) => {
                 let Some(i) = self.group_index(gid) else {
                     if trace {
-                        fact(&mut [
-                            ("fact", text("user_group")),
-                            ("user_group", text(gid)),
-                            ("exists", Value::Bool(false)),
-                        ]);
+                        exists_fact(chain, "user_group", gid, false, &mut []);
                     }
                     return (false, NOT_FOUND, "no_such_user_group");
                 };
                 let g = &self.state.user_groups[i];
                 if trace {
-                    fact(&mut [
-                        ("fact", text("user_group")),
-                        ("user_group", text(&g.id)),
-                        ("exists", Value::Bool(true)),
-                        ("type", text(g.kind.as_str())),
-                        ("company", opt_text(g.company())),
-                        ("member", Value::Bool(g.users.contains(&actor.id))),
-                    ]);
+                    exists_fact(
+                        chain,
+                        "user_group",
+                        &g.id,
+                        true,
+                        &mut [
+                            ("type", text(g.kind.as_str())),
+                            ("company", opt_text(g.company())),
+                            ("member", Value::Bool(g.users.contains(&actor.id))),
+                        ],
+                    );
                 }
-                if !self.can_view_group(actor, &holding, g) {
+                if !self.can_view_group(actor, holding, g) {
                     return (false, NOT_FOUND, "not_visible");
                 }
                 if matches!(target, Target::GroupView(_)) {
                     return (true, "ok", "group_visible");
                 }
-                match self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()) {
+                match self.may_manage_group(actor, holding, g) {
                     Ok(()) => (true, "ok", "group_permits"),
                     Err(reason) => (false, FORBIDDEN, reason),
                 }
@@ -2270,11 +2253,11 @@ impl BuildingsEngine {
             }
         }
         for g in &self.state.user_groups {
-            if !self.can_view_group(actor, &holding, g) {
+            if !self.can_view_group(actor, holding, g) {
                 continue;
             }
             caps.push(Cap { action: ACTION_GROUP_VIEW.into(), key: "user_group", id: Some(g.id.clone()) });
-            if self.may_manage(actor, &holding, g.kind, g.company().unwrap_or_default()).is_ok() {
+            if self.may_manage_group(actor, holding, g).is_ok() {
                 caps.push(Cap {
                     action: ACTION_GROUP_CHANGE.into(),
                     key: "user_group",
@@ -2290,11 +2273,7 @@ impl BuildingsEngine {
     }
 
     fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let mut state = self.state.clone();
-        for change in parse_changes(req.changes)? {
-            state.apply(change)?;
-        }
-        let after = BuildingsEngine::from_state(Policy::new()?, state)?;
+        let after = after_changes(self.state.clone(), req.changes)?;
         let mut people: Vec<&str> = Vec::with_capacity(self.state.users.len() + after.state.users.len());
         for u in self.state.users.iter().chain(&after.state.users) {
             people.push(&u.id);
@@ -2336,12 +2315,12 @@ struct Caps {
 
 impl Caps {
     fn new(list: Vec<Cap>) -> Caps {
-        let order = sorted(list.len(), &|a, b| list[a].cmp(&list[b]));
+        let order = sorted(list.len(), &|a, b| list[a].order(&list[b]));
         Caps { list, order }
     }
 
     fn contains(&self, c: &Cap) -> bool {
-        self.order.binary_search_by(|&i| self.list[i].cmp(c)).is_ok()
+        self.order.binary_search_by(|&i| self.list[i].order(c)).is_ok()
     }
 
     /// The capabilities in order as JSON; with `other`, only those it lacks.
@@ -2355,6 +2334,20 @@ impl Caps {
         }
         out
     }
+}
+
+/// Adds to `chain` the fact that `what` `id` exists or not (members `fact`, `what`, `exists`),
+/// then the members of `more`.
+#[inline(never)]
+fn exists_fact(chain: &mut Vec<Value>, what: &str, id: &str, exists: bool, more: &mut [(&str, Value)]) {
+    let mut m = Map::with_capacity(3 + more.len());
+    m.insert("fact".to_string(), text(what));
+    m.insert(what.to_string(), text(id));
+    m.insert("exists".to_string(), Value::Bool(exists));
+    for (k, v) in more {
+        m.insert(k.to_string(), std::mem::take(v));
+    }
+    chain.push(Value::Object(m));
 }
 
 fn reach_json(r: &Reach) -> Value {
