@@ -51,13 +51,16 @@ const ACTION_DEVICE_CONTROL: &str = "device.control";
 const MAX_USER_NAME: usize = 255;
 const MAX_EMAIL: usize = 254;
 
+/// The ids of the permissions: a catalog numbers its permissions in the order they are defined,
+/// here the order of [`PERMISSIONS`] (a test checks them against the catalog).
+const P_MANAGE_USERS: PermId = 0;
+const P_CONTROL_SECURITY: PermId = 1;
+const P_CONTROL_UTILITY: PermId = 2;
+
 #[derive(Debug)]
 struct Policy {
     catalog: Catalog,
     roles: Roles,
-    manage_users: PermId,
-    control_security: PermId,
-    control_utility: PermId,
 }
 
 impl Policy {
@@ -86,20 +89,14 @@ impl Policy {
             defs.push(RoleDef { code: code.to_string(), permissions });
         }
         let roles = Roles::new(&catalog, &defs)?;
-        // The ids of the permissions, in the order of PERMISSIONS.
-        let mut ids = [0; 3];
-        for (id, (code, _, _)) in ids.iter_mut().zip(PERMISSIONS) {
-            *id = catalog.require(code)?;
-        }
-        let [manage_users, control_security, control_utility] = ids;
-        Ok(Policy { catalog, roles, manage_users, control_security, control_utility })
+        Ok(Policy { catalog, roles })
     }
 
     /// The permission a device of `class` needs.
-    fn device_permission(&self, class: DeviceClass) -> PermId {
+    fn device_permission(class: DeviceClass) -> PermId {
         match class {
-            DeviceClass::Security => self.control_security,
-            DeviceClass::Utility => self.control_utility,
+            DeviceClass::Security => P_CONTROL_SECURITY,
+            DeviceClass::Utility => P_CONTROL_UTILITY,
         }
     }
 
@@ -841,7 +838,7 @@ impl HomeEngine {
             _ => return Err("unknown_command"),
         };
         let actor = home.users.iter().find(|u| u.user_id == req.actor).ok_or("not_home_member")?;
-        if !self.policy.role_holds(&actor.role, self.policy.manage_users) {
+        if !self.policy.role_holds(&actor.role, P_MANAGE_USERS) {
             return Err("insufficient_role");
         }
         let body = parse_body(&self.policy, kind, &req.body)?;
@@ -889,7 +886,7 @@ impl HomeEngine {
     /// Whether giving `target` the role `new_role` (`None`: removing it) would leave the home
     /// without anyone holding the user-management permission while it has one now.
     fn removes_last_manager(&self, home: &str, target: &User, new_role: Option<&str>) -> bool {
-        let p = self.policy.manage_users;
+        let p = P_MANAGE_USERS;
         if !self.policy.role_holds(&target.role, p) || new_role.is_some_and(|r| self.policy.role_holds(r, p))
         {
             return false;
@@ -1083,14 +1080,14 @@ fn capabilities<'a>(policy: &Policy, state: &'a State, only: Option<&Id>) -> Vec
                 continue;
             }
             out.push((&u.user_id, None));
-            if policy.role_holds(&u.role, policy.manage_users) {
+            if policy.role_holds(&u.role, P_MANAGE_USERS) {
                 out.push((
                     &u.user_id,
                     Some(Cap { action: ACTION_USERS_MANAGE, home: &home.id, device: None }),
                 ));
             }
             for d in &home.devices {
-                if policy.role_holds(&u.role, policy.device_permission(d.class)) {
+                if policy.role_holds(&u.role, Policy::device_permission(d.class)) {
                     let cap = Cap { action: ACTION_DEVICE_CONTROL, home: &home.id, device: Some(&d.id) };
                     out.push((&u.user_id, Some(cap)));
                 }
@@ -1191,9 +1188,9 @@ impl HomeEngine {
                 let device = home.devices.iter().find(|d| d.id == *id);
                 let class = device.map(|d| d.class.as_str());
                 chain.push(fact("device", device.map_or(id, |d| &d.id).to_value(), "class", class.into()));
-                self.policy.device_permission(device.ok_or("no_such_device")?.class)
+                Policy::device_permission(device.ok_or("no_such_device")?.class)
             }
-            _ => self.policy.manage_users,
+            _ => P_MANAGE_USERS,
         };
         let held = self.policy.role_holds(&user.role, permission);
         chain.push(obj(&mut [
@@ -1293,6 +1290,13 @@ mod tests {
         assert_eq!(holds("administrator"), vec![MANAGE_USERS, CONTROL_SECURITY, CONTROL_UTILITY]);
         assert_eq!(holds("family_member"), vec![CONTROL_SECURITY, CONTROL_UTILITY]);
         assert_eq!(holds("guest"), vec![CONTROL_UTILITY]);
+        for (id, code) in [
+            (P_MANAGE_USERS, MANAGE_USERS),
+            (P_CONTROL_SECURITY, CONTROL_SECURITY),
+            (P_CONTROL_UTILITY, CONTROL_UTILITY),
+        ] {
+            assert_eq!(p.catalog.id(code), Some(id), "{code}");
+        }
     }
 
     #[test]
