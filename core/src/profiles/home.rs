@@ -679,33 +679,27 @@ impl ProfileEngine for HomeEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => crate::wire::version_op(fields),
+            "version" => return crate::wire::version_op(fields),
             "catalog" => {
                 no_fields(op, &fields)?;
-                Ok(self.policy.catalog_json())
+                return Ok(self.policy.catalog_json());
             }
-            "report" => read_report(ReportRequest::read(op, fields)?),
-            "command" => Ok(self.command(CommandRequest::read(op, fields)?)),
-            "check" => {
-                let mut r = op_reader(op, fields);
-                let actor = r.req("actor", Id::read)?;
-                let q = Question::read(&mut r)?;
-                r.finish()?;
-                let (decision, _) = self.decide(&actor, &q.action, &q.home, q.device.as_ref())?;
-                Ok(decision)
+            _ => {}
+        }
+        let Some((_, spec)) = OP_FIELDS.iter().find(|(name, _)| *name == op) else {
+            return Err(unknown_op(Profile::Home, op));
+        };
+        let args = Args::read(op, fields, spec)?;
+        // `check` and `what_can` require their person, so it is there.
+        match (op, &args.person) {
+            ("check", Some(actor)) => {
+                Ok(self.decide(actor, &args.action, &args.home, args.device.as_ref())?.0)
             }
-            "who_can" => {
-                let mut r = op_reader(op, fields);
-                let q = Question::read(&mut r)?;
-                r.finish()?;
-                self.who_can(q)
-            }
-            "what_can" => {
-                let req = WhatCanRequest::read(op, fields)?;
-                Ok(self.what_can(&req.user))
-            }
-            "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
-            _ => Err(unknown_op(Profile::Home, op)),
+            ("what_can", Some(user)) => Ok(self.what_can(user)),
+            ("report", _) => read_report(args),
+            ("command", _) => Ok(self.command(args)),
+            ("what_if", _) => self.what_if(args),
+            _ => self.who_can(&args),
         }
     }
 
@@ -720,9 +714,109 @@ impl ProfileEngine for HomeEngine {
     }
 }
 
-/// The fields of op `op`, read strictly (`bad_request` errors).
-fn op_reader(op: &str, fields: Fields) -> Reader {
-    Reader::request(format!("op `{op}`"), fields)
+/// Where [`Args::read`] puts a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Person,
+    Device,
+    Users,
+    Value,
+    Action,
+    Home,
+    Topic,
+    CommandType,
+    ReportType,
+}
+
+/// The fields an op takes, in reading order (which names the first problem): key, where it goes,
+/// whether it is required (an optional field may be null).
+type FieldSpec = (&'static str, Slot, bool);
+
+const CHECK_FIELDS: [FieldSpec; 4] = [
+    ("actor", Slot::Person, true),
+    ("action", Slot::Action, true),
+    ("home", Slot::Home, true),
+    ("device", Slot::Device, false),
+];
+
+/// The ops with fields (besides `version` and `catalog`): `who_can` asks `check`'s question
+/// without an actor.
+const OP_FIELDS: [(&str, &[FieldSpec]); 6] = [
+    (
+        "report",
+        &[
+            ("report_type", Slot::ReportType, false),
+            ("topic", Slot::Topic, false),
+            ("body", Slot::Value, true),
+        ],
+    ),
+    (
+        "command",
+        &[
+            ("topic", Slot::Topic, true),
+            ("command_type", Slot::CommandType, true),
+            ("actor", Slot::Person, true),
+            ("body", Slot::Value, true),
+        ],
+    ),
+    ("check", &CHECK_FIELDS),
+    ("who_can", CHECK_FIELDS.split_at(1).1),
+    ("what_can", &[("user", Slot::Person, true)]),
+    ("what_if", &[("changes", Slot::Value, true), ("users", Slot::Users, false)]),
+];
+
+/// The fields of one op, read by one function from its table in [`OP_FIELDS`]; what the op does
+/// not take stays empty.
+#[derive(Debug, Default)]
+struct Args {
+    /// `actor` (check, command) or `user` (what_can).
+    person: Option<Id>,
+    device: Option<Id>,
+    /// `users` (what_if).
+    users: Option<Vec<Id>>,
+    /// `body` (report, command) or `changes` (what_if).
+    value: Value,
+    action: String,
+    home: String,
+    topic: Option<String>,
+    command_type: String,
+    report_type: Option<String>,
+}
+
+impl Args {
+    /// Reads the fields `spec` lists, strictly (`bad_request` errors about "op `op`").
+    fn read(op: &str, fields: Fields, spec: &[FieldSpec]) -> Result<Args, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let mut args = Args::default();
+        for &(key, slot, required) in spec {
+            let v = match r.take(key) {
+                None if required => return Err(r.error(format!("missing field `{key}`"))),
+                None => continue,
+                Some(Value::Null) if !required => continue,
+                Some(v) => v,
+            };
+            let read = match slot {
+                Slot::Person | Slot::Device => Id::read(v).map(|id| {
+                    *if slot == Slot::Person { &mut args.person } else { &mut args.device } = Some(id);
+                }),
+                Slot::Users => ids(v).map(|l| args.users = Some(l)),
+                Slot::Value => {
+                    args.value = v;
+                    Ok(())
+                }
+                _ => read::string(v).map(|text| match slot {
+                    Slot::Action => args.action = text,
+                    Slot::Home => args.home = text,
+                    Slot::Topic => args.topic = Some(text),
+                    Slot::CommandType => args.command_type = text,
+                    _ => args.report_type = Some(text),
+                }),
+            };
+            read.map_err(|m| r.field_error(key, m))?;
+        }
+        r.finish()?;
+        Ok(args)
+    }
 }
 
 fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
@@ -735,29 +829,9 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
 // ---------------------------------------------------------------------------------------------
 // `report`: reading a report body (the seed's example answers `"ok"`, its list says `OK`)
 
-#[derive(Debug)]
-struct ReportRequest {
-    report_type: Option<String>,
-    topic: Option<String>,
-    body: Value,
-}
-
-impl ReportRequest {
-    fn read(op: &str, fields: Fields) -> Result<ReportRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = ReportRequest {
-            report_type: r.opt("report_type", read::string)?,
-            topic: r.opt("topic", read::string)?,
-            body: r.req("body", read::any)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-fn read_report(req: ReportRequest) -> Result<Value, WireError> {
+fn read_report(req: Args) -> Result<Value, WireError> {
     let result = req
-        .body
+        .value
         .as_object()
         .and_then(|b| b.get("result"))
         .and_then(Value::as_str)
@@ -783,33 +857,11 @@ fn read_report(req: ReportRequest) -> Result<Value, WireError> {
 // ---------------------------------------------------------------------------------------------
 // `command`: add_user / updt_user / del_user on `<home_id>/users`
 
-#[derive(Debug)]
-struct CommandRequest {
-    topic: String,
-    command_type: String,
-    actor: Id,
-    body: Value,
-}
-
-impl CommandRequest {
-    fn read(op: &str, fields: Fields) -> Result<CommandRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = CommandRequest {
-            topic: r.req("topic", read::string)?,
-            command_type: r.req("command_type", read::string)?,
-            actor: r.req("actor", Id::read)?,
-            body: r.req("body", read::any)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
 /// Why a command was refused: its reason code.
 type Refusal = &'static str;
 
 impl HomeEngine {
-    fn command(&self, req: CommandRequest) -> Value {
+    fn command(&self, req: Args) -> Value {
         let (reason, changes) = match self.run_command(&req) {
             Ok(changes) => (None, changes),
             Err(reason) => (Some(reason), Vec::new()),
@@ -828,8 +880,8 @@ impl HomeEngine {
         ])
     }
 
-    fn run_command(&self, req: &CommandRequest) -> Result<Vec<Change>, Refusal> {
-        let home_id = parse_topic(&req.topic).ok_or("bad_topic")?;
+    fn run_command(&self, req: &Args) -> Result<Vec<Change>, Refusal> {
+        let home_id = parse_topic(req.topic.as_deref().unwrap_or_default()).ok_or("bad_topic")?;
         let home = self.state.home(home_id).ok_or("no_such_home")?;
         let kind = match req.command_type.as_str() {
             "add_user" => CommandKind::Add,
@@ -837,11 +889,12 @@ impl HomeEngine {
             "del_user" => CommandKind::Delete,
             _ => return Err("unknown_command"),
         };
-        let actor = home.users.iter().find(|u| u.user_id == req.actor).ok_or("not_home_member")?;
+        let actor =
+            home.users.iter().find(|u| Some(&u.user_id) == req.person.as_ref()).ok_or("not_home_member")?;
         if !self.policy.role_holds(&actor.role, P_MANAGE_USERS) {
             return Err("insufficient_role");
         }
-        let body = parse_body(&self.policy, kind, &req.body)?;
+        let body = parse_body(&self.policy, kind, &req.value)?;
         let existing = home.users.iter().find(|u| u.user_id == body.user_id);
         let home = home.id.clone();
         match kind {
@@ -1002,54 +1055,6 @@ fn labels(s: &str, ok: fn(&[u8]) -> bool) -> Option<usize> {
 // ---------------------------------------------------------------------------------------------
 // Checks and reverse questions
 
-/// What `check` and `who_can` ask about: an action on a home, or on one of its devices.
-#[derive(Debug)]
-struct Question {
-    action: String,
-    home: String,
-    device: Option<Id>,
-}
-
-impl Question {
-    /// Takes the question's fields from an op's reader (the caller takes the rest and finishes).
-    fn read(r: &mut Reader) -> Result<Question, WireError> {
-        Ok(Question {
-            action: r.req("action", read::string)?,
-            home: r.req("home", read::string)?,
-            device: r.opt("device", Id::read)?,
-        })
-    }
-}
-
-#[derive(Debug)]
-struct WhatCanRequest {
-    user: Id,
-}
-
-impl WhatCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = WhatCanRequest { user: r.req("user", Id::read)? };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-#[derive(Debug)]
-struct WhatIfRequest {
-    changes: Value,
-    users: Option<Vec<Id>>,
-}
-
-impl WhatIfRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = WhatIfRequest { changes: r.req("changes", read::any)?, users: r.opt("users", ids)? };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
 /// One thing one person can do: `(action, home, device)`, borrowed from the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Cap<'a> {
@@ -1202,7 +1207,7 @@ impl HomeEngine {
         Ok(held)
     }
 
-    fn who_can(&self, req: Question) -> Result<Value, WireError> {
+    fn who_can(&self, req: &Args) -> Result<Value, WireError> {
         parse_action(&req.action, req.device.as_ref())?;
         let mut users: Vec<Id> = Vec::new();
         if let Some(home) = self.state.home(&req.home) {
@@ -1236,8 +1241,8 @@ impl HomeEngine {
         ])
     }
 
-    fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let after = applied(self.state.clone(), &self.policy, req.changes)?;
+    fn what_if(&self, req: Args) -> Result<Value, WireError> {
+        let after = applied(self.state.clone(), &self.policy, req.value)?;
         let before = capabilities(&self.policy, &self.state, None);
         let after = capabilities(&self.policy, &after, None);
         let (mut b, mut a) = (&before[..], &after[..]);
