@@ -73,9 +73,9 @@ impl Policy {
         let mut permissions = Vec::new();
         for (code, name, description) in PERMISSIONS {
             permissions.push(PermissionDef {
-                code: code.to_string(),
-                name: name.to_string(),
-                description: description.to_string(),
+                code: owned(code),
+                name: owned(name),
+                description: owned(description),
                 dependencies: Vec::new(),
             });
         }
@@ -84,9 +84,9 @@ impl Policy {
         for (code, _, perms) in ROLES {
             let mut permissions = Vec::new();
             for p in perms {
-                permissions.push(p.to_string());
+                permissions.push(owned(p));
             }
-            defs.push(RoleDef { code: code.to_string(), permissions });
+            defs.push(RoleDef { code: owned(code), permissions });
         }
         let roles = Roles::new(&catalog, &defs)?;
         Ok(Policy { catalog, roles })
@@ -154,12 +154,18 @@ impl Policy {
     }
 }
 
+/// `s` as a `String`: one copy of the allocation where `to_string` would be inlined at each call.
+#[inline(never)]
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
 /// An object of `pairs`, in their order (the values are moved out): one function where `json!`
-/// would expand at every object.
-fn obj(pairs: &mut [(&str, Value)]) -> Value {
+/// would expand at every object, its keys set through the shared `Map::put`.
+fn obj(pairs: &mut [(&'static str, Value)]) -> Value {
     let mut m = Map::with_capacity(pairs.len());
     for (k, v) in pairs {
-        m.insert(k.to_string(), v.take());
+        m.put(k, v.take());
     }
     Value::Object(m)
 }
@@ -1140,7 +1146,7 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
 }
 
 /// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
-fn fact(kind: &str, subject: Value, key: &str, value: Value) -> Value {
+fn fact(kind: &'static str, subject: Value, key: &'static str, value: Value) -> Value {
     obj(&mut [("fact", kind.into()), (kind, subject), (key, value)])
 }
 
