@@ -198,8 +198,8 @@ impl Id {
             _ => None,
         }
     }
-    /// The id as text (its [`Id::key`]), a number written into `buf`: ids are compared often, so
-    /// without allocating.
+    /// The id as text, a number written into `buf` in decimal digits: ids are compared often, and
+    /// named in messages, without allocating.
     fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
         match self {
             Id::Num(n) => {
@@ -215,12 +215,6 @@ impl Id {
                 std::str::from_utf8(&buf[i..]).unwrap_or_default()
             }
             Id::Text(s) => s,
-        }
-    }
-    fn key(&self) -> String {
-        match self {
-            Id::Num(n) => n.to_string(),
-            Id::Text(s) => s.clone(),
         }
     }
     fn to_value(&self) -> Value {
@@ -541,42 +535,37 @@ impl State {
     /// order is named.
     fn validate(&self, policy: &Policy) -> Result<(), WireError> {
         let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        let mut buf = [0; 20];
         for (i, h) in self.homes.iter().enumerate() {
             if h.id.is_empty() {
                 return Err(WireError::invalid_state("a home has an empty `id`"));
             }
             if home_repeat == Some(i) {
-                return Err(WireError::invalid_state(format!(
-                    "home `{}` is listed twice",
-                    truncate(&h.id, 64)
-                )));
+                return Err(state_error(&["home ", &h.id, " is listed twice"]));
             }
             let user_repeat =
                 first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
             for (j, u) in h.users.iter().enumerate() {
+                let id = u.user_id.text(&mut buf);
                 if user_repeat == Some(j) {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` is listed twice in home `{}`",
-                        truncate(&u.user_id.key(), 64),
-                        truncate(&h.id, 64)
-                    )));
+                    return Err(state_error(&["user ", id, " is listed twice in home ", &h.id]));
                 }
                 if policy.roles.index(&u.role).is_none() {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` of home `{}` has unknown role `{}`; expected `administrator`, `family_member` or `guest`",
-                        truncate(&u.user_id.key(), 64),
-                        truncate(&h.id, 64),
-                        truncate(&u.role, 64)
-                    )));
+                    return Err(state_error(&[
+                        "user ",
+                        id,
+                        " of home ",
+                        &h.id,
+                        " has unknown role ",
+                        &u.role,
+                        "; expected `administrator`, `family_member` or `guest`",
+                    ]));
                 }
             }
             let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
             if let Some(j) = device_repeat {
-                return Err(WireError::invalid_state(format!(
-                    "device `{}` is listed twice in home `{}`",
-                    truncate(&h.devices[j].id.key(), 64),
-                    truncate(&h.id, 64)
-                )));
+                let id = h.devices[j].id.text(&mut buf);
+                return Err(state_error(&["device ", id, " is listed twice in home ", &h.id]));
             }
         }
         Ok(())
@@ -585,10 +574,7 @@ impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
         let Change { kind, home, row } = change;
         let Some(h) = self.homes.iter_mut().find(|h| h.id == home) else {
-            return Err(WireError::invalid_state(format!(
-                "change names unknown home `{}`",
-                truncate(&home, 64)
-            )));
+            return Err(state_error(&["change names unknown home ", &home]));
         };
         let id = match &row {
             Row::User(u) => &u.user_id,
@@ -596,24 +582,19 @@ impl State {
             Row::Id(id) => id,
         };
         let (noun, at) = if kind < 3 {
-            ("user", h.users.iter().position(|u| u.user_id == *id))
+            ("user ", h.users.iter().position(|u| u.user_id == *id))
         } else {
-            ("device", h.devices.iter().position(|d| d.id == *id))
+            ("device ", h.devices.iter().position(|d| d.id == *id))
         };
+        let mut buf = [0; 20];
         match (kind % 3, at) {
             (0, Some(_)) => {
-                return Err(WireError::invalid_state(format!(
-                    "{noun} `{}` already exists in home `{}`",
-                    truncate(&id.key(), 64),
-                    truncate(&home, 64)
-                )));
+                return Err(state_error(&[noun, id.text(&mut buf), " already exists in home ", &home]));
             }
             (verb @ (1 | 2), None) => {
-                return Err(WireError::invalid_state(format!(
-                    "no {noun} `{}` to {}",
-                    truncate(&id.key(), 64),
-                    if verb == 1 { "update" } else { "delete" }
-                )));
+                let no = if kind < 3 { "no user " } else { "no device " };
+                let to = if verb == 1 { " to update" } else { " to delete" };
+                return Err(state_error(&[no, id.text(&mut buf), to]));
             }
             _ => {}
         }
@@ -628,6 +609,22 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// An `invalid_state` error of `pieces`: text at even places, names at odd places (shown between
+/// backquotes, cut to 64 characters).
+fn state_error(pieces: &[&str]) -> WireError {
+    let mut message = String::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 0 {
+            message.push_str(piece);
+        } else {
+            message.push('`');
+            message.push_str(&truncate(piece, 64));
+            message.push('`');
+        }
+    }
+    WireError::invalid_state(message)
 }
 
 /// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index. The
@@ -1357,7 +1354,7 @@ mod tests {
         let mut ids =
             [Id::Text("b".into()), Id::Num(10), Id::Text("9".into()), Id::Text("a".into()), Id::Num(100)];
         ids.sort();
-        let keys: Vec<String> = ids.iter().map(Id::key).collect();
+        let keys: Vec<String> = ids.iter().map(|id| id.text(&mut [0; 20]).to_string()).collect();
         assert_eq!(keys, vec!["9", "10", "100", "a", "b"]);
         assert_eq!(Id::Num(7), Id::Text("7".into()));
         assert_ne!(Id::Num(7), Id::Text("07".into()));
@@ -1596,6 +1593,21 @@ mod tests {
             one_home(),
         );
         assert_eq!(error_of(&a), invalid_state("change names unknown home `home9`"));
+        for (change, message) in [
+            (
+                json!({"kind": "insert_user", "home": "h",
+                       "user": {"user_id": "1", "email": "b@b.co", "user_name": "B", "role": "guest"}}),
+                "user `1` already exists in home `h`",
+            ),
+            (
+                json!({"kind": "update_device", "home": "h", "device": {"id": "lamp", "class": "utility"}}),
+                "no device `lamp` to update",
+            ),
+            (json!({"kind": "delete_user", "home": "h", "user_id": 7}), "no user `7` to delete"),
+        ] {
+            let a = ask("apply", json!({"changes": [change]}), one_home());
+            assert_eq!(error_of(&a), invalid_state(message));
+        }
     }
 
     #[test]
