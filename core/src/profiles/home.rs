@@ -600,9 +600,15 @@ impl State {
         }
         // An update keeps the stored form of the id; a delete removes every row with the id.
         match (row, at) {
-            (Row::User(user), Some(i)) => h.users[i] = User { user_id: h.users[i].user_id.clone(), ..user },
+            (Row::User(user), Some(i)) => {
+                let old = &mut h.users[i];
+                (old.email, old.user_name, old.role) = (user.email, user.user_name, user.role);
+            }
             (Row::User(user), None) => h.users.push(user),
-            (Row::Device(device), Some(i)) => h.devices[i] = Device { id: h.devices[i].id.clone(), ..device },
+            (Row::Device(device), Some(i)) => {
+                let old = &mut h.devices[i];
+                (old.class, old.name) = (device.class, device.name);
+            }
             (Row::Device(device), None) => h.devices.push(device),
             (Row::Id(id), _) if kind < 3 => h.users.retain(|u| u.user_id != id),
             (Row::Id(id), _) => h.devices.retain(|d| d.id != id),
