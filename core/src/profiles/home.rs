@@ -105,19 +105,21 @@ impl Policy {
         self.roles.index(role).is_some_and(|i| self.roles.permissions(i).contains(p))
     }
 
-    /// The role code a command body names, if any.
+    /// The role code a command body names, if any: a code or an alias, trimmed and normalised.
     fn parse_role(&self, text: &str) -> Option<&'static str> {
-        let mut norm = String::new();
-        for c in text.trim().chars() {
-            norm.push(if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() });
-        }
-        let mut code = norm.as_str();
-        for (alias, c) in ROLE_ALIASES {
-            if alias == code {
-                code = c;
+        let text = text.trim();
+        let mut alias_of = None;
+        for (alias, code) in ROLE_ALIASES {
+            if normalises_to(text, alias) {
+                alias_of = Some(code);
             }
         }
-        ROLES.iter().find(|(c, _, _)| *c == code).map(|(c, _, _)| *c)
+        for (code, _, _) in ROLES {
+            if alias_of.map_or_else(|| normalises_to(text, code), |c| c == code) {
+                return Some(code);
+            }
+        }
+        None
     }
 
     fn catalog_json(&self) -> Value {
@@ -152,6 +154,21 @@ impl Policy {
             ("actions", strings(&[ACTION_USERS_MANAGE, ACTION_DEVICE_CONTROL])),
         ])
     }
+}
+
+/// Whether `text` is `name` once normalised: ASCII letters in lower case, spaces and hyphens as
+/// `_` (compared byte by byte, without building the normalised text).
+fn normalises_to(text: &str, name: &str) -> bool {
+    if text.len() != name.len() {
+        return false;
+    }
+    for (t, n) in text.bytes().zip(name.bytes()) {
+        let t = if t == b' ' || t == b'-' { b'_' } else { t.to_ascii_lowercase() };
+        if t != n {
+            return false;
+        }
+    }
+    true
 }
 
 /// `s` as a `String`: one copy of the allocation where `to_string` would be inlined at each call.
