@@ -987,7 +987,7 @@ enum CommandKind {
 /// The home id of a topic `<home_id>/users` (one MQTT level, no wildcards).
 fn parse_topic(topic: &str) -> Option<&str> {
     let home = topic.strip_suffix("/users")?;
-    let valid = !home.is_empty() && !home.contains(['/', '+', '#']);
+    let valid = !home.is_empty() && !home.bytes().any(|b| matches!(b, b'/' | b'+' | b'#'));
     valid.then_some(home)
 }
 
