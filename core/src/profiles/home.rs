@@ -862,15 +862,16 @@ fn read_report(req: Args) -> Result<Value, WireError> {
         .and_then(|b| b.get("result"))
         .and_then(Value::as_str)
         .ok_or_else(|| WireError::bad_request("`body.result` must be a string"))?;
-    let success = match result.trim().to_ascii_lowercase().as_str() {
-        "ok" => true,
-        "error" => false,
-        _ => {
-            return Err(WireError::bad_request(format!(
-                "`body.result` is `{}`; expected `OK` or `Error` (any case)",
-                truncate(result, 64)
-            )));
-        }
+    let trimmed = result.trim();
+    let success = if trimmed.eq_ignore_ascii_case("ok") {
+        true
+    } else if trimmed.eq_ignore_ascii_case("error") {
+        false
+    } else {
+        return Err(WireError::bad_request(format!(
+            "`body.result` is `{}`; expected `OK` or `Error` (any case)",
+            truncate(result, 64)
+        )));
     };
     Ok(obj(&mut [
         ("report_type", req.report_type.into()),
@@ -1093,7 +1094,7 @@ impl Cap<'_> {
     fn to_json(self) -> Value {
         let mut cap = obj(&mut [("action", self.action.into()), ("home", self.home.into())]);
         if let (Some(d), Value::Object(m)) = (self.device, &mut cap) {
-            m.insert("device".into(), d.to_value());
+            m.put("device", d.to_value());
         }
         cap
     }
