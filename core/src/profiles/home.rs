@@ -339,9 +339,9 @@ impl DeviceClass {
         }
     }
 
-    /// A `class` field: `security` or `utility`.
-    fn read(v: Value) -> Result<DeviceClass, String> {
-        match read::string(v)?.as_str() {
+    /// The class a `class` field names: `security` or `utility`.
+    fn parse(text: &str) -> Result<DeviceClass, String> {
+        match text {
             "security" => Ok(DeviceClass::Security),
             "utility" => Ok(DeviceClass::Utility),
             other => {
@@ -423,11 +423,11 @@ impl User {
 
 impl Device {
     fn read(mut r: Reader) -> Result<Device, WireError> {
-        let device = Device {
-            id: r.req("id", Id::read)?,
-            class: r.req("class", DeviceClass::read)?,
-            name: defaulted(&mut r, "name", String::new(), read::string)?,
-        };
+        let id = r.req("id", Id::read)?;
+        // Read as a string first: the reader's string instance serves, not one for the class.
+        let class = r.req("class", read::string)?;
+        let class = DeviceClass::parse(&class).map_err(|m| r.field_error("class", m))?;
+        let device = Device { id, class, name: defaulted(&mut r, "name", String::new(), read::string)? };
         r.finish()?;
         Ok(device)
     }
