@@ -889,12 +889,12 @@ type Refusal = &'static str;
 
 impl HomeEngine {
     fn command(&self, req: Args) -> Value {
-        let (reason, changes) = match self.run_command(&req) {
-            Ok(changes) => (None, changes),
-            Err(reason) => (Some(reason), Vec::new()),
+        let (reason, change) = match self.run_command(&req) {
+            Ok(change) => (None, change),
+            Err(reason) => (Some(reason), None),
         };
-        let mut list = Vec::with_capacity(changes.len());
-        for c in &changes {
+        let mut list = Vec::new();
+        if let Some(c) = change {
             list.push(c.to_json());
         }
         let result = if reason.is_none() { "OK" } else { "Error" };
@@ -907,7 +907,8 @@ impl HomeEngine {
         ])
     }
 
-    fn run_command(&self, req: &Args) -> Result<Vec<Change>, Refusal> {
+    /// The change a command makes (none when it changes nothing), or why it is refused.
+    fn run_command(&self, req: &Args) -> Result<Option<Change>, Refusal> {
         let home_id = parse_topic(req.topic.as_deref().unwrap_or_default()).ok_or("bad_topic")?;
         let home = self.state.home(home_id).ok_or("no_such_home")?;
         let kind = match req.command_type.as_str() {
@@ -935,7 +936,7 @@ impl HomeEngine {
                     return Err("bad_body");
                 };
                 let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
-                Ok(vec![Change { kind: 0, home, row: Row::User(user) }])
+                Ok(Some(Change { kind: 0, home, row: Row::User(user) }))
             }
             CommandKind::Update => {
                 let old = existing.ok_or("no_such_user")?;
@@ -949,16 +950,16 @@ impl HomeEngine {
                     return Err("last_administrator");
                 }
                 if new == *old {
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
-                Ok(vec![Change { kind: 1, home, row: Row::User(new) }])
+                Ok(Some(Change { kind: 1, home, row: Row::User(new) }))
             }
             CommandKind::Delete => {
                 let old = existing.ok_or("no_such_user")?;
                 if self.removes_last_manager(&home, old, None) {
                     return Err("last_administrator");
                 }
-                Ok(vec![Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }])
+                Ok(Some(Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }))
             }
         }
     }
