@@ -114,12 +114,8 @@ impl Policy {
                 alias_of = Some(code);
             }
         }
-        for (code, _, _) in ROLES {
-            if alias_of.map_or_else(|| normalises_to(text, code), |c| c == code) {
-                return Some(code);
-            }
-        }
-        None
+        let names = |code: &str| alias_of.map_or_else(|| normalises_to(text, code), |c| c == code);
+        ROLES.iter().find(|(code, _, _)| names(code)).map(|(code, _, _)| *code)
     }
 
     fn catalog_json(&self) -> Value {
