@@ -438,6 +438,11 @@ impl Device {
 }
 
 impl Home {
+    /// The user `id` names.
+    fn user(&self, id: &Id) -> Option<&User> {
+        self.users.iter().find(|u| u.user_id == *id)
+    }
+
     fn read(mut r: Reader) -> Result<Home, WireError> {
         let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
         object_rows(&mut r, "users", &mut |row| {
@@ -913,13 +918,12 @@ impl HomeEngine {
             "del_user" => CommandKind::Delete,
             _ => return Err("unknown_command"),
         };
-        let actor =
-            home.users.iter().find(|u| Some(&u.user_id) == req.person.as_ref()).ok_or("not_home_member")?;
+        let actor = req.person.as_ref().and_then(|id| home.user(id)).ok_or("not_home_member")?;
         if !self.policy.role_holds(&actor.role, P_MANAGE_USERS) {
             return Err("insufficient_role");
         }
         let body = parse_body(&self.policy, kind, &req.value)?;
-        let existing = home.users.iter().find(|u| u.user_id == body.user_id);
+        let existing = home.user(&body.user_id);
         let home = home.id.clone();
         match kind {
             CommandKind::Add => {
@@ -1208,7 +1212,7 @@ impl HomeEngine {
         let home = self.state.home(home_id);
         chain.push(fact("home", home_id.into(), "exists", home.is_some().into()));
         let home = home.ok_or("no_such_home")?;
-        let user = home.users.iter().find(|u| u.user_id == *actor);
+        let user = home.user(actor);
         let role = user.map(|u| u.role.as_str());
         chain.push(fact("user", user.map_or(actor, |u| &u.user_id).to_value(), "role", role.into()));
         let user = user.ok_or("not_home_member")?;
@@ -1252,7 +1256,7 @@ impl HomeEngine {
     fn what_can(&self, user: &Id) -> Value {
         let mut roles = Vec::new();
         for h in &self.state.homes {
-            if let Some(u) = h.users.iter().find(|u| u.user_id == *user) {
+            if let Some(u) = h.user(user) {
                 roles.push(obj(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
             }
         }
