@@ -270,7 +270,7 @@ impl PartialOrd for Id {
 }
 
 impl Id {
-    /// An id field, for [`Reader::req`] and [`Reader::opt`].
+    /// An id field, for [`Reader::req`] and the fields of ops.
     fn read(v: Value) -> Result<Id, String> {
         Id::from_value(&v).ok_or_else(|| {
             "an id is a non-negative integer or a non-empty string of at most 256 characters".to_string()
