@@ -51,13 +51,16 @@ const ACTION_DEVICE_CONTROL: &str = "device.control";
 const MAX_USER_NAME: usize = 255;
 const MAX_EMAIL: usize = 254;
 
+/// The ids of the permissions: a catalog numbers its permissions in the order they are defined,
+/// here the order of [`PERMISSIONS`] (a test checks them against the catalog).
+const P_MANAGE_USERS: PermId = 0;
+const P_CONTROL_SECURITY: PermId = 1;
+const P_CONTROL_UTILITY: PermId = 2;
+
 #[derive(Debug)]
 struct Policy {
     catalog: Catalog,
     roles: Roles,
-    manage_users: PermId,
-    control_security: PermId,
-    control_utility: PermId,
 }
 
 impl Policy {
@@ -70,9 +73,9 @@ impl Policy {
         let mut permissions = Vec::new();
         for (code, name, description) in PERMISSIONS {
             permissions.push(PermissionDef {
-                code: code.to_string(),
-                name: name.to_string(),
-                description: description.to_string(),
+                code: owned(code),
+                name: owned(name),
+                description: owned(description),
                 dependencies: Vec::new(),
             });
         }
@@ -81,25 +84,19 @@ impl Policy {
         for (code, _, perms) in ROLES {
             let mut permissions = Vec::new();
             for p in perms {
-                permissions.push(p.to_string());
+                permissions.push(owned(p));
             }
-            defs.push(RoleDef { code: code.to_string(), permissions });
+            defs.push(RoleDef { code: owned(code), permissions });
         }
         let roles = Roles::new(&catalog, &defs)?;
-        // The ids of the permissions, in the order of PERMISSIONS.
-        let mut ids = [0; 3];
-        for (id, (code, _, _)) in ids.iter_mut().zip(PERMISSIONS) {
-            *id = catalog.require(code)?;
-        }
-        let [manage_users, control_security, control_utility] = ids;
-        Ok(Policy { catalog, roles, manage_users, control_security, control_utility })
+        Ok(Policy { catalog, roles })
     }
 
     /// The permission a device of `class` needs.
-    fn device_permission(&self, class: DeviceClass) -> PermId {
+    fn device_permission(class: DeviceClass) -> PermId {
         match class {
-            DeviceClass::Security => self.control_security,
-            DeviceClass::Utility => self.control_utility,
+            DeviceClass::Security => P_CONTROL_SECURITY,
+            DeviceClass::Utility => P_CONTROL_UTILITY,
         }
     }
 
@@ -108,19 +105,17 @@ impl Policy {
         self.roles.index(role).is_some_and(|i| self.roles.permissions(i).contains(p))
     }
 
-    /// The role code a command body names, if any.
+    /// The role code a command body names, if any: a code or an alias, trimmed and normalised.
     fn parse_role(&self, text: &str) -> Option<&'static str> {
-        let mut norm = String::new();
-        for c in text.trim().chars() {
-            norm.push(if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() });
-        }
-        let mut code = norm.as_str();
-        for (alias, c) in ROLE_ALIASES {
-            if alias == code {
-                code = c;
+        let text = text.trim();
+        let mut alias_of = None;
+        for (alias, code) in ROLE_ALIASES {
+            if normalises_to(text, alias) {
+                alias_of = Some(code);
             }
         }
-        ROLES.iter().find(|(c, _, _)| *c == code).map(|(c, _, _)| *c)
+        let names = |code: &str| alias_of.map_or_else(|| normalises_to(text, code), |c| c == code);
+        ROLES.iter().find(|(code, _, _)| names(code)).map(|(code, _, _)| *code)
     }
 
     fn catalog_json(&self) -> Value {
@@ -157,12 +152,33 @@ impl Policy {
     }
 }
 
+/// Whether `text` is `name` once normalised: ASCII letters in lower case, spaces and hyphens as
+/// `_` (compared byte by byte, without building the normalised text).
+fn normalises_to(text: &str, name: &str) -> bool {
+    if text.len() != name.len() {
+        return false;
+    }
+    for (t, n) in text.bytes().zip(name.bytes()) {
+        let t = if t == b' ' || t == b'-' { b'_' } else { t.to_ascii_lowercase() };
+        if t != n {
+            return false;
+        }
+    }
+    true
+}
+
+/// `s` as a `String`: one copy of the allocation where `to_string` would be inlined at each call.
+#[inline(never)]
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
 /// An object of `pairs`, in their order (the values are moved out): one function where `json!`
-/// would expand at every object.
-fn obj(pairs: &mut [(&str, Value)]) -> Value {
+/// would expand at every object, its keys set through the shared `Map::put`.
+fn obj(pairs: &mut [(&'static str, Value)]) -> Value {
     let mut m = Map::with_capacity(pairs.len());
     for (k, v) in pairs {
-        m.insert(k.to_string(), v.take());
+        m.put(k, v.take());
     }
     Value::Object(m)
 }
@@ -195,8 +211,8 @@ impl Id {
             _ => None,
         }
     }
-    /// The id as text (its [`Id::key`]), a number written into `buf`: ids are compared often, so
-    /// without allocating.
+    /// The id as text, a number written into `buf` in decimal digits: ids are compared often, and
+    /// named in messages, without allocating.
     fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
         match self {
             Id::Num(n) => {
@@ -212,12 +228,6 @@ impl Id {
                 std::str::from_utf8(&buf[i..]).unwrap_or_default()
             }
             Id::Text(s) => s,
-        }
-    }
-    fn key(&self) -> String {
-        match self {
-            Id::Num(n) => n.to_string(),
-            Id::Text(s) => s.clone(),
         }
     }
     fn to_value(&self) -> Value {
@@ -260,7 +270,7 @@ impl PartialOrd for Id {
 }
 
 impl Id {
-    /// An id field, for [`Reader::req`] and [`Reader::opt`].
+    /// An id field, for [`Reader::req`] and the fields of ops.
     fn read(v: Value) -> Result<Id, String> {
         Id::from_value(&v).ok_or_else(|| {
             "an id is a non-negative integer or a non-empty string of at most 256 characters".to_string()
@@ -325,9 +335,9 @@ impl DeviceClass {
         }
     }
 
-    /// A `class` field: `security` or `utility`.
-    fn read(v: Value) -> Result<DeviceClass, String> {
-        match read::string(v)?.as_str() {
+    /// The class a `class` field names: `security` or `utility`.
+    fn parse(text: &str) -> Result<DeviceClass, String> {
+        match text {
             "security" => Ok(DeviceClass::Security),
             "utility" => Ok(DeviceClass::Utility),
             other => {
@@ -409,11 +419,11 @@ impl User {
 
 impl Device {
     fn read(mut r: Reader) -> Result<Device, WireError> {
-        let device = Device {
-            id: r.req("id", Id::read)?,
-            class: r.req("class", DeviceClass::read)?,
-            name: defaulted(&mut r, "name", String::new(), read::string)?,
-        };
+        let id = r.req("id", Id::read)?;
+        // Read as a string first: the reader's string instance serves, not one for the class.
+        let class = r.req("class", read::string)?;
+        let class = DeviceClass::parse(&class).map_err(|m| r.field_error("class", m))?;
+        let device = Device { id, class, name: defaulted(&mut r, "name", String::new(), read::string)? };
         r.finish()?;
         Ok(device)
     }
@@ -428,6 +438,11 @@ impl Device {
 }
 
 impl Home {
+    /// The user `id` names.
+    fn user(&self, id: &Id) -> Option<&User> {
+        self.users.iter().find(|u| u.user_id == *id)
+    }
+
     fn read(mut r: Reader) -> Result<Home, WireError> {
         let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
         object_rows(&mut r, "users", &mut |row| {
@@ -538,42 +553,37 @@ impl State {
     /// order is named.
     fn validate(&self, policy: &Policy) -> Result<(), WireError> {
         let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        let mut buf = [0; 20];
         for (i, h) in self.homes.iter().enumerate() {
             if h.id.is_empty() {
                 return Err(WireError::invalid_state("a home has an empty `id`"));
             }
             if home_repeat == Some(i) {
-                return Err(WireError::invalid_state(format!(
-                    "home `{}` is listed twice",
-                    truncate(&h.id, 64)
-                )));
+                return Err(state_error(&["home ", &h.id, " is listed twice"]));
             }
             let user_repeat =
                 first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
             for (j, u) in h.users.iter().enumerate() {
+                let id = u.user_id.text(&mut buf);
                 if user_repeat == Some(j) {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` is listed twice in home `{}`",
-                        truncate(&u.user_id.key(), 64),
-                        truncate(&h.id, 64)
-                    )));
+                    return Err(state_error(&["user ", id, " is listed twice in home ", &h.id]));
                 }
                 if policy.roles.index(&u.role).is_none() {
-                    return Err(WireError::invalid_state(format!(
-                        "user `{}` of home `{}` has unknown role `{}`; expected `administrator`, `family_member` or `guest`",
-                        truncate(&u.user_id.key(), 64),
-                        truncate(&h.id, 64),
-                        truncate(&u.role, 64)
-                    )));
+                    return Err(state_error(&[
+                        "user ",
+                        id,
+                        " of home ",
+                        &h.id,
+                        " has unknown role ",
+                        &u.role,
+                        "; expected `administrator`, `family_member` or `guest`",
+                    ]));
                 }
             }
             let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
             if let Some(j) = device_repeat {
-                return Err(WireError::invalid_state(format!(
-                    "device `{}` is listed twice in home `{}`",
-                    truncate(&h.devices[j].id.key(), 64),
-                    truncate(&h.id, 64)
-                )));
+                let id = h.devices[j].id.text(&mut buf);
+                return Err(state_error(&["device ", id, " is listed twice in home ", &h.id]));
             }
         }
         Ok(())
@@ -582,10 +592,7 @@ impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
         let Change { kind, home, row } = change;
         let Some(h) = self.homes.iter_mut().find(|h| h.id == home) else {
-            return Err(WireError::invalid_state(format!(
-                "change names unknown home `{}`",
-                truncate(&home, 64)
-            )));
+            return Err(state_error(&["change names unknown home ", &home]));
         };
         let id = match &row {
             Row::User(u) => &u.user_id,
@@ -593,38 +600,55 @@ impl State {
             Row::Id(id) => id,
         };
         let (noun, at) = if kind < 3 {
-            ("user", h.users.iter().position(|u| u.user_id == *id))
+            ("user ", h.users.iter().position(|u| u.user_id == *id))
         } else {
-            ("device", h.devices.iter().position(|d| d.id == *id))
+            ("device ", h.devices.iter().position(|d| d.id == *id))
         };
+        let mut buf = [0; 20];
         match (kind % 3, at) {
             (0, Some(_)) => {
-                return Err(WireError::invalid_state(format!(
-                    "{noun} `{}` already exists in home `{}`",
-                    truncate(&id.key(), 64),
-                    truncate(&home, 64)
-                )));
+                return Err(state_error(&[noun, id.text(&mut buf), " already exists in home ", &home]));
             }
             (verb @ (1 | 2), None) => {
-                return Err(WireError::invalid_state(format!(
-                    "no {noun} `{}` to {}",
-                    truncate(&id.key(), 64),
-                    if verb == 1 { "update" } else { "delete" }
-                )));
+                let no = if kind < 3 { "no user " } else { "no device " };
+                let to = if verb == 1 { " to update" } else { " to delete" };
+                return Err(state_error(&[no, id.text(&mut buf), to]));
             }
             _ => {}
         }
         // An update keeps the stored form of the id; a delete removes every row with the id.
         match (row, at) {
-            (Row::User(user), Some(i)) => h.users[i] = User { user_id: h.users[i].user_id.clone(), ..user },
+            (Row::User(user), Some(i)) => {
+                let old = &mut h.users[i];
+                (old.email, old.user_name, old.role) = (user.email, user.user_name, user.role);
+            }
             (Row::User(user), None) => h.users.push(user),
-            (Row::Device(device), Some(i)) => h.devices[i] = Device { id: h.devices[i].id.clone(), ..device },
+            (Row::Device(device), Some(i)) => {
+                let old = &mut h.devices[i];
+                (old.class, old.name) = (device.class, device.name);
+            }
             (Row::Device(device), None) => h.devices.push(device),
             (Row::Id(id), _) if kind < 3 => h.users.retain(|u| u.user_id != id),
             (Row::Id(id), _) => h.devices.retain(|d| d.id != id),
         }
         Ok(())
     }
+}
+
+/// An `invalid_state` error of `pieces`: text at even places, names at odd places (shown between
+/// backquotes, cut to 64 characters).
+fn state_error(pieces: &[&str]) -> WireError {
+    let mut message = String::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 0 {
+            message.push_str(piece);
+        } else {
+            message.push('`');
+            message.push_str(&truncate(piece, 64));
+            message.push('`');
+        }
+    }
+    WireError::invalid_state(message)
 }
 
 /// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index. The
@@ -682,33 +706,27 @@ impl ProfileEngine for HomeEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => crate::wire::version_op(fields),
+            "version" => return crate::wire::version_op(fields),
             "catalog" => {
                 no_fields(op, &fields)?;
-                Ok(self.policy.catalog_json())
+                return Ok(self.policy.catalog_json());
             }
-            "report" => read_report(ReportRequest::read(op, fields)?),
-            "command" => Ok(self.command(CommandRequest::read(op, fields)?)),
-            "check" => {
-                let mut r = op_reader(op, fields);
-                let actor = r.req("actor", Id::read)?;
-                let q = Question::read(&mut r)?;
-                r.finish()?;
-                let (decision, _) = self.decide(&actor, &q.action, &q.home, q.device.as_ref())?;
-                Ok(decision)
+            _ => {}
+        }
+        let Some((_, spec)) = OP_FIELDS.iter().find(|(name, _)| *name == op) else {
+            return Err(unknown_op(Profile::Home, op));
+        };
+        let args = Args::read(op, fields, spec)?;
+        // `check` and `what_can` require their person, so it is there.
+        match (op, &args.person) {
+            ("check", Some(actor)) => {
+                Ok(self.decide(actor, &args.action, &args.home, args.device.as_ref())?.0)
             }
-            "who_can" => {
-                let mut r = op_reader(op, fields);
-                let q = Question::read(&mut r)?;
-                r.finish()?;
-                self.who_can(q)
-            }
-            "what_can" => {
-                let req = WhatCanRequest::read(op, fields)?;
-                Ok(self.what_can(&req.user))
-            }
-            "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
-            _ => Err(unknown_op(Profile::Home, op)),
+            ("what_can", Some(user)) => Ok(self.what_can(user)),
+            ("report", _) => read_report(args),
+            ("command", _) => Ok(self.command(args)),
+            ("what_if", _) => self.what_if(args),
+            _ => self.who_can(&args),
         }
     }
 
@@ -723,9 +741,109 @@ impl ProfileEngine for HomeEngine {
     }
 }
 
-/// The fields of op `op`, read strictly (`bad_request` errors).
-fn op_reader(op: &str, fields: Fields) -> Reader {
-    Reader::request(format!("op `{op}`"), fields)
+/// Where [`Args::read`] puts a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Person,
+    Device,
+    Users,
+    Value,
+    Action,
+    Home,
+    Topic,
+    CommandType,
+    ReportType,
+}
+
+/// The fields an op takes, in reading order (which names the first problem): key, where it goes,
+/// whether it is required (an optional field may be null).
+type FieldSpec = (&'static str, Slot, bool);
+
+const CHECK_FIELDS: [FieldSpec; 4] = [
+    ("actor", Slot::Person, true),
+    ("action", Slot::Action, true),
+    ("home", Slot::Home, true),
+    ("device", Slot::Device, false),
+];
+
+/// The ops with fields (besides `version` and `catalog`): `who_can` asks `check`'s question
+/// without an actor.
+const OP_FIELDS: [(&str, &[FieldSpec]); 6] = [
+    (
+        "report",
+        &[
+            ("report_type", Slot::ReportType, false),
+            ("topic", Slot::Topic, false),
+            ("body", Slot::Value, true),
+        ],
+    ),
+    (
+        "command",
+        &[
+            ("topic", Slot::Topic, true),
+            ("command_type", Slot::CommandType, true),
+            ("actor", Slot::Person, true),
+            ("body", Slot::Value, true),
+        ],
+    ),
+    ("check", &CHECK_FIELDS),
+    ("who_can", CHECK_FIELDS.split_at(1).1),
+    ("what_can", &[("user", Slot::Person, true)]),
+    ("what_if", &[("changes", Slot::Value, true), ("users", Slot::Users, false)]),
+];
+
+/// The fields of one op, read by one function from its table in [`OP_FIELDS`]; what the op does
+/// not take stays empty.
+#[derive(Debug, Default)]
+struct Args {
+    /// `actor` (check, command) or `user` (what_can).
+    person: Option<Id>,
+    device: Option<Id>,
+    /// `users` (what_if).
+    users: Option<Vec<Id>>,
+    /// `body` (report, command) or `changes` (what_if).
+    value: Value,
+    action: String,
+    home: String,
+    topic: Option<String>,
+    command_type: String,
+    report_type: Option<String>,
+}
+
+impl Args {
+    /// Reads the fields `spec` lists, strictly (`bad_request` errors about "op `op`").
+    fn read(op: &str, fields: Fields, spec: &[FieldSpec]) -> Result<Args, WireError> {
+        let mut r = Reader::request(format!("op `{op}`"), fields);
+        let mut args = Args::default();
+        for &(key, slot, required) in spec {
+            let v = match r.take(key) {
+                None if required => return Err(r.error(format!("missing field `{key}`"))),
+                None => continue,
+                Some(Value::Null) if !required => continue,
+                Some(v) => v,
+            };
+            let read = match slot {
+                Slot::Person | Slot::Device => Id::read(v).map(|id| {
+                    *if slot == Slot::Person { &mut args.person } else { &mut args.device } = Some(id);
+                }),
+                Slot::Users => ids(v).map(|l| args.users = Some(l)),
+                Slot::Value => {
+                    args.value = v;
+                    Ok(())
+                }
+                _ => read::string(v).map(|text| match slot {
+                    Slot::Action => args.action = text,
+                    Slot::Home => args.home = text,
+                    Slot::Topic => args.topic = Some(text),
+                    Slot::CommandType => args.command_type = text,
+                    _ => args.report_type = Some(text),
+                }),
+            };
+            read.map_err(|m| r.field_error(key, m))?;
+        }
+        r.finish()?;
+        Ok(args)
+    }
 }
 
 fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
@@ -738,42 +856,23 @@ fn no_fields(op: &str, fields: &Fields) -> Result<(), WireError> {
 // ---------------------------------------------------------------------------------------------
 // `report`: reading a report body (the seed's example answers `"ok"`, its list says `OK`)
 
-#[derive(Debug)]
-struct ReportRequest {
-    report_type: Option<String>,
-    topic: Option<String>,
-    body: Value,
-}
-
-impl ReportRequest {
-    fn read(op: &str, fields: Fields) -> Result<ReportRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = ReportRequest {
-            report_type: r.opt("report_type", read::string)?,
-            topic: r.opt("topic", read::string)?,
-            body: r.req("body", read::any)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-fn read_report(req: ReportRequest) -> Result<Value, WireError> {
+fn read_report(req: Args) -> Result<Value, WireError> {
     let result = req
-        .body
+        .value
         .as_object()
         .and_then(|b| b.get("result"))
         .and_then(Value::as_str)
         .ok_or_else(|| WireError::bad_request("`body.result` must be a string"))?;
-    let success = match result.trim().to_ascii_lowercase().as_str() {
-        "ok" => true,
-        "error" => false,
-        _ => {
-            return Err(WireError::bad_request(format!(
-                "`body.result` is `{}`; expected `OK` or `Error` (any case)",
-                truncate(result, 64)
-            )));
-        }
+    let trimmed = result.trim();
+    let success = if trimmed.eq_ignore_ascii_case("ok") {
+        true
+    } else if trimmed.eq_ignore_ascii_case("error") {
+        false
+    } else {
+        return Err(WireError::bad_request(format!(
+            "`body.result` is `{}`; expected `OK` or `Error` (any case)",
+            truncate(result, 64)
+        )));
     };
     Ok(obj(&mut [
         ("report_type", req.report_type.into()),
@@ -786,39 +885,17 @@ fn read_report(req: ReportRequest) -> Result<Value, WireError> {
 // ---------------------------------------------------------------------------------------------
 // `command`: add_user / updt_user / del_user on `<home_id>/users`
 
-#[derive(Debug)]
-struct CommandRequest {
-    topic: String,
-    command_type: String,
-    actor: Id,
-    body: Value,
-}
-
-impl CommandRequest {
-    fn read(op: &str, fields: Fields) -> Result<CommandRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = CommandRequest {
-            topic: r.req("topic", read::string)?,
-            command_type: r.req("command_type", read::string)?,
-            actor: r.req("actor", Id::read)?,
-            body: r.req("body", read::any)?,
-        };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
 /// Why a command was refused: its reason code.
 type Refusal = &'static str;
 
 impl HomeEngine {
-    fn command(&self, req: CommandRequest) -> Value {
-        let (reason, changes) = match self.run_command(&req) {
-            Ok(changes) => (None, changes),
-            Err(reason) => (Some(reason), Vec::new()),
+    fn command(&self, req: Args) -> Value {
+        let (reason, change) = match self.run_command(&req) {
+            Ok(change) => (None, change),
+            Err(reason) => (Some(reason), None),
         };
-        let mut list = Vec::with_capacity(changes.len());
-        for c in &changes {
+        let mut list = Vec::new();
+        if let Some(c) = change {
             list.push(c.to_json());
         }
         let result = if reason.is_none() { "OK" } else { "Error" };
@@ -831,8 +908,9 @@ impl HomeEngine {
         ])
     }
 
-    fn run_command(&self, req: &CommandRequest) -> Result<Vec<Change>, Refusal> {
-        let home_id = parse_topic(&req.topic).ok_or("bad_topic")?;
+    /// The change a command makes (none when it changes nothing), or why it is refused.
+    fn run_command(&self, req: &Args) -> Result<Option<Change>, Refusal> {
+        let home_id = parse_topic(req.topic.as_deref().unwrap_or_default()).ok_or("bad_topic")?;
         let home = self.state.home(home_id).ok_or("no_such_home")?;
         let kind = match req.command_type.as_str() {
             "add_user" => CommandKind::Add,
@@ -840,12 +918,12 @@ impl HomeEngine {
             "del_user" => CommandKind::Delete,
             _ => return Err("unknown_command"),
         };
-        let actor = home.users.iter().find(|u| u.user_id == req.actor).ok_or("not_home_member")?;
-        if !self.policy.role_holds(&actor.role, self.policy.manage_users) {
+        let actor = req.person.as_ref().and_then(|id| home.user(id)).ok_or("not_home_member")?;
+        if !self.policy.role_holds(&actor.role, P_MANAGE_USERS) {
             return Err("insufficient_role");
         }
-        let body = parse_body(&self.policy, kind, &req.body)?;
-        let existing = home.users.iter().find(|u| u.user_id == body.user_id);
+        let body = parse_body(&self.policy, kind, &req.value)?;
+        let existing = home.user(&body.user_id);
         let home = home.id.clone();
         match kind {
             CommandKind::Add => {
@@ -858,7 +936,7 @@ impl HomeEngine {
                     return Err("bad_body");
                 };
                 let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
-                Ok(vec![Change { kind: 0, home, row: Row::User(user) }])
+                Ok(Some(Change { kind: 0, home, row: Row::User(user) }))
             }
             CommandKind::Update => {
                 let old = existing.ok_or("no_such_user")?;
@@ -872,16 +950,16 @@ impl HomeEngine {
                     return Err("last_administrator");
                 }
                 if new == *old {
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
-                Ok(vec![Change { kind: 1, home, row: Row::User(new) }])
+                Ok(Some(Change { kind: 1, home, row: Row::User(new) }))
             }
             CommandKind::Delete => {
                 let old = existing.ok_or("no_such_user")?;
                 if self.removes_last_manager(&home, old, None) {
                     return Err("last_administrator");
                 }
-                Ok(vec![Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }])
+                Ok(Some(Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }))
             }
         }
     }
@@ -889,7 +967,7 @@ impl HomeEngine {
     /// Whether giving `target` the role `new_role` (`None`: removing it) would leave the home
     /// without anyone holding the user-management permission while it has one now.
     fn removes_last_manager(&self, home: &str, target: &User, new_role: Option<&str>) -> bool {
-        let p = self.policy.manage_users;
+        let p = P_MANAGE_USERS;
         if !self.policy.role_holds(&target.role, p) || new_role.is_some_and(|r| self.policy.role_holds(r, p))
         {
             return false;
@@ -911,7 +989,7 @@ enum CommandKind {
 /// The home id of a topic `<home_id>/users` (one MQTT level, no wildcards).
 fn parse_topic(topic: &str) -> Option<&str> {
     let home = topic.strip_suffix("/users")?;
-    let valid = !home.is_empty() && !home.contains(['/', '+', '#']);
+    let valid = !home.is_empty() && !home.bytes().any(|b| matches!(b, b'/' | b'+' | b'#'));
     valid.then_some(home)
 }
 
@@ -1005,54 +1083,6 @@ fn labels(s: &str, ok: fn(&[u8]) -> bool) -> Option<usize> {
 // ---------------------------------------------------------------------------------------------
 // Checks and reverse questions
 
-/// What `check` and `who_can` ask about: an action on a home, or on one of its devices.
-#[derive(Debug)]
-struct Question {
-    action: String,
-    home: String,
-    device: Option<Id>,
-}
-
-impl Question {
-    /// Takes the question's fields from an op's reader (the caller takes the rest and finishes).
-    fn read(r: &mut Reader) -> Result<Question, WireError> {
-        Ok(Question {
-            action: r.req("action", read::string)?,
-            home: r.req("home", read::string)?,
-            device: r.opt("device", Id::read)?,
-        })
-    }
-}
-
-#[derive(Debug)]
-struct WhatCanRequest {
-    user: Id,
-}
-
-impl WhatCanRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatCanRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = WhatCanRequest { user: r.req("user", Id::read)? };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
-#[derive(Debug)]
-struct WhatIfRequest {
-    changes: Value,
-    users: Option<Vec<Id>>,
-}
-
-impl WhatIfRequest {
-    fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        let req = WhatIfRequest { changes: r.req("changes", read::any)?, users: r.opt("users", ids)? };
-        r.finish()?;
-        Ok(req)
-    }
-}
-
 /// One thing one person can do: `(action, home, device)`, borrowed from the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Cap<'a> {
@@ -1065,7 +1095,7 @@ impl Cap<'_> {
     fn to_json(self) -> Value {
         let mut cap = obj(&mut [("action", self.action.into()), ("home", self.home.into())]);
         if let (Some(d), Value::Object(m)) = (self.device, &mut cap) {
-            m.insert("device".into(), d.to_value());
+            m.put("device", d.to_value());
         }
         cap
     }
@@ -1083,14 +1113,14 @@ fn capabilities<'a>(policy: &Policy, state: &'a State, only: Option<&Id>) -> Vec
                 continue;
             }
             out.push((&u.user_id, None));
-            if policy.role_holds(&u.role, policy.manage_users) {
+            if policy.role_holds(&u.role, P_MANAGE_USERS) {
                 out.push((
                     &u.user_id,
                     Some(Cap { action: ACTION_USERS_MANAGE, home: &home.id, device: None }),
                 ));
             }
             for d in &home.devices {
-                if policy.role_holds(&u.role, policy.device_permission(d.class)) {
+                if policy.role_holds(&u.role, Policy::device_permission(d.class)) {
                     let cap = Cap { action: ACTION_DEVICE_CONTROL, home: &home.id, device: Some(&d.id) };
                     out.push((&u.user_id, Some(cap)));
                 }
@@ -1138,7 +1168,7 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
 }
 
 /// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
-fn fact(kind: &str, subject: Value, key: &str, value: Value) -> Value {
+fn fact(kind: &'static str, subject: Value, key: &'static str, value: Value) -> Value {
     obj(&mut [("fact", kind.into()), (kind, subject), (key, value)])
 }
 
@@ -1182,7 +1212,7 @@ impl HomeEngine {
         let home = self.state.home(home_id);
         chain.push(fact("home", home_id.into(), "exists", home.is_some().into()));
         let home = home.ok_or("no_such_home")?;
-        let user = home.users.iter().find(|u| u.user_id == *actor);
+        let user = home.user(actor);
         let role = user.map(|u| u.role.as_str());
         chain.push(fact("user", user.map_or(actor, |u| &u.user_id).to_value(), "role", role.into()));
         let user = user.ok_or("not_home_member")?;
@@ -1191,9 +1221,9 @@ impl HomeEngine {
                 let device = home.devices.iter().find(|d| d.id == *id);
                 let class = device.map(|d| d.class.as_str());
                 chain.push(fact("device", device.map_or(id, |d| &d.id).to_value(), "class", class.into()));
-                self.policy.device_permission(device.ok_or("no_such_device")?.class)
+                Policy::device_permission(device.ok_or("no_such_device")?.class)
             }
-            _ => self.policy.manage_users,
+            _ => P_MANAGE_USERS,
         };
         let held = self.policy.role_holds(&user.role, permission);
         chain.push(obj(&mut [
@@ -1205,7 +1235,7 @@ impl HomeEngine {
         Ok(held)
     }
 
-    fn who_can(&self, req: Question) -> Result<Value, WireError> {
+    fn who_can(&self, req: &Args) -> Result<Value, WireError> {
         parse_action(&req.action, req.device.as_ref())?;
         let mut users: Vec<Id> = Vec::new();
         if let Some(home) = self.state.home(&req.home) {
@@ -1226,7 +1256,7 @@ impl HomeEngine {
     fn what_can(&self, user: &Id) -> Value {
         let mut roles = Vec::new();
         for h in &self.state.homes {
-            if let Some(u) = h.users.iter().find(|u| u.user_id == *user) {
+            if let Some(u) = h.user(user) {
                 roles.push(obj(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
             }
         }
@@ -1239,8 +1269,8 @@ impl HomeEngine {
         ])
     }
 
-    fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
-        let after = applied(self.state.clone(), &self.policy, req.changes)?;
+    fn what_if(&self, req: Args) -> Result<Value, WireError> {
+        let after = applied(self.state.clone(), &self.policy, req.value)?;
         let before = capabilities(&self.policy, &self.state, None);
         let after = capabilities(&self.policy, &after, None);
         let (mut b, mut a) = (&before[..], &after[..]);
@@ -1293,6 +1323,13 @@ mod tests {
         assert_eq!(holds("administrator"), vec![MANAGE_USERS, CONTROL_SECURITY, CONTROL_UTILITY]);
         assert_eq!(holds("family_member"), vec![CONTROL_SECURITY, CONTROL_UTILITY]);
         assert_eq!(holds("guest"), vec![CONTROL_UTILITY]);
+        for (id, code) in [
+            (P_MANAGE_USERS, MANAGE_USERS),
+            (P_CONTROL_SECURITY, CONTROL_SECURITY),
+            (P_CONTROL_UTILITY, CONTROL_UTILITY),
+        ] {
+            assert_eq!(p.catalog.id(code), Some(id), "{code}");
+        }
     }
 
     #[test]
@@ -1342,7 +1379,7 @@ mod tests {
         let mut ids =
             [Id::Text("b".into()), Id::Num(10), Id::Text("9".into()), Id::Text("a".into()), Id::Num(100)];
         ids.sort();
-        let keys: Vec<String> = ids.iter().map(Id::key).collect();
+        let keys: Vec<String> = ids.iter().map(|id| id.text(&mut [0; 20]).to_string()).collect();
         assert_eq!(keys, vec!["9", "10", "100", "a", "b"]);
         assert_eq!(Id::Num(7), Id::Text("7".into()));
         assert_ne!(Id::Num(7), Id::Text("07".into()));
@@ -1581,6 +1618,21 @@ mod tests {
             one_home(),
         );
         assert_eq!(error_of(&a), invalid_state("change names unknown home `home9`"));
+        for (change, message) in [
+            (
+                json!({"kind": "insert_user", "home": "h",
+                       "user": {"user_id": "1", "email": "b@b.co", "user_name": "B", "role": "guest"}}),
+                "user `1` already exists in home `h`",
+            ),
+            (
+                json!({"kind": "update_device", "home": "h", "device": {"id": "lamp", "class": "utility"}}),
+                "no device `lamp` to update",
+            ),
+            (json!({"kind": "delete_user", "home": "h", "user_id": 7}), "no user `7` to delete"),
+        ] {
+            let a = ask("apply", json!({"changes": [change]}), one_home());
+            assert_eq!(error_of(&a), invalid_state(message));
+        }
     }
 
     #[test]
