@@ -652,11 +652,6 @@ impl<T: ToJson> ToJson for Vec<T> {
         self.as_slice().to_json()
     }
 }
-impl<T: ToJson> ToJson for std::collections::BTreeSet<T> {
-    fn to_json(&self) -> Value {
-        Value::Array(self.iter().map(ToJson::to_json).collect())
-    }
-}
 
 /// Turns a Rust value into JSON: `[…]` and `{"key": …}` literals (string-literal keys) whose
 /// items are other literals or any expression implementing [`ToJson`] (taken by reference).

@@ -15,6 +15,7 @@ pub(crate) fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
 
 /// Sorts `v` stably by `cmp` (the shared, size-saving sort; see the native twin above).
 #[cfg(target_arch = "wasm32")]
+#[allow(clippy::ptr_arg, reason = "the same signature as the native twin")]
 pub(crate) fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
     shared_sort_by(v, cmp);
 }
