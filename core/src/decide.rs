@@ -541,9 +541,6 @@ pub(crate) fn administrators<F: Facts>(f: &F, g: Dense) -> usize {
 
 /// May `actor` read feed `feed_id`? Public, own, or owned by a member of a group where the actor's
 /// role holds `member.feeds`. The hot path of getfeed: no allocation with [`NoTrace`].
-// Always inlined: the WebAssembly package is built at opt-level "z", which otherwise keeps this
-// and the snapshot lookups below it as calls (a check from Node measured 424 ns instead of 135).
-#[inline(always)]
 pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &mut T) -> Decision {
     let Some(feed) = f.feed_dense(feed_id) else {
         t.fact(|| Fact::Feed { feed: feed_id, owner: None, public: false });

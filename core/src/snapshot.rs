@@ -1,8 +1,5 @@
 //! The facts indexed for fast answers: dense ids, membership lists by group and by user (sorted,
 //! contiguous), feeds by owner. A check allocates nothing.
-//!
-//! The small lookups are `#[inline(always)]`: the WebAssembly package is built at opt-level "z",
-//! which would otherwise leave each of them a call on the check path.
 
 use crate::error::WireError;
 use crate::model::{FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
@@ -36,7 +33,7 @@ impl U32Map {
     }
 
     /// The slot holding `key`, or the free slot where it goes. The table must not be empty.
-    #[inline(always)]
+    #[inline]
     fn slot(&self, key: u32) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = (key.wrapping_mul(0x9e37_79b9) >> self.shift) as usize;
@@ -49,7 +46,7 @@ impl U32Map {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn get(&self, key: u32) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
@@ -127,7 +124,7 @@ impl IdMap {
         IdMap::build(ids).map_err(|id| WireError::invalid_state(format!("{what} id {id} appears twice")))
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn get(&self, id: Id) -> Option<Dense> {
         match self {
             IdMap::Direct(t) => t.get(id as usize).copied().filter(|&d| d != ABSENT),
@@ -384,7 +381,7 @@ pub(crate) trait Facts {
     fn feeds_of(&self, u: Dense) -> &[Dense];
 
     /// The membership of `u` in `g`, if any.
-    #[inline(always)]
+    #[inline]
     fn membership(&self, g: Dense, u: Dense) -> Option<MemberOf> {
         let list = self.groups_of(u);
         list.binary_search_by_key(&g, |m| m.group).ok().map(|i| list[i])
@@ -392,7 +389,7 @@ pub(crate) trait Facts {
 }
 
 impl Facts for Snapshot {
-    #[inline(always)]
+    #[inline]
     fn group_dense(&self, id: Id) -> Option<Dense> {
         self.group_ix.get(id)
     }
@@ -402,28 +399,28 @@ impl Facts for Snapshot {
     fn group_count(&self) -> usize {
         self.groups.len()
     }
-    #[inline(always)]
+    #[inline]
     fn user_dense(&self, id: Id) -> Option<Dense> {
         self.user_ix.get(id)
     }
     fn user(&self, u: Dense) -> &UserRow {
         &self.users[u as usize]
     }
-    #[inline(always)]
+    #[inline]
     fn members(&self, g: Dense) -> &[Member] {
         let g = g as usize;
         &self.gm[self.gm_start[g] as usize..self.gm_start[g + 1] as usize]
     }
-    #[inline(always)]
+    #[inline]
     fn groups_of(&self, u: Dense) -> &[MemberOf] {
         let u = u as usize;
         &self.um[self.um_start[u] as usize..self.um_start[u + 1] as usize]
     }
-    #[inline(always)]
+    #[inline]
     fn feed_dense(&self, id: Id) -> Option<Dense> {
         self.feed_ix.get(id)
     }
-    #[inline(always)]
+    #[inline]
     fn feed_meta(&self, f: Dense) -> (Dense, bool) {
         self.feed_meta[f as usize]
     }

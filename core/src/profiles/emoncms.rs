@@ -95,11 +95,11 @@ impl EmoncmsPolicy {
         Ok(EmoncmsPolicy { catalog, roles, admin_only: admin.minus(others) })
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn role_permissions(&self, role: Role) -> PermSet {
         self.roles.permissions(role.index())
     }
-    #[inline(always)]
+    #[inline]
     pub(crate) fn holds(&self, set: PermSet, perm: Perm) -> bool {
         set.contains(perm as PermId)
     }
@@ -117,7 +117,6 @@ impl EmoncmsPolicy {
 
 /// The profile's policy, built once from the constant tables above. Not reachable from input:
 /// the tables are validated by `the_role_tables_are_a_valid_policy`.
-#[inline(always)]
 pub(crate) fn policy() -> &'static EmoncmsPolicy {
     static POLICY: OnceLock<EmoncmsPolicy> = OnceLock::new();
     // `unwrap_or_else` rather than `expect`: `expect` would link the error's `Debug` printing into
@@ -227,7 +226,7 @@ impl EmoncmsEngine {
     }
 
     /// May `actor` (0 = anonymous) read feed `feed`? The fast path: no allocation.
-    #[inline(always)]
+    #[inline]
     pub fn can_read_feed(&self, actor: Id, feed: Id) -> Decision {
         decide::feed_read(&self.snapshot, actor, feed, &mut NoTrace)
     }
