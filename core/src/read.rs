@@ -170,6 +170,22 @@ impl Reader {
         }
     }
 
+    /// Field `key`: an array of objects, each handed to `row` as a reader named `key[i]` in
+    /// messages; nothing when absent, an error when `null` or not an array (the home and
+    /// buildings states). One loop serves every list.
+    pub(crate) fn object_rows(
+        &mut self,
+        key: &str,
+        row: &mut dyn FnMut(Reader) -> Result<(), WireError>,
+    ) -> Result<(), WireError> {
+        let Some(v) = self.take(key) else { return Ok(()) };
+        let items = array(v).map_err(|m| self.field_error(key, m))?;
+        for (i, item) in items.into_iter().enumerate() {
+            row(self.nested(format!("{key}[{i}]"), item)?)?;
+        }
+        Ok(())
+    }
+
     /// What the rest of the object holds, for readers that keep unknown fields.
     pub(crate) fn into_rest(self) -> Map<String, Value> {
         self.map

@@ -17,7 +17,7 @@ use crate::policy::{
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
 };
 use crate::profiles::{Profile, ProfileEngine};
-use crate::read::{Reader, any, array, string, strings};
+use crate::read::{Reader, any, string, strings};
 use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
@@ -488,22 +488,6 @@ fn or_default<T: Default>(
     }
 }
 
-/// Takes field `key`, an array of objects (none when absent), each read in turn by `read` with
-/// a reader named after its place (`user_groups[3]`). `read` keeps what it reads: one copy of
-/// this walk serves every kind of row.
-fn rows(
-    r: &mut Reader,
-    key: &str,
-    read: &mut dyn FnMut(Reader) -> Result<(), WireError>,
-) -> Result<(), WireError> {
-    let Some(v) = r.take(key) else { return Ok(()) };
-    let items = array(v).map_err(|m| r.field_error(key, m))?;
-    for (i, item) in items.into_iter().enumerate() {
-        read(r.nested(format!("{key}[{i}]"), item)?)?;
-    }
-    Ok(())
-}
-
 /// Takes required field `key`, an object, as a nested reader.
 fn req_object(r: &mut Reader, key: &str) -> Result<Reader, WireError> {
     match r.take(key) {
@@ -531,16 +515,16 @@ impl State {
         let mut state = State::default();
         let s = &mut state;
         for (t, list) in OBJECT_LISTS.iter().enumerate() {
-            rows(&mut r, list, &mut |row| {
+            r.object_rows(list, &mut |row| {
                 s.objects[t].push(ObjectRow::read(row, t)?);
                 Ok(())
             })?;
         }
-        rows(&mut r, "users", &mut |row| {
+        r.object_rows("users", &mut |row| {
             s.users.push(UserRow::read(row)?);
             Ok(())
         })?;
-        rows(&mut r, "user_groups", &mut |row| {
+        r.object_rows("user_groups", &mut |row| {
             s.user_groups.push(GroupRow::read(row)?);
             Ok(())
         })?;

@@ -381,20 +381,6 @@ fn defaulted<T>(
     }
 }
 
-/// Field `key` of `r`: an array of objects, each passed to `f` as a reader (named `key[i]` in
-/// messages); empty when absent, an error when `null`. One loop serves every list.
-fn object_rows(
-    r: &mut Reader,
-    key: &str,
-    f: &mut dyn FnMut(Reader) -> Result<(), WireError>,
-) -> Result<(), WireError> {
-    let items = defaulted(r, key, Vec::new(), read::array)?;
-    for (i, item) in items.into_iter().enumerate() {
-        f(r.nested(format!("{key}[{i}]"), item)?)?;
-    }
-    Ok(())
-}
-
 impl User {
     fn read(mut r: Reader) -> Result<User, WireError> {
         let user = User {
@@ -445,11 +431,11 @@ impl Home {
 
     fn read(mut r: Reader) -> Result<Home, WireError> {
         let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
-        object_rows(&mut r, "users", &mut |row| {
+        r.object_rows("users", &mut |row| {
             home.users.push(User::read(row)?);
             Ok(())
         })?;
-        object_rows(&mut r, "devices", &mut |row| {
+        r.object_rows("devices", &mut |row| {
             home.devices.push(Device::read(row)?);
             Ok(())
         })?;
@@ -529,7 +515,7 @@ impl State {
     fn read(state: Value) -> Result<State, WireError> {
         let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
         let mut homes = Vec::new();
-        object_rows(&mut r, "homes", &mut |row| {
+        r.object_rows("homes", &mut |row| {
             homes.push(Home::read(row)?);
             Ok(())
         })?;
