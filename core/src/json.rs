@@ -561,10 +561,18 @@ eq_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 /// An object of owned values, moved in (`json!` takes each expression by reference and copies
 /// it: for a large value already built, such as a whole answer, this avoids the copy).
-pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
-    let mut map = Map::with_capacity(N);
-    for (k, v) in entries {
-        map.insert(k.to_string(), v);
+pub fn object<const N: usize>(mut entries: [(&str, Value); N]) -> Value {
+    object_of(&mut entries)
+}
+
+/// An object of `members` in their order, their values taken: one shared loop, where `json!`
+/// expands an insertion per member (callers with a fixed list pass an array and build no Vec).
+#[doc(hidden)]
+#[inline(never)]
+pub fn object_of(members: &mut [(&str, Value)]) -> Value {
+    let mut map = Map::with_capacity(members.len());
+    for (k, v) in members {
+        map.insert(k.to_string(), v.take());
     }
     Value::Object(map)
 }

@@ -91,6 +91,22 @@ fn sort_indices(order: &mut [u32], cmp: &dyn Fn(u32, u32) -> Ordering) {
     order.copy_from_slice(&from);
 }
 
+/// `s` as a `String`: one shared copy of the allocation, where `to_string` is inlined at each
+/// call (the profiles build their tables from many constant strings).
+#[inline(never)]
+pub(crate) fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+/// The owned copies of `list`.
+pub(crate) fn owned_all(list: &[&str]) -> Vec<String> {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(owned(s));
+    }
+    out
+}
+
 /// `s` under simple Unicode case folding: each character's one-character lowercase (`ς` as `σ`),
 /// for comparing names as a case-insensitive MariaDB collation does. The table below holds the
 /// same mappings as the standard library's `char::to_lowercase` (a test checks every character)

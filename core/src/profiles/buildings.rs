@@ -11,13 +11,14 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, ToJson, Value};
+use crate::json::{Map, ToJson, Value, object_of};
 use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
 };
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{Reader, any, string, strings};
+use crate::util::{owned, owned_all};
 use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
@@ -184,9 +185,9 @@ impl Policy {
     fn catalog_json(&self) -> Value {
         let mut tiers = Vec::with_capacity(TIERS.len());
         for (i, (code, own)) in TIERS.iter().enumerate() {
-            tiers.push(object(&mut [
-                ("code", text(code)),
-                ("includes", if i == 0 { Value::Null } else { text(TIERS[i - 1].0) }),
+            tiers.push(object_of(&mut [
+                ("code", Value::from(*code)),
+                ("includes", if i == 0 { Value::Null } else { Value::from(TIERS[i - 1].0) }),
                 ("permission_sets", own.to_json()),
                 ("available", self.catalog.codes(self.tiers.available(i)).to_json()),
             ]));
@@ -196,48 +197,21 @@ impl Policy {
             let mut sets = Vec::new();
             for (p, t) in OBJECT_LEVEL {
                 if t == code {
-                    sets.push(text(p));
+                    sets.push(Value::from(p));
                 }
             }
-            object_types.push(object(&mut [
-                ("code", text(code)),
+            object_types.push(object_of(&mut [
+                ("code", Value::from(code)),
                 ("parent", opt_text(parent)),
                 ("permission_sets", Value::Array(sets)),
             ]));
         }
-        object(&mut [
+        object_of(&mut [
             ("permission_sets", self.permission_sets_json()),
             ("tiers", Value::Array(tiers)),
             ("object_types", Value::Array(object_types)),
         ])
     }
-}
-
-/// `s` as an owned string (one copy of the allocation, not one inlined per table column).
-#[inline(never)]
-fn owned(s: &str) -> String {
-    s.to_string()
-}
-
-/// `list` as owned strings.
-fn owned_all(list: &[&str]) -> Vec<String> {
-    let mut out = Vec::with_capacity(list.len());
-    for s in list {
-        out.push(owned(s));
-    }
-    out
-}
-
-/// A JSON object of `members` (their values taken), in order. Objects are built through this one
-/// loop rather than with `json!`, which inlines an insertion per member (most of this module's
-/// size); members come as a slice, so callers with a fixed list of members build no vector.
-#[inline(never)]
-fn object(members: &mut [(&str, Value)]) -> Value {
-    let mut m = Map::with_capacity(members.len());
-    for (k, v) in members {
-        m.insert(k.to_string(), std::mem::take(v));
-    }
-    Value::Object(m)
 }
 
 /// `pre`, `id` (cut to 64 characters) between backticks, then `post`: the shape of most messages,
@@ -247,25 +221,19 @@ fn quoted(pre: &str, id: &str, post: &str) -> String {
     format!("{pre}`{}`{post}", truncate(id, 64))
 }
 
-/// A JSON string.
-#[inline(never)]
-fn text(s: &str) -> Value {
-    Value::String(s.to_string())
-}
-
 /// A JSON array of strings.
 #[inline(never)]
 fn strings_json(list: &[String]) -> Value {
     let mut out = Vec::with_capacity(list.len());
     for s in list {
-        out.push(text(s));
+        out.push(Value::from(s));
     }
     Value::Array(out)
 }
 
 /// A JSON string, or null.
 fn opt_text(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, text)
+    s.map_or(Value::Null, Value::from)
 }
 
 /// A JSON array of `n` items, item `i` made by `item`.
@@ -540,7 +508,7 @@ impl State {
         }
         members.push(("users", list_json(self.users.len(), &|i| self.users[i].to_json())));
         members.push(("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())));
-        object(&mut members)
+        object_of(&mut members)
     }
 }
 
@@ -560,11 +528,11 @@ impl ObjectRow {
     }
 
     fn to_json(&self, t: ObjectTypeId) -> Value {
-        let mut members = vec![("id", text(&self.id)), ("name", text(&self.name))];
+        let mut members = vec![("id", Value::from(&self.id)), ("name", Value::from(&self.name))];
         if let Some(parent) = OBJECT_TYPES[t].1 {
-            members.push((parent, text(&self.parent)));
+            members.push((parent, Value::from(&self.parent)));
         }
-        object(&mut members)
+        object_of(&mut members)
     }
 }
 
@@ -587,12 +555,12 @@ impl UserRow {
     }
 
     fn to_json(&self) -> Value {
-        object(&mut [
-            ("id", text(&self.id)),
-            ("type", text(self.kind.as_str())),
+        object_of(&mut [
+            ("id", Value::from(&self.id)),
+            ("type", Value::from(self.kind.as_str())),
             ("partner", opt_text(self.partner.as_deref())),
             ("customer", opt_text(self.customer.as_deref())),
-            ("name", text(&self.name)),
+            ("name", Value::from(&self.name)),
         ])
     }
 }
@@ -647,13 +615,13 @@ impl GroupRow {
     }
 
     fn to_json(&self) -> Value {
-        object(&mut [
-            ("id", text(&self.id)),
-            ("created", text(&self.created)),
-            ("modified", text(&self.modified)),
-            ("name", text(&self.name)),
-            ("description", text(&self.description)),
-            ("type", text(self.kind.as_str())),
+        object_of(&mut [
+            ("id", Value::from(&self.id)),
+            ("created", Value::from(&self.created)),
+            ("modified", Value::from(&self.modified)),
+            ("name", Value::from(&self.name)),
+            ("description", Value::from(&self.description)),
+            ("type", Value::from(self.kind.as_str())),
             ("users", strings_json(&self.users)),
             ("customer", opt_text(self.customer.as_deref())),
             ("partner", opt_text(self.partner.as_deref())),
@@ -839,7 +807,7 @@ impl ProfileEngine for BuildingsEngine {
                 let user = r.req("user", string)?;
                 r.finish()?;
                 let caps = Value::Array(self.capabilities_of(&user));
-                Ok(object(&mut [("user", Value::String(user)), ("capabilities", caps)]))
+                Ok(object_of(&mut [("user", Value::String(user)), ("capabilities", caps)]))
             }
             "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
@@ -1182,7 +1150,7 @@ impl Answer {
     fn refuse(status: u16, reason: &'static str, detail: &str) -> Answer {
         Answer {
             status,
-            body: object(&mut [("detail", text(detail))]),
+            body: object_of(&mut [("detail", Value::from(detail))]),
             reason: Some(reason),
             changes: Vec::new(),
         }
@@ -1194,7 +1162,7 @@ impl Answer {
         Answer::refuse(403, reason, "you do not have permission to perform this action")
     }
     fn into_json(self) -> Value {
-        object(&mut [
+        object_of(&mut [
             ("status", Value::from(self.status)),
             ("body", self.body),
             ("reason", opt_text(self.reason)),
@@ -1366,7 +1334,10 @@ impl BuildingsEngine {
             status: 204,
             body: Value::Null,
             reason: None,
-            changes: vec![object(&mut [("kind", text("delete_user_group")), ("id", text(&g.id))])],
+            changes: vec![object_of(&mut [
+                ("kind", Value::from("delete_user_group")),
+                ("id", Value::from(&g.id)),
+            ])],
         }
     }
 }
@@ -1802,7 +1773,7 @@ impl BuildingsEngine {
             status,
             body: row.to_json(),
             reason: None,
-            changes: vec![object(&mut [("kind", text(kind)), ("user_group", row.to_json())])],
+            changes: vec![object_of(&mut [("kind", Value::from(kind)), ("user_group", row.to_json())])],
         }
     }
 
@@ -2044,11 +2015,11 @@ impl Cap {
     }
 
     fn to_json(&self) -> Value {
-        let mut members = vec![("action", text(&self.action))];
+        let mut members = vec![("action", Value::from(&self.action))];
         if let Some(id) = &self.id {
-            members.push((self.key, text(id)));
+            members.push((self.key, Value::from(id)));
         }
-        object(&mut members)
+        object_of(&mut members)
     }
 }
 
@@ -2057,10 +2028,10 @@ impl BuildingsEngine {
     fn decide(&self, actor_id: &str, target: &Target, trace: bool) -> (Value, bool) {
         let mut chain = Vec::new();
         let (allowed, status, reason) = self.verdict(actor_id, target, trace, &mut chain);
-        let decision = object(&mut [
+        let decision = object_of(&mut [
             ("allowed", Value::Bool(allowed)),
-            ("status", text(status)),
-            ("reason", text(reason)),
+            ("status", Value::from(status)),
+            ("reason", Value::from(reason)),
             ("chain", Value::Array(chain)),
         ]);
         (decision, allowed)
@@ -2091,7 +2062,7 @@ impl BuildingsEngine {
                 &actor.id,
                 true,
                 &mut [
-                    ("type", text(actor.kind.as_str())),
+                    ("type", Value::from(actor.kind.as_str())),
                     ("partner", opt_text(actor.partner.as_deref())),
                     ("customer", opt_text(actor.customer.as_deref())),
                 ],
@@ -2108,10 +2079,10 @@ impl BuildingsEngine {
                     for (g, info) in self.state.user_groups.iter().zip(&self.groups) {
                         if g.users.contains(&actor.id) && info.holding.reach(perm).is_some() {
                             let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
-                            chain.push(self::object(&mut [
-                                ("fact", text("grant")),
-                                ("user_group", text(&g.id)),
-                                ("permission_set", text(code)),
+                            chain.push(object_of(&mut [
+                                ("fact", Value::from("grant")),
+                                ("user_group", Value::from(&g.id)),
+                                ("permission_set", Value::from(code)),
                                 (
                                     "objects",
                                     listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
@@ -2142,15 +2113,17 @@ impl BuildingsEngine {
                         object,
                         true,
                         &mut [
-                            ("type", text(OBJECT_TYPES[t].0)),
+                            ("type", Value::from(OBJECT_TYPES[t].0)),
                             ("parent", opt_text(self.objects.parent_object(object))),
                         ],
                     );
                 }
                 if !self.can_view_object(actor, holding, object) {
                     if trace {
-                        chain
-                            .push(self::object(&mut [("fact", text("rule")), ("rule", text("view_needed"))]));
+                        chain.push(object_of(&mut [
+                            ("fact", Value::from("rule")),
+                            ("rule", Value::from("view_needed")),
+                        ]));
                     }
                     return (false, NOT_FOUND, "not_visible");
                 }
@@ -2174,7 +2147,7 @@ impl BuildingsEngine {
                         &g.id,
                         true,
                         &mut [
-                            ("type", text(g.kind.as_str())),
+                            ("type", Value::from(g.kind.as_str())),
                             ("company", opt_text(g.company())),
                             ("member", Value::Bool(g.users.contains(&actor.id))),
                         ],
@@ -2203,9 +2176,9 @@ impl BuildingsEngine {
         }
         let mut list = Vec::with_capacity(users.len());
         for i in sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
-            list.push(text(users[i]));
+            list.push(Value::from(users[i]));
         }
-        object(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
+        object_of(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
     }
 
     /// What `user` can do.
@@ -2278,14 +2251,14 @@ impl BuildingsEngine {
             let (b, a) = (self.capabilities(id), after.capabilities(id));
             let (gains, loses) = (a.json(Some(&b)), b.json(Some(&a)));
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(object(&mut [
-                    ("user", text(id)),
+                diff.push(object_of(&mut [
+                    ("user", Value::from(id)),
                     ("gains", Value::Array(gains)),
                     ("loses", Value::Array(loses)),
                 ]));
             }
         }
-        Ok(object(&mut [("diff", Value::Array(diff))]))
+        Ok(object_of(&mut [("diff", Value::Array(diff))]))
     }
 }
 
@@ -2325,8 +2298,8 @@ impl Caps {
 #[inline(never)]
 fn exists_fact(chain: &mut Vec<Value>, what: &str, id: &str, exists: bool, more: &mut [(&str, Value)]) {
     let mut m = Map::with_capacity(3 + more.len());
-    m.insert("fact".to_string(), text(what));
-    m.insert(what.to_string(), text(id));
+    m.insert("fact".to_string(), Value::from(what));
+    m.insert(what.to_string(), Value::from(id));
     m.insert("exists".to_string(), Value::Bool(exists));
     for (k, v) in more {
         m.insert(k.to_string(), std::mem::take(v));
@@ -2336,7 +2309,7 @@ fn exists_fact(chain: &mut Vec<Value>, what: &str, id: &str, exists: bool, more:
 
 fn reach_json(r: &Reach) -> Value {
     match r {
-        Reach::Everything => text("everything"),
+        Reach::Everything => Value::from("everything"),
         Reach::Under(roots) => roots.to_json(),
     }
 }

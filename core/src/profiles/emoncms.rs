@@ -12,6 +12,7 @@ use crate::model::{Change, Id, Role, State};
 use crate::policy::{Catalog, PermId, PermSet, PermissionDef, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::snapshot::Snapshot;
+use crate::util::owned_all;
 use crate::wire::{Fields, unknown_op};
 use crate::{ops, query};
 
@@ -76,13 +77,13 @@ impl EmoncmsPolicy {
                 code: code.to_string(),
                 name: code.to_string(),
                 description: description.to_string(),
-                dependencies: owned(deps),
+                dependencies: owned_all(deps),
             });
         }
         let catalog = Catalog::new(defs)?;
         let mut role_defs = Vec::with_capacity(ROLES.len());
         for (code, perms) in ROLES {
-            role_defs.push(RoleDef { code: code.to_string(), permissions: owned(perms) });
+            role_defs.push(RoleDef { code: code.to_string(), permissions: owned_all(perms) });
         }
         let roles = Roles::new(&catalog, &role_defs)?;
         let admin = roles.permissions(Role::Administrator.index());
@@ -124,15 +125,6 @@ pub(crate) fn policy() -> &'static EmoncmsPolicy {
     POLICY.get_or_init(|| {
         EmoncmsPolicy::new().unwrap_or_else(|_| panic!("the emoncms permission tables are a valid policy"))
     })
-}
-
-/// The owned copies of the codes of a constant table.
-fn owned(codes: &[&str]) -> Vec<String> {
-    let mut out = Vec::with_capacity(codes.len());
-    for code in codes {
-        out.push(code.to_string());
-    }
-    out
 }
 
 /// The held facts of the emoncms profile.

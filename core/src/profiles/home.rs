@@ -8,10 +8,11 @@
 use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value};
+use crate::json::{Map, Value, object_of};
 use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
+use crate::util::owned;
 use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ impl Policy {
                     aliases.push(Value::from(alias));
                 }
             }
-            roles.push(obj(&mut [
+            roles.push(object_of(&mut [
                 ("code", code.into()),
                 ("name", name.into()),
                 ("aliases", Value::Array(aliases)),
@@ -141,9 +142,9 @@ impl Policy {
         }
         let mut classes = Vec::new();
         for (class, permission) in [("security", CONTROL_SECURITY), ("utility", CONTROL_UTILITY)] {
-            classes.push(obj(&mut [("class", class.into()), ("permission", permission.into())]));
+            classes.push(object_of(&mut [("class", class.into()), ("permission", permission.into())]));
         }
-        obj(&mut [
+        object_of(&mut [
             ("permissions", Value::Array(permissions)),
             ("roles", Value::Array(roles)),
             ("device_classes", Value::Array(classes)),
@@ -165,22 +166,6 @@ fn normalises_to(text: &str, name: &str) -> bool {
         }
     }
     true
-}
-
-/// `s` as a `String`: one copy of the allocation where `to_string` would be inlined at each call.
-#[inline(never)]
-fn owned(s: &str) -> String {
-    s.to_string()
-}
-
-/// An object of `pairs`, in their order (the values are moved out): one function where `json!`
-/// would expand at every object, its keys set through the shared `Map::put`.
-fn obj(pairs: &mut [(&'static str, Value)]) -> Value {
-    let mut m = Map::with_capacity(pairs.len());
-    for (k, v) in pairs {
-        m.put(k, v.take());
-    }
-    Value::Object(m)
 }
 
 /// Strings as a JSON array.
@@ -394,7 +379,7 @@ impl User {
     }
 
     fn to_json(&self) -> Value {
-        obj(&mut [
+        object_of(&mut [
             ("user_id", self.user_id.to_value()),
             ("email", self.email.as_str().into()),
             ("user_name", self.user_name.as_str().into()),
@@ -415,7 +400,7 @@ impl Device {
     }
 
     fn to_json(&self) -> Value {
-        obj(&mut [
+        object_of(&mut [
             ("id", self.id.to_value()),
             ("class", self.class.as_str().into()),
             ("name", self.name.as_str().into()),
@@ -452,7 +437,7 @@ impl Home {
         for d in &self.devices {
             devices.push(d.to_json());
         }
-        obj(&mut [
+        object_of(&mut [
             ("id", self.id.as_str().into()),
             ("users", Value::Array(users)),
             ("devices", Value::Array(devices)),
@@ -502,7 +487,7 @@ impl Change {
             Row::Device(d) => d.to_json(),
             Row::Id(id) => id.to_value(),
         };
-        obj(&mut [
+        object_of(&mut [
             ("kind", CHANGE_KINDS[self.kind].into()),
             ("home", self.home.as_str().into()),
             (CHANGE_FIELDS[self.kind], row),
@@ -528,7 +513,7 @@ impl State {
         for h in &self.homes {
             homes.push(h.to_json());
         }
-        obj(&mut [("homes", Value::Array(homes))])
+        object_of(&mut [("homes", Value::Array(homes))])
     }
 
     fn home(&self, id: &str) -> Option<&Home> {
@@ -860,7 +845,7 @@ fn read_report(req: Args) -> Result<Value, WireError> {
             truncate(result, 64)
         )));
     };
-    Ok(obj(&mut [
+    Ok(object_of(&mut [
         ("report_type", req.report_type.into()),
         ("topic", req.topic.into()),
         ("result", if success { "OK" } else { "Error" }.into()),
@@ -885,10 +870,10 @@ impl HomeEngine {
             list.push(c.to_json());
         }
         let result = if reason.is_none() { "OK" } else { "Error" };
-        obj(&mut [
+        object_of(&mut [
             ("report_type", req.command_type.into()),
             ("topic", req.topic.into()),
-            ("body", obj(&mut [("result", result.into())])),
+            ("body", object_of(&mut [("result", result.into())])),
             ("reason", reason.into()),
             ("changes", Value::Array(list)),
         ])
@@ -1079,7 +1064,7 @@ struct Cap<'a> {
 
 impl Cap<'_> {
     fn to_json(self) -> Value {
-        let mut cap = obj(&mut [("action", self.action.into()), ("home", self.home.into())]);
+        let mut cap = object_of(&mut [("action", self.action.into()), ("home", self.home.into())]);
         if let (Some(d), Value::Object(m)) = (self.device, &mut cap) {
             m.put("device", d.to_value());
         }
@@ -1155,7 +1140,7 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
 
 /// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
 fn fact(kind: &'static str, subject: Value, key: &'static str, value: Value) -> Value {
-    obj(&mut [("fact", kind.into()), (kind, subject), (key, value)])
+    object_of(&mut [("fact", kind.into()), (kind, subject), (key, value)])
 }
 
 impl HomeEngine {
@@ -1176,7 +1161,7 @@ impl HomeEngine {
             Ok(false) => ("forbidden", "insufficient_role"),
             Err(missing) => ("not_found", missing),
         };
-        let decision = obj(&mut [
+        let decision = object_of(&mut [
             ("allowed", allowed.into()),
             ("status", status.into()),
             ("reason", reason.into()),
@@ -1212,7 +1197,7 @@ impl HomeEngine {
             _ => P_MANAGE_USERS,
         };
         let held = self.policy.role_holds(&user.role, permission);
-        chain.push(obj(&mut [
+        chain.push(object_of(&mut [
             ("fact", "rule".into()),
             ("rule", "role_permissions".into()),
             ("permission", self.policy.catalog.code(permission).into()),
@@ -1236,19 +1221,20 @@ impl HomeEngine {
         for id in &users {
             list.push(id.to_value());
         }
-        Ok(obj(&mut [("everyone", false.into()), ("users", Value::Array(list))]))
+        Ok(object_of(&mut [("everyone", false.into()), ("users", Value::Array(list))]))
     }
 
     fn what_can(&self, user: &Id) -> Value {
         let mut roles = Vec::new();
         for h in &self.state.homes {
             if let Some(u) = h.user(user) {
-                roles.push(obj(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
+                roles
+                    .push(object_of(&mut [("home", h.id.as_str().into()), ("role", u.role.as_str().into())]));
             }
         }
         let run = capabilities(&self.policy, &self.state, Some(user));
         let caps = caps_missing(&run, &[]);
-        obj(&mut [
+        object_of(&mut [
             ("user", user.to_value()),
             ("roles", Value::Array(roles)),
             ("capabilities", Value::Array(caps)),
@@ -1279,14 +1265,14 @@ impl HomeEngine {
             let gains = caps_missing(run_a, run_b);
             let loses = caps_missing(run_b, run_a);
             if !gains.is_empty() || !loses.is_empty() {
-                diff.push(obj(&mut [
+                diff.push(object_of(&mut [
                     ("user", id.to_value()),
                     ("gains", Value::Array(gains)),
                     ("loses", Value::Array(loses)),
                 ]));
             }
         }
-        Ok(obj(&mut [("diff", Value::Array(diff))]))
+        Ok(object_of(&mut [("diff", Value::Array(diff))]))
     }
 }
 
