@@ -91,6 +91,28 @@ fn sort_indices(order: &mut [u32], cmp: &dyn Fn(u32, u32) -> Ordering) {
     order.copy_from_slice(&from);
 }
 
+/// The positions `0..n` in the order `cmp` puts them (stable). Sorting positions rather than
+/// rows, pairs or capabilities means the shared sort reorders only `usize`s: one copy serves all.
+pub(crate) fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    sort_by(&mut order, |&a, &b| cmp(a, b));
+    order
+}
+
+/// [`sorted`], and for each of the `n` items whether an earlier one is equal to it (found by
+/// sorting, so a long list costs n log n, not n²).
+pub(crate) fn repeats(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> (Vec<usize>, Vec<bool>) {
+    let order = sorted(n, cmp);
+    // Stable: equal items keep their order, so the first of each run is the first occurrence.
+    let mut repeated = vec![false; n];
+    for pair in order.windows(2) {
+        if cmp(pair[0], pair[1]).is_eq() {
+            repeated[pair[1]] = true;
+        }
+    }
+    (order, repeated)
+}
+
 /// `s` as a `String`: one shared copy of the allocation, where `to_string` is inlined at each
 /// call (the profiles build their tables from many constant strings).
 #[inline(never)]

@@ -656,27 +656,10 @@ impl Change {
     }
 }
 
-/// The positions `0..n` in the order `cmp` puts them (stable). Every sort of this module is
-/// such an index sort: the shared sort then reorders only `usize`s, where sorting rows, pairs
-/// and capabilities would each bring their own copy of its reordering.
-fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
-    order
-}
-
-/// The positions of `n` ids (`id(i)` is the i-th) sorted by id, and for each id whether an
-/// earlier one is equal to it (found by sorting: lists can be long).
+/// The positions of `n` ids (`id(i)` is the i-th) sorted by id, and for each whether an earlier
+/// one is equal to it.
 fn sort_ids<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> (Vec<usize>, Vec<bool>) {
-    let order = sorted(n, &|a, b| id(a).cmp(id(b)));
-    // Stable: equal ids keep their order, so the first of each run is the first occurrence.
-    let mut repeated = vec![false; n];
-    for pair in order.windows(2) {
-        if id(pair[0]) == id(pair[1]) {
-            repeated[pair[1]] = true;
-        }
-    }
-    (order, repeated)
+    crate::util::repeats(n, &|a, b| id(a).cmp(id(b)))
 }
 
 /// For each of `n` ids, whether an earlier one is equal to it.
@@ -873,7 +856,7 @@ impl BuildingsEngine {
             }
         }
         let mut holdings: Vec<(String, Holding)> = Vec::new();
-        for k in sorted(members.len(), &|a, b| members[a].0.cmp(members[b].0)) {
+        for k in crate::util::sorted(members.len(), &|a, b| members[a].0.cmp(members[b].0)) {
             let (u, i) = members[k];
             match holdings.last_mut() {
                 Some((last, h)) if last == u => h.merge(&groups[i].holding),
@@ -2175,7 +2158,7 @@ impl BuildingsEngine {
             }
         }
         let mut list = Vec::with_capacity(users.len());
-        for i in sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
+        for i in crate::util::sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
             list.push(Value::from(users[i]));
         }
         object_of(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
@@ -2237,7 +2220,7 @@ impl BuildingsEngine {
         }
         let mut diff = Vec::new();
         let mut last = None;
-        for i in sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
+        for i in crate::util::sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
             let id = people[i];
             // Sorted: a repeat follows its first occurrence.
             if last.replace(id) == Some(id) {
@@ -2272,7 +2255,7 @@ struct Caps {
 
 impl Caps {
     fn new(list: Vec<Cap>) -> Caps {
-        let order = sorted(list.len(), &|a, b| list[a].order(&list[b]));
+        let order = crate::util::sorted(list.len(), &|a, b| list[a].order(&list[b]));
         Caps { list, order }
     }
 

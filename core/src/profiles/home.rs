@@ -622,19 +622,9 @@ fn state_error(pieces: &[&str]) -> WireError {
     WireError::invalid_state(message)
 }
 
-/// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index. The
-/// indices are sorted (stably: equal items stay in reading order), so a large home costs
-/// n log n, not n².
+/// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index.
 fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    crate::util::sort_by(&mut order, |&a, &b| cmp(a, b));
-    let mut first: Option<usize> = None;
-    for pair in order.windows(2) {
-        if cmp(pair[0], pair[1]).is_eq() && first.is_none_or(|f| pair[1] < f) {
-            first = Some(pair[1]);
-        }
-    }
-    first
+    crate::util::repeats(n, cmp).1.iter().position(|&r| r)
 }
 
 /// Reads `changes` (`bad_request` errors; an item is named `` `changes`[i] ``).
