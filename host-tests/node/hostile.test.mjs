@@ -85,6 +85,27 @@ test("lone surrogates never break the module", () => {
   stillWorks();
 });
 
+test("text crosses whole, whatever its characters; a value that is not a string is refused", () => {
+  // Any character beyond ASCII takes more UTF-8 bytes than UTF-16 units: the copy into wasm
+  // memory then runs in two passes, and what it writes must be the text, byte for byte.
+  const name = "Ομάδα οδός ß 家 🏠 e\u0301";
+  const names = (engine) => engine.route("grouplist", { userid: 2, read: true, write: true }, {}).body.map((g) => g.name);
+  const utf = new Engine("emoncms", JSON.stringify({ ...state, groups: [{ id: 1, name }] }));
+  assert.deepEqual(names(utf), [name]);
+  utf.free();
+  const tail = new Engine("emoncms", JSON.stringify({ ...state, groups: [{ id: 1, name: "x".repeat(100_000) + name }] }));
+  assert.deepEqual(names(tail), ["x".repeat(100_000) + name]);
+  tail.free();
+  assert.match(JSON.parse(call(`{"v":1,"op":"${name}"}`)).error.message, new RegExp(name));
+  assert.match(JSON.parse(engine.handle(`{"v":1,"op":"${name}"}`)).error.message, new RegExp(name));
+  for (const wrong of [undefined, null, 42, {}, ["{}"], new TextEncoder().encode("{}")]) {
+    assert.equal(thrownCode(() => new Engine("emoncms", wrong)), "bad_request", String(wrong));
+    assert.equal(callCode(wrong), "bad_request", String(wrong));
+    assert.equal(errorCode(engine.handle(wrong)), "bad_request", String(wrong));
+  }
+  stillWorks();
+});
+
 test("10 MB strings are answered, not fatal", () => {
   const ten = "x".repeat(10 * 1024 * 1024);
   assert.equal(callCode(ten), "bad_json");
