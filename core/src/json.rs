@@ -943,8 +943,12 @@ impl Big {
     }
 }
 
-fn write_u64(mut u: u64, out: &mut String) {
-    let mut buf = [0u8; 20];
+fn write_u64(u: u64, out: &mut String) {
+    out.push_str(decimal(u, &mut [0; 20]));
+}
+
+/// `u` in decimal digits, written into `buf` (20 bytes hold any u64), without allocating.
+pub(crate) fn decimal(mut u: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -954,9 +958,8 @@ fn write_u64(mut u: u64, out: &mut String) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+    // Only ASCII digits were written: this never falls back.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
 }
 
 fn write_string(s: &str, out: &mut String) {

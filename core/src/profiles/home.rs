@@ -200,18 +200,7 @@ impl Id {
     /// named in messages, without allocating.
     fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
         match self {
-            Id::Num(n) => {
-                let (mut n, mut i) = (*n, buf.len());
-                loop {
-                    i -= 1;
-                    buf[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                std::str::from_utf8(&buf[i..]).unwrap_or_default()
-            }
+            Id::Num(n) => crate::json::decimal(*n, buf),
             Id::Text(s) => s,
         }
     }
