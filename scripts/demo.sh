@@ -1,29 +1,39 @@
 #!/usr/bin/env bash
-# The demo: the emoncms group module running on the emongroups engine, in a standalone
-# emoncms-like host (php-ext/demo/) with an embedded SQLite database under demo/run/.
-# On a fresh Debian with Rust it installs PHP and what building the extension needs.
-#   PORT=8080 (default)   KEEP=1 keeps the existing database instead of re-seeding it
+# The demo: real emoncms (11.16.8 from ../shared/emoncms, or EMONCMS_DIR, or a clone of emoncms at
+# EMONCMS_VERSION) with this group module and the emongroups extension installed as an operator
+# installs them, its own MariaDB, Redis and SMTP server under demo/run/, and the seeded story.
+# On a fresh Debian with Rust it installs what it needs (as root or through sudo).
+#   PORT=8080 (default)   EMONCMS_VERSION=11.16.8 (default; 10.2.7 also works)
+# Ctrl-C stops every server it started; the next run starts from a fresh database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source php-ext/demo/env.sh
+source host-tests/emoncms/env.sh
 
-ensure_packages php8.2-cli php8.2-sqlite3 php8.2-dev libclang-dev clang curl
+emoncms_packages python3-aiosmtpd
 build_extension
 # The group page's access preview and the playground load the engine from Modules/group/lib/.
 bash scripts/group-wasm.sh || echo "demo: no WebAssembly engine; the page runs without its access preview" >&2
 
-export EMONGROUPS_RUN=${EMONGROUPS_RUN:-$PWD/demo/run}
-export EMONGROUPS_DB=sqlite
-mkdir -p "$EMONGROUPS_RUN"
-if [ "${KEEP:-0}" != 1 ] || [ ! -f "$EMONGROUPS_RUN/demo.sqlite" ]; then
-  seed fresh demo
-fi
-port=${PORT:-8080}
+run=${EMONGROUPS_RUN:-$PWD/demo/run}
+version=${EMONCMS_VERSION:-11.16.8}
+mkdir -p "$run"
+rm -rf "$run/mail"
+trap emoncms_down EXIT
+trap 'exit 130' INT TERM
+emoncms_smtp_up "$run/mail"
+EMONCMS_PORT=${PORT:-8080} EMONCMS_SERVER_LIFETIME=${EMONCMS_SERVER_LIFETIME:-604800} emoncms_up "$run" "$version"
+echo "seeding the demo story through emoncms's APIs…"
+php host-tests/emoncms/seed.php --base="$EMONCMS_BASE" --out="$run/seed.json" demo
 
+base=$EMONCMS_BASE
+installs=$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["demo"]["groups"]["installs"];' "$run/seed.json")
+site01=$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["demo"]["sites"]["site01"]["id"];' "$run/seed.json")
 cat <<TEXT
 
-emongroups demo — http://127.0.0.1:$port/
-  database: $EMONGROUPS_RUN/demo.sqlite   mails: $EMONGROUPS_RUN/mail.log
+emongroups demo — emoncms $EMONCMS_VERSION with the group module: $base
+  emoncms tree: $EMONCMS_WWW   log: $run/log/emoncms.log
+  MariaDB: 127.0.0.1:$EMONCMS_MYSQL_PORT (emoncms / emoncms)   Redis: 127.0.0.1:$EMONCMS_REDIS_PORT
+  mail sent by emoncms arrives at the SMTP server on 127.0.0.1:$EMONCMS_SMTP_PORT: $run/mail/<n>.eml
 
   login (user / password)   what they see
   installer / installer     administrator of HeatPumpInstalls: 40 heat-pump sites (site01 … site40)
@@ -34,9 +44,10 @@ emongroups demo — http://127.0.0.1:$port/
   site01 / site01 …         a passive member (sees no group)
   admin / admin             site administrator (in no group)
 
-  playground (the engine in your browser, any profile): http://127.0.0.1:$port/playground/index.html
-  try: http://127.0.0.1:$port/group/userlist.json?groupid=1   (as installer)
-       http://127.0.0.1:$port/group/setuser?groupid=1&userid=7 (log in as site01; back via the menu)
-Ctrl-C stops the server.
+  the group page: ${base}group   (Setup → Groups in the menu)
+  playground (the engine in your browser, any profile): ${base}Modules/group/playground/index.html
+  try: ${base}group/userlist.json?groupid=$installs   (as installer)
+       ${base}group/setuser?groupid=$installs&userid=$site01 (log in as site01; back via the menu)
+Ctrl-C stops the servers.
 TEXT
-exec env PHP_CLI_SERVER_WORKERS=2 php -d extension="$EMONGROUPS_EXT" -S "127.0.0.1:$port" -t php-ext/demo php-ext/demo/router.php
+wait "$EMONCMS_SERVER_PID"

@@ -235,6 +235,23 @@ emoncms_php() {
   env PHP_INI_SCAN_DIR=":$EMONCMS_RUN/conf.d" php "$@"
 }
 
+# emoncms_smtp_up DIR: a real SMTP server on 127.0.0.1 (aiosmtpd, smtp-sink.py) keeping each
+# message as DIR/<n>.eml; sets EMONCMS_SMTP_PORT for the next emoncms_up. Stopped by emoncms_down.
+emoncms_smtp_up() {
+  local dir=$1 i
+  ensure_packages python3-aiosmtpd
+  mkdir -p "$dir"
+  EMONCMS_SMTP_PORT=$(free_port)
+  # Debian's python3 (/usr/bin), which has python3-aiosmtpd, whatever python3 comes first on PATH.
+  /usr/bin/python3 "$EG_ROOT/host-tests/emoncms/smtp-sink.py" "$EMONCMS_SMTP_PORT" "$dir" >"$dir/../smtp.log" 2>&1 &
+  EMONCMS_PIDS+=($!)
+  for i in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$EMONCMS_SMTP_PORT") 2>/dev/null && break
+    sleep 0.1
+  done
+  export EMONCMS_SMTP_PORT
+}
+
 emoncms_down() {
   local pid master
   if [ -n "${EMONCMS_SERVER_PID:-}" ]; then
