@@ -22,7 +22,7 @@ run_steps() {
 case "${1:-}" in
   test)
     # Order: the native core first (fast feedback), then the doors, then the module and browser.
-    run_steps test native wasm php module browser
+    run_steps test scripts native wasm php module browser differential
     ;;
   bench)
     run_steps bench native wasm php module browser

@@ -19,12 +19,12 @@ install_php_toolchain() {
     sudo="sudo"
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
   # Debian 12 ships PHP 8.2 under these names; elsewhere fall back to the default PHP.
   if apt-cache show php8.2-dev >/dev/null 2>&1; then
-    $sudo apt-get install -y -qq php8.2-dev php8.2-cli libclang-dev clang >/dev/null
+    $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq php8.2-dev php8.2-cli libclang-dev clang >/dev/null
   else
-    $sudo apt-get install -y -qq php-dev php-cli libclang-dev clang >/dev/null
+    $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq php-dev php-cli libclang-dev clang >/dev/null
   fi
 }
 

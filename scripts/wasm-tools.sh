@@ -13,10 +13,10 @@ as_root() {
 apt_updated=
 apt_install() {
   if [ -z "$apt_updated" ]; then
-    as_root apt-get update -qq
+    as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
     apt_updated=1
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 # ensure_wasm_tools [node]: the Rust target, wasm-bindgen-cli, wasm-opt (binaryen) and gzip;
