@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # emongroups developer entry point.
-#   ./dev.sh demo    run the demo (group page on an embedded SQLite database)
-#   ./dev.sh test    run every test: core, vectors on every door, module, browser
+#   ./dev.sh demo    run the demo: real emoncms 11.16.8 with the module, its own MariaDB and Redis
+#   ./dev.sh test    run every test: core, vectors on every door, module, browser, differential
+#                    (the last three inside real emoncms 11.16.8 and 10.2.7)
 #   ./dev.sh bench   run the benchmarks (see README)
 # Each step lives in scripts/; a step installs what it needs itself (Debian, as root or via sudo).
 set -euo pipefail
