@@ -3,6 +3,10 @@
 #   module/unit     its files outside HTTP (10.x/11.x differences, menus, hook, graph interface)
 #   module/sqlite   every route over HTTP on SQLite
 #   module/mariadb  every route over HTTP on a private MariaDB (started here on a socket, stopped after)
+#   module/emoncms-<version>  inside real emoncms 11.16.8 and 10.2.7 (host-tests/emoncms/env.sh: a
+#                   copy of the tree, private MariaDB, Redis and SMTP server): lists on emoncms's own
+#                   feeds and inputs, getfeed against the owner's feed/data.json, mail through
+#                   emoncms's mailer, fullremoveuser on each core
 # Installs what it needs on Debian (as root or through sudo). Loopback and a temp dir only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +73,29 @@ mariadb --no-defaults -S "$mysql_dir/sock" -uroot -e 'CREATE DATABASE emoncms CH
 
 EMONGROUPS_DB=mysql EMONGROUPS_MYSQL_SOCKET="$mysql_dir/sock" EMONGROUPS_MYSQL_USER=root \
   EMONGROUPS_MYSQL_PASSWORD= EMONGROUPS_MYSQL_NAME=emoncms run_http mariadb
+
+# Inside real emoncms, once per version (EMONCMS_VERSIONS, or the one tree EMONCMS_DIR names).
+(
+  source host-tests/emoncms/env.sh
+  emoncms_packages python3-aiosmtpd
+  trap emoncms_down EXIT
+  real_status=0
+  for version in $(emoncms_versions); do
+    run="$work/emoncms-$version"
+    mkdir -p "$run"
+    emoncms_smtp_up "$run/mail"
+    if emoncms_up "$run" "$version" && php host-tests/emoncms/seed.php --base="$EMONCMS_BASE" --out="$run/seed.json" demo; then
+      php host-tests/module/emoncms.php --base="$EMONCMS_BASE" --seed="$run/seed.json" --run="$run" \
+        --version="$EMONCMS_VERSION" --mail="$run/mail" || real_status=1
+    else
+      echo "module/emoncms-$version: emoncms did not come up (see $run)" >&2
+      tail -n 20 "$run/server.log" "$run/log/emoncms.log" 2>/dev/null || true
+      real_status=1
+    fi
+    emoncms_down
+  done
+  exit $real_status
+) || status=1
 
 echo "module: done in ${SECONDS}s"
 exit $status

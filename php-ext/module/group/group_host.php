@@ -66,7 +66,28 @@ class GroupHost
         if (!function_exists('delete_user')) {
             require_once 'Modules/user/deleteuser.php';
         }
-        $report = (string) delete_user($userid, 'permanentdelete');
+        // emoncms 10.x's delete_user() asks for the rows of every module it knows (app_config,
+        // dashboard, …) whether or not that module is installed, and expects a failed query to
+        // answer false, as mysqli did before PHP 8.1. Since 8.1 mysqli throws instead, and the
+        // deletion stopped half-way (feeds gone, account kept). Core's own code runs here with
+        // the reporting it was written for; the mode in force is restored afterwards.
+        $driver = new mysqli_driver();
+        $mode = $driver->report_mode;
+        mysqli_report(MYSQLI_REPORT_OFF);
+        try {
+            $report = (string) delete_user($userid, 'permanentdelete');
+        } catch (Throwable $e) {
+            if (class_exists('EmonLogger')) {
+                (new EmonLogger(__FILE__))->error("delete_user($userid) failed: " . get_class($e) . ': ' . $e->getMessage());
+            }
+            $left = $this->mysqli->query('SELECT id FROM users WHERE id = ' . (int) $userid);
+            $kept = $left instanceof mysqli_result && $left->num_rows > 0;
+            throw new GroupHostRefusal($kept
+                ? 'Error deleting user: the account was kept, but some of its data may already be deleted'
+                : 'Error deleting user: the account was deleted, but not all of its data');
+        } finally {
+            mysqli_report($mode);
+        }
         if (function_exists('call_hook')) {
             $hooked = call_hook('on_delete_user', array('userid' => $userid, 'mode' => 'permanentdelete'));
             if (is_string($hooked)) {
@@ -134,11 +155,14 @@ class GroupHost
         return $rows;
     }
 
-    /** A member's inputs as Input::get_inputs gives them (node → name → input). */
+    /**
+     * A member's inputs as Input::get_inputs gives them (node → name → input), so that userlist's
+     * `inputslist` is what 2.0.0 answered: an object, or `[]` for a member without inputs.
+     */
     public function userInputs($userid)
     {
         $inputs = $this->inputModel()->get_inputs($userid);
-        return $inputs ? $inputs : new stdClass();
+        return is_array($inputs) || is_object($inputs) ? $inputs : array();
     }
 
     // --- changes to users rows -----------------------------------------------------------------

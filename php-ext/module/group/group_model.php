@@ -162,6 +162,7 @@ class Group
             );
             $answers = array();
             $filename = null;
+            $irrevocable = false;
             for ($i = 0; $i <= self::MAX_NEEDS; $i++) {
                 if ($answers) {
                     $request['host'] = $answers;
@@ -175,6 +176,8 @@ class Group
                     if ($need->kind === 'feed_data' && $need->mode === 'csv') {
                         $filename = self::csvFilename($need);
                     }
+                    // An account registered or deleted is not undone by a rollback.
+                    $irrevocable = $irrevocable || in_array($need->kind, array('register_user', 'delete_user'), true);
                     $answers[$need->kind] = $this->perform($need, $host);
                     continue;
                 }
@@ -205,7 +208,8 @@ class Group
         } catch (Throwable $e) {
             $this->db->rollback();
             $this->logError("route $route: " . get_class($e) . ': ' . $e->getMessage());
-            return self::failure($route, 'Database error, nothing was changed');
+            return self::failure($route, !empty($irrevocable)
+                ? 'Database error, the change was only partly made' : 'Database error, nothing was changed');
         }
     }
 
@@ -895,13 +899,13 @@ class GroupState
         $users = array();
         foreach ($this->users as $id => $u) {
             if (isset($this->inputs[$id])) {
-                $u['inputs'] = $this->inputs[$id] ? $this->inputs[$id] : new stdClass();
+                $u['inputs'] = $this->inputs[$id];
             }
             $users[] = $u;
         }
         foreach ($this->inputs as $id => $inputs) {
             if (!isset($this->users[$id])) {
-                $users[] = array('id' => $id, 'inputs' => $inputs ? $inputs : new stdClass());
+                $users[] = array('id' => $id, 'inputs' => $inputs);
             }
         }
         return array(
