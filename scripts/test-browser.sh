@@ -38,5 +38,34 @@ if [ "$status" != 0 ]; then
   echo "--- demo host log (last 40 lines) ---"
   tail -n 40 "$EMONGROUPS_RUN/server.log" || true
 fi
+stop_server "$SERVER_PID"
+SERVER_PID=
+
+# Inside real emoncms, once per version: the menu, the way back and hidden buttons as a person
+# sees them in emoncms's own theme (host-tests/browser/real/).
+(
+  source host-tests/emoncms/env.sh
+  emoncms_packages
+  trap emoncms_down EXIT
+  real_status=0
+  for version in $(emoncms_versions); do
+    run="$work/emoncms-$version"
+    if emoncms_up "$run" "$version" && php host-tests/emoncms/seed.php --base="$EMONCMS_BASE" --out="$run/seed.json" demo; then
+      out=$(EMONGROUPS_BASE="$EMONCMS_BASE" EMONGROUPS_SEED="$run/seed.json" EMONCMS_VERSION="$EMONCMS_VERSION" \
+        node --test --test-concurrency=1 --test-reporter=tap host-tests/browser/real/*.test.mjs 2>&1)
+      code=$?
+      echo "$out" | grep -E "^not ok|^# (pass|fail)|^ +(error|expected|actual|message):" || true
+      pass=$(echo "$out" | sed -n 's/^# pass //p' | tail -n1)
+      fail=$(echo "$out" | sed -n 's/^# fail //p' | tail -n1)
+      echo "browser/emoncms-$EMONCMS_VERSION: ${pass:-0} passed, ${fail:-1} failed"
+      [ "$code" = 0 ] && [ "${fail:-1}" = 0 ] && [ "${pass:-0}" != 0 ] || { real_status=1; echo "$out" | tail -n 60; }
+    else
+      echo "browser/emoncms-$version: emoncms did not come up (see $run)" >&2
+      real_status=1
+    fi
+    emoncms_down
+  done
+  exit $real_status
+) || status=1
 echo "browser: done in ${SECONDS}s (screenshots in host-tests/out/)"
 exit $status

@@ -252,17 +252,18 @@ $m = menu_with(array('setup' => array('l2' => array())), array('write' => 1), $i
 T::eq('>= 10.5: Groups entry', $m['setup']['l2']['group']['href'], 'group');
 T::eq('>= 10.5: the way back', array($m['setup']['l2']['grouplogback']['name'], $m['setup']['l2']['grouplogback']['href']),
     array('installer =&gt; site01', 'group/logasprevioususer'));
-$m = menu_with(array('sidebar' => array('setup' => array())), array('write' => 1), $impersonating);
-T::eq('10.0 – 10.4: Groups entry in the sidebar', $m['sidebar']['setup'][0]['path'], 'group');
-T::eq('10.0 – 10.4: the way back', array($m['sidebar']['includes']['setup']['group'][0]['text'],
-    $m['sidebar']['includes']['setup']['group'][0]['path']), array('installer =&gt; site01', 'group/logasprevioususer'));
+$m = menu_with(array('sidebar' => array('emoncms' => array())), array('write' => 1), $impersonating);
+T::eq('10.0 – 10.4: Groups entry in the sidebar section core pages show (emoncms)', $m['sidebar']['emoncms'][0]['path'], 'group');
+T::eq('10.0 – 10.4: the way back, in the same section', array($m['sidebar']['emoncms'][1]['text'],
+    $m['sidebar']['emoncms'][1]['path']), array('installer =&gt; site01', 'group/logasprevioususer'));
+T::ok('10.0 – 10.4: nothing in the setup section, which core pages do not show', !isset($m['sidebar']['setup']));
 $m = menu_with(array('setup' => array('l2' => array())), array('write' => 0, 'read' => 1), array('userid' => 7));
 T::eq('no write session, not impersonating: no entries', $m['setup']['l2'], array());
 $old = sys_get_temp_dir() . '/emongroups-menu-' . getmypid();
 @mkdir($old);
 file_put_contents("$old/version.json", '{"version":"10.2.7"}');
 $m = menu_with(array(), array('write' => 1), array(), $old);
-T::ok('an empty menu on 10.2.7 (version.json): sidebar format', isset($m['sidebar']['setup'][0]) && !isset($m['setup']));
+T::ok('an empty menu on 10.2.7 (version.json): sidebar format', isset($m['sidebar']['emoncms'][0]) && !isset($m['setup']));
 file_put_contents("$old/version.json", '{"version":"11.16.8"}');
 $m = menu_with(array(), array('write' => 1), array(), $old);
 T::ok('an empty menu on 11.16.8 (version.json): l2 format', isset($m['setup']['l2']['group']) && !isset($m['sidebar']));

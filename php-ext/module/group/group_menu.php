@@ -3,7 +3,7 @@
  * emongroups — menu entries of the group module.
  *
  * emoncms changed its menu format twice (group 2.0.0 §1.10). This file writes the format of the
- * core it runs in: `$menu['sidebar']` (10.0 – 10.4) or `$menu['setup']['l2']` (10.5.5 and later,
+ * core it runs in: `$menu['sidebar']['emoncms']` (10.0 – 10.4, as core's own modules) or `$menu['setup']['l2']` (10.5.5 and later,
  * 11.x, 12). While an administrator is logged in as a member, it adds the way back:
  * "<previous_username> => <username>" linking to group/logasprevioususer.
  */
@@ -45,18 +45,20 @@ if (session_status() === PHP_SESSION_ACTIVE && !empty($_SESSION['previous_userid
 }
 
 if (group_menu_format($menu) === 'sidebar') {
+    // 10.x renders the `emoncms` section (Setup) on every page where core's own entries (feeds,
+    // inputs, admin) are; a `setup` section is drawn as #sidebar_setup, which no core page shows.
     if (!empty($group_menu_session['write'])) {
-        $menu['sidebar']['setup'][] = array('text' => 'Groups', 'path' => 'group', 'icon' => 'users', 'order' => 8);
+        $menu['sidebar']['emoncms'][] = array('text' => _('Groups'), 'path' => 'group', 'icon' => 'users', 'order' => 8);
     }
     if ($group_menu_back !== null) {
-        $menu['sidebar']['includes']['setup']['group'][] = array(
+        $menu['sidebar']['emoncms'][] = array(
             'text' => $group_menu_back, 'path' => 'group/logasprevioususer', 'icon' => 'user', 'order' => 0,
-            'title' => 'Log back in as the previous user',
+            'title' => _('Log back in as the previous user'),
         );
     }
 } else {
     if (!empty($group_menu_session['write'])) {
-        $menu['setup']['l2']['group'] = array('name' => 'Groups', 'href' => 'group', 'order' => 8, 'icon' => 'users');
+        $menu['setup']['l2']['group'] = array('name' => _('Groups'), 'href' => 'group', 'order' => 8, 'icon' => 'users');
     }
     if ($group_menu_back !== null) {
         $menu['setup']['l2']['grouplogback'] = array(
