@@ -36,6 +36,15 @@ foreach ($files as $file) {
         !preg_match('/\b(FROM|INTO|UPDATE|JOIN|TABLE)\s+groups\b/i', $code));
 }
 
+// --- the page's texts go through gettext, as emoncms modules' do -------------------------------
+$view = (string) file_get_contents("$moduleDir/group_view.php");
+$markup = substr($view, (int) strpos($view, '<link rel="stylesheet"'));
+$markup = preg_replace('/<script\b.*?<\/script>|<\?php.*?\?>|<!--.*?-->/s', '', $markup);
+preg_match_all('/>\s*([^<>]*[A-Za-z][^<>]*?)\s*</', $markup, $texts);
+preg_match_all('/\b(?:placeholder|aria-label|title)="([^"]*[A-Za-z][^"]*)"/', $markup, $attributes);
+T::eq('every text of the page goes through _()', array_merge($texts[1], $attributes[1]), array());
+T::ok('... and the page still has texts to translate', substr_count($view, "_('") > 50);
+
 // --- the schema: 2.0.0's columns, changes only additive ------------------------------------------
 $schema = array();
 require "$moduleDir/group_schema.php";

@@ -24,7 +24,7 @@ $group_config = array(
     'read' => !empty($session['read']),
     'write' => !empty($session['write']),
 );
-$group_roles = array(0 => 'Passive member', 1 => 'Administrator', 2 => 'Sub-administrator', 3 => 'Member', 4 => 'Observer');
+$group_roles = array(0 => _('Passive member'), 1 => _('Administrator'), 2 => _('Sub-administrator'), 3 => _('Member'), 4 => _('Observer'));
 
 if (!function_exists('group_view_role_options')) {
     /** <option>s of the role select, $selected preselected. */
@@ -70,21 +70,21 @@ if (!function_exists('group_view_group_fields')) {
 </script>
 
 <div id="group-page" class="eg">
-    <aside class="eg-side" aria-label="Groups">
-        <h2 class="eg-h">Groups</h2>
+    <aside class="eg-side" aria-label="<?php echo htmlspecialchars(_('Groups')); ?>">
+        <h2 class="eg-h"><?php echo _('Groups'); ?></h2>
         <div class="eg-search">
-            <label for="group-search" class="eg-sr">Search members in all your groups</label>
-            <input id="group-search" type="search" class="input-medium search-query" placeholder="Search members…" autocomplete="off">
+            <label for="group-search" class="eg-sr"><?php echo _('Search members in all your groups'); ?></label>
+            <input id="group-search" type="search" class="input-medium search-query" placeholder="<?php echo htmlspecialchars(_('Search members…')); ?>" autocomplete="off">
             <div id="group-search-results" aria-live="polite"></div>
         </div>
-        <ul id="group-list" class="nav nav-list"><li class="muted">Loading…</li></ul>
-        <button type="button" id="groupcreate" class="btn btn-primary"><span aria-hidden="true">+</span> New group</button>
+        <ul id="group-list" class="nav nav-list"><li class="muted"><?php echo _('Loading…'); ?></li></ul>
+        <button type="button" id="groupcreate" class="btn btn-primary"><span aria-hidden="true">+</span> <?php echo _('New group'); ?></button>
     </aside>
 
     <div class="eg-main">
         <div id="group-message" class="eg-snackbar" role="status" aria-live="polite"></div>
         <div id="group-none" class="eg-empty">
-            <p>Select a group on the left, or create one.</p>
+            <p><?php echo _('Select a group on the left, or create one.'); ?></p>
         </div>
 
         <section id="group-selected" hidden aria-labelledby="groupname">
@@ -95,227 +95,227 @@ if (!function_exists('group_view_group_fields')) {
                     <p id="group-details" class="eg-details"></p>
                 </div>
                 <div class="btn-toolbar eg-actions" id="group-actions">
-                    <button type="button" id="addmember" class="btn" data-admin>Add member</button>
-                    <button type="button" id="createuseraddtogroup" class="btn" data-admin>Create user</button>
-                    <button type="button" id="groupedit" class="btn" data-admin>Edit group</button>
-                    <button type="button" id="deletegroup" class="btn btn-danger" data-admin>Delete group</button>
+                    <button type="button" id="addmember" class="btn" data-admin><?php echo _('Add member'); ?></button>
+                    <button type="button" id="createuseraddtogroup" class="btn" data-admin><?php echo _('Create user'); ?></button>
+                    <button type="button" id="groupedit" class="btn" data-admin><?php echo _('Edit group'); ?></button>
+                    <button type="button" id="deletegroup" class="btn btn-danger" data-admin><?php echo _('Delete group'); ?></button>
                 </div>
             </header>
 
             <div id="group-members-area" hidden>
                 <div class="eg-toolbar">
-                    <h3 class="eg-h">Members <small id="group-member-count" class="muted"></small></h3>
-                    <label>Group by tag
-                        <select id="group-tag-grouping" class="input-medium"><option value="">(no grouping)</option></select>
+                    <h3 class="eg-h"><?php echo _('Members'); ?> <small id="group-member-count" class="muted"></small></h3>
+                    <label><?php echo _('Group by tag'); ?>
+                        <select id="group-tag-grouping" class="input-medium"><option value=""><?php echo _('(no grouping)'); ?></option></select>
                     </label>
-                    <button type="button" id="group-csv" class="btn" disabled>Download CSV of selected feeds</button>
-                    <span class="eg-legend" aria-label="Feed age colours">
-                        <span class="eg-age eg-age-1">&lt; 25 s</span>
-                        <span class="eg-age eg-age-2">&lt; 60 s</span>
-                        <span class="eg-age eg-age-3">&lt; 2 h</span>
-                        <span class="eg-age eg-age-4">older</span>
+                    <button type="button" id="group-csv" class="btn" disabled><?php echo _('Download CSV of selected feeds'); ?></button>
+                    <span class="eg-legend" aria-label="<?php echo htmlspecialchars(_('Feed age colours')); ?>">
+                        <span class="eg-age eg-age-1"><?php echo _('&lt; 25 s'); ?></span>
+                        <span class="eg-age eg-age-2"><?php echo _('&lt; 60 s'); ?></span>
+                        <span class="eg-age eg-age-3"><?php echo _('&lt; 2 h'); ?></span>
+                        <span class="eg-age eg-age-4"><?php echo _('older'); ?></span>
                     </span>
                 </div>
                 <table id="group-members" class="table table-condensed eg-members">
-                    <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Rights</th><th scope="col">Feeds</th><th scope="col">Last update</th><th scope="col"><span class="eg-sr">Actions</span></th></tr></thead>
+                    <thead><tr><th scope="col"><?php echo _('Member'); ?></th><th scope="col"><?php echo _('Role'); ?></th><th scope="col"><?php echo _('Rights'); ?></th><th scope="col"><?php echo _('Feeds'); ?></th><th scope="col"><?php echo _('Last update'); ?></th><th scope="col"><span class="eg-sr"><?php echo _('Actions'); ?></span></th></tr></thead>
                 </table>
 
                 <section id="group-access" class="eg-access" aria-labelledby="group-access-title">
-                    <h3 class="eg-h" id="group-access-title">Access</h3>
-                    <p id="group-access-status" class="muted">Computed in your browser by the emongroups engine from what you may see of this group.</p>
+                    <h3 class="eg-h" id="group-access-title"><?php echo _('Access'); ?></h3>
+                    <p id="group-access-status" class="muted"><?php echo _('Computed in your browser by the emongroups engine from what you may see of this group.'); ?></p>
                     <div id="group-access-body" hidden>
-                        <h4>What each member can do with the group</h4>
-                        <div class="eg-scroll"><table id="group-matrix-group" class="table table-condensed eg-matrix" aria-label="What each member can do with the group"></table></div>
-                        <h4><label for="group-viewas">View as</label>
+                        <h4><?php echo _('What each member can do with the group'); ?></h4>
+                        <div class="eg-scroll"><table id="group-matrix-group" class="table table-condensed eg-matrix" aria-label="<?php echo htmlspecialchars(_('What each member can do with the group')); ?>"></table></div>
+                        <h4><label for="group-viewas"><?php echo _('View as'); ?></label>
                             <select id="group-viewas" class="input-large"></select></h4>
-                        <div class="eg-scroll"><table id="group-matrix-viewas" class="table table-condensed eg-matrix" aria-label="What the chosen member can do to each member"></table></div>
+                        <div class="eg-scroll"><table id="group-matrix-viewas" class="table table-condensed eg-matrix" aria-label="<?php echo htmlspecialchars(_('What the chosen member can do to each member')); ?>"></table></div>
                         <button type="button" id="group-matrix-more" class="btn btn-small" hidden></button>
                     </div>
                 </section>
             </div>
-            <p id="group-nolist" class="muted" hidden>Your role in this group does not show its members.</p>
+            <p id="group-nolist" class="muted" hidden><?php echo _('Your role in this group does not show its members.'); ?></p>
         </section>
     </div>
 
     <!-- Dialogs: native <dialog> (focus stays inside, Escape closes). -->
     <dialog id="group-create-modal" class="eg-modal" aria-labelledby="group-create-title">
         <form method="dialog" class="eg-form" data-form="create">
-            <div class="modal-header"><h3 id="group-create-title">New group</h3></div>
+            <div class="modal-header"><h3 id="group-create-title"><?php echo _('New group'); ?></h3></div>
             <div class="modal-body">
-                <label for="group-create-name">Name</label>
+                <label for="group-create-name"><?php echo _('Name'); ?></label>
                 <input id="group-create-name" name="name" required maxlength="64" autocomplete="off">
-                <p class="help-block">Letters, digits, _ - and : only; other characters are removed.</p>
+                <p class="help-block"><?php echo _('Letters, digits, _ - and : only; other characters are removed.'); ?></p>
                 <?php echo group_view_group_fields('create'); ?>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-create-action" class="btn btn-primary" value="save">Create</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-create-action" class="btn btn-primary" value="save"><?php echo _('Create'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-edit-modal" class="eg-modal" aria-labelledby="group-edit-title">
         <form method="dialog" class="eg-form" data-form="editgroup">
-            <div class="modal-header"><h3 id="group-edit-title">Edit group</h3></div>
+            <div class="modal-header"><h3 id="group-edit-title"><?php echo _('Edit group'); ?></h3></div>
             <div class="modal-body">
-                <label for="group-edit-name">Name</label>
+                <label for="group-edit-name"><?php echo _('Name'); ?></label>
                 <input id="group-edit-name" name="name" required maxlength="64" autocomplete="off">
                 <?php echo group_view_group_fields('edit'); ?>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-edit-action" class="btn btn-primary" value="save">Save</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-edit-action" class="btn btn-primary" value="save"><?php echo _('Save'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-addmember-modal" class="eg-modal" aria-labelledby="group-addmember-title">
         <form method="dialog" class="eg-form" data-form="addmember">
-            <div class="modal-header"><h3 id="group-addmember-title">Add member</h3></div>
+            <div class="modal-header"><h3 id="group-addmember-title"><?php echo _('Add member'); ?></h3></div>
             <div class="modal-body">
-                <p class="muted">An existing account: its owner's username and password.</p>
-                <label for="group-addmember-username">Username</label>
+                <p class="muted"><?php echo _('An existing account: its owner\'s username and password.'); ?></p>
+                <label for="group-addmember-username"><?php echo _('Username'); ?></label>
                 <input id="group-addmember-username" name="username" required autocomplete="off">
-                <label for="group-addmember-password">Password</label>
+                <label for="group-addmember-password"><?php echo _('Password'); ?></label>
                 <input id="group-addmember-password" name="password" type="password" required autocomplete="off">
-                <label for="group-addmember-access">Role</label>
+                <label for="group-addmember-access"><?php echo _('Role'); ?></label>
                 <select id="group-addmember-access" name="role" data-preview><?php echo group_view_role_options($group_roles, 0); ?></select>
-                <label for="group-addmember-rights">Rights over the account</label>
-                <select id="group-addmember-rights" name="admin_rights" data-preview><option value="full">full (log in as, edit, delete)</option><option value="read">read (data only)</option></select>
-                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <label for="group-addmember-rights"><?php echo _('Rights over the account'); ?></label>
+                <select id="group-addmember-rights" name="admin_rights" data-preview><option value="full"><?php echo _('full (log in as, edit, delete)'); ?></option><option value="read"><?php echo _('read (data only)'); ?></option></select>
+                <section class="eg-preview" aria-live="polite" aria-label="<?php echo htmlspecialchars(_('Access preview')); ?>"></section>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-addmember-action" class="btn btn-primary" value="save">Save</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-addmember-action" class="btn btn-primary" value="save"><?php echo _('Save'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-createuseraddtogroup-modal" class="eg-modal" aria-labelledby="group-createuser-title">
         <form method="dialog" class="eg-form" data-form="createuser">
-            <div class="modal-header"><h3 id="group-createuser-title">Create user and add to group</h3></div>
+            <div class="modal-header"><h3 id="group-createuser-title"><?php echo _('Create user and add to group'); ?></h3></div>
             <div class="modal-body">
-                <label for="group-createuseraddtogroup-name">Name</label>
+                <label for="group-createuseraddtogroup-name"><?php echo _('Name'); ?></label>
                 <input id="group-createuseraddtogroup-name" name="name" autocomplete="off">
-                <label for="group-createuseraddtogroup-email">E-mail</label>
+                <label for="group-createuseraddtogroup-email"><?php echo _('E-mail'); ?></label>
                 <input id="group-createuseraddtogroup-email" name="email" type="email" required autocomplete="off">
-                <label for="group-createuseraddtogroup-username">Username</label>
+                <label for="group-createuseraddtogroup-username"><?php echo _('Username'); ?></label>
                 <input id="group-createuseraddtogroup-username" name="username" required autocomplete="off">
-                <label for="group-createuseraddtogroup-password">Password</label>
+                <label for="group-createuseraddtogroup-password"><?php echo _('Password'); ?></label>
                 <input id="group-createuseraddtogroup-password" name="password" type="password" required autocomplete="new-password">
-                <label for="group-createuseraddtogroup-password-confirm">Confirm password</label>
+                <label for="group-createuseraddtogroup-password-confirm"><?php echo _('Confirm password'); ?></label>
                 <input id="group-createuseraddtogroup-password-confirm" type="password" required autocomplete="new-password">
-                <label for="group-createuseraddtogroup-role">Role</label>
+                <label for="group-createuseraddtogroup-role"><?php echo _('Role'); ?></label>
                 <select id="group-createuseraddtogroup-role" name="role" data-preview><?php echo group_view_role_options($group_roles, 0); ?></select>
-                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <section class="eg-preview" aria-live="polite" aria-label="<?php echo htmlspecialchars(_('Access preview')); ?>"></section>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-createuseraddtogroup-action" class="btn btn-primary" value="save">Save</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-createuseraddtogroup-action" class="btn btn-primary" value="save"><?php echo _('Save'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-edituser-modal" class="eg-modal eg-modal-wide" aria-labelledby="group-edituser-title">
         <form method="dialog" class="eg-form" data-form="edituser">
-            <div class="modal-header"><h3 id="group-edituser-title">Edit user</h3></div>
+            <div class="modal-header"><h3 id="group-edituser-title"><?php echo _('Edit user'); ?></h3></div>
             <div class="modal-body eg-two">
                 <div>
-                    <label for="group-edituser-username">Username</label>
+                    <label for="group-edituser-username"><?php echo _('Username'); ?></label>
                     <input id="group-edituser-username" name="username" autocomplete="off">
-                    <label for="group-edituser-name">Name</label>
+                    <label for="group-edituser-name"><?php echo _('Name'); ?></label>
                     <input id="group-edituser-name" name="name" autocomplete="off">
-                    <label for="group-edituser-email">E-mail</label>
+                    <label for="group-edituser-email"><?php echo _('E-mail'); ?></label>
                     <input id="group-edituser-email" name="email" type="email" autocomplete="off">
-                    <label for="group-edituser-location">Location</label>
+                    <label for="group-edituser-location"><?php echo _('Location'); ?></label>
                     <input id="group-edituser-location" name="location">
-                    <label for="group-edituser-timezone">Timezone</label>
+                    <label for="group-edituser-timezone"><?php echo _('Timezone'); ?></label>
                     <input id="group-edituser-timezone" name="timezone">
-                    <label for="group-edituser-bio">Bio</label>
+                    <label for="group-edituser-bio"><?php echo _('Bio'); ?></label>
                     <textarea id="group-edituser-bio" name="bio" rows="2"></textarea>
-                    <label for="group-edituser-tags">Tags (JSON object)</label>
+                    <label for="group-edituser-tags"><?php echo _('Tags (JSON object)'); ?></label>
                     <input id="group-edituser-tags" name="tags" autocomplete="off">
-                    <label for="group-edituser-password">New password</label>
+                    <label for="group-edituser-password"><?php echo _('New password'); ?></label>
                     <input id="group-edituser-password" name="password" type="password" autocomplete="new-password" aria-describedby="group-edituser-password-help">
-                    <p id="group-edituser-password-help" class="help-block">Leave empty to keep the current password.</p>
+                    <p id="group-edituser-password-help" class="help-block"><?php echo _('Leave empty to keep the current password.'); ?></p>
                 </div>
                 <div>
-                    <label for="group-edituser-role">Role</label>
+                    <label for="group-edituser-role"><?php echo _('Role'); ?></label>
                     <select id="group-edituser-role" name="role" data-preview><?php echo group_view_role_options($group_roles, -1); ?></select>
-                    <label for="group-edituser-rights">Rights over the account</label>
-                    <select id="group-edituser-rights" name="admin_rights" data-preview><option value="full">full (log in as, edit, delete)</option><option value="read">read (data only)</option></select>
-                    <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                    <label for="group-edituser-rights"><?php echo _('Rights over the account'); ?></label>
+                    <select id="group-edituser-rights" name="admin_rights" data-preview><option value="full"><?php echo _('full (log in as, edit, delete)'); ?></option><option value="read"><?php echo _('read (data only)'); ?></option></select>
+                    <section class="eg-preview" aria-live="polite" aria-label="<?php echo htmlspecialchars(_('Access preview')); ?>"></section>
                 </div>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-edituser-action" class="btn btn-primary" value="save">Save</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-edituser-action" class="btn btn-primary" value="save"><?php echo _('Save'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-removeuser-modal" class="eg-modal" aria-labelledby="group-removeuser-title">
         <form method="dialog" class="eg-form" data-form="removeuser">
-            <div class="modal-header"><h3 id="group-removeuser-title">Remove user</h3></div>
+            <div class="modal-header"><h3 id="group-removeuser-title"><?php echo _('Remove user'); ?></h3></div>
             <div class="modal-body">
-                <p>Remove <strong class="eg-target"></strong>:</p>
+                <p><?php echo _('Remove'); ?> <strong class="eg-target"></strong>:</p>
                 <fieldset>
-                    <legend class="eg-sr">How</legend>
+                    <legend class="eg-sr"><?php echo _('How'); ?></legend>
                     <input type="radio" id="removeuser-from-group" name="how" value="removeuser" checked data-preview>
-                    <label for="removeuser-from-group" class="radio-inline">from this group only</label><br>
+                    <label for="removeuser-from-group" class="radio-inline"><?php echo _('from this group only'); ?></label><br>
                     <input type="radio" id="removeuser-delete" name="how" value="fullremoveuser" data-preview>
-                    <label for="removeuser-delete" class="radio-inline">delete the account permanently (feeds and data included)</label>
+                    <label for="removeuser-delete" class="radio-inline"><?php echo _('delete the account permanently (feeds and data included)'); ?></label>
                 </fieldset>
-                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <section class="eg-preview" aria-live="polite" aria-label="<?php echo htmlspecialchars(_('Access preview')); ?>"></section>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="remove-user-action" class="btn btn-danger" value="save">Remove</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="remove-user-action" class="btn btn-danger" value="save"><?php echo _('Remove'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-delete-modal" class="eg-modal" aria-labelledby="group-delete-title">
         <form method="dialog" class="eg-form" data-form="deletegroup">
-            <div class="modal-header"><h3 id="group-delete-title">Delete group</h3></div>
+            <div class="modal-header"><h3 id="group-delete-title"><?php echo _('Delete group'); ?></h3></div>
             <div class="modal-body">
-                <p>Delete <strong class="eg-target"></strong>? Its members keep their accounts and feeds.</p>
-                <section class="eg-preview" aria-live="polite" aria-label="Access preview"></section>
+                <p><?php echo _('Delete'); ?> <strong class="eg-target"></strong><?php echo _('? Its members keep their accounts and feeds.'); ?></p>
+                <section class="eg-preview" aria-live="polite" aria-label="<?php echo htmlspecialchars(_('Access preview')); ?>"></section>
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="delete-group-action" class="btn btn-danger" value="save">Delete</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="delete-group-action" class="btn btn-danger" value="save"><?php echo _('Delete'); ?></button>
             </div>
         </form>
     </dialog>
 
     <dialog id="group-csv-modal" class="eg-modal" aria-labelledby="group-csv-title">
         <form method="dialog" class="eg-form" data-form="csv">
-            <div class="modal-header"><h3 id="group-csv-title">Download CSV</h3></div>
+            <div class="modal-header"><h3 id="group-csv-title"><?php echo _('Download CSV'); ?></h3></div>
             <div class="modal-body">
                 <p class="eg-target muted"></p>
-                <label for="group-csv-start">Start</label>
+                <label for="group-csv-start"><?php echo _('Start'); ?></label>
                 <input id="group-csv-start" name="start" type="datetime-local" required>
-                <label for="group-csv-end">End</label>
+                <label for="group-csv-end"><?php echo _('End'); ?></label>
                 <input id="group-csv-end" name="end" type="datetime-local" required>
-                <label for="group-csv-interval">Interval (seconds)</label>
+                <label for="group-csv-interval"><?php echo _('Interval (seconds)'); ?></label>
                 <input id="group-csv-interval" name="interval" type="number" min="1" value="600" required>
-                <label for="group-csv-timeformat">Time format</label>
-                <select id="group-csv-timeformat" name="timeformat"><option value="0">unix time</option><option value="1">date and time</option></select>
-                <label for="group-csv-name">File name</label>
+                <label for="group-csv-timeformat"><?php echo _('Time format'); ?></label>
+                <select id="group-csv-timeformat" name="timeformat"><option value="0"><?php echo _('unix time'); ?></option><option value="1"><?php echo _('date and time'); ?></option></select>
+                <label for="group-csv-name"><?php echo _('File name'); ?></label>
                 <input id="group-csv-name" name="name" value="export">
                 <p class="eg-error text-error" role="alert"></p>
             </div>
             <div class="modal-footer">
-                <button type="button" class="btn" data-close>Cancel</button>
-                <button type="submit" id="group-csv-action" class="btn btn-primary" value="save">Download</button>
+                <button type="button" class="btn" data-close><?php echo _('Cancel'); ?></button>
+                <button type="submit" id="group-csv-action" class="btn btn-primary" value="save"><?php echo _('Download'); ?></button>
             </div>
         </form>
     </dialog>
