@@ -47,17 +47,20 @@ T::ok('a site lists its inputs by node and name', isset($s1['inputslist']['emonh
 T::ok('a member without inputs has `"inputslist":[]`, as 2.0.0 answered', (bool) preg_match(
     '/"username":"technician"[^{}]*?"inputslist":\[\]/', $r->body) || (bool) preg_match('/"inputslist":\[\][^{}]*"username":"technician"/', $r->body),
     json_encode(isset($byName['technician']) ? $byName['technician'] : null));
-$mine = (new Client($base))->login('site02', 'site02')->get('feed/list.json')->json;
+$owner = (new Client($base))->login('site02', 'site02');
+$mine = $owner->get('feed/list.json')->json;
 $listed = isset($byName['site02']['feedslist']) ? $byName['site02']['feedslist'] : array();
-$pick = function ($rows) {
+$byId = function ($rows) {
     $out = array();
     foreach ((array) $rows as $f) {
-        $out[(int) $f['id']] = array((string) $f['name'], (string) $f['tag'], (int) $f['time'], (float) $f['value']);
+        $out[(int) $f['id']] = $f;
     }
     ksort($out);
     return $out;
 };
-T::eq('the member\'s feeds as emoncms lists them to the member (feed/list.json)', $pick($listed), $pick($mine));
+T::eq('the member\'s feeds, every field, as emoncms\'s Feed model lists them to the member (feed/list.json)', $byId($listed), $byId($mine));
+T::eq('the member\'s inputs as emoncms\'s Input model gives them to the member (input/getinputs.json)',
+    isset($byName['site02']['inputslist']) ? $byName['site02']['inputslist'] : null, $owner->get('input/getinputs.json')->json);
 
 $t = $technician->get('group/userlist.json', array('groupid' => $installs));
 $tech1 = null;

@@ -165,6 +165,143 @@ class GroupHost
         return is_array($inputs) || is_object($inputs) ? $inputs : array();
     }
 
+    /**
+     * Every member's feeds at once: uid → the rows Feed::get_user_feeds($uid) gives, read in
+     * three Redis pipelines (which users are cached, their feed ids, the feeds) instead of a
+     * round trip per member and per feed. Only where the core's model is the one this mirrors
+     * (11.x: public validate_timevalue, the same Redis layout); a member whose feeds are not in
+     * Redis yet, or has a virtual feed or one without a cached time, is read by the model itself,
+     * which loads them as it always does. Other cores (10.x, emoncms without Redis) are asked
+     * member by member, as 2.0.0 did.
+     */
+    public function feedsOfUsers(array $uids)
+    {
+        $feed = $this->feedModel();
+        $out = array();
+        if (!$uids) {
+            return $out;
+        }
+        if (!$this->redis || !method_exists($feed, 'validate_timevalue')
+            || !(new ReflectionMethod($feed, 'validate_timevalue'))->isPublic()) {
+            foreach ($uids as $uid) {
+                $out[$uid] = $this->userFeeds($uid);
+            }
+            return $out;
+        }
+        $uids = array_values($uids);
+        $pipe = $this->redis->multi(Redis::PIPELINE);
+        foreach ($uids as $uid) {
+            $pipe->exists("user:feeds:$uid");
+        }
+        $cached = $pipe->exec();
+        $present = array();
+        foreach ($uids as $i => $uid) {
+            if (!empty($cached[$i])) {
+                $present[] = $uid;
+            } else {
+                $out[$uid] = $this->userFeeds($uid);
+            }
+        }
+        if (!$present) {
+            return $out;
+        }
+        $pipe = $this->redis->multi(Redis::PIPELINE);
+        foreach ($present as $uid) {
+            $pipe->sMembers("user:feeds:$uid");
+        }
+        $ids = $pipe->exec();
+        $pipe = $this->redis->multi(Redis::PIPELINE);
+        foreach ($present as $i => $uid) {
+            foreach ((array) $ids[$i] as $id) {
+                $pipe->hGetAll("feed:$id");
+            }
+        }
+        $rows = $pipe->exec();
+        $k = 0;
+        foreach ($present as $i => $uid) {
+            $list = array();
+            $ownModel = false;
+            foreach ((array) $ids[$i] as $id) {
+                $f = isset($rows[$k]) ? $rows[$k] : array();
+                $k++;
+                if (!is_array($f) || !isset($f['id'], $f['engine']) || (int) $f['engine'] === 7 || !isset($f['time'])) {
+                    // A virtual feed, a feed not cached, or one without its last time: the
+                    // model's own code (engine lastvalue, then the cache) for this member.
+                    $ownModel = true;
+                    break;
+                }
+                $list[] = $feed->validate_timevalue($f);
+            }
+            $rowsOf = $ownModel ? $this->userFeeds($uid) : $list;
+            foreach ($rowsOf as $j => $row) {
+                if (!isset($row['userid'])) {
+                    $rowsOf[$j]['userid'] = $uid;
+                }
+            }
+            $out[$uid] = $rowsOf;
+        }
+        return $out;
+    }
+
+    /**
+     * Every member's inputs at once: uid → what Input::get_inputs($uid) gives (node → name →
+     * {id, processList}), in two Redis pipelines; members not cached yet, and cores without
+     * Redis, through the model.
+     */
+    public function inputsOfUsers(array $uids)
+    {
+        $out = array();
+        if (!$uids) {
+            return $out;
+        }
+        if (!$this->redis) {
+            foreach ($uids as $uid) {
+                $out[$uid] = $this->userInputs($uid);
+            }
+            return $out;
+        }
+        $uids = array_values($uids);
+        $pipe = $this->redis->multi(Redis::PIPELINE);
+        foreach ($uids as $uid) {
+            $pipe->sMembers("user:inputs:$uid");
+        }
+        $ids = $pipe->exec();
+        $asked = array();
+        foreach ($uids as $i => $uid) {
+            if (empty($ids[$i])) {
+                // Not cached (or no inputs): the model loads the cache as it always does.
+                $out[$uid] = $this->userInputs($uid);
+            } else {
+                $asked[] = $i;
+            }
+        }
+        if (!$asked) {
+            return $out;
+        }
+        // Opened after the model's own calls above, which would otherwise join the pipeline.
+        $pipe = $this->redis->multi(Redis::PIPELINE);
+        foreach ($asked as $i) {
+            foreach ((array) $ids[$i] as $id) {
+                $pipe->hGetAll("input:$id");
+            }
+        }
+        $rows = $pipe->exec();
+        $k = 0;
+        foreach ($asked as $i) {
+            $inputs = array();
+            foreach ((array) $ids[$i] as $id) {
+                $row = isset($rows[$k]) ? $rows[$k] : array();
+                $k++;
+                $node = isset($row['nodeid']) && $row['nodeid'] !== null && $row['nodeid'] !== '' ? $row['nodeid'] : 0;
+                $inputs[$node][isset($row['name']) ? $row['name'] : ''] = array(
+                    'id' => isset($row['id']) ? $row['id'] : null,
+                    'processList' => isset($row['processList']) ? $row['processList'] : null);
+            }
+            $out[$uids[$i]] = $inputs;
+        }
+        return $out;
+    }
+
     // --- changes to users rows -----------------------------------------------------------------
 
     public function updateProfile($change)

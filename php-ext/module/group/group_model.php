@@ -544,12 +544,16 @@ class Group
     /** Members' feeds through emoncms's Feed model (the rows 2.0.0 listed), and their inputs. */
     private function loadFeedsOf(GroupState $state, array $uids, $host, $withInputs)
     {
-        foreach ($uids as $uid) {
-            foreach ($host->userFeeds($uid) as $feed) {
+        // Every member at once (GroupHost: Redis pipelines where the core allows), not member
+        // by member and feed by feed.
+        foreach ($host->feedsOfUsers($uids) as $rows) {
+            foreach ($rows as $feed) {
                 $state->feed($feed);
             }
-            if ($withInputs) {
-                $state->inputs($uid, $host->userInputs($uid));
+        }
+        if ($withInputs) {
+            foreach ($host->inputsOfUsers($uids) as $uid => $inputs) {
+                $state->inputs($uid, $inputs);
             }
         }
     }
