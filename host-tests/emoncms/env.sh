@@ -279,18 +279,6 @@ emoncms_down() {
   for pid in "${EMONCMS_PIDS[@]}"; do
     wait "$pid" 2>/dev/null || true
   done
-  # emoncms_versions: the versions a suite runs on, one per line. EMONCMS_VERSIONS="11.16.8 10.2.7"
-# by default; with EMONCMS_DIR, only that tree (its version is read from it).
-emoncms_versions() {
-  if [ -n "${EMONCMS_VERSIONS:-}" ]; then
-    printf '%s\n' $EMONCMS_VERSIONS
-  elif [ -n "${EMONCMS_DIR:-}" ]; then
-    emoncms_tree_version "$EMONCMS_DIR"; echo
-  else
-    printf '%s\n' 11.16.8 10.2.7
-  fi
-}
-
-EMONCMS_PIDS=()
+  EMONCMS_PIDS=()
   EMONCMS_SERVER_PID=
 }

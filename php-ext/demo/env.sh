@@ -1,37 +1,10 @@
-# Sourced by scripts/demo.sh, scripts/test-module.sh and scripts/bench-module.sh: installs what
-# the demo host needs on Debian (as root or through sudo), builds the PHP extension, and starts or
+# Sourced by scripts/test-module.sh, test-browser.sh and bench-module.sh: installs what
+# the SQLite/MariaDB imitation host (php-ext/demo, being retired for real emoncms) needs on Debian (as root or through sudo), builds the PHP extension, and starts or
 # stops PHP's built-in server on 127.0.0.1. Quick when everything is already there.
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-module_apt_updated=
-# ensure_packages PKG…: installs the Debian packages that are missing.
-ensure_packages() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "installing: ${missing[*]}"
-  if [ -z "$module_apt_updated" ]; then
-    as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
-    module_apt_updated=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
-}
-
-# build_extension: the release build of the extension; sets EMONGROUPS_EXT to the .so.
-build_extension() {
-  cargo build --release --locked -p emongroups-php >&2
-  local target_dir=${CARGO_TARGET_DIR:-target}
-  EMONGROUPS_EXT=$(cd "$target_dir/release" && pwd)/libemongroups_php.so
-  [ -f "$EMONGROUPS_EXT" ] || { echo "no extension at $EMONGROUPS_EXT" >&2; return 1; }
-  php -d extension="$EMONGROUPS_EXT" -r 'exit(function_exists("EmonGroups\\call") ? 0 : 1);' \
-    || { echo "PHP cannot load $EMONGROUPS_EXT" >&2; return 1; }
-  export EMONGROUPS_EXT
-}
+# as_root, ensure_packages (waiting for the dpkg lock) and build_extension are the real-emoncms
+# harness's own.
+source "$(dirname "${BASH_SOURCE[0]}")/../../host-tests/emoncms/env.sh"
 
 # seed STEP…: (re)creates the demo database in $EMONGROUPS_RUN (see php-ext/demo/seed.php).
 seed() {
