@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The group page, its access preview and the demo's playground in real headless Chromium
+# The group page, its access preview and the playground in real headless Chromium
 # (host-tests/browser/, node's test runner + playwright-core driving Debian's chromium).
 # Starts the demo host itself on a free 127.0.0.1 port with a fresh SQLite database, and stops it.
 # Installs what it needs on Debian (chromium, PHP, the extension's build deps, the npm packages).
@@ -52,7 +52,7 @@ SERVER_PID=
     run="$work/emoncms-$version"
     if emoncms_up "$run" "$version" && php host-tests/emoncms/seed.php --base="$EMONCMS_BASE" --out="$run/seed.json" demo; then
       out=$(EMONGROUPS_BASE="$EMONCMS_BASE" EMONGROUPS_SEED="$run/seed.json" EMONCMS_VERSION="$EMONCMS_VERSION" \
-        node --test --test-concurrency=1 --test-reporter=tap host-tests/browser/real/*.test.mjs 2>&1)
+        node --test --test-concurrency=1 --test-reporter=tap host-tests/browser/real/*.test.mjs host-tests/browser/playground.test.mjs 2>&1)
       code=$?
       echo "$out" | grep -E "^not ok|^# (pass|fail)|^ +(error|expected|actual|message):" || true
       pass=$(echo "$out" | sed -n 's/^# pass //p' | tail -n1)

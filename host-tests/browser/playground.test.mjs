@@ -1,4 +1,4 @@
-// The demo's playground (php-ext/demo/playground/): every example loads, checks and what-ifs
+// The playground (php-ext/module/group/playground/, served as Modules/group/playground/): every example loads, checks and what-ifs
 // answer with decisions and reasons, a broken snapshot is reported, not thrown.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ before(async () => {
   browser = await launch();
   page = await browser.page();
   page.setDefaultTimeout(8000);
-  await page.goto(`${BASE}playground/index.html`);
+  await page.goto(`${BASE}Modules/group/playground/index.html`);
   await page.waitForFunction(() => /^loaded/.test(document.getElementById("pg-status").textContent));
 });
 

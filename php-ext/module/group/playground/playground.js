@@ -1,7 +1,7 @@
 // The playground: the emongroups WebAssembly engine (the group module's copy under
 // Modules/group/lib/) on a snapshot typed or picked here. Plain ES module, no build step.
 import { EXAMPLES } from "./examples.js";
-import { explain } from "../Modules/group/preview/reasons.js";
+import { explain } from "../preview/reasons.js";
 
 const $ = (id) => document.getElementById(id);
 let wasm = null;
@@ -42,7 +42,7 @@ async function load() {
   const status = $("pg-status");
   try {
     if (!wasm) {
-      wasm = await import("../Modules/group/lib/index.js");
+      wasm = await import("../lib/index.js");
       await wasm.init();
     }
     const profile = $("pg-profile").value;
