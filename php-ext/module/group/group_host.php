@@ -66,7 +66,25 @@ class GroupHost
         if (!function_exists('delete_user')) {
             require_once 'Modules/user/deleteuser.php';
         }
-        $report = (string) delete_user($userid, 'permanentdelete');
+        // emoncms 10.x's delete_user() looks into tables of modules that may not be installed
+        // (app_config, dashboard, …) and was written for mysqli answering false with a warning;
+        // PHP >= 8.1 makes mysqli throw instead, which stopped the deletion after the feeds were
+        // gone. Core's own behaviour is restored for the call, then the caller's mode.
+        $driver = new mysqli_driver();
+        $mode = $driver->report_mode;
+        mysqli_report(MYSQLI_REPORT_OFF);
+        try {
+            $report = (string) delete_user($userid, 'permanentdelete');
+        } catch (Throwable $e) {
+            throw new GroupHostRefusal("The account deletion stopped part-way (some of the user's data may already be gone): "
+                . $e->getMessage());
+        } finally {
+            mysqli_report($mode);
+        }
+        $left = $this->mysqli->query('SELECT id FROM users WHERE id = ' . (int) $userid);
+        if ($left && $left->num_rows > 0) {
+            throw new GroupHostRefusal("The account deletion stopped part-way (some of the user's data may already be gone)");
+        }
         if (function_exists('call_hook')) {
             $hooked = call_hook('on_delete_user', array('userid' => $userid, 'mode' => 'permanentdelete'));
             if (is_string($hooked)) {
@@ -134,11 +152,263 @@ class GroupHost
         return $rows;
     }
 
-    /** A member's inputs as Input::get_inputs gives them (node → name → input). */
+    /** A member's inputs as Input::get_inputs gives them (node → name → input; [] for none). */
     public function userInputs($userid)
     {
         $inputs = $this->inputModel()->get_inputs($userid);
-        return $inputs ? $inputs : new stdClass();
+        return is_array($inputs) ? $inputs : array();
+    }
+
+    /**
+     * Feed::get_user_feeds for every member at once: the same rows (fields, types, time and
+     * value, and the lazy load from the engine's last value when Redis lacks them), from one Redis
+     * pipeline per kind of key, or one statement without Redis. A member whose feed set is not
+     * in Redis yet is listed by the model itself (that also loads it into Redis, once).
+     */
+    public function membersFeeds(GroupDb $db, array $uids)
+    {
+        $uids = array_values(array_unique(array_map('intval', $uids)));
+        if (!$uids || !$db->isMysql()) {
+            $rows = array();
+            foreach ($uids as $uid) {
+                $rows = array_merge($rows, $this->userFeeds($uid));
+            }
+            return $rows;
+        }
+        $feed = $this->feedModel();
+        $v11 = (new ReflectionMethod($feed, 'get_user_feeds'))->getNumberOfParameters() >= 2;
+        $rows = $this->redis ? $this->redisFeeds($db, $feed, $uids, $v11) : $this->mysqlFeeds($db, $feed, $uids, $v11);
+        foreach ($rows as $i => $row) {
+            if (!isset($row['userid'])) {
+                $rows[$i]['userid'] = null;
+            }
+        }
+        return array_values(array_filter($rows, function ($row) { return isset($row['id'], $row['userid']); }));
+    }
+
+    /**
+     * Of these members (whose set is not in Redis), the ones that have rows in $table, in one
+     * statement: a member without any has nothing for the model to load, and its answer is [].
+     */
+    private static function withRows(GroupDb $db, $table, array $uids)
+    {
+        if (!$uids) {
+            return array();
+        }
+        $have = array();
+        foreach ($db->selectText("SELECT DISTINCT userid FROM $table WHERE userid IN (" . implode(',', $uids) . ')') as $row) {
+            $have[(int) $row['userid']] = true;
+        }
+        return $have;
+    }
+
+    private function redisFeeds(GroupDb $db, $feed, array $uids, $v11)
+    {
+        $redis = $this->redis;
+        $pipe = $redis->multi(Redis::PIPELINE);
+        foreach ($uids as $uid) {
+            $pipe->exists("user:feeds:$uid");
+            $pipe->sMembers("user:feeds:$uid");
+        }
+        $sets = $pipe->exec();
+        $byUser = array();
+        $ids = array();
+        $cold = array();
+        foreach ($uids as $i => $uid) {
+            if (!$sets[2 * $i]) {
+                $cold[] = $uid;
+            }
+        }
+        $have = self::withRows($db, 'feeds', $cold);
+        foreach ($uids as $i => $uid) {
+            if (!$sets[2 * $i]) {
+                // Not in Redis: the model lists it and loads it into Redis (once).
+                $byUser[$uid] = isset($have[$uid]) ? $this->userFeeds($uid) : array();
+                continue;
+            }
+            $byUser[$uid] = null;
+            foreach ((array) $sets[2 * $i + 1] as $id) {
+                $ids[] = array($uid, $id);
+            }
+        }
+        $hashes = array();
+        if ($ids) {
+            $pipe = $redis->multi(Redis::PIPELINE);
+            foreach ($ids as $pair) {
+                $pipe->hGetAll('feed:' . $pair[1]);
+            }
+            $hashes = $pipe->exec();
+        }
+        $listed = array();
+        foreach ($ids as $k => $pair) {
+            $f = is_array($hashes[$k]) ? $hashes[$k] : array();
+            $listed[$pair[0]][] = $v11 ? $this->feedRow11($feed, $f, $pair[1]) : $this->feedRow10($feed, $f, $pair[1]);
+        }
+        $rows = array();
+        foreach ($uids as $uid) {
+            $list = $byUser[$uid] !== null ? $byUser[$uid] : (isset($listed[$uid]) ? $listed[$uid] : array());
+            foreach ($list as $row) {
+                $rows[] = $row;
+            }
+        }
+        return $rows;
+    }
+
+    /** 11.x redis_get_user_feeds for one hash. */
+    private function feedRow11($feed, array $f, $id)
+    {
+        $engine = isset($f['engine']) ? $f['engine'] : null;
+        if ($engine == Engine::VIRTUALFEED) {
+            $timevalue = $feed->EngineClass(Engine::VIRTUALFEED)->lastvalue($f['id']);
+            $f['time'] = $timevalue['time'];
+            $f['value'] = $timevalue['value'];
+        } elseif (!isset($f['time']) && $engine !== null) {
+            $timevalue = $feed->EngineClass($engine)->lastvalue($id);
+            if ($timevalue) {
+                $this->redis->hMset("feed:$id", $timevalue);
+                $f['time'] = $timevalue['time'];
+                $f['value'] = $timevalue['value'];
+            }
+        }
+        return $feed->validate_timevalue($f);
+    }
+
+    /** 10.x redis_get_user_feeds for one hash: get_timevalue's casts, then start_time/interval. */
+    private function feedRow10($feed, array $row, $id)
+    {
+        $engine = isset($row['engine']) ? $row['engine'] : null;
+        if ($engine == Engine::VIRTUALFEED || !array_key_exists('time', $row)) {
+            $lastvalue = $feed->get_timevalue($id);   // virtual, or not in Redis yet: the model
+        } else {
+            $lastvalue = array('time' => $row['time'], 'value' => isset($row['value']) ? $row['value'] : null);
+            $lastvalue['time'] = (!isset($lastvalue['time']) || !is_numeric($lastvalue['time']) || is_nan((float) $lastvalue['time']))
+                ? null : (int) $lastvalue['time'];
+            $lastvalue['value'] = (!isset($lastvalue['value']) || !is_numeric($lastvalue['value']) || is_nan((float) $lastvalue['value']))
+                ? null : (float) $lastvalue['value'];
+        }
+        $row['time'] = $lastvalue['time'];
+        $row['value'] = $lastvalue['value'];
+        $meta = $engine === null ? null : $feed->EngineClass($engine)->get_meta($id);
+        if (isset($meta->start_time)) {
+            $row['start_time'] = $meta->start_time;
+        }
+        if (isset($meta->interval)) {
+            $row['interval'] = $meta->interval;
+        }
+        return $row;
+    }
+
+    /** mysql_get_user_feeds (11.x and 10.x) for every member in one statement. */
+    private function mysqlFeeds(GroupDb $db, $feed, array $uids, $v11)
+    {
+        $columns = $v11 ? 'id,name,userid,tag,public,size,engine,time,value,processList,unit'
+            : 'id,name,userid,tag,datatype,public,size,engine,time,value,processList,unit';
+        $rows = $db->selectText("SELECT $columns FROM feeds WHERE userid IN (" . implode(',', $uids) . ')');
+        $byUser = array();
+        foreach ($rows as $f) {
+            if ($f['engine'] == Engine::VIRTUALFEED) {
+                $timevalue = $feed->EngineClass(Engine::VIRTUALFEED)->lastvalue($f['id']);
+                $f['time'] = $timevalue['time'];
+                $f['value'] = $timevalue['value'];
+                if (!$v11) {
+                    $meta = $feed->EngineClass(Engine::VIRTUALFEED)->get_meta($f['id']);
+                    $f['start_time'] = isset($meta->start_time) ? $meta->start_time : null;
+                    $f['interval'] = isset($meta->interval) ? $meta->interval : null;
+                }
+            } elseif ($v11 && !isset($f['time'])) {
+                $timevalue = $feed->EngineClass($f['engine'])->lastvalue($f['id']);
+                if ($timevalue) {
+                    $feed->set_timevalue($f['id'], $timevalue['value'], $timevalue['time']);
+                    $f['time'] = $timevalue['time'];
+                    $f['value'] = $timevalue['value'];
+                }
+            }
+            // 11.x validates a copy and lists the row as read: so is it here.
+            $byUser[(int) $f['userid']][] = $f;
+        }
+        $out = array();
+        foreach ($uids as $uid) {
+            if (isset($byUser[$uid])) {
+                foreach ($byUser[$uid] as $row) {
+                    $out[] = $row;
+                }
+            }
+        }
+        return $out;
+    }
+
+    /**
+     * Input::get_inputs for every member at once (userid → node → name → {id, processList}; []
+     * for a member without inputs): one Redis pipeline, or one statement without Redis.
+     */
+    public function membersInputs(GroupDb $db, array $uids)
+    {
+        $uids = array_values(array_unique(array_map('intval', $uids)));
+        $out = array();
+        if (!$uids || !$db->isMysql()) {
+            foreach ($uids as $uid) {
+                $out[$uid] = $this->userInputs($uid);
+            }
+            return $out;
+        }
+        if (!$this->redis) {
+            foreach ($uids as $uid) {
+                $out[$uid] = array();
+            }
+            $rows = $db->selectText('SELECT id,nodeid,name,description,processList,userid FROM input WHERE userid IN ('
+                . implode(',', $uids) . ') ORDER BY userid,nodeid,name asc');
+            foreach ($rows as $row) {
+                if ($row['nodeid'] == null) {
+                    $row['nodeid'] = 0;
+                }
+                $out[(int) $row['userid']][$row['nodeid']][$row['name']] = array('id' => $row['id'], 'processList' => $row['processList']);
+            }
+            return $out;
+        }
+        $redis = $this->redis;
+        $pipe = $redis->multi(Redis::PIPELINE);
+        foreach ($uids as $uid) {
+            $pipe->sMembers("user:inputs:$uid");
+        }
+        $sets = $pipe->exec();
+        $ids = array();
+        $cold = array();
+        foreach ($uids as $i => $uid) {
+            if ($sets[$i] == null) {
+                $cold[] = $uid;
+            }
+        }
+        $have = self::withRows($db, 'input', $cold);
+        foreach ($uids as $i => $uid) {
+            if ($sets[$i] == null) {
+                // Not in Redis: the model lists it and loads it into Redis (once).
+                $out[$uid] = isset($have[$uid]) ? $this->userInputs($uid) : array();
+                continue;
+            }
+            $out[$uid] = array();
+            foreach ($sets[$i] as $id) {
+                $ids[] = array($uid, $id);
+            }
+        }
+        if ($ids) {
+            $pipe = $redis->multi(Redis::PIPELINE);
+            foreach ($ids as $pair) {
+                $pipe->hGetAll('input:' . $pair[1]);
+            }
+            $hashes = $pipe->exec();
+            foreach ($ids as $k => $pair) {
+                $row = $hashes[$k];
+                if (!is_array($row) || !isset($row['name'])) {
+                    continue;
+                }
+                if (!isset($row['nodeid']) || $row['nodeid'] == null) {
+                    $row['nodeid'] = 0;
+                }
+                $out[$pair[0]][$row['nodeid']][$row['name']] = array('id' => isset($row['id']) ? $row['id'] : null,
+                    'processList' => isset($row['processList']) ? $row['processList'] : null);
+            }
+        }
+        return $out;
     }
 
     // --- changes to users rows -----------------------------------------------------------------
