@@ -49,7 +49,7 @@ for version in ${EMONCMS_VERSIONS:-11.16.8 10.2.7}; do
   kill "$SMTP_PID" 2>/dev/null || true
   wait "$SMTP_PID" 2>/dev/null || true
   SMTP_PID=
-  echo "module/emoncms-$version: $((SECONDS - started))s"
+  echo "(emoncms $version: ${run_label:-}$((SECONDS - started)) s)"
 done
 
 echo "module: done in ${SECONDS}s"

@@ -360,10 +360,13 @@ $db->run('UPDATE users SET admin = 1 WHERE id = ?', array($id('site04')));
 T::text('setuser on a site administrator (B-3)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site04'))),
     "ERROR: Can't impersonate an admin user as a non-admin user");
 $db->run('UPDATE users SET admin = 0 WHERE id = ?', array($id('site04')));
-$db->run('UPDATE users SET access = 0 WHERE id = ?', array($id('site06')));
-T::text('setuser on a disabled login (B-4)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site06'))),
-    'ERROR: User login is disabled');
-$db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
+if ($db->rows("SHOW COLUMNS FROM users LIKE 'access'")) {
+    // users.access (disabled logins) exists from emoncms 11.10.1; 10.2.7 has no such state.
+    $db->run('UPDATE users SET access = 0 WHERE id = ?', array($id('site06')));
+    T::text('setuser on a disabled login (B-4)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site06'))),
+        'ERROR: User login is disabled');
+    $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
+}
 $r = $site01->get('group/logasprevioususer');
 T::eq('logasprevioususer without impersonation just redirects', array($r->status, $loc($r)), array(302, '/group'));
 T::eq('... and changes nothing', $site01->get('user/view')->status, 200);
@@ -399,7 +402,7 @@ T::ok('userlist of 42 members in at most 5 statements', $r->header('x-emongroups
 
 // The rows are what emoncms's own models give (Feed::get_user_feeds, Input::get_inputs).
 $sample = array($id('site01'), $id('site20'), $id('site40'), $id('installer'));
-$models = json_decode((string) shell_exec('php ' . escapeshellarg(__DIR__ . '/models.php') . ' ' . implode(' ', $sample)), true);
+$models = json_decode((string) shell_exec('php ' . escapeshellarg(__DIR__ . '/models.php') . ' ' . implode(' ', $sample) . ' 2>/dev/null'), true);
 $byUser = array();
 foreach ($list as $e) {
     $byUser[$e['userid']] = $e;
@@ -534,7 +537,7 @@ $f1 = $demo['sites']['site01']['feeds']['heatpump_elec'];
 $f2 = $demo['sites']['site01']['feeds']['outsideT'];
 $q = array('id' => $f1, 'start' => ($now - 6 * 3600) * 1000, 'end' => $now * 1000, 'interval' => 1800);
 $r = $technician->get('group/getfeed/data.json', $q);
-T::ok('getfeed data: [[ms, value] …]', is_array($r->json) && in_array(count($r->json), array(12, 13), true) && is_int($r->json[0][0]) && $r->json[0][0] % 1000 === 0, substr($r->body, 0, 200));
+T::ok('getfeed data: [[ms, value] …]', is_array($r->json) && count($r->json) >= 12 && count($r->json) <= 14 && is_int($r->json[0][0]) && $r->json[0][0] % 1000 === 0, substr($r->body, 0, 200));
 T::eq('getfeed costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2 && $r->header('x-emongroups-fact-queries') !== '', true);
 T::ok('getfeed by the feed owner', is_array($site01->get('group/getfeed/data.json', $q)->json) && !isset($site01->get('group/getfeed/data.json', $q)->json['success']));
 T::fails('getfeed by an observer of another group', $observer->get('group/getfeed/data.json', $q), 'You have not access to that feed');
@@ -558,7 +561,7 @@ T::ok('skipmissing=1 drops the empty days (B-16)', is_array($with) && is_array($
     && count($without) < count($with) && !in_array(null, array_column($without, 1), true), json_encode(array($with, $without)));
 $avg = $installer->get('group/getfeed/average.json', $q)->json;
 $raw = $installer->get('group/getfeed/data.json', $q)->json;
-T::ok('getfeed average answers averages (B-16: was HTTP 500)', is_array($avg) && in_array(count($avg), array(12, 13), true) && $avg != $raw, json_encode($avg));
+T::ok('getfeed average answers averages (B-16: was HTTP 500)', is_array($avg) && count($avg) >= 12 && count($avg) <= 14 && $avg != $raw, json_encode($avg));
 $daily = $installer->get('group/getfeed/average.json', array('id' => $f1, 'start' => ($now - 3 * 86400) * 1000, 'end' => $now * 1000, 'mode' => 'daily'))->json;
 T::ok('getfeed average mode=daily', is_array($daily) && count($daily) >= 2 && !isset($daily['success']), json_encode($daily));
 T::ok('getfeed with an API key', is_array($anon->get('group/getfeed/data.json', $q + array('apikey' => $installerReadKey))->json));
@@ -569,7 +572,7 @@ $r = $technician->get('group/csvexport', $csvQ);
 $lines = array_filter(explode("\n", $r->body));
 T::ok('csvexport: a CSV attachment', $r->status === 200 && $r->header('content-type') === 'application/octet-stream'
     && preg_match('/^attachment; filename=\d{14}_\d{14}_site01\.csv$/', $r->header('content-disposition')), json_encode($r->headers));
-T::ok('csvexport: time,value,value rows', in_array(count($lines), array(3, 4), true) && preg_match('/^\d{10},[0-9.]+,-?[0-9.]+$/', reset($lines)), $r->body);
+T::ok('csvexport: time,value,value rows', count($lines) >= 3 && count($lines) <= 5 && preg_match('/^\d{10},[0-9.]+,-?[0-9.]+$/', reset($lines)), $r->body);
 T::ok('csvexport costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2);
 $r = $technician->get('group/csvexport', array('timeformat' => '1') + $csvQ);
 T::ok('csvexport timeformat=1 writes dates', (bool) preg_match('/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,/', $r->body), $r->body);
