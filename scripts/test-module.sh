@@ -3,6 +3,7 @@
 #   module/unit               its files outside HTTP (10.x/11.x differences, menus, hook, graph interface)
 #   module/emoncms-11.16.8    every route over HTTP inside emoncms 11.16.8, MariaDB, Redis, a real SMTP server
 #   module/emoncms-10.2.7     the same inside emoncms 10.2.7 (no mailer: its clear failure is asserted)
+#   module/emoncms-11.16.8-noredis   11.16.8 with [redis] enabled = false
 # Each run: host-tests/emoncms/env.sh brings a copy of the tree up on 127.0.0.1 (schema through
 # emoncms's updater), seed.php demo fills it through emoncms's own APIs, run.php drives it, and
 # everything started is stopped. EMONCMS_VERSIONS="10.2.7" runs one version only.
@@ -21,27 +22,38 @@ cleanup() {
     kill "$SMTP_PID" 2>/dev/null || true
     wait "$SMTP_PID" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  [ "${EMONGROUPS_KEEP:-0}" = 1 ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
+
+# A private copy of the extension: a build elsewhere sharing CARGO_TARGET_DIR may replace the file
+# while the servers run.
+cp "$EMONGROUPS_EXT" "$work/libemongroups_php.so"
+EMONGROUPS_EXT=$work/libemongroups_php.so
+export EMONGROUPS_EXT
 
 status=0
 SECONDS=0
 php -d extension="$EMONGROUPS_EXT" host-tests/module/unit.php || status=1
 
-for version in ${EMONCMS_VERSIONS:-11.16.8 10.2.7}; do
+# A run is VERSION or VERSION:noredis ([redis] enabled = false: the models' MySQL paths).
+for spec in ${EMONCMS_VERSIONS:-11.16.8 10.2.7 11.16.8:noredis}; do
+  version=${spec%%:*}
+  suffix=
+  export EMONCMS_REDIS_ENABLED=true
+  if [ "$spec" != "$version" ]; then suffix=-${spec#*:}; EMONCMS_REDIS_ENABLED=false; fi
   started=$SECONDS
-  run=$work/$version
+  run=$work/${spec/:/-}
   mail=$run-mail
   mkdir -p "$mail"
   # A real SMTP server on 127.0.0.1 for 11.x's Lib/email.php ([smtp] port in settings.ini).
   EMONCMS_SMTP_PORT=$(free_port)
-  /usr/bin/python3 host-tests/module/smtp_sink.py "$EMONCMS_SMTP_PORT" "$mail" >"$work/smtp-$version.log" 2>&1 &
+  /usr/bin/python3 host-tests/module/smtp_sink.py "$EMONCMS_SMTP_PORT" "$mail" >"$work/smtp-${spec/:/-}.log" 2>&1 &
   SMTP_PID=$!
   export EMONCMS_SMTP_PORT
   EMONGROUPS_TEST_PREPEND="$PWD/host-tests/emoncms/probe.php" emoncms_up "$run" "$version"
   php host-tests/emoncms/seed.php --base="$EMONCMS_BASE" --out="$EMONCMS_RUN/seed.json" demo >/dev/null
-  php host-tests/module/run.php --name="emoncms-$EMONCMS_VERSION" --mail="$mail" || {
+  php host-tests/module/run.php --name="emoncms-$EMONCMS_VERSION$suffix" --mail="$mail" || {
     status=1
     echo "emoncms log: $(tail -n 20 "$EMONCMS_RUN/log/emoncms.log" 2>/dev/null)" >&2
   }
@@ -49,7 +61,7 @@ for version in ${EMONCMS_VERSIONS:-11.16.8 10.2.7}; do
   kill "$SMTP_PID" 2>/dev/null || true
   wait "$SMTP_PID" 2>/dev/null || true
   SMTP_PID=
-  echo "(emoncms $version: ${run_label:-}$((SECONDS - started)) s)"
+  echo "(emoncms $spec: $((SECONDS - started)) s)"
 done
 
 echo "module: done in ${SECONDS}s"

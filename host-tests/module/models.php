@@ -14,6 +14,7 @@ require 'Lib/EmonLogger.php';
 require 'process_settings.php';
 $mysqli = new mysqli($settings['sql']['server'], $settings['sql']['username'], $settings['sql']['password'],
     $settings['sql']['database'], (int) $settings['sql']['port']);
+$mysqli->set_charset("utf8");   // as index.php does
 $redis = false;
 if ($settings['redis']['enabled']) {
     $redis = new Redis();

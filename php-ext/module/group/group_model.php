@@ -615,7 +615,12 @@ class Group
                 return $this->userColumns = $cached;
             }
         }
-        if ($this->db->isMysql()) {
+        $version = self::emoncmsVersion();
+        if ($version !== null && $this->db->isMysql()) {
+            // emoncms's own tree says which columns its updater made: users.access from 11.10.1.
+            $have = version_compare($version, '11.10.1', '>=') ? self::USER_COLUMNS
+                : array_values(array_diff(self::USER_COLUMNS, array('access')));
+        } elseif ($this->db->isMysql()) {
             $rows = $this->db->select('SHOW COLUMNS FROM users');
             $have = array_map(function ($r) { return strtolower($r['Field']); }, $rows);
         } else {
@@ -627,6 +632,20 @@ class Group
             $this->redis->setex($cacheKey, 3600, json_encode($this->userColumns));
         }
         return $this->userColumns;
+    }
+
+    /** The version of the emoncms tree this runs in (version.json, 11.x; version.txt, 10.x), or null. */
+    private static function emoncmsVersion()
+    {
+        if (is_file('version.json')) {
+            $v = json_decode((string) file_get_contents('version.json'), true);
+            return isset($v['version']) && is_string($v['version']) ? $v['version'] : null;
+        }
+        if (is_file('version.txt')) {
+            $v = trim((string) file_get_contents('version.txt'));
+            return preg_match('/^\d+\.\d+\.\d+$/', $v) ? $v : null;
+        }
+        return null;
     }
 
     private function userColumnsAll()
