@@ -1,7 +1,8 @@
 <?php
 /*
  * Helpers of the module tests: a tiny HTTP client with a cookie jar (PHP streams, loopback only),
- * checks that count, and direct database access through the demo host's settings.
+ * checks that count, direct access to the run's MariaDB (EMONCMS_MYSQL_*), and faults injected
+ * into it by test-only triggers.
  */
 
 class T
@@ -176,4 +177,93 @@ function parallel(array $requests)
         $out[$i] = json_decode(isset($split[1]) ? $split[1] : '', true);
     }
     return $out;
+}
+
+/** The run's MariaDB over 127.0.0.1 (EMONCMS_MYSQL_*), prepared statements, native types. */
+class TestDb
+{
+    public $mysqli;
+
+    public function __construct()
+    {
+        mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
+        $this->mysqli = new mysqli('127.0.0.1', getenv('EMONCMS_MYSQL_USER'), getenv('EMONCMS_MYSQL_PASSWORD'),
+            getenv('EMONCMS_MYSQL_DATABASE'), (int) getenv('EMONCMS_MYSQL_PORT'));
+    }
+
+    public function rows($sql, array $params = array())
+    {
+        $stmt = $this->mysqli->prepare($sql);
+        if ($params) {
+            $stmt->bind_param(str_repeat('s', count($params)), ...array_map('strval', $params));
+        }
+        $stmt->execute();
+        $result = $stmt->get_result();
+        return $result === false ? array() : $result->fetch_all(MYSQLI_ASSOC);
+    }
+
+    public function row($sql, array $params = array())
+    {
+        $rows = $this->rows($sql, $params);
+        return $rows ? $rows[0] : null;
+    }
+
+    public function run($sql, array $params = array())
+    {
+        $this->rows($sql, $params);
+    }
+
+    /**
+     * Test-only fault injection: a control table and BEFORE triggers on `groups`, group_users and
+     * users that call eg_fault_check(table, op). A row (tbl, op, action, skip) makes the
+     * (skip+1)-th row statement on that table fail with SQLSTATE 45000 (once: the row is removed
+     * first; the control table is MyISAM so that removal survives the failing statement), or
+     * sleep 0.8 s (action 'sleep', every time until cleared).
+     */
+    public function installFaults()
+    {
+        $m = $this->mysqli;
+        $m->query('CREATE TABLE IF NOT EXISTS eg_fault (tbl VARCHAR(32), op VARCHAR(8), action VARCHAR(8), skip INT NOT NULL DEFAULT 0) ENGINE=MyISAM');
+        $m->query('DROP PROCEDURE IF EXISTS eg_fault_check');
+        $m->query("CREATE PROCEDURE eg_fault_check(IN t VARCHAR(32), IN o VARCHAR(8))
+            BEGIN
+              DECLARE a VARCHAR(8) DEFAULT NULL;
+              SET a = (SELECT action FROM eg_fault WHERE tbl = t AND op = o AND skip = 0 LIMIT 1);
+              UPDATE eg_fault SET skip = skip - 1 WHERE tbl = t AND op = o AND skip > 0;
+              IF a = 'fail' THEN
+                DELETE FROM eg_fault WHERE tbl = t AND op = o AND action = 'fail' AND skip = 0;
+                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'emongroups test fault';
+              END IF;
+              IF a = 'sleep' THEN
+                DO SLEEP(0.8);
+              END IF;
+            END");
+        foreach (array('groups', 'group_users', 'users') as $table) {
+            foreach (array('insert', 'update', 'delete') as $op) {
+                $m->query("DROP TRIGGER IF EXISTS eg_{$table}_$op");
+                $m->query("CREATE TRIGGER eg_{$table}_$op BEFORE " . strtoupper($op) . " ON `$table` FOR EACH ROW CALL eg_fault_check('$table', '$op')");
+            }
+        }
+    }
+
+    public function fault($table, $op, $action = 'fail', $skip = 0)
+    {
+        $this->run('INSERT INTO eg_fault (tbl, op, action, skip) VALUES (?, ?, ?, ?)', array($table, $op, $action, $skip));
+    }
+
+    public function clearFaults()
+    {
+        $this->mysqli->query('DELETE FROM eg_fault');
+    }
+
+    public function removeFaults()
+    {
+        foreach (array('groups', 'group_users', 'users') as $table) {
+            foreach (array('insert', 'update', 'delete') as $op) {
+                $this->mysqli->query("DROP TRIGGER IF EXISTS eg_{$table}_$op");
+            }
+        }
+        $this->mysqli->query('DROP PROCEDURE IF EXISTS eg_fault_check');
+        $this->mysqli->query('DROP TABLE IF EXISTS eg_fault');
+    }
 }

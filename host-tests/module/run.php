@@ -1,25 +1,31 @@
 <?php
 /*
- * The group module over HTTP: every route, every failure message the module can produce, the
- * 2.0.0 defects it fixes, concurrency and atomicity — against the demo host on SQLite or MySQL.
+ * The group module over HTTP inside real emoncms (11.16.8 or 10.2.7, MariaDB, Redis): every
+ * route, every failure message the module can produce, the 2.0.0 defects it fixes, concurrency and
+ * atomicity on emoncms's MyISAM tables (faults injected by test-only MariaDB triggers), the cost
+ * in statements (host-tests/emoncms/probe.php), and the rows emoncms's own models give.
  *
- *   php run.php --base=http://127.0.0.1:PORT --db=sqlite|mysql
+ *   php run.php --name=emoncms-11.16.8 [--mail=DIR]
  *
- * The database settings come from the same environment as the demo host's (EMONGROUPS_*); the
- * host must run with EMONGROUPS_TEST_HOOKS=1. Prints `module/<db>: N passed, M failed` last.
+ * Reads EMONCMS_BASE, EMONCMS_RUN, EMONCMS_WWW, EMONCMS_VERSION, EMONCMS_MYSQL_* (env.sh's
+ * emoncms_up, with EMONGROUPS_TEST_PREPEND=probe.php) and $EMONCMS_RUN/seed.json (seed.php demo).
+ * --mail: the directory the SMTP sink (smtp_sink.py) stores messages in (11.x).
+ * Prints `module/<name>: N passed, M failed` last.
  */
-define('EMONCMS_EXEC', 1);
 require __DIR__ . '/lib.php';
-require __DIR__ . '/../../php-ext/demo/settings.php';
-require __DIR__ . '/../../php-ext/demo/Lib/demodb.php';
 
-$opts = getopt('', array('base:', 'db:'));
-$base = isset($opts['base']) ? $opts['base'] : 'http://127.0.0.1:8080';
-$dbName = isset($opts['db']) ? $opts['db'] : 'sqlite';
-$seed = json_decode((string) file_get_contents($settings['run'] . '/seed.json'), true);
-$db = new DemoDb(DemoDb::open($settings['sql']));
-$mysql = $db->driver === 'mysql';
-$G = $db->quote('groups');
+$opts = getopt('', array('name:', 'mail:'));
+$base = rtrim((string) getenv('EMONCMS_BASE'), '/');
+$run = (string) getenv('EMONCMS_RUN');
+$version = (string) getenv('EMONCMS_VERSION');
+$v11 = version_compare($version, '11.0.0', '>=');
+$name = isset($opts['name']) ? $opts['name'] : "emoncms-$version";
+$mailDir = isset($opts['mail']) ? $opts['mail'] : '';
+$seed = json_decode((string) file_get_contents("$run/seed.json"), true);
+$db = new TestDb();
+$mysql = true;
+$G = '`groups`';
+$serverLogStart = (int) @filesize("$run/server.log");
 
 $demo = $seed['demo'];
 $id = function ($login) use ($demo) {
@@ -45,6 +51,8 @@ $membershipCount = function () use ($db) {
 };
 
 $anon = new Client($base);
+// emoncms answers absolute redirects (its $path is the full base URL): compare the path part.
+$loc = function (Response $r) { return (string) preg_replace('#^https?://[^/]+#', '', $r->header('location')); };
 $installer = (new Client($base))->login('installer', 'installer');
 $technician = (new Client($base))->login('technician', 'technician');
 $researcher = (new Client($base))->login('researcher', 'researcher');
@@ -71,7 +79,7 @@ T::fails('array parameter gives a JSON failure, not a PHP warning',
     $installer->get('group/userlist', 'groupid[]=1'), 'Invalid groupid parameter');
 $page = $installer->get('group');
 T::ok('group page renders the minimal view with the menu', $page->status === 200
-    && strpos($page->body, 'id="group-list"') !== false && strpos($page->body, 'id="menu-group"') !== false, substr($page->body, 0, 500));
+    && strpos($page->body, 'id="group-list"') !== false && (preg_match('#href="[^"]*/group"#', $page->body) || strpos($page->body, '"href":"group"') !== false), substr($page->body, 0, 500));
 $anonPage = $anon->get('group');
 T::ok('group page for anonymous shows the authorisation alert', strpos($anonPage->body, 'Authentication required') !== false
     && strpos($anonPage->body, 'Login') !== false, substr($anonPage->body, 0, 500));
@@ -143,8 +151,6 @@ $new41 = isset($r->json['userid']) ? $r->json['userid'] : 0;
 T::eq('createuseraddtogroup (POST body)', $r->json, array('success' => true, 'message' => "User $new41:newsite41 added", 'userid' => $new41));
 T::eq('the new account has its name and membership', $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id '
     . 'WHERE u.id = ? AND gu.groupid = ?', array($new41, $testGroup)), array('name' => 'New Site', 'role' => 0));
-T::ok('the caller\'s session keeps its own timezone (User::set side effect undone)',
-    strpos($installer->get('user/view')->body, 'timezone Europe/London') !== false);
 $r = $installer->get('group/createuseraddtogroup', array('groupid' => $testGroup, 'email' => 'new42@example.org',
     'username' => 'newsite42', 'password' => 'secret42', 'role' => '3'));
 $new42 = isset($r->json['userid']) ? $r->json['userid'] : 0;
@@ -193,6 +199,31 @@ T::ok('fullremoveuser answers the deletion report', !empty($r->json['success'])
 T::eq('the account and its memberships are gone', array($db->rows('SELECT id FROM users WHERE id = ?', array($new42)), $rows($testGroup, $new42)),
     array(array(), 0));
 
+// A member with feeds (PHPFina data on disk), inputs and two memberships: the account goes
+// completely, on 10.2.7 too (its delete_user() meets tables that are not installed).
+$r = $installer->post('group/createuseraddtogroup', array(), array('groupid' => $testGroup, 'email' => 'new43@example.org',
+    'username' => 'newsite43', 'password' => 'secret43', 'role' => '0'));
+$new43 = isset($r->json['userid']) ? $r->json['userid'] : 0;
+$db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 0, ?)', array($testGroup, $new43, 'full'));
+$c43 = (new Client($base))->login('newsite43', 'secret43');
+$f43 = $c43->get('feed/create.json', array('name' => 'power43', 'tag' => 't', 'datatype' => 1, 'engine' => 5,
+    'options' => json_encode(array('interval' => 10))))->json;
+$f43 = isset($f43['feedid']) ? (int) $f43['feedid'] : 0;
+$c43->get('feed/insert.json', array('id' => $f43, 'time' => time() - 100, 'value' => 5));
+$c43->get('input/post.json', array('node' => 'n43', 'fulljson' => json_encode(array('p' => 1))));
+$phpfina = "$run/phpfina/$f43.dat";
+T::ok('the member has a feed with data on disk and an input', $f43 > 0 && is_file($phpfina)
+    && (int) $db->row('SELECT COUNT(*) AS n FROM input WHERE userid = ?', array($new43))['n'] === 1, "feed $f43");
+$r = $installer->get('group/fullremoveuser', array('groupid' => $testGroup, 'userid' => $new43));
+T::ok('fullremoveuser of a member with feeds and inputs succeeds', !empty($r->json['success'])
+    && strpos((string) $r->json['message'], "  $f43:power43\n") !== false && strpos((string) $r->json['message'], "- user entry\n") !== false, $r->body);
+T::eq('... account, feeds, inputs and every membership row gone', array(
+    $db->rows('SELECT id FROM users WHERE id = ?', array($new43)), $db->rows('SELECT id FROM feeds WHERE userid = ?', array($new43)),
+    $db->rows('SELECT id FROM input WHERE userid = ?', array($new43)), $db->rows('SELECT groupid FROM group_users WHERE userid = ?', array($new43))),
+    array(array(), array(), array(), array()));
+clearstatcache();
+T::ok('... and the PHPFina files', !is_file($phpfina) && !is_file("$run/phpfina/$f43.meta"), implode(' ', glob("$run/phpfina/$f43.*")));
+
 // ---------------------------------------------------------------------------------------------
 echo "-- setuserinfo (B-11, B-14)\n";
 $site05 = $id('site05');
@@ -238,27 +269,40 @@ T::fails('a username taken by another account is refused by the host', $installe
     array('groupid' => $installs, 'userid' => $site05, 'name' => 'Changed', 'username' => 'site06', 'role' => '3')), 'Username already exists');
 $after = $db->row('SELECT u.name, u.username, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
     array($site05, $installs));
-T::eq('... and the membership change is rolled back', $after['role'], $before['role']);
-if (!$mysql) {
-    // MySQL: emoncms's users table is MyISAM, so User::set cannot be rolled back there.
-    T::eq('... and on SQLite the profile change too', $after, $before);
-}
+T::eq('... and the membership change is undone', $after['role'], $before['role']);
+T::eq('... and the profile change too (before-images, MyISAM)', $after, $before);
 
 // ---------------------------------------------------------------------------------------------
 echo "-- sendlogindetails (B-24)\n";
-$mailLog = $settings['mail_log'];
-$mailsBefore = is_file($mailLog) ? count(file($mailLog)) : 0;
 $site07 = $id('site07');
+$mails = function () use ($mailDir) {
+    $files = $mailDir !== '' ? glob("$mailDir/*.json") : array();
+    sort($files);
+    return array_map(function ($f) { return json_decode((string) file_get_contents($f), true); }, $files);
+};
+$mailsBefore = count($mails());
 $r = $installer->post('group/sendlogindetails', array(), array('groupid' => $installs, 'userid' => $site07, 'password' => '<b>pw</b>',
     'emailsubject' => 'Your {{appname}} login, {{name}}', 'template' => '<p>{{username}} / {{password}} ({{role}}) {{path}}</p>',
     'sendcopy' => 'true'));
-T::eq('sendlogindetails', $r->json, array('success' => true));
-$mails = is_file($mailLog) ? file($mailLog) : array();
-$mail = $mails ? json_decode(end($mails), true) : array();
-T::ok('one mail written', count($mails) === $mailsBefore + 1);
-T::eq('the mail: address, copy, subject, escaped body', array($mail['to'], $mail['bcc'], $mail['subject'], $mail['body']), array(
-    array('site07@example.org'), array('installer@example.org'), 'Your emoncms (emongroups demo) login, Site 7',
-    '<p>site07 / &lt;b&gt;pw&lt;/b&gt; (Passive member) /</p>'));
+if ($v11) {
+    // 11.x: Lib/email.php speaks SMTP to the sink on 127.0.0.1 ([smtp] in settings.ini).
+    T::eq('sendlogindetails', $r->json, array('success' => true));
+    $all = $mails();
+    $mail = $all ? end($all) : array('to' => array(), 'data' => '');
+    T::eq('one mail arrived at the SMTP server', count($all), $mailsBefore + 1);
+    T::ok('... to the member (and the copy to the administrator)', in_array('site07@example.org', $mail['to'], true)
+        && in_array('installer@example.org', $mail['to'], true), json_encode($mail['to']));
+    $decoded = quoted_printable_decode(preg_replace("/=\r?\n/", '', $mail['data']));
+    T::ok('... with the subject filled in', strpos($decoded, 'Subject: Your emoncms login, Site 7') !== false
+        || strpos(iconv_mime_decode_headers($mail['data'], ICONV_MIME_DECODE_CONTINUE_ON_ERROR, 'UTF-8')['Subject'] ?? '', 'Your emoncms login, Site 7') !== false,
+        substr($mail['data'], 0, 800));
+    T::ok('... and the escaped body', strpos($decoded, 'site07 / &lt;b&gt;pw&lt;/b&gt; (Passive member)') !== false, substr($decoded, 0, 1500));
+} else {
+    // 10.2.7: Lib/email.php needs SwiftMailer, which emoncms does not ship: a clear failure.
+    T::ok('sendlogindetails without a mailer: a clear failure', isset($r->json['success']) && $r->json['success'] === false
+        && strpos((string) $r->json['message'], 'Email could not be sent to user. Error: ') === 0, $r->body);
+    T::eq('... and nothing was sent', count($mails()), $mailsBefore);
+}
 T::fails('sendlogindetails to a missing group', $installer->post('group/sendlogindetails', array(), array('groupid' => 999999, 'userid' => $site07)),
     'Group does not exist');
 T::fails('sendlogindetails by a sub-administrator', $technician->post('group/sendlogindetails', array(), array('groupid' => $installs, 'userid' => $site07)),
@@ -267,28 +311,35 @@ T::fails('sendlogindetails to a non-member', $installer->post('group/sendloginde
     "Error, user doesn't belong to group");
 T::fails('sendlogindetails to a group administrator', $installer->post('group/sendlogindetails', array(), array('groupid' => $installs,
     'userid' => $id('technician'))), 'Cannot send login details of a group administrator');
-$db->run('UPDATE users SET email = ? WHERE id = ?', array('site08@mail.smtp-fails.invalid', $id('site08')));
-T::fails('sendlogindetails when the mailer fails', $installer->post('group/sendlogindetails', array(), array('groupid' => $installs,
-    'userid' => $id('site08'), 'emailsubject' => 's', 'template' => 't')), 'Email could not be sent to user. Error: SMTP configuration invalid.');
+if ($v11) {
+    $db->run('UPDATE users SET email = ? WHERE id = ?', array('site08@mail.example.invalid', $id('site08')));
+    $r = $installer->post('group/sendlogindetails', array(), array('groupid' => $installs, 'userid' => $id('site08'),
+        'emailsubject' => 's', 'template' => 't'));
+    T::ok('sendlogindetails when the SMTP server refuses the recipient: the mailer\'s error', isset($r->json['success'])
+        && $r->json['success'] === false && strpos((string) $r->json['message'], 'Email could not be sent to user. Error: ') === 0, $r->body);
+}
 
 // ---------------------------------------------------------------------------------------------
 echo "-- setuser / logasprevioususer (B-1 … B-4, B-17, B-22)\n";
 $site03 = $id('site03');
 $cookieBefore = isset($installer->cookies['EMONCMS_SESSID']) ? $installer->cookies['EMONCMS_SESSID'] : '';
 $r = $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $site03));
-T::eq('setuser redirects (B-17)', array($r->status, $r->header('location')), array(302, '/user/view'));
+T::eq('setuser redirects (B-17)', array($r->status, $loc($r)), array(302, '/user/view'));
 T::ok('setuser regenerates the session id (B-4)', isset($installer->cookies['EMONCMS_SESSID']) && $installer->cookies['EMONCMS_SESSID'] !== $cookieBefore);
-T::ok('now logged in as site03', strpos($installer->get('user/view')->body, 'logged in as <b>site03</b>') !== false);
+$me = $installer->get('user/get.json')->json;
+T::ok('now logged in as site03', isset($me['username']) && $me['username'] === 'site03', json_encode($me));
 T::eq('a passive member sees no group', $installer->get('group/grouplist')->json, array());
 $page = $installer->get('user/view');
+// 11.x draws its menu in the browser from a JSON copy of $menu (menu.init(…)); 10.x writes links.
 T::ok('the menu shows the way back (B-22)', strpos($page->body, 'installer =&gt; site03') !== false
-    && strpos($page->body, 'href="/group/logasprevioususer"') !== false, substr($page->body, 0, 800));
+    && (preg_match('#href="[^"]*/group/logasprevioususer"#', $page->body) || strpos($page->body, '"group\\/logasprevioususer"') !== false),
+    preg_match('/menu\.init\((.{0,1500})/', $page->body, $mm) ? $mm[1] : substr($page->body, 0, 800));
 $r = $installer->get('group/logasprevioususer');
-T::eq('logasprevioususer redirects to the group page', array($r->status, $r->header('location')), array(302, '/group'));
+T::eq('logasprevioususer redirects to the group page', array($r->status, $loc($r)), array(302, '/group'));
 T::eq('back as installer', $installer->get('group/getsessionuserrole', array('groupid' => $installs))->json, 1);
 T::ok('the way back is gone from the menu', strpos($installer->get('user/view')->body, 'logasprevioususer') === false);
 $r = $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $site03, 'view' => 'tasks', 'tag' => 'pump one'));
-T::eq('setuser view=tasks', array($r->status, $r->header('location')), array(302, '/task/list#pumpone'));
+T::eq('setuser view=tasks', array($r->status, $loc($r)), array(302, '/task/list#pumpone'));
 $installer->get('group/logasprevioususer');
 
 T::text('setuser by a sub-administrator', $technician->get('group/setuser', array('groupid' => $installs, 'userid' => $site03)),
@@ -309,12 +360,15 @@ $db->run('UPDATE users SET admin = 1 WHERE id = ?', array($id('site04')));
 T::text('setuser on a site administrator (B-3)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site04'))),
     "ERROR: Can't impersonate an admin user as a non-admin user");
 $db->run('UPDATE users SET admin = 0 WHERE id = ?', array($id('site04')));
-$db->run('UPDATE users SET access = 0 WHERE id = ?', array($id('site06')));
-T::text('setuser on a disabled login (B-4)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site06'))),
-    'ERROR: User login is disabled');
-$db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
+if ($db->rows("SHOW COLUMNS FROM users LIKE 'access'")) {
+    // users.access (disabled logins) exists from emoncms 11.10.1; 10.2.7 has no such state.
+    $db->run('UPDATE users SET access = 0 WHERE id = ?', array($id('site06')));
+    T::text('setuser on a disabled login (B-4)', $installer->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site06'))),
+        'ERROR: User login is disabled');
+    $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
+}
 $r = $site01->get('group/logasprevioususer');
-T::eq('logasprevioususer without impersonation just redirects', array($r->status, $r->header('location')), array(302, '/group'));
+T::eq('logasprevioususer without impersonation just redirects', array($r->status, $loc($r)), array(302, '/group'));
 T::eq('... and changes nothing', $site01->get('user/view')->status, 200);
 
 // ---------------------------------------------------------------------------------------------
@@ -339,12 +393,101 @@ $subEntry = isset($sub->object[2]) ? $sub->object[2] : new stdClass();
 T::ok('a sub-administrator sees no e-mail, bio, location, inputs (B-12)', !isset($subEntry->email) && !isset($subEntry->bio)
     && !isset($subEntry->location) && $subEntry->inputslist == new stdClass() && count((array) $subEntry->feedslist) === 5, json_encode($subEntry));
 T::ok('an empty inputslist stays a JSON object', strpos($sub->body, '"inputslist":{}') !== false);
+$installerEntry = $list ? $list[0] : array();
+T::ok('a member without inputs: inputslist is [] in the administrator\'s view, as 2.0.0', isset($installerEntry['inputslist'])
+    && $installerEntry['inputslist'] === array() && strpos($r->body, '"userid":' . $id('installer') . ',') !== false
+    && preg_match('/"username":"installer"[^}]*"inputslist":\[\]/', $r->body), substr($r->body, 0, 400));
+T::ok('userlist of 42 members in at most 5 statements', $r->header('x-emongroups-queries') !== ''
+    && (int) $r->header('x-emongroups-queries') <= 5, 'queries: ' . $r->header('x-emongroups-queries'));
+
+// The rows are what emoncms's own models give (Feed::get_user_feeds, Input::get_inputs).
+$sample = array($id('site01'), $id('site20'), $id('site40'), $id('installer'));
+$modelsText = (string) shell_exec('php ' . escapeshellarg(__DIR__ . '/models.php') . ' ' . implode(' ', $sample) . ' 2>&1 >/dev/null | grep -v Deprecated >&2; php '
+    . escapeshellarg(__DIR__ . '/models.php') . ' ' . implode(' ', $sample) . ' 2>/dev/null');
+$models = json_decode($modelsText, true);
+T::ok('emoncms\'s models answered for the sample members', is_array($models) && count($models) === count($sample), substr($modelsText, 0, 500));
+$byUser = array();
+foreach ($list as $e) {
+    $byUser[$e['userid']] = $e;
+}
+$canon = function ($rows) {
+    if (!is_array($rows)) {
+        return json_encode($rows);
+    }
+    $rows = array_map(function ($r) { ksort($r); return $r; }, (array) $rows);
+    usort($rows, function ($a, $b) { return (int) $a['id'] - (int) $b['id']; });
+    return json_encode($rows, JSON_PRESERVE_ZERO_FRACTION);
+};
+foreach ($sample as $uid) {
+    $mine = isset($byUser[$uid]) ? $byUser[$uid] : array('feedslist' => null, 'inputslist' => null);
+    $theirs = isset($models[$uid]) ? $models[$uid] : array('feeds' => 'no answer', 'inputs' => 'no answer');
+    T::eq("member $uid: feedslist = Feed::get_user_feeds (fields, types, time, value)", $canon($mine['feedslist']), $canon($theirs['feeds']));
+    T::eq("member $uid: inputslist = Input::get_inputs", json_encode($mine['inputslist']), json_encode($theirs['inputs']));
+}
+
+echo "-- search (module route)\n";
+// What the page's own search found in mygroups (group.js runSearch), computed here from the
+// caller's mygroups answer: the route must give the same members, capped at 20.
+$expectHits = function (Client $c, $term) {
+    $out = array();
+    foreach ((array) $c->get('group/mygroups')->json as $g) {
+        foreach (is_array($g['users']) && !isset($g['users']['success']) ? $g['users'] : array() as $u) {
+            $text = array($u['username'], isset($u['name']) ? $u['name'] : '');
+            foreach (is_array($u['tags']) ? $u['tags'] : array() as $k => $v) {
+                $text[] = $k;
+                $text[] = (string) $v;
+            }
+            if (strpos(mb_strtolower(implode(' ', array_filter($text, 'strlen'))), mb_strtolower($term)) !== false) {
+                $hit = array('groupid' => $g['groupid'], 'group' => $g['name'], 'userid' => $u['userid'], 'username' => $u['username']);
+                if (array_key_exists('name', $u)) {
+                    $hit['name'] = $u['name'];
+                }
+                $out[] = $hit;
+            }
+        }
+    }
+    return $out;
+};
+$expected = $expectHits($installer, 'GROUND');
+$r = $installer->get('group/search.json', array('term' => 'GROUND'));
+T::ok('search: case-insensitive on tag values', count($expected) > 5 && isset($r->json['hits'])
+    && $r->json['hits'] == array_slice($expected, 0, 20) && $r->json['more'] === max(0, count($expected) - 20), substr($r->body, 0, 300));
+$expected = $expectHits($installer, 'site');
+$r = $installer->get('group/search.json', array('term' => 'site'));
+T::ok('search: at most 20 hits, more counts the rest', isset($r->json['hits']) && count($r->json['hits']) === 20
+    && $r->json['hits'] == array_slice($expected, 0, 20) && $r->json['more'] === count($expected) - 20 && $r->json['more'] > 0, substr($r->body, 0, 300));
+T::eq('search hit shape', array_keys($r->json['hits'][0]), array('groupid', 'group', 'userid', 'username', 'name'));
+$r = $installer->get('group/search.json', array('term' => 'site 7'));
+T::ok('search on a name', isset($r->json['hits']) && in_array('site07', array_column($r->json['hits'], 'username'), true), $r->body);
+$r = $researcher->get('group/search.json', array('term' => 'air-source'));
+T::eq('search by a read-only administrator', isset($r->json['hits']) ? $r->json['hits'] : $r->body,
+    array_slice($expectHits($researcher, 'air-source'), 0, 20));
+T::ok('search costs what mygroups without feeds costs', (int) $r->header('x-emongroups-queries') <= 4, $r->header('x-emongroups-queries'));
+T::eq('search with an empty term', $installer->get('group/search.json', array('term' => ''))->json, array('success' => true, 'hits' => array(), 'more' => 0));
+T::fails('search anonymous', $anon->get('group/search.json', array('term' => 'site')), 'Authentication required');
+T::eq('search by a passive member', $site01->get('group/search.json', array('term' => 'site'))->json, array('success' => true, 'hits' => array(), 'more' => 0));
+$mg = $technician->get('group/mygroups')->json;
+$subHits = $technician->get('group/search.json', array('term' => 'site0'))->json;
+$shown = array();
+foreach ((array) $mg as $g) {
+    foreach (is_array($g['users']) ? $g['users'] : array() as $u) {
+        if (strpos($u['username'], 'site0') !== false) {
+            $shown[] = array_intersect_key($u + array('groupid' => $g['groupid'], 'group' => $g['name']),
+                array_flip(array('groupid', 'group', 'userid', 'username', 'name')));
+        }
+    }
+}
+$norm = function ($rows) { return array_map(function ($r) { ksort($r); return $r; }, $rows); };
+T::eq('a sub-administrator\'s hits show what its mygroups shows', $norm(isset($subHits['hits']) ? $subHits['hits'] : array()), $norm($shown));
+
 T::fails('userlist by a passive member', $site01->get('group/userlist', array('groupid' => $installs)),
     'You have not got access to the list of users of this group');
 T::fails('userlist by an observer', $observer->get('group/userlist', array('groupid' => $village)),
     'You have not got access to the list of users of this group');
 $r = $installer->get('group/mygroups');
 T::ok('mygroups lists groups with users', is_array($r->json) && count($r->json) === 2 && count($r->json[0]['users']) === 42, substr($r->body, 0, 300));
+T::ok('mygroups in at most 5 statements', $r->header('x-emongroups-queries') !== '' && (int) $r->header('x-emongroups-queries') <= 5,
+    'queries: ' . $r->header('x-emongroups-queries'));
 $r = $observer->get('group/mygroups');
 T::eq('mygroups of an observer: users is the failure object', isset($r->json[0]['users']) ? $r->json[0]['users'] : null,
     array('success' => false, 'message' => 'You have not got access to the list of users of this group'));
@@ -373,12 +516,21 @@ T::fails('summary for a non-member', $installer->get('group/summary', array('gro
 
 // aggregate: feeds updated within 60 s count; an observer needs at least 3 of them.
 $houseIds = array_map($id, array('house1', 'house2', 'house3', 'house4', 'house5', 'house6'));
-$db->run('UPDATE feeds SET time = ?, value = 100 WHERE name = ? AND userid IN (' . implode(',', $houseIds) . ')', array(time(), 'use'));
+// With Redis the feeds' time and value live in feed:<id> (the Feed model reads them there).
+$redis = new Redis();
+$redis->connect('127.0.0.1', (int) getenv('EMONCMS_REDIS_PORT'));
+$setUse = function (array $uids, $time, $value = null) use ($db, $redis) {
+    foreach ($db->rows("SELECT id FROM feeds WHERE name = 'use' AND userid IN (" . implode(',', $uids) . ')') as $f) {
+        $db->run('UPDATE feeds SET time = ?' . ($value === null ? '' : ', value = ' . (float) $value) . ' WHERE id = ?', array($time, $f['id']));
+        $redis->hMSet('feed:' . $f['id'], $value === null ? array('time' => $time) : array('time' => $time, 'value' => $value));
+    }
+};
+$setUse($houseIds, time(), 100);
 T::eq('aggregate by the organiser', $organiser->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use'))->json,
     array('result' => 600, 'count' => 6));
 T::eq('aggregate by an observer', $observer->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use'))->json,
     array('result' => 600, 'count' => 6));
-$db->run('UPDATE feeds SET time = ? WHERE name = ? AND userid IN (' . implode(',', array_slice($houseIds, 2)) . ')', array(time() - 3600, 'use'));
+$setUse(array_slice($houseIds, 2), time() - 3600);
 T::eq('aggregate of fewer than 3 feeds hides the sum from an observer', $observer->get('group/aggregate',
     array('groupid' => $village, 'feedname' => 'use'))->json, array('result' => null, 'count' => 2));
 T::fails('aggregate by a non-member', $installer->get('group/aggregate', array('groupid' => $village, 'feedname' => 'use')),
@@ -391,7 +543,7 @@ $f1 = $demo['sites']['site01']['feeds']['heatpump_elec'];
 $f2 = $demo['sites']['site01']['feeds']['outsideT'];
 $q = array('id' => $f1, 'start' => ($now - 6 * 3600) * 1000, 'end' => $now * 1000, 'interval' => 1800);
 $r = $technician->get('group/getfeed/data.json', $q);
-T::ok('getfeed data: [[ms, value] …]', is_array($r->json) && count($r->json) === 12 && is_int($r->json[0][0]) && $r->json[0][0] % 1000 === 0, substr($r->body, 0, 200));
+T::ok('getfeed data: [[ms, value] …]', is_array($r->json) && count($r->json) >= 12 && count($r->json) <= 14 && is_int($r->json[0][0]) && $r->json[0][0] % 1000 === 0, substr($r->body, 0, 200));
 T::eq('getfeed costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2 && $r->header('x-emongroups-fact-queries') !== '', true);
 T::ok('getfeed by the feed owner', is_array($site01->get('group/getfeed/data.json', $q)->json) && !isset($site01->get('group/getfeed/data.json', $q)->json['success']));
 T::fails('getfeed by an observer of another group', $observer->get('group/getfeed/data.json', $q), 'You have not access to that feed');
@@ -411,11 +563,11 @@ $stale = $demo['sites']['site40']['feeds']['heatpump_elec'];
 $range = array('id' => $stale, 'start' => ($now - 9 * 86400) * 1000, 'end' => $now * 1000, 'interval' => 86400);
 $with = $installer->get('group/getfeed/data.json', $range)->json;
 $without = $installer->get('group/getfeed/data.json', array('skipmissing' => '1') + $range)->json;
-T::ok('skipmissing=1 drops the empty days (B-16)', is_array($with) && is_array($without) && count($with) === 9
+T::ok('skipmissing=1 drops the empty days (B-16)', is_array($with) && is_array($without) && count($with) >= 9
     && count($without) < count($with) && !in_array(null, array_column($without, 1), true), json_encode(array($with, $without)));
 $avg = $installer->get('group/getfeed/average.json', $q)->json;
 $raw = $installer->get('group/getfeed/data.json', $q)->json;
-T::ok('getfeed average answers averages (B-16: was HTTP 500)', is_array($avg) && count($avg) === 12 && $avg != $raw, json_encode($avg));
+T::ok('getfeed average answers averages (B-16: was HTTP 500)', is_array($avg) && count($avg) >= 12 && count($avg) <= 14 && $avg != $raw, json_encode($avg));
 $daily = $installer->get('group/getfeed/average.json', array('id' => $f1, 'start' => ($now - 3 * 86400) * 1000, 'end' => $now * 1000, 'mode' => 'daily'))->json;
 T::ok('getfeed average mode=daily', is_array($daily) && count($daily) >= 2 && !isset($daily['success']), json_encode($daily));
 T::ok('getfeed with an API key', is_array($anon->get('group/getfeed/data.json', $q + array('apikey' => $installerReadKey))->json));
@@ -426,7 +578,7 @@ $r = $technician->get('group/csvexport', $csvQ);
 $lines = array_filter(explode("\n", $r->body));
 T::ok('csvexport: a CSV attachment', $r->status === 200 && $r->header('content-type') === 'application/octet-stream'
     && preg_match('/^attachment; filename=\d{14}_\d{14}_site01\.csv$/', $r->header('content-disposition')), json_encode($r->headers));
-T::ok('csvexport: time,value,value rows', count($lines) === 3 && preg_match('/^\d{10},[0-9.]+,-?[0-9.]+$/', reset($lines)), $r->body);
+T::ok('csvexport: time,value,value rows', count($lines) >= 3 && count($lines) <= 5 && preg_match('/^\d{10},[0-9.]+,-?[0-9.]+$/', reset($lines)), $r->body);
 T::ok('csvexport costs at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2);
 $r = $technician->get('group/csvexport', array('timeformat' => '1') + $csvQ);
 T::ok('csvexport timeformat=1 writes dates', (bool) preg_match('/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,/', $r->body), $r->body);
@@ -445,19 +597,44 @@ T::fails('getfeed: the Feed model\'s failure is the answer', $technician->get('g
     'end' => ($now - 3600) * 1000) + $q), 'Request end time before start time');
 
 // B-25 with many groups, members and feeds: still two queries.
-$bulk = $seed['bulk']['bulkadmin'];
-$bulkAdmin = (new Client($base))->login('bulkadmin', 'bulkadmin');
-$r = $bulkAdmin->get('group/getfeed/data.json', array('id' => $bulk['data_feeds'][count($bulk['data_feeds']) - 1]) + $q);
-T::ok('getfeed at ' . count($bulk['groups']) . " groups: data", is_array($r->json) && !isset($r->json['success']), substr($r->body, 0, 200));
+// The site administrator becomes administrator of 20 groups of 20 sites each (rows written
+// directly: the same rows addmemberauth writes, without 400 logins).
+$bulkAdmin = (new Client($base))->login('admin', 'admin');
+$bulkGroups = array();
+$siteNames = array_keys($demo['sites']);
+for ($g = 0; $g < 20; $g++) {
+    $db->run("INSERT INTO $G (name, description, organization, area, visibility, access) VALUES (?, '', '', '', 'private', 'closed')",
+        array("Bulk$g"));
+    $gid = $db->mysqli->insert_id;
+    $bulkGroups[] = $gid;
+    $db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 1, ?)', array($gid, $id('admin'), 'full'));
+    for ($k = 0; $k < 20; $k++) {
+        $db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 0, ?)',
+            array($gid, $demo['sites'][$siteNames[($g + $k) % 40]]['id'], 'full'));
+    }
+}
+$bulkFeeds = array();
+foreach ($demo['sites'] as $site) {
+    foreach ($site['feeds'] as $feedId) {
+        $bulkFeeds[] = $feedId;
+    }
+}
+$r = $bulkAdmin->get('group/getfeed/data.json', array('id' => $demo['sites']['site39']['feeds']['outsideT']) + $q);
+T::ok('getfeed at ' . count($bulkGroups) . " groups: data", is_array($r->json) && !isset($r->json['success']), substr($r->body, 0, 200));
 T::ok('getfeed at many groups: at most two queries (B-25)', $r->header('x-emongroups-fact-queries') !== ''
     && (int) $r->header('x-emongroups-fact-queries') <= 2, 'queries: ' . $r->header('x-emongroups-fact-queries'));
-$ids = implode(',', array_slice($bulk['sample_feeds'], 0, 60));
-$r = $bulkAdmin->get('group/csvexport', array('groupid' => $bulk['groups'][0], 'id' => $ids, 'start' => $now - 3600, 'end' => $now,
+$ids = implode(',', array_slice($bulkFeeds, 0, 60));
+$r = $bulkAdmin->get('group/csvexport', array('groupid' => $bulkGroups[0], 'id' => $ids, 'start' => $now - 3600, 'end' => $now,
     'interval' => 600, 'timeformat' => '0', 'name' => 'bulk'));
 T::ok('csvexport of 60 feeds across groups and members: at most two queries (B-25)', $r->status === 200
     && $r->header('x-emongroups-fact-queries') !== '' && (int) $r->header('x-emongroups-fact-queries') <= 2,
     'queries: ' . $r->header('x-emongroups-fact-queries') . ' ' . substr($r->body, 0, 200));
-$r = $anon->get('group/getfeed/data.json', array('id' => $bulk['sample_feeds'][0]) + $q);
+$r = $bulkAdmin->get('group/mygroups');
+T::ok('mygroups of 20 groups x 21 members: every group listed', is_array($r->json) && count($r->json) === 20
+    && count($r->json[0]['users']) === 21, substr($r->body, 0, 200));
+T::ok('... in at most 5 statements', $r->header('x-emongroups-queries') !== '' && (int) $r->header('x-emongroups-queries') <= 5,
+    'queries: ' . $r->header('x-emongroups-queries'));
+$r = $anon->get('group/getfeed/data.json', array('id' => $bulkFeeds[0]) + $q);
 T::ok('getfeed anonymous: at most two queries', (int) $r->header('x-emongroups-fact-queries') <= 2);
 
 // ---------------------------------------------------------------------------------------------
@@ -486,48 +663,61 @@ T::eq('setuserinfo role updates every row of the pair', array($installer->post('
 echo "-- concurrency and atomicity\n";
 $raceGroup = $installer->get('group/create', array('name' => 'RaceGroup'))->json['groupid'];
 // API-key requests: a cookie session would serialise them on PHP's session lock instead.
+// A test trigger makes each INSERT into the table sleep 0.8 s: without the module's write lock
+// both requests would read the facts before either wrote.
+$db->installFaults();
 $url = rtrim($base, '/') . '/group/addmemberauth?' . http_build_query(array('groupid' => $raceGroup, 'username' => 'house4',
     'password' => 'house4', 'apikey' => $installerKey));
-$answers = parallel(array(
-    array('url' => $url, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
-    array('url' => $url, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
-));
+$db->fault('group_users', 'insert', 'sleep');
+$answers = parallel(array(array('url' => $url, 'headers' => array()), array('url' => $url, 'headers' => array())));
+$db->clearFaults();
 $successes = count(array_filter($answers, function ($a) { return !empty($a['success']); }));
 T::eq('two concurrent adds of one member: one succeeds', $successes, 1);
 T::ok('... the other is refused', in_array(array('success' => false, 'message' => 'Error adding user to group'), $answers), json_encode($answers));
 T::eq('... and one row results', $rows($raceGroup, $id('house4')), 1);
 $createUrl = rtrim($base, '/') . '/group/create?name=RaceName&apikey=' . $installerKey;
-$answers = parallel(array(
-    array('url' => $createUrl, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
-    array('url' => $createUrl, 'headers' => array('X-Emongroups-Delay-Ms: 800')),
-));
+$db->fault('groups', 'insert', 'sleep');
+$answers = parallel(array(array('url' => $createUrl, 'headers' => array()), array('url' => $createUrl, 'headers' => array())));
+$db->clearFaults();
 T::eq('two concurrent creates of one name: one group', (int) $db->row("SELECT COUNT(*) AS n FROM $G WHERE name = ?", array('RaceName'))['n'], 1);
 T::ok('... the other answer is "already exists"', in_array(array('success' => false, 'message' => 'Cannot create group,  already exists'), $answers),
     json_encode($answers));
 
-$fail = function ($n) { return array('X-Emongroups-Fail-Write: ' . $n); };
+// Faults in the middle of a change, on emoncms's MyISAM tables: the before-images put it back.
+$snapshot = function () use ($db, $G) {
+    return array($db->rows("SELECT * FROM $G ORDER BY id"), $db->rows('SELECT * FROM group_users ORDER BY groupid, userid, role, admin_rights'),
+        $db->rows('SELECT id, username, name, email, bio, location, timezone, tags, password, salt FROM users ORDER BY id'));
+};
 $counts = array($groupCount(), $membershipCount());
-T::fails('create failing at its third write', $installer->get('group/create', array('name' => 'AtomicCreate'), $fail(3)),
+$state = $snapshot();
+$db->fault('group_users', 'insert');
+T::fails('create failing at the creator\'s membership', $installer->get('group/create', array('name' => 'AtomicCreate')),
     'Database error, nothing was changed');
 T::eq('... leaves no group, no placeholder, no membership', array($groupCount(), $membershipCount()), $counts);
-$members = $rows($raceGroup, $id('installer')) + $rows($raceGroup, $id('house4'));
-T::fails('delete failing at its second write', $installer->get('group/delete', array('groupid' => $raceGroup), $fail(2)),
+T::ok('... every row as it was', $snapshot() === $state);
+$db->fault('group_users', 'delete');
+T::fails('delete failing at the memberships', $installer->get('group/delete', array('groupid' => $raceGroup)),
     'Database error, nothing was changed');
-T::eq('... leaves the group and its members', array($groupCount(), $rows($raceGroup, $id('installer')) + $rows($raceGroup, $id('house4'))),
-    array($counts[0], $members));
-T::fails('deleteallgroupsfromuser failing at its third write', $installer->get('group/deleteallgroupsfromuser', array(), $fail(3)),
+T::ok('... leaves the group and its members', $snapshot() === $state);
+$db->fault('groups', 'delete', 'fail', 1);
+T::fails('deleteallgroupsfromuser failing at its second group', $installer->get('group/deleteallgroupsfromuser'),
     'Database error, nothing was changed');
 T::eq('... leaves every group', array($groupCount(), $membershipCount()), $counts);
-$before = $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
-    array($id('site12'), $installs));
-T::fails('setuserinfo failing at the membership write', $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
-    'userid' => $id('site12'), 'name' => 'Twelve', 'role' => '3'), $fail(1)), 'Database error, nothing was changed');
-$after = $db->row('SELECT u.name, gu.role FROM users u JOIN group_users gu ON gu.userid = u.id WHERE u.id = ? AND gu.groupid = ?',
-    array($id('site12'), $installs));
-T::eq('... leaves the role', $after['role'], $before['role']);
-if (!$mysql) {
-    T::eq('... and on SQLite the profile too', $after, $before);
+T::ok('... every row as it was (the first group and its members restored)', $snapshot() === $state);
+$db->clearFaults();
+foreach (array(array('group_users', 'update'), array('users', 'update')) as $where) {
+    $db->fault($where[0], $where[1]);
+    T::fails("setuserinfo role + profile failing at the $where[0] write", $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
+        'userid' => $id('site12'), 'name' => 'Twelve', 'location' => 'Elsewhere', 'role' => '3')), 'Database error, nothing was changed');
+    T::ok('... leaves the role and the profile', $snapshot() === $state);
+    $db->clearFaults();
 }
+$db->removeFaults();
+$engines = $db->rows("SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+    . "AND TABLE_NAME IN ('groups', 'group_users')");
+usort($engines, function ($a, $b) { return strcmp($a['t'], $b['t']); });
+T::eq('groups and group_users stay as emoncms\'s updater made them', $engines,
+    array(array('t' => 'group_users', 'e' => 'MyISAM'), array('t' => 'groups', 'e' => 'MyISAM')));
 
 // ---------------------------------------------------------------------------------------------
 echo "-- delete, deleteallgroupsfromuser\n";
@@ -542,18 +732,11 @@ T::eq('... deleted the organiser\'s group', $db->rows("SELECT id FROM $G WHERE i
 T::eq('deleteallgroupsfromuser with no group', $site01->get('group/deleteallgroupsfromuser')->json, array('success' => true, 'message' => ''));
 
 // ---------------------------------------------------------------------------------------------
-if ($mysql) {
-    echo "-- MySQL: tables converted to InnoDB\n";
-    $engines = $db->rows("SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        . "AND TABLE_NAME IN ('groups', 'group_users')");
-    usort($engines, function ($a, $b) { return strcmp($a['t'], $b['t']); });
-    T::eq('groups and group_users are InnoDB', $engines, array(array('t' => 'group_users', 'e' => 'InnoDB'), array('t' => 'groups', 'e' => 'InnoDB')));
-    $log = (string) @file_get_contents($settings['run'] . '/emoncms.log');
-    T::ok('the conversion was logged', strpos($log, 'converting table groups from MyISAM to InnoDB') !== false, $log);
-    T::eq('the users table stays as emoncms made it', $db->row("SELECT ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        . "AND TABLE_NAME = 'users'")['e'], 'MyISAM');
-}
-
-T::ok('every response was free of PHP notices (' . T::$responses . ' responses, display_errors on)', !T::$noisy, implode("\n", T::$noisy));
-echo "module/$dbName: " . T::$passed . ' passed, ' . T::$failed . " failed\n";
+$serverLog = (string) @file_get_contents("$run/server.log", false, null, $serverLogStart);
+$moduleWarnings = array_filter(explode("\n", $serverLog), function ($line) {
+    return preg_match('/PHP (Warning|Notice|Deprecated|Fatal error|Parse error)/', $line) && stripos($line, 'Modules/group') !== false;
+});
+T::ok('the server log has no PHP warning from the module', !$moduleWarnings, implode("\n", array_slice($moduleWarnings, 0, 10)));
+T::ok('every response was free of PHP notices (' . T::$responses . ' responses)', !T::$noisy, implode("\n", T::$noisy));
+echo "module/$name: " . T::$passed . ' passed, ' . T::$failed . " failed\n";
 exit(T::$failed ? 1 : 0);

@@ -38,7 +38,6 @@ function group_controller()
 
     $params = group_request_params($action, (string) $route->subaction);
     $result = $model->route($action, $params, $engineSession, $host, $context);
-    group_test_headers($model);
 
     switch ($result->format) {
         case 'text':
@@ -94,6 +93,7 @@ function group_route_params()
         'grouplist' => array('get', array()),
         'userlist' => array('get', array('groupid')),
         'mygroups' => array('get', array()),
+        'search' => array('get', array('term')),
         'getuserfeeds' => array('get', array('groupid', 'userid')),
         'getsessionuserrole' => array('get', array('groupid')),
         'summary' => array('get', array('groupid')),
@@ -207,12 +207,4 @@ function group_apply_session($keys)
         }
     }
     session_regenerate_id(true);
-}
-
-/** Test hook (EMONGROUPS_TEST_HOOKS=1 only): how many statements the facts of this route took. */
-function group_test_headers($model)
-{
-    if (getenv('EMONGROUPS_TEST_HOOKS') === '1' && !headers_sent()) {
-        header('X-Emongroups-Fact-Queries: ' . $model->factQueries());
-    }
 }

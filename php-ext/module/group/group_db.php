@@ -4,8 +4,8 @@
  * mysqli connection (MySQL / MariaDB) or a PDO SQLite connection (the demo host).
  *
  * Prepared statements only. The table `groups` is a reserved word in MySQL >= 8.0.2, so every
- * query names it through table('groups'). Statements are counted, so tests can assert how many
- * queries a route costs.
+ * query names it through table('groups'). Statements are counted (GroupDb::$total, a plain
+ * counter over the whole request), so tests can assert how many queries a route costs.
  */
 defined('EMONCMS_EXEC') or die('Restricted access');
 
@@ -22,10 +22,13 @@ class GroupDb
     private $inTransaction = false;
     /** Statements executed through this adapter. */
     private $statements = 0;
-    /** Writing statements (INSERT/UPDATE/DELETE) executed through this adapter. */
-    private $writes = 0;
-    /** Test hook: the Nth write throws (0 = never). Only read when EMONGROUPS_TEST_HOOKS=1. */
-    private $failAtWrite = 0;
+    /** Statements executed through every adapter of this request (PHP process). */
+    public static $total = 0;
+    /** Statements the facts of the last route took (set by Group::route). */
+    public static $factQueries = 0;
+    /** The named lock every group write holds (MyISAM and InnoDB alike). */
+    const WRITE_LOCK = 'emongroups_write';
+    private $locked = false;
 
     public function __construct($conn)
     {
@@ -42,9 +45,6 @@ class GroupDb
             throw new GroupDbFailure('the group module needs a mysqli or PDO connection');
         }
         $this->conn = $conn;
-        if (getenv('EMONGROUPS_TEST_HOOKS') === '1' && isset($_SERVER['HTTP_X_EMONGROUPS_FAIL_WRITE'])) {
-            $this->failAtWrite = max(0, (int) $_SERVER['HTTP_X_EMONGROUPS_FAIL_WRITE']);
-        }
     }
 
     public function driver()
@@ -89,6 +89,7 @@ class GroupDb
     public function select($sql, array $params = array())
     {
         $this->statements++;
+        self::$total++;
         if ($this->conn instanceof PDO) {
             $stmt = $this->conn->prepare($sql);
             $stmt->execute(array_values($params));
@@ -106,14 +107,34 @@ class GroupDb
         return $rows;
     }
 
+    /**
+     * A SELECT without parameters through mysqli::query, so that every value comes back as a
+     * string exactly as emoncms's own models read them ($sql must contain no outside text).
+     */
+    public function selectText($sql)
+    {
+        $this->statements++;
+        self::$total++;
+        if ($this->conn instanceof PDO) {
+            $rows = $this->conn->query($sql)->fetchAll(PDO::FETCH_ASSOC);
+            return array_map(function ($row) {
+                return array_map(function ($v) { return $v === null ? null : (string) $v; }, $row);
+            }, $rows);
+        }
+        $result = $this->conn->query($sql);
+        if ($result === false) {
+            throw new GroupDbFailure('query failed: ' . $this->conn->error);
+        }
+        $rows = $result->fetch_all(MYSQLI_ASSOC);
+        $result->free();
+        return $rows;
+    }
+
     /** Runs an INSERT/UPDATE/DELETE; the number of affected rows. */
     public function execute($sql, array $params = array())
     {
         $this->statements++;
-        $this->writes++;
-        if ($this->failAtWrite > 0 && $this->writes === $this->failAtWrite) {
-            throw new GroupDbFailure("test hook: write statement {$this->writes} failed");
-        }
+        self::$total++;
         if ($this->conn instanceof PDO) {
             $stmt = $this->conn->prepare($sql);
             $stmt->execute(array_values($params));
@@ -129,6 +150,7 @@ class GroupDb
     public function command($sql)
     {
         $this->statements++;
+        self::$total++;
         if ($this->conn instanceof PDO) {
             $this->conn->exec($sql);
             return;
@@ -185,6 +207,37 @@ class GroupDb
             $this->command('ROLLBACK');
         } catch (Throwable $e) {
             error_log('emongroups: rollback failed: ' . $e->getMessage());
+        }
+    }
+
+    /**
+     * Serialises group writes: MariaDB's named lock, taken before a write route reads its facts
+     * and released after its changes, so two requests never decide on the same facts. Works
+     * whatever the tables' engine (MyISAM has no row locks). SQLite: BEGIN IMMEDIATE does it.
+     */
+    public function lock($timeout = 10)
+    {
+        if ($this->driver !== 'mysql' || $this->locked) {
+            return;
+        }
+        $rows = $this->select('SELECT GET_LOCK(?, ?) AS got', array(self::WRITE_LOCK, (int) $timeout));
+        if (!$rows || (int) $rows[0]['got'] !== 1) {
+            throw new GroupDbFailure('another group change is still running (lock ' . self::WRITE_LOCK . ' not free)');
+        }
+        $this->locked = true;
+    }
+
+    /** Never throws: it runs after the answer is decided. */
+    public function unlock()
+    {
+        if (!$this->locked) {
+            return;
+        }
+        $this->locked = false;
+        try {
+            $this->select('SELECT RELEASE_LOCK(?) AS released', array(self::WRITE_LOCK));
+        } catch (Throwable $e) {
+            error_log('emongroups: releasing the write lock failed: ' . $e->getMessage());
         }
     }
 

@@ -66,27 +66,24 @@ class GroupHost
         if (!function_exists('delete_user')) {
             require_once 'Modules/user/deleteuser.php';
         }
-        // emoncms 10.x's delete_user() asks for the rows of every module it knows (app_config,
-        // dashboard, …) whether or not that module is installed, and expects a failed query to
-        // answer false, as mysqli did before PHP 8.1. Since 8.1 mysqli throws instead, and the
-        // deletion stopped half-way (feeds gone, account kept). Core's own code runs here with
-        // the reporting it was written for; the mode in force is restored afterwards.
+        // emoncms 10.x's delete_user() looks into tables of modules that may not be installed
+        // (app_config, dashboard, …) and was written for mysqli answering false with a warning;
+        // PHP >= 8.1 makes mysqli throw instead, which stopped the deletion after the feeds were
+        // gone. Core's own behaviour is restored for the call, then the caller's mode.
         $driver = new mysqli_driver();
         $mode = $driver->report_mode;
         mysqli_report(MYSQLI_REPORT_OFF);
         try {
             $report = (string) delete_user($userid, 'permanentdelete');
         } catch (Throwable $e) {
-            if (class_exists('EmonLogger')) {
-                (new EmonLogger(__FILE__))->error("delete_user($userid) failed: " . get_class($e) . ': ' . $e->getMessage());
-            }
-            $left = $this->mysqli->query('SELECT id FROM users WHERE id = ' . (int) $userid);
-            $kept = $left instanceof mysqli_result && $left->num_rows > 0;
-            throw new GroupHostRefusal($kept
-                ? 'Error deleting user: the account was kept, but some of its data may already be deleted'
-                : 'Error deleting user: the account was deleted, but not all of its data');
+            throw new GroupHostRefusal("The account deletion stopped part-way (some of the user's data may already be gone): "
+                . $e->getMessage());
         } finally {
             mysqli_report($mode);
+        }
+        $left = $this->mysqli->query('SELECT id FROM users WHERE id = ' . (int) $userid);
+        if ($left && $left->num_rows > 0) {
+            throw new GroupHostRefusal("The account deletion stopped part-way (some of the user's data may already be gone)");
         }
         if (function_exists('call_hook')) {
             $hooked = call_hook('on_delete_user', array('userid' => $userid, 'mode' => 'permanentdelete'));
@@ -155,149 +152,261 @@ class GroupHost
         return $rows;
     }
 
-    /**
-     * A member's inputs as Input::get_inputs gives them (node → name → input), so that userlist's
-     * `inputslist` is what 2.0.0 answered: an object, or `[]` for a member without inputs.
-     */
+    /** A member's inputs as Input::get_inputs gives them (node → name → input; [] for none). */
     public function userInputs($userid)
     {
         $inputs = $this->inputModel()->get_inputs($userid);
-        return is_array($inputs) || is_object($inputs) ? $inputs : array();
+        return is_array($inputs) ? $inputs : array();
     }
 
     /**
-     * Every member's feeds at once: uid → the rows Feed::get_user_feeds($uid) gives, read in
-     * three Redis pipelines (which users are cached, their feed ids, the feeds) instead of a
-     * round trip per member and per feed. Only where the core's model is the one this mirrors
-     * (11.x: public validate_timevalue, the same Redis layout); a member whose feeds are not in
-     * Redis yet, or has a virtual feed or one without a cached time, is read by the model itself,
-     * which loads them as it always does. Other cores (10.x, emoncms without Redis) are asked
-     * member by member, as 2.0.0 did.
+     * Feed::get_user_feeds for every member at once: the same rows (fields, types, time and
+     * value, and the lazy load from the engine's last value when Redis lacks them), from one Redis
+     * pipeline per kind of key, or one statement without Redis. A member whose feed set is not
+     * in Redis yet is listed by the model itself (that also loads it into Redis, once).
      */
-    public function feedsOfUsers(array $uids)
+    public function membersFeeds(GroupDb $db, array $uids)
     {
-        $feed = $this->feedModel();
-        $out = array();
-        if (!$uids) {
-            return $out;
-        }
-        if (!$this->redis || !method_exists($feed, 'validate_timevalue')
-            || !(new ReflectionMethod($feed, 'validate_timevalue'))->isPublic()) {
+        $uids = array_values(array_unique(array_map('intval', $uids)));
+        if (!$uids || !$db->isMysql()) {
+            $rows = array();
             foreach ($uids as $uid) {
-                $out[$uid] = $this->userFeeds($uid);
+                $rows = array_merge($rows, $this->userFeeds($uid));
             }
-            return $out;
+            return $rows;
         }
-        $uids = array_values($uids);
-        $pipe = $this->redis->multi(Redis::PIPELINE);
+        $feed = $this->feedModel();
+        $v11 = (new ReflectionMethod($feed, 'get_user_feeds'))->getNumberOfParameters() >= 2;
+        $rows = $this->redis ? $this->redisFeeds($db, $feed, $uids, $v11) : $this->mysqlFeeds($db, $feed, $uids, $v11);
+        foreach ($rows as $i => $row) {
+            if (!isset($row['userid'])) {
+                $rows[$i]['userid'] = null;
+            }
+        }
+        return array_values(array_filter($rows, function ($row) { return isset($row['id'], $row['userid']); }));
+    }
+
+    /**
+     * Of these members (whose set is not in Redis), the ones that have rows in $table, in one
+     * statement: a member without any has nothing for the model to load, and its answer is [].
+     */
+    private static function withRows(GroupDb $db, $table, array $uids)
+    {
+        if (!$uids) {
+            return array();
+        }
+        $have = array();
+        foreach ($db->selectText("SELECT DISTINCT userid FROM $table WHERE userid IN (" . implode(',', $uids) . ')') as $row) {
+            $have[(int) $row['userid']] = true;
+        }
+        return $have;
+    }
+
+    private function redisFeeds(GroupDb $db, $feed, array $uids, $v11)
+    {
+        $redis = $this->redis;
+        $pipe = $redis->multi(Redis::PIPELINE);
         foreach ($uids as $uid) {
             $pipe->exists("user:feeds:$uid");
-        }
-        $cached = $pipe->exec();
-        $present = array();
-        foreach ($uids as $i => $uid) {
-            if (!empty($cached[$i])) {
-                $present[] = $uid;
-            } else {
-                $out[$uid] = $this->userFeeds($uid);
-            }
-        }
-        if (!$present) {
-            return $out;
-        }
-        $pipe = $this->redis->multi(Redis::PIPELINE);
-        foreach ($present as $uid) {
             $pipe->sMembers("user:feeds:$uid");
         }
-        $ids = $pipe->exec();
-        $pipe = $this->redis->multi(Redis::PIPELINE);
-        foreach ($present as $i => $uid) {
-            foreach ((array) $ids[$i] as $id) {
-                $pipe->hGetAll("feed:$id");
+        $sets = $pipe->exec();
+        $byUser = array();
+        $ids = array();
+        $cold = array();
+        foreach ($uids as $i => $uid) {
+            if (!$sets[2 * $i]) {
+                $cold[] = $uid;
             }
         }
-        $rows = $pipe->exec();
-        $k = 0;
-        foreach ($present as $i => $uid) {
-            $list = array();
-            $ownModel = false;
-            foreach ((array) $ids[$i] as $id) {
-                $f = isset($rows[$k]) ? $rows[$k] : array();
-                $k++;
-                if (!is_array($f) || !isset($f['id'], $f['engine']) || (int) $f['engine'] === 7 || !isset($f['time'])) {
-                    // A virtual feed, a feed not cached, or one without its last time: the
-                    // model's own code (engine lastvalue, then the cache) for this member.
-                    $ownModel = true;
-                    break;
-                }
-                $list[] = $feed->validate_timevalue($f);
+        $have = self::withRows($db, 'feeds', $cold);
+        foreach ($uids as $i => $uid) {
+            if (!$sets[2 * $i]) {
+                // Not in Redis: the model lists it and loads it into Redis (once).
+                $byUser[$uid] = isset($have[$uid]) ? $this->userFeeds($uid) : array();
+                continue;
             }
-            $rowsOf = $ownModel ? $this->userFeeds($uid) : $list;
-            foreach ($rowsOf as $j => $row) {
-                if (!isset($row['userid'])) {
-                    $rowsOf[$j]['userid'] = $uid;
+            $byUser[$uid] = null;
+            foreach ((array) $sets[2 * $i + 1] as $id) {
+                $ids[] = array($uid, $id);
+            }
+        }
+        $hashes = array();
+        if ($ids) {
+            $pipe = $redis->multi(Redis::PIPELINE);
+            foreach ($ids as $pair) {
+                $pipe->hGetAll('feed:' . $pair[1]);
+            }
+            $hashes = $pipe->exec();
+        }
+        $listed = array();
+        foreach ($ids as $k => $pair) {
+            $f = is_array($hashes[$k]) ? $hashes[$k] : array();
+            $listed[$pair[0]][] = $v11 ? $this->feedRow11($feed, $f, $pair[1]) : $this->feedRow10($feed, $f, $pair[1]);
+        }
+        $rows = array();
+        foreach ($uids as $uid) {
+            $list = $byUser[$uid] !== null ? $byUser[$uid] : (isset($listed[$uid]) ? $listed[$uid] : array());
+            foreach ($list as $row) {
+                $rows[] = $row;
+            }
+        }
+        return $rows;
+    }
+
+    /** 11.x redis_get_user_feeds for one hash. */
+    private function feedRow11($feed, array $f, $id)
+    {
+        $engine = isset($f['engine']) ? $f['engine'] : null;
+        if ($engine == Engine::VIRTUALFEED) {
+            $timevalue = $feed->EngineClass(Engine::VIRTUALFEED)->lastvalue($f['id']);
+            $f['time'] = $timevalue['time'];
+            $f['value'] = $timevalue['value'];
+        } elseif (!isset($f['time']) && $engine !== null) {
+            $timevalue = $feed->EngineClass($engine)->lastvalue($id);
+            if ($timevalue) {
+                $this->redis->hMset("feed:$id", $timevalue);
+                $f['time'] = $timevalue['time'];
+                $f['value'] = $timevalue['value'];
+            }
+        }
+        return $feed->validate_timevalue($f);
+    }
+
+    /** 10.x redis_get_user_feeds for one hash: get_timevalue's casts, then start_time/interval. */
+    private function feedRow10($feed, array $row, $id)
+    {
+        $engine = isset($row['engine']) ? $row['engine'] : null;
+        if ($engine == Engine::VIRTUALFEED || !array_key_exists('time', $row)) {
+            $lastvalue = $feed->get_timevalue($id);   // virtual, or not in Redis yet: the model
+        } else {
+            $lastvalue = array('time' => $row['time'], 'value' => isset($row['value']) ? $row['value'] : null);
+            $lastvalue['time'] = (!isset($lastvalue['time']) || !is_numeric($lastvalue['time']) || is_nan((float) $lastvalue['time']))
+                ? null : (int) $lastvalue['time'];
+            $lastvalue['value'] = (!isset($lastvalue['value']) || !is_numeric($lastvalue['value']) || is_nan((float) $lastvalue['value']))
+                ? null : (float) $lastvalue['value'];
+        }
+        $row['time'] = $lastvalue['time'];
+        $row['value'] = $lastvalue['value'];
+        $meta = $engine === null ? null : $feed->EngineClass($engine)->get_meta($id);
+        if (isset($meta->start_time)) {
+            $row['start_time'] = $meta->start_time;
+        }
+        if (isset($meta->interval)) {
+            $row['interval'] = $meta->interval;
+        }
+        return $row;
+    }
+
+    /** mysql_get_user_feeds (11.x and 10.x) for every member in one statement. */
+    private function mysqlFeeds(GroupDb $db, $feed, array $uids, $v11)
+    {
+        $columns = $v11 ? 'id,name,userid,tag,public,size,engine,time,value,processList,unit'
+            : 'id,name,userid,tag,datatype,public,size,engine,time,value,processList,unit';
+        $rows = $db->selectText("SELECT $columns FROM feeds WHERE userid IN (" . implode(',', $uids) . ')');
+        $byUser = array();
+        foreach ($rows as $f) {
+            if ($f['engine'] == Engine::VIRTUALFEED) {
+                $timevalue = $feed->EngineClass(Engine::VIRTUALFEED)->lastvalue($f['id']);
+                $f['time'] = $timevalue['time'];
+                $f['value'] = $timevalue['value'];
+                if (!$v11) {
+                    $meta = $feed->EngineClass(Engine::VIRTUALFEED)->get_meta($f['id']);
+                    $f['start_time'] = isset($meta->start_time) ? $meta->start_time : null;
+                    $f['interval'] = isset($meta->interval) ? $meta->interval : null;
+                }
+            } elseif ($v11 && !isset($f['time'])) {
+                $timevalue = $feed->EngineClass($f['engine'])->lastvalue($f['id']);
+                if ($timevalue) {
+                    $feed->set_timevalue($f['id'], $timevalue['value'], $timevalue['time']);
+                    $f['time'] = $timevalue['time'];
+                    $f['value'] = $timevalue['value'];
                 }
             }
-            $out[$uid] = $rowsOf;
+            // 11.x validates a copy and lists the row as read: so is it here.
+            $byUser[(int) $f['userid']][] = $f;
+        }
+        $out = array();
+        foreach ($uids as $uid) {
+            if (isset($byUser[$uid])) {
+                foreach ($byUser[$uid] as $row) {
+                    $out[] = $row;
+                }
+            }
         }
         return $out;
     }
 
     /**
-     * Every member's inputs at once: uid → what Input::get_inputs($uid) gives (node → name →
-     * {id, processList}), in two Redis pipelines; members not cached yet, and cores without
-     * Redis, through the model.
+     * Input::get_inputs for every member at once (userid → node → name → {id, processList}; []
+     * for a member without inputs): one Redis pipeline, or one statement without Redis.
      */
-    public function inputsOfUsers(array $uids)
+    public function membersInputs(GroupDb $db, array $uids)
     {
+        $uids = array_values(array_unique(array_map('intval', $uids)));
         $out = array();
-        if (!$uids) {
-            return $out;
-        }
-        if (!$this->redis) {
+        if (!$uids || !$db->isMysql()) {
             foreach ($uids as $uid) {
                 $out[$uid] = $this->userInputs($uid);
             }
             return $out;
         }
-        $uids = array_values($uids);
-        $pipe = $this->redis->multi(Redis::PIPELINE);
+        if (!$this->redis) {
+            foreach ($uids as $uid) {
+                $out[$uid] = array();
+            }
+            $rows = $db->selectText('SELECT id,nodeid,name,description,processList,userid FROM input WHERE userid IN ('
+                . implode(',', $uids) . ') ORDER BY userid,nodeid,name asc');
+            foreach ($rows as $row) {
+                if ($row['nodeid'] == null) {
+                    $row['nodeid'] = 0;
+                }
+                $out[(int) $row['userid']][$row['nodeid']][$row['name']] = array('id' => $row['id'], 'processList' => $row['processList']);
+            }
+            return $out;
+        }
+        $redis = $this->redis;
+        $pipe = $redis->multi(Redis::PIPELINE);
         foreach ($uids as $uid) {
             $pipe->sMembers("user:inputs:$uid");
         }
-        $ids = $pipe->exec();
-        $asked = array();
+        $sets = $pipe->exec();
+        $ids = array();
+        $cold = array();
         foreach ($uids as $i => $uid) {
-            if (empty($ids[$i])) {
-                // Not cached (or no inputs): the model loads the cache as it always does.
-                $out[$uid] = $this->userInputs($uid);
-            } else {
-                $asked[] = $i;
+            if ($sets[$i] == null) {
+                $cold[] = $uid;
             }
         }
-        if (!$asked) {
-            return $out;
-        }
-        // Opened after the model's own calls above, which would otherwise join the pipeline.
-        $pipe = $this->redis->multi(Redis::PIPELINE);
-        foreach ($asked as $i) {
-            foreach ((array) $ids[$i] as $id) {
-                $pipe->hGetAll("input:$id");
+        $have = self::withRows($db, 'input', $cold);
+        foreach ($uids as $i => $uid) {
+            if ($sets[$i] == null) {
+                // Not in Redis: the model lists it and loads it into Redis (once).
+                $out[$uid] = isset($have[$uid]) ? $this->userInputs($uid) : array();
+                continue;
+            }
+            $out[$uid] = array();
+            foreach ($sets[$i] as $id) {
+                $ids[] = array($uid, $id);
             }
         }
-        $rows = $pipe->exec();
-        $k = 0;
-        foreach ($asked as $i) {
-            $inputs = array();
-            foreach ((array) $ids[$i] as $id) {
-                $row = isset($rows[$k]) ? $rows[$k] : array();
-                $k++;
-                $node = isset($row['nodeid']) && $row['nodeid'] !== null && $row['nodeid'] !== '' ? $row['nodeid'] : 0;
-                $inputs[$node][isset($row['name']) ? $row['name'] : ''] = array(
-                    'id' => isset($row['id']) ? $row['id'] : null,
+        if ($ids) {
+            $pipe = $redis->multi(Redis::PIPELINE);
+            foreach ($ids as $pair) {
+                $pipe->hGetAll('input:' . $pair[1]);
+            }
+            $hashes = $pipe->exec();
+            foreach ($ids as $k => $pair) {
+                $row = $hashes[$k];
+                if (!is_array($row) || !isset($row['name'])) {
+                    continue;
+                }
+                if (!isset($row['nodeid']) || $row['nodeid'] == null) {
+                    $row['nodeid'] = 0;
+                }
+                $out[$pair[0]][$row['nodeid']][$row['name']] = array('id' => isset($row['id']) ? $row['id'] : null,
                     'processList' => isset($row['processList']) ? $row['processList'] : null);
             }
-            $out[$uids[$i]] = $inputs;
         }
         return $out;
     }

@@ -4,7 +4,10 @@
  *
  * Only I/O lives here: read the rows a route needs, hand them to the emongroups engine (the PHP
  * extension `emongroups`), perform what the engine asks for (`need`), write the changes it
- * returns in one transaction. Every permission decision and every validation is the engine's
+ * returns all-or-nothing: under MariaDB's named lock `emongroups_write` (serialises writers on
+ * MyISAM and InnoDB alike), inside BEGIN/COMMIT (effective on InnoDB), and with a before-image of
+ * every row a change writes, restored when a later step fails (effective on MyISAM, which is how
+ * emoncms's updater creates the tables). Every permission decision and every validation is the engine's
  * (core/ROUTES.md); nothing here decides who may do what.
  *
  * Also the two methods the emoncms graph module calls on `new Group($mysqli, $redis, null,
@@ -62,8 +65,10 @@ class Group
     private $reservedGroupId = 0;
     /** Columns of `users` this installation has, from USER_COLUMNS. */
     private $userColumns = null;
-    /** Statements used to read the facts of the last route (tests assert on it). */
-    private $factQueries = 0;
+    /** Undo steps of the running change (closures, run in reverse order on failure). */
+    private $undo = array();
+    /** A host step that cannot be undone (an account deletion) has run in this route. */
+    private $irreversible = '';
 
     public function __construct($mysqli, $redis = false, $unused1 = null, $unused2 = null, $unused3 = null)
     {
@@ -79,9 +84,10 @@ class Group
         return $this->db;
     }
 
+    /** Statements the facts of the last route took. */
     public function factQueries()
     {
-        return $this->factQueries;
+        return GroupDb::$factQueries;
     }
 
     public static function engineLoaded()
@@ -136,21 +142,25 @@ class Group
      */
     public function route($route, array $params, array $session, $host, array $context = array())
     {
+        if ($route === 'search') {
+            return $this->search($params, $session, $context);
+        }
         $this->reservedGroupId = 0;
-        $this->factQueries = 0;
+        $this->undo = array();
+        $this->irreversible = '';
+        GroupDb::$factQueries = 0;
         $write = in_array($route, self::WRITE_ROUTES, true);
         try {
             if (!self::engineLoaded()) {
                 throw new GroupEngineFailure('missing_extension', 'the emongroups PHP extension is not loaded');
             }
+            $before = GroupDb::$total;
             if ($write) {
-                $this->ensureTransactional();
+                $this->db->lock();
                 $this->db->begin();
             }
-            $before = $this->db->statementCount();
             $state = $this->facts($route, $params, $session, $host, $write);
-            $this->factQueries = $this->db->statementCount() - $before;
-            $this->delayForTests();
+            GroupDb::$factQueries = GroupDb::$total - $before;
 
             $request = array(
                 'op' => 'route', 'route' => $route, 'session' => $session,
@@ -162,7 +172,6 @@ class Group
             );
             $answers = array();
             $filename = null;
-            $irrevocable = false;
             for ($i = 0; $i <= self::MAX_NEEDS; $i++) {
                 if ($answers) {
                     $request['host'] = $answers;
@@ -176,8 +185,6 @@ class Group
                     if ($need->kind === 'feed_data' && $need->mode === 'csv') {
                         $filename = self::csvFilename($need);
                     }
-                    // An account registered or deleted is not undone by a rollback.
-                    $irrevocable = $irrevocable || in_array($need->kind, array('register_user', 'delete_user'), true);
                     $answers[$need->kind] = $this->perform($need, $host);
                     continue;
                 }
@@ -185,6 +192,7 @@ class Group
                     $this->apply($result->changes, $host);
                 }
                 $this->db->commit();
+                $this->db->unlock();
                 $done = (object) array('format' => $result->format, 'body' => $result->body);
                 if (isset($result->session)) {
                     $done->session = $result->session;
@@ -196,21 +204,101 @@ class Group
             }
             throw new GroupEngineFailure('internal', 'the engine kept asking for more');
         } catch (GroupHostRefusal $e) {
-            $this->db->rollback();
-            return self::failure($route, $e->getMessage());
+            $undone = $this->undoChange($route);
+            return self::failure($route, $e->getMessage() . ($undone ? '' : self::UNDO_FAILED));
         } catch (GroupEngineFailure $e) {
-            $this->db->rollback();
+            $undone = $this->undoChange($route);
             $this->logError("route $route: engine " . $e->errorCode() . ': ' . $e->getMessage());
             if ($e->errorCode() === 'missing_extension') {
                 return self::failure($route, 'The emongroups PHP extension is not loaded');
             }
-            return self::failure($route, 'Group engine error: ' . $e->getMessage());
+            return self::failure($route, 'Group engine error: ' . $e->getMessage() . ($undone ? '' : self::UNDO_FAILED));
         } catch (Throwable $e) {
-            $this->db->rollback();
+            $undone = $this->undoChange($route);
             $this->logError("route $route: " . get_class($e) . ': ' . $e->getMessage());
-            return self::failure($route, !empty($irrevocable)
-                ? 'Database error, the change was only partly made' : 'Database error, nothing was changed');
+            if (!$undone) {
+                return self::failure($route, 'Database error, the change was stopped part-way and could not be undone completely');
+            }
+            if ($this->irreversible !== '') {
+                return self::failure($route, 'Database error after ' . $this->irreversible . '; the group memberships were left unchanged');
+            }
+            return self::failure($route, 'Database error, nothing was changed');
+        } finally {
+            $this->db->unlock();
         }
+    }
+
+    const UNDO_FAILED = ' (the change was stopped part-way and could not be undone completely)';
+
+    /**
+     * The failure path of a write: ROLLBACK (all an InnoDB table needs), then the before-images
+     * in reverse order (what a MyISAM table needs; on InnoDB they rewrite the rows as they are).
+     * True when every step ran.
+     */
+    private function undoChange($route)
+    {
+        $this->db->rollback();
+        $ok = true;
+        foreach (array_reverse($this->undo) as $step) {
+            try {
+                $step();
+            } catch (Throwable $e) {
+                $ok = false;
+                $this->logError("route $route: undoing a step failed: " . $e->getMessage());
+            }
+        }
+        $this->undo = array();
+        return $ok;
+    }
+
+    /** search: at most this many hits; `more` counts the rest. */
+    const SEARCH_HITS = 20;
+
+    /**
+     * search (a module route, core/ROUTES.md): the members the caller's mygroups answer shows,
+     * matched case-insensitively on username, name and tag keys and values. The engine's mygroups
+     * runs on a state without feeds and inputs, so it costs what the rows of groups and users cost.
+     */
+    private function search(array $params, array $session, array $context)
+    {
+        $q = isset($params['term']) && is_string($params['term']) ? mb_strtolower(trim($params['term'])) : '';
+        $result = $this->route('mygroups', array(), $session, null, $context);
+        $body = $result->body;
+        if (!is_array($body)) {
+            return $result;   // the gate's failure, as mygroups answers it
+        }
+        $hits = array();
+        $matched = 0;
+        if ($q !== '') {
+            foreach ($body as $g) {
+                if (!isset($g->users) || !is_array($g->users)) {
+                    continue;
+                }
+                foreach ($g->users as $u) {
+                    $text = array(isset($u->username) ? (string) $u->username : '', isset($u->name) ? (string) $u->name : '');
+                    if (isset($u->tags) && (is_object($u->tags) || is_array($u->tags))) {
+                        foreach ((array) $u->tags as $k => $v) {
+                            $text[] = (string) $k;
+                            $text[] = is_scalar($v) ? (is_bool($v) ? ($v ? 'true' : 'false') : (string) $v) : json_encode($v);
+                        }
+                    }
+                    if (strpos(mb_strtolower(implode(' ', array_filter($text, 'strlen'))), $q) === false) {
+                        continue;
+                    }
+                    $matched++;
+                    if (count($hits) < self::SEARCH_HITS) {
+                        $hit = (object) array('groupid' => $g->groupid, 'group' => $g->name, 'userid' => $u->userid,
+                            'username' => $u->username);
+                        if (property_exists($u, 'name')) {
+                            $hit->name = $u->name;
+                        }
+                        $hits[] = $hit;
+                    }
+                }
+            }
+        }
+        return (object) array('format' => 'json', 'body' => (object) array('success' => true, 'hits' => $hits,
+            'more' => $matched - count($hits)));
     }
 
     private static function failure($route, $message)
@@ -527,7 +615,12 @@ class Group
                 return $this->userColumns = $cached;
             }
         }
-        if ($this->db->isMysql()) {
+        $version = self::emoncmsVersion();
+        if ($version !== null && $this->db->isMysql()) {
+            // emoncms's own tree says which columns its updater made: users.access from 11.10.1.
+            $have = version_compare($version, '11.10.1', '>=') ? self::USER_COLUMNS
+                : array_values(array_diff(self::USER_COLUMNS, array('access')));
+        } elseif ($this->db->isMysql()) {
             $rows = $this->db->select('SHOW COLUMNS FROM users');
             $have = array_map(function ($r) { return strtolower($r['Field']); }, $rows);
         } else {
@@ -541,18 +634,40 @@ class Group
         return $this->userColumns;
     }
 
-    /** Members' feeds through emoncms's Feed model (the rows 2.0.0 listed), and their inputs. */
+    /** The version of the emoncms tree this runs in (version.json, 11.x; version.txt, 10.x), or null. */
+    private static function emoncmsVersion()
+    {
+        if (is_file('version.json')) {
+            $v = json_decode((string) file_get_contents('version.json'), true);
+            return isset($v['version']) && is_string($v['version']) ? $v['version'] : null;
+        }
+        if (is_file('version.txt')) {
+            $v = trim((string) file_get_contents('version.txt'));
+            return preg_match('/^\d+\.\d+\.\d+$/', $v) ? $v : null;
+        }
+        return null;
+    }
+
+    private function userColumnsAll()
+    {
+        return array_merge($this->userColumns(), array('password', 'salt'));
+    }
+
+    /**
+     * Members' feeds as emoncms's Feed::get_user_feeds gives them (the rows 2.0.0 listed), and
+     * their inputs as Input::get_inputs does — for all members at once: with Redis one pipeline
+     * per kind of key, without it one statement per table (GroupHost::membersFeeds).
+     */
     private function loadFeedsOf(GroupState $state, array $uids, $host, $withInputs)
     {
-        // Every member at once (GroupHost: Redis pipelines where the core allows), not member
-        // by member and feed by feed.
-        foreach ($host->feedsOfUsers($uids) as $rows) {
-            foreach ($rows as $feed) {
-                $state->feed($feed);
-            }
+        if (!$uids) {
+            return;
+        }
+        foreach ($host->membersFeeds($this->db, $uids) as $feed) {
+            $state->feed($feed);
         }
         if ($withInputs) {
-            foreach ($host->inputsOfUsers($uids) as $uid => $inputs) {
+            foreach ($host->membersInputs($this->db, $uids) as $uid => $inputs) {
                 $state->inputs($uid, $inputs);
             }
         }
@@ -624,6 +739,7 @@ class Group
                 return $host->registerUser((string) $need->username, (string) $need->password,
                     (string) $need->email, (string) $need->timezone);
             case 'delete_user':
+                $this->irreversible = 'the deletion of account ' . (int) $need->userid;
                 return $host->deleteUser((int) $need->userid);
             case 'send_email':
                 return $host->sendEmail($need);
@@ -645,14 +761,84 @@ class Group
         if ($this->reservedGroupId < 1) {
             throw new GroupDbFailure('could not reserve a group id');
         }
+        $id = $this->reservedGroupId;
+        $db = $this->db;
+        $this->undo[] = function () use ($db, $id) {
+            $db->execute('DELETE FROM ' . $db->table('groups') . ' WHERE id = ?', array($id));
+        };
         return $this->reservedGroupId;
+    }
+
+    // --- before-images: each records how to put back the rows a change is about to write ------
+
+    /** Rows of $table matching $where, restored (delete what is there now, insert them) on undo. */
+    private function keep($table, $where, array $params)
+    {
+        $db = $this->db;
+        $quoted = $db->table($table);
+        $rows = $db->select("SELECT * FROM $quoted WHERE $where", $params);
+        $this->undo[] = function () use ($db, $quoted, $where, $params, $rows) {
+            $db->execute("DELETE FROM $quoted WHERE $where", $params);
+            foreach ($rows as $row) {
+                $columns = array_keys($row);
+                $db->execute("INSERT INTO $quoted (" . implode(', ', array_map(function ($c) { return "`$c`"; }, $columns))
+                    . ') VALUES (' . GroupDb::marks(count($columns)) . ')', array_values($row));
+            }
+        };
+    }
+
+    /** The users row's fields a change can write, put back by UPDATE (the row itself stays). */
+    private function keepUser($userid)
+    {
+        $db = $this->db;
+        $columns = array_values(array_intersect(array('username', 'name', 'email', 'bio', 'location', 'timezone', 'tags',
+            'password', 'salt'), $this->userColumnsAll()));
+        $rows = $db->select('SELECT ' . implode(', ', $columns) . ' FROM users WHERE id = ?', array($userid));
+        if (!$rows) {
+            return;
+        }
+        $row = $rows[0];
+        $this->undo[] = function () use ($db, $row, $userid) {
+            $set = implode(', ', array_map(function ($c) { return "`$c` = ?"; }, array_keys($row)));
+            $db->execute("UPDATE users SET $set WHERE id = ?", array_merge(array_values($row), array($userid)));
+        };
     }
 
     /** Writes the engine's changes in order; the caller commits or rolls back. */
     private function apply(array $changes, $host)
     {
         $groups = $this->db->table('groups');
+        $keptUsers = array();
         foreach ($changes as $c) {
+            switch ($c->kind) {
+                case 'insert_group':
+                case 'update_group':
+                    if ((int) $c->id !== $this->reservedGroupId) {
+                        $this->keep('groups', 'id = ?', array((int) $c->id));
+                    }
+                    break;
+                case 'delete_group':
+                    $this->keep('groups', 'id = ?', array((int) $c->id));
+                    $this->keep('group_users', 'groupid = ?', array((int) $c->id));
+                    break;
+                case 'insert_membership':
+                case 'update_membership':
+                case 'delete_membership':
+                    $this->keep('group_users', 'groupid = ? AND userid = ?', array((int) $c->groupid, (int) $c->userid));
+                    break;
+                case 'update_user_profile':
+                case 'set_username':
+                case 'set_email':
+                case 'set_password':
+                    if (!isset($keptUsers[(int) $c->userid])) {
+                        $keptUsers[(int) $c->userid] = true;
+                        $this->keepUser((int) $c->userid);
+                    }
+                    if ($c->kind === 'set_password' && $this->tableExists('rememberme')) {
+                        $this->keep('rememberme', 'userid = ?', array((int) $c->userid));
+                    }
+                    break;
+            }
             switch ($c->kind) {
                 case 'insert_group':
                     $values = array($c->name, $c->description, $c->organization, $c->area, $c->visibility, $c->access, (int) $c->id);
@@ -731,50 +917,6 @@ class Group
                 . 'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', array($name));
         }
         return (bool) $this->db->select("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", array($name));
-    }
-
-    /**
-     * emoncms creates tables as MyISAM, which ignores transactions. The first write converts
-     * `groups` and `group_users` to InnoDB (once; logged; the data is kept). With Redis the
-     * check is remembered, otherwise it costs one information_schema query per write.
-     */
-    public function ensureTransactional()
-    {
-        if (!$this->db->isMysql()) {
-            return;
-        }
-        $flag = 'emongroups:innodb';
-        if ($this->redis && $this->redis->get($flag)) {
-            return;
-        }
-        $rows = $this->db->select('SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES '
-            . "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('groups', 'group_users')");
-        $converted = true;
-        foreach ($rows as $row) {
-            if (strtolower((string) $row['e']) !== 'innodb') {
-                $this->logWarn("converting table {$row['t']} from {$row['e']} to InnoDB (transactions for group changes)");
-                try {
-                    $this->db->command('ALTER TABLE ' . $this->db->table($row['t']) . ' ENGINE=InnoDB');
-                } catch (Throwable $e) {
-                    // Without the ALTER privilege the module still works, as 2.0.0 did: without
-                    // atomic multi-row changes. Said loudly, retried on the next write.
-                    $converted = false;
-                    $this->logError("could not convert table {$row['t']} to InnoDB, group changes are not atomic: "
-                        . $e->getMessage());
-                }
-            }
-        }
-        if ($this->redis && $converted && count($rows) === 2) {
-            $this->redis->set($flag, '1');
-        }
-    }
-
-    /** Test hook: hold the transaction open a while, so tests can race two requests. */
-    private function delayForTests()
-    {
-        if (getenv('EMONGROUPS_TEST_HOOKS') === '1' && isset($_SERVER['HTTP_X_EMONGROUPS_DELAY_MS'])) {
-            usleep(1000 * min(5000, max(0, (int) $_SERVER['HTTP_X_EMONGROUPS_DELAY_MS'])));
-        }
     }
 
     private static function csvFilename($need)
@@ -901,6 +1043,7 @@ class GroupState
             $memberships[] = $m;
         }
         $users = array();
+        // Inputs as Input::get_inputs gave them: a member without inputs has `[]`, as in 2.0.0.
         foreach ($this->users as $id => $u) {
             if (isset($this->inputs[$id])) {
                 $u['inputs'] = $this->inputs[$id];

@@ -3,8 +3,8 @@
  * Tables of the group module, in emoncms's schema format (Lib/dbschemasetup.php).
  * The columns are group 2.0.0's, unchanged, so an installation switches without migrating data.
  * Additive only: the two indexes on group_users (emoncms's updater creates missing indexes and
- * never drops anything). The module converts both tables to InnoDB on its first write
- * (group_model.php, Group::ensureTransactional) because emoncms creates tables as MyISAM.
+ * never drops anything). The tables stay as emoncms's updater creates them (MyISAM); the module
+ * never changes a table itself (php-ext/module/README.md: "What changes in your database").
  */
 defined('EMONCMS_EXEC') or die('Restricted access');
 
