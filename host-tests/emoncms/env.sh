@@ -10,7 +10,8 @@
 # Options (environment): EMONCMS_DIR=/path/to/emoncms (any checkout instead of ../shared/emoncms),
 # EMONCMS_GROUP_MODULE=/path (the module to install; default php-ext/module/group),
 # EMONCMS_EXTRA_MODULES="app" (modules from ../shared/emoncms/modules to install too),
-# EMONGROUPS_TEST_PREPEND=/file.php (tests only: run before index.php), EMONCMS_PORT.
+# EMONGROUPS_TEST_PREPEND=/file.php (tests only: run before index.php), EMONCMS_PORT,
+# EMONCMS_OPCACHE=1 (PHP's opcode cache on, as production servers have it).
 # Loopback and RUN only; every server started here is stopped by emoncms_down.
 
 EG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -133,6 +134,12 @@ emoncms_up() {
   # The extension, as conf.d tells PHP to load it (PHP_INI_SCAN_DIR adds this directory).
   if [ -n "${EMONGROUPS_EXT:-}" ]; then
     echo "extension=$EMONGROUPS_EXT" >"$EMONCMS_RUN/conf.d/50-emongroups.ini"
+  fi
+  # EMONCMS_OPCACHE=1: PHP's opcode cache, as Apache's mod_php and php-fpm have it by default
+  # (the CLI server needs enable_cli). Files changed less than 2 s before are not cached
+  # (opcache.file_update_protection), so a just-copied tree caches from its second request on.
+  if [ "${EMONCMS_OPCACHE:-0}" = 1 ]; then
+    printf 'opcache.enable=1\nopcache.enable_cli=1\n' >"$EMONCMS_RUN/conf.d/10-opcache.ini"
   fi
 
   # MariaDB: its own datadir, a socket, and a TCP port on 127.0.0.1 for emoncms.
