@@ -21,7 +21,7 @@ use std::ops::{Index, IndexMut};
 pub const MAX_DEPTH: usize = 128;
 
 /// A JSON value.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     #[default]
     Null,
@@ -30,6 +30,29 @@ pub enum Value {
     String(String),
     Array(Vec<Value>),
     Object(Map<String, Value>),
+    /// JSON text that was parsed already, written out as it is: a feed row on its way from the
+    /// host's state to an answer (mygroups carries tens of thousands; re-reading each into a
+    /// tree only to write it again cost most of the answer's time). Only [`Value::raw`] makes
+    /// one; readers see it as nothing (`as_object` is `None`), and it equals the value it holds.
+    Raw(Box<str>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a == b,
+            (Value::Raw(a), Value::Raw(b)) if a == b => true,
+            (Value::Raw(a), b) | (b, Value::Raw(a)) => {
+                from_str(a).is_ok_and(|v| !matches!(v, Value::Raw(_)) && &v == b)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A JSON number: an unsigned or negative integer when it is one, else a finite float.
@@ -230,6 +253,19 @@ impl Index<&str> for Map<String, Value> {
 static NULL: Value = Value::Null;
 
 impl Value {
+    /// JSON text checked by this crate's parser, to be written out unchanged (see [`Value::Raw`]).
+    pub(crate) fn raw(text: &str) -> Value {
+        Value::Raw(text.into())
+    }
+    /// A [`Value::Raw`] read into a tree; any other value as it is.
+    pub fn expanded(self) -> Value {
+        match self {
+            Value::Raw(text) => from_str(&text).unwrap_or(Value::Null),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::expanded).collect()),
+            Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, v.expanded())).collect()),
+            v => v,
+        }
+    }
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -726,6 +762,7 @@ fn write_value(v: &Value, out: &mut String) {
         Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => write_number(n, out),
         Value::String(s) => write_string(s, out),
+        Value::Raw(text) => out.push_str(text),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

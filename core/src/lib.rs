@@ -24,4 +24,4 @@ pub use profiles::Profile;
 pub use profiles::emoncms::EmoncmsEngine;
 pub use query::{AccessDiff, Capability, WhoCan};
 pub use snapshot::Snapshot;
-pub use wire::{Engine, MAX_REQUEST_BYTES, WIRE_VERSION, call};
+pub use wire::{Engine, MAX_REQUEST_BYTES, WIRE_VERSION, call, call_apart};

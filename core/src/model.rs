@@ -348,6 +348,11 @@ impl FeedRow {
         crate::json::from_str(&self.raw).unwrap_or(Value::Null)
     }
 
+    /// The row as the host gave it, for an answer: its text, written out unchanged.
+    pub(crate) fn to_answer(&self) -> Value {
+        Value::raw(&self.raw)
+    }
+
     /// A feed row built from its parts (benchmarks and generated data).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
         let row =
@@ -412,6 +417,16 @@ impl State {
             ),
             Load::Json(e) => WireError::new(ErrorCode::BadJson, format!("state is not valid JSON: {e}")),
         })
+    }
+
+    /// Reads the state object at the parser's position, as [`State::from_json_text`] does; `None`
+    /// for anything it would refuse (the caller then reads the request the ordinary way, which
+    /// gives the error).
+    pub(crate) fn stream_at(p: &mut Parser) -> Option<State> {
+        if p.next() != Next::Object {
+            return None;
+        }
+        State::stream(p).ok()
     }
 
     fn stream(p: &mut Parser) -> Result<State, Load> {

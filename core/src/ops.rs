@@ -62,15 +62,20 @@ impl Outcome {
 
     /// The wire form.
     pub fn to_json(&self) -> Value {
+        self.clone().into_json()
+    }
+
+    /// The wire form, taking the outcome (a large body is moved, not copied).
+    pub fn into_json(self) -> Value {
         match self {
             Outcome::Done { format, body, changes, session } => {
                 let mut m = Map::new();
                 m.put("outcome", "done".into());
-                m.put("format", (*format).into());
-                m.put("body", body.clone());
+                m.put("format", format.into());
+                m.put("body", body);
                 m.put("changes", Value::Array(changes.iter().map(Change::to_json).collect()));
                 if let Some(s) = session {
-                    m.put("session", Value::Object(s.clone()));
+                    m.put("session", Value::Object(s));
                 }
                 Value::Object(m)
             }
@@ -220,7 +225,7 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
         Err(Stop::Answer(o)) => *o,
         Err(Stop::Error(e)) => return Err(e),
     };
-    Ok(outcome.to_json())
+    Ok(outcome.into_json())
 }
 
 /// A route's code.
@@ -1027,7 +1032,7 @@ impl<'a> Req<'a> {
     fn feeds_of(&self, u: Dense) -> Vec<Value> {
         let mut out = Vec::new();
         for &f in self.snap.feeds_of(u) {
-            out.push(self.snap.feeds[f as usize].to_json());
+            out.push(self.snap.feeds[f as usize].to_answer());
         }
         out
     }

@@ -210,6 +210,7 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+        Value::Raw(_) => "JSON text",
     }
 }
 

@@ -25,7 +25,48 @@ pub(crate) type Fields = Map<String, Value>;
 /// assert!(answer.starts_with(r#"{"ok":true"#));
 /// ```
 pub fn call(request: &str) -> String {
-    guarded(|| {
+    guarded(|| call_value(request))
+}
+
+/// [`call`], with the JSON body of a route's answer written apart: in the answer text
+/// `result.body` is `null`, and the body's own text comes second. A host that passes the body on
+/// unread (the PHP module sending mygroups, megabytes of feed rows) then never parses it. Every
+/// other answer is the text `call` gives, and `None`.
+///
+/// ```
+/// let request = r#"{"v":1,"profile":"emoncms","op":"route","route":"grouplist",
+///   "session":{"userid":1,"read":true,"write":true},"params":{},"state":{}}"#;
+/// let (head, body) = emongroups_core::call_apart(request);
+/// assert!(head.starts_with(r#"{"ok":true"#) && head.contains(r#""body":null"#));
+/// assert_eq!(body.as_deref(), Some("[]"));
+/// ```
+pub fn call_apart(request: &str) -> (String, Option<String>) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut result = call_value(request)?;
+        let body = match &mut result {
+            Value::Object(m)
+                if m.get("outcome").and_then(Value::as_str) == Some("done")
+                    && m.get("format").and_then(Value::as_str) == Some("json") =>
+            {
+                m.get_mut("body").map(|b| crate::json::to_string(&b.take()))
+            }
+            _ => None,
+        };
+        Ok::<_, WireError>((result, body))
+    }))
+    .ok();
+    match outcome {
+        Some(Ok((result, body))) => (answer(Some(Ok(result))), body),
+        Some(Err(e)) => (answer(Some(Err(e))), None),
+        None => (answer(None), None),
+    }
+}
+
+fn call_value(request: &str) -> Result<Value, WireError> {
+    {
+        if let Some(answer) = call_streamed(request) {
+            return answer;
+        }
         let (mut envelope, fields) = parse_envelope(request)?;
         let state = match envelope.state.take() {
             Some(state) => state,
@@ -39,7 +80,59 @@ pub fn call(request: &str) -> String {
             }
         };
         on_state(envelope, state, fields)
-    })
+    }
+}
+
+/// An emoncms request carrying its state (what the PHP module sends for every route), read in
+/// one pass: the state's rows straight from the text, as [`Engine::from_state_json`] reads them,
+/// instead of a tree of the whole request first (mygroups' state holds tens of thousands of feed
+/// rows). It takes only requests it can answer whole: `profile` `"emoncms"` before `state`, no
+/// key twice, valid JSON, a state that reads and indexes. Anything else is `None`, and `call`
+/// answers it the ordinary way — so every refusal, and which refusal comes first, stays as it is.
+fn call_streamed(request: &str) -> Option<Result<Value, WireError>> {
+    if request.len() > MAX_REQUEST_BYTES {
+        return None;
+    }
+    let mut p = crate::json::Parser::new(request);
+    if p.next() != crate::json::Next::Object {
+        return None;
+    }
+    let mut fields = Map::new();
+    let mut state = None;
+    let read = p.object(|p, key| {
+        if fields.contains_key(key) || (key == "state" && state.is_some()) {
+            return Err(Declined);
+        }
+        if key == "state" {
+            if fields.get("profile").and_then(Value::as_str) != Some("emoncms") {
+                return Err(Declined);
+            }
+            state = Some(crate::model::State::stream_at(p).ok_or(Declined)?);
+        } else {
+            let v = p.value().map_err(|_| Declined)?;
+            fields.insert(key.to_string(), v);
+        }
+        Ok(())
+    });
+    if read.is_err() || p.finish().is_err() {
+        return None;
+    }
+    let state = state?;
+    let (envelope, fields) = envelope_of(fields).ok()?;
+    if envelope.profile != Profile::Emoncms || matches!(envelope.op.as_str(), "apply" | "version") {
+        return None;
+    }
+    let engine = crate::profiles::emoncms::EmoncmsEngine::from_state(state).ok()?;
+    Some(engine.handle(&envelope.op, fields))
+}
+
+/// `call_streamed` leaves the request to the ordinary way.
+struct Declined;
+
+impl From<crate::json::Error> for Declined {
+    fn from(_: crate::json::Error) -> Declined {
+        Declined
+    }
 }
 
 /// Answers a request on the `state` it carries (or, for `call`'s stateless ops, an empty one).
@@ -189,9 +282,14 @@ fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
 }
 
 fn parse_envelope(request: &str) -> Result<(Envelope, Fields), WireError> {
-    let Value::Object(mut fields) = parse_json(request, "request")? else {
+    let Value::Object(fields) = parse_json(request, "request")? else {
         return Err(WireError::bad_request("a request is a JSON object"));
     };
+    envelope_of(fields)
+}
+
+/// The envelope taken off a request's members.
+fn envelope_of(mut fields: Fields) -> Result<(Envelope, Fields), WireError> {
     match fields.remove("v") {
         Some(Value::Number(n)) if n.as_u64() == Some(WIRE_VERSION) => {}
         Some(Value::Number(n)) => {

@@ -690,3 +690,140 @@ fn the_json_parser_agrees_with_serde_json() {
     }
     assert!(valid > 1_000 && invalid > 10_000, "{valid} valid, {invalid} invalid");
 }
+
+/// A request's text with `profile` first (what the PHP module sends: `call` reads the state in one
+/// pass) or last (after `state`: `call` reads it the ordinary way, a tree first).
+fn request_text(request: &Value, profile_first: bool) -> String {
+    let body: Vec<String> = request
+        .as_object()
+        .expect("an object")
+        .iter()
+        .filter(|(k, _)| *k != "profile")
+        .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+        .collect();
+    if profile_first {
+        format!(r#"{{"profile":"emoncms",{}}}"#, body.join(","))
+    } else {
+        format!(r#"{{{},"profile":"emoncms"}}"#, body.join(","))
+    }
+}
+
+fn answer_of(text: &str) -> Value {
+    serde_json::from_str(text).expect("the engine always answers JSON")
+}
+
+/// Requests on the shared state, and on states and envelopes the engine must refuse.
+fn one_pass_requests() -> Vec<Value> {
+    let mut out = Vec::new();
+    for (route, params) in [
+        ("userlist", json!({"groupid": "1"})),
+        ("mygroups", json!({})),
+        ("grouplist", json!({})),
+        ("getuserfeeds", json!({"groupid": "1", "userid": "4"})),
+        ("summary", json!({"groupid": "2"})),
+        ("getfeed", json!({"id": "40", "start": "0", "end": "10", "interval": "1", "subaction": "data"})),
+        ("csvexport", json!({"groupid": "1", "id": "40,41", "start": "0", "end": "10", "interval": "1"})),
+        ("removeuser", json!({"groupid": "1", "userid": "5"})),
+        ("userlist", json!({"groupid": "x"})),
+    ] {
+        for userid in [1, 3, 6, 9, 11] {
+            out.push(json!({"v": 1, "op": "route", "route": route, "session": session(userid),
+                "params": params, "state": state(), "now": 1000}));
+        }
+    }
+    let mut bad_feed = state();
+    bad_feed["feeds"][1] = json!({"id": 41, "name": "no owner"});
+    let mut unknown = state();
+    unknown["extra"] = json!([]);
+    let base = json!({"v": 1, "op": "route", "route": "userlist", "session": session(1), "params": {"groupid": "1"}});
+    for bad_state in [bad_feed, unknown, json!([]), json!(null), json!({"feeds": {}})] {
+        let mut r = base.clone();
+        r["state"] = bad_state;
+        out.push(r);
+    }
+    for (k, v) in [
+        ("v", json!(2)),
+        ("op", json!(7)),
+        ("op", json!("apply")),
+        ("op", json!("version")),
+        ("params", json!([])),
+    ] {
+        let mut r = base.clone();
+        r["state"] = state();
+        r[k] = v;
+        out.push(r);
+    }
+    out
+}
+
+#[test]
+fn the_state_read_in_one_pass_answers_as_the_ordinary_way() {
+    let mut refused = 0;
+    for request in one_pass_requests() {
+        let fast = answer_of(&emongroups_core::call(&request_text(&request, true)));
+        let slow = answer_of(&emongroups_core::call(&request_text(&request, false)));
+        assert_eq!(fast, slow, "request {request}");
+        refused += usize::from(fast["ok"] == false);
+    }
+    assert!(refused >= 8, "the refusals are compared too ({refused})");
+    // A key twice, a state before the profile, text after the object: the ordinary way's answers.
+    let one = request_text(&one_pass_requests()[0], true);
+    let twice = one.replacen(r#""state":"#, r#""state":{},"state":"#, 1);
+    assert_eq!(answer_of(&emongroups_core::call(&twice))["ok"], true, "the last `state` counts, as before");
+    let trailing = format!("{one} x");
+    assert_eq!(answer_of(&emongroups_core::call(&trailing))["error"]["code"], "bad_json");
+}
+
+#[test]
+fn call_apart_writes_the_json_body_apart_and_nothing_else_changes() {
+    let mut apart = 0;
+    for request in one_pass_requests() {
+        let text = request_text(&request, true);
+        let whole = answer_of(&emongroups_core::call(&text));
+        let (head, body) = emongroups_core::call_apart(&text);
+        let mut head = answer_of(&head);
+        match body {
+            Some(body) => {
+                assert_eq!(head["result"]["format"], "json", "{request}");
+                assert_eq!(head["result"]["body"], Value::Null);
+                head["result"]["body"] = answer_of(&body);
+                apart += 1;
+            }
+            None => assert!(
+                whole["ok"] == false
+                    || whole["result"]["outcome"] != "done"
+                    || whole["result"]["format"] != "json",
+                "{whole}"
+            ),
+        }
+        assert_eq!(head, whole, "request {request}");
+    }
+    assert!(apart >= 20, "{apart} bodies written apart");
+}
+
+#[test]
+fn feed_rows_reach_the_answer_as_the_host_wrote_them() {
+    // The row's own text (key order, a key the engine does not know, a number's spelling) is
+    // what userlist gives back.
+    let mut s = state();
+    s["feeds"] = json!([{"value": 1.50, "time": 1000, "name": "use", "id": 40, "userid": 4, "public": 0, "engine": "5"}]);
+    let text = request_text(
+        &json!({"v": 1, "op": "route", "route": "userlist", "session": session(1),
+        "params": {"groupid": "1"}, "state": s}),
+        true,
+    )
+    .replace(r#""value":1.5,"#, r#""value":1.50,"#);
+    let answer = emongroups_core::call(&text);
+    assert!(
+        answer.contains(
+            r#"{"value":1.50,"time":1000,"name":"use","id":40,"userid":4,"public":0,"engine":"5"}"#
+        ),
+        "{answer}"
+    );
+    // Read the ordinary way (profile after state) the row is written anew: the same JSON, so
+    // this test tells the one-pass reading apart.
+    let slow = text.replacen(r#""profile":"emoncms","#, "", 1).replacen('{', r#"{"profile":"emoncms","#, 0);
+    let slow = format!("{},\"profile\":\"emoncms\"}}", &slow[..slow.len() - 1]);
+    let answer = emongroups_core::call(&slow);
+    assert!(answer.contains(r#""value":1.5,"#) && !answer.contains("1.50"), "{answer}");
+}
