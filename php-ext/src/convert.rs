@@ -341,6 +341,8 @@ pub fn json_to_zval(value: &Value) -> Zval {
         },
         Value::String(s) => zval.set_zend_string(ext_php_rs::types::ZendStr::new(s, false)),
         Value::Array(_) | Value::Object(_) => zval.set_hashtable(json_to_array(value)),
+        // Text the engine passes through (a feed row): PHP gets it as the array it stands for.
+        Value::Raw(_) => return json_to_zval(&value.clone().expanded()),
     }
     zval
 }
@@ -365,6 +367,7 @@ pub fn json_to_array(value: &Value) -> ZBox<ZendHashTable> {
             }
             array
         }
+        Value::Raw(_) => json_to_array(&value.clone().expanded()),
         other => {
             let mut array = ZendHashTable::new();
             let _ = array.push(json_to_zval(other));

@@ -41,6 +41,24 @@ pub fn call(json: BinarySlice<u8>) -> String {
     })
 }
 
+/// `EmonGroups\callApart(string $json): array` — the wire call with a route's JSON body written
+/// apart (`emongroups_core::call_apart`): `[answer, body]`, where the answer's `result.body` is
+/// null and `body` is the body's JSON text, or `[answer, null]` for every other answer. The
+/// module prints such a body as it is, instead of decoding megabytes only to encode them again.
+#[php_function]
+#[php(name = "EmonGroups\\callApart")]
+pub fn call_apart(json: BinarySlice<u8>) -> Vec<Option<String>> {
+    let json: &[u8] = json.into();
+    catch_unwind(AssertUnwindSafe(|| match std::str::from_utf8(json) {
+        Ok(json) => {
+            let (answer, body) = emongroups_core::call_apart(json);
+            vec![Some(answer), body]
+        }
+        Err(_) => vec![Some(not_utf8_answer()), None],
+    }))
+    .unwrap_or_else(|_| vec![Some(internal_answer()), None])
+}
+
 /// Runs the body of a wire function (`call`, `handle`); a panic becomes the `internal` error
 /// answer, as the wire promises an answer for everything.
 pub(crate) fn wire_guarded(body: impl FnOnce() -> String) -> String {
@@ -140,6 +158,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .version(env!("CARGO_PKG_VERSION"))
         .info_function(module_info)
         .function(wrap_function!(call))
+        .function(wrap_function!(call_apart))
         .class::<PhpEngine>();
     #[cfg(feature = "panic-probe")]
     let module = module.function(wrap_function!(panic_probe));
