@@ -19,6 +19,16 @@ namespace EmonGroups {
     function call(string $json): string {}
 
     /**
+     * The wire call with a route's JSON body written apart: `[$answer, $body]`. When the answer
+     * is a done route in format `json`, its `result.body` is null and `$body` is the body's JSON
+     * text, to be passed on unread (the group module prints mygroups this way); for every other
+     * answer `$body` is null and `$answer` is what call() gives.
+     *
+     * @return array{0: string, 1: ?string}
+     */
+    function callApart(string $json): array {}
+
+    /**
      * A profile's facts, indexed once, answering many questions. Build one with fromState() or
      * fromRows(); `new Engine()` is not allowed.
      */
