@@ -37,7 +37,11 @@ function group_controller()
     }
 
     $params = group_request_params($action, (string) $route->subaction);
-    $result = $model->route($action, $params, $engineSession, $host, $context);
+    // The member lists (megabytes of feed rows in mygroups) are printed as the engine wrote them;
+    // the other answers go through index.php's json_encode as 2.0.0's did, byte for byte (getfeed
+    // equals the owner's own feed/data.json).
+    $rawBody = in_array($action, array('userlist', 'mygroups', 'getuserfeeds', 'snapshot'), true);
+    $result = $model->route($action, $params, $engineSession, $host, $context, $rawBody);
 
     switch ($result->format) {
         case 'text':
@@ -67,6 +71,13 @@ function group_controller()
 
         default:
             $route->format = 'json';
+            if (isset($result->json)) {
+                // The engine's JSON text as it wrote it (mygroups: megabytes of feed rows), not
+                // decoded here only for index.php to encode it again.
+                header('Content-Type: application/json');
+                print $result->json;
+                exit;
+            }
             return array('content' => $result->body);
     }
 }

@@ -104,9 +104,9 @@ class Group
     {
         $session = array('userid' => (int) $userid, 'read' => true, 'write' => false);
         $state = $this->facts('grouplist', array(), $session, null, false);
-        $result = $this->engine(array('op' => 'route', 'route' => 'grouplist', 'session' => $session,
+        list($result, $bodyText) = $this->engine(array('op' => 'route', 'route' => 'grouplist', 'session' => $session,
             'params' => new stdClass(), 'state' => $state));
-        $body = self::toArray($result->body);
+        $body = self::toArray($bodyText !== null ? json_decode($bodyText) : $result->body);
         return (is_array($body) && !isset($body['success'])) ? $body : array();
     }
 
@@ -120,15 +120,16 @@ class Group
             return null;
         }
         $state = $this->facts('summary', array('groupid' => (string) $gid), array('userid' => $session_uid), null, false);
-        $decision = $this->engine(array('op' => 'check', 'actor' => $session_uid, 'action' => 'members.list',
+        list($decision) = $this->engine(array('op' => 'check', 'actor' => $session_uid, 'action' => 'members.list',
             'group' => $gid, 'state' => $state));
         if (empty($decision->allowed)) {
             return null;
         }
-        $result = $this->engine(array('op' => 'route', 'route' => 'getsessionuserrole',
+        list($result, $bodyText) = $this->engine(array('op' => 'route', 'route' => 'getsessionuserrole',
             'session' => array('userid' => $uid, 'read' => true), 'params' => array('groupid' => (string) $gid),
             'state' => $state));
-        return is_int($result->body) ? $result->body : null;
+        $body = $bodyText !== null ? json_decode($bodyText) : $result->body;
+        return is_int($body) ? $body : null;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -140,7 +141,11 @@ class Group
      * $session: the engine session (core/WIRE.md); $host: emoncms's models (GroupHost).
      * Answers an object {format, body, session?, filename?} — never throws.
      */
-    public function route($route, array $params, array $session, $host, array $context = array())
+    /**
+     * $rawBody: a JSON answer comes as its text in ->json (the controller prints it as the engine
+     * wrote it), not decoded into ->body.
+     */
+    public function route($route, array $params, array $session, $host, array $context = array(), $rawBody = false)
     {
         if ($route === 'search') {
             return $this->search($params, $session, $context);
@@ -159,7 +164,17 @@ class Group
                 $this->db->lock();
                 $this->db->begin();
             }
-            $state = $this->facts($route, $params, $session, $host, $write);
+            // The member lists build tens of thousands of small arrays: PHP's cycle collector
+            // would scan them again and again (none of them can be a cycle).
+            $gc = gc_enabled();
+            gc_disable();
+            try {
+                $state = $this->facts($route, $params, $session, $host, $write);
+            } finally {
+                if ($gc) {
+                    gc_enable();
+                }
+            }
             GroupDb::$factQueries = GroupDb::$total - $before;
 
             $request = array(
@@ -176,7 +191,7 @@ class Group
                 if ($answers) {
                     $request['host'] = $answers;
                 }
-                $result = $this->engine($request);
+                list($result, $bodyText) = $this->engine($request);
                 if ($result->outcome === 'need') {
                     $need = $result->need;
                     if (isset($answers[$need->kind])) {
@@ -194,6 +209,13 @@ class Group
                 $this->db->commit();
                 $this->db->unlock();
                 $done = (object) array('format' => $result->format, 'body' => $result->body);
+                if ($bodyText !== null) {
+                    if ($rawBody) {
+                        $done->json = $bodyText;
+                    } else {
+                        $done->body = json_decode($bodyText);
+                    }
+                }
                 if (isset($result->session)) {
                     $done->session = $result->session;
                 }
@@ -309,16 +331,28 @@ class Group
         return (object) array('format' => 'json', 'body' => (object) array('success' => false, 'message' => $message));
     }
 
-    /** One wire request; its result as objects (so `{}` stays `{}` when re-encoded). */
+    /**
+     * One wire request: [its result as objects (so `{}` stays `{}` when re-encoded), the JSON
+     * text of a JSON body written apart or null]. EmonGroups\callApart writes a route's JSON
+     * body apart, so that megabytes of feed rows are never decoded only to be encoded again.
+     */
     private function engine(array $request)
     {
         $request = array('v' => 1, 'profile' => 'emoncms') + $request;
+        // Numbers as index.php's json_encode writes them (100.0 as 100): the member lists pass
+        // the feed rows' text through to the answer unchanged.
         $json = json_encode($request, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
-            | JSON_INVALID_UTF8_SUBSTITUTE | JSON_PRESERVE_ZERO_FRACTION);
+            | JSON_INVALID_UTF8_SUBSTITUTE);
         if ($json === false) {
             throw new GroupEngineFailure('internal', 'the request could not be encoded: ' . json_last_error_msg());
         }
-        $answer = json_decode(\EmonGroups\call($json));
+        $bodyText = null;
+        if (function_exists('EmonGroups\\callApart')) {
+            list($text, $bodyText) = \EmonGroups\callApart($json);
+            $answer = json_decode($text);
+        } else {
+            $answer = json_decode(\EmonGroups\call($json));
+        }
         if (!is_object($answer) || !isset($answer->ok)) {
             throw new GroupEngineFailure('internal', 'the engine answered something that is not a wire answer');
         }
@@ -327,7 +361,7 @@ class Group
             $message = isset($answer->error->message) ? $answer->error->message : 'no message';
             throw new GroupEngineFailure($code, $message);
         }
-        return $answer->result;
+        return array($answer->result, $bodyText);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -616,16 +650,13 @@ class Group
             }
         }
         $version = self::emoncmsVersion();
-        if ($version !== null && $this->db->isMysql()) {
+        if ($version !== null) {
             // emoncms's own tree says which columns its updater made: users.access from 11.10.1.
             $have = version_compare($version, '11.10.1', '>=') ? self::USER_COLUMNS
                 : array_values(array_diff(self::USER_COLUMNS, array('access')));
-        } elseif ($this->db->isMysql()) {
+        } else {
             $rows = $this->db->select('SHOW COLUMNS FROM users');
             $have = array_map(function ($r) { return strtolower($r['Field']); }, $rows);
-        } else {
-            $rows = $this->db->select('PRAGMA table_info(users)');
-            $have = array_map(function ($r) { return strtolower($r['name']); }, $rows);
         }
         $this->userColumns = array_values(array_intersect(self::USER_COLUMNS, $have));
         if ($this->redis) {
@@ -663,9 +694,7 @@ class Group
         if (!$uids) {
             return;
         }
-        foreach ($host->membersFeeds($this->db, $uids) as $feed) {
-            $state->feed($feed);
-        }
+        $state->feeds($host->membersFeeds($this->db, $uids));
         if ($withInputs) {
             foreach ($host->membersInputs($this->db, $uids) as $uid => $inputs) {
                 $state->inputs($uid, $inputs);
@@ -674,53 +703,56 @@ class Group
     }
 
     /**
-     * getfeed / csvexport: 1) the requested feeds' owners and public flags; 2) the memberships of
-     * the caller and of those owners, in groups that exist and that they share. Groups go to the
-     * engine as bare ids. Two statements whatever the number of groups, members and feeds (B-25).
+     * getfeed / csvexport (B-25: one statement whatever the number of groups, members and feeds;
+     * csvexport one more for the caller's role in the group it names): each requested feed's
+     * owner and public flag, with every group that exists and that the caller and the owner are
+     * both in, and their two memberships there. A group can only grant the caller a feed when both
+     * are in it, so memberships in other groups are not read (an administrator of 50 groups
+     * reading one member's feed gets one row, not 51). Groups go to the engine as bare ids. Every
+     * value is an integer id, so the statement goes as text: one round trip, as emoncms's own
+     * feed/data.json costs, not a prepare and an execute.
      */
     private function loadFeedAccess(GroupState $state, array $ids, $caller, $gid)
     {
-        $owners = array();
+        $ids = array_values(array_unique(array_map('intval', $ids)));
+        $caller = (int) $caller;
+        $seen = array();
+        $member = function ($groupid, $userid, $role, $rights) use ($state, &$seen) {
+            if (isset($seen["$groupid:$userid"])) {
+                return;
+            }
+            $seen["$groupid:$userid"] = true;
+            $state->bareGroup((int) $groupid);
+            $state->membership(array('groupid' => $groupid, 'userid' => $userid, 'role' => $role, 'admin_rights' => $rights));
+        };
         if ($ids) {
-            $rows = $this->db->select('SELECT id, userid, public FROM feeds WHERE id IN ('
-                . GroupDb::marks(count($ids)) . ')', $ids);
-            foreach ($rows as $row) {
-                if ($row['userid'] === null) {
-                    continue;
+            $in = implode(',', $ids);
+            // Anonymous: only the public flag counts, no membership can matter.
+            $sql = $caller
+                ? 'SELECT f.id, f.userid, f.public, a.groupid, a.role AS crole, a.admin_rights AS crights,'
+                    . ' b.role AS orole, b.admin_rights AS orights FROM feeds f LEFT JOIN (group_users b'
+                    . " JOIN group_users a ON a.groupid = b.groupid AND a.userid = $caller"
+                    . ' JOIN ' . $this->db->table('groups') . ' g ON g.id = a.groupid) ON b.userid = f.userid'
+                    . " WHERE f.id IN ($in) AND f.userid IS NOT NULL"
+                : "SELECT id, userid, public FROM feeds WHERE id IN ($in) AND userid IS NOT NULL";
+            $feeds = array();
+            foreach ($this->db->selectText($sql) as $row) {
+                if (!isset($feeds[$row['id']])) {
+                    $feeds[$row['id']] = true;
+                    $state->feed(array('id' => (int) $row['id'], 'userid' => (int) $row['userid'], 'public' => (int) $row['public'] === 1));
                 }
-                $state->feed(array('id' => (int) $row['id'], 'userid' => (int) $row['userid'],
-                    'public' => (int) $row['public'] === 1));
-                $owners[(int) $row['userid']] = (int) $row['userid'];
+                if (isset($row['groupid'])) {
+                    $member($row['groupid'], $caller, $row['crole'], $row['crights']);
+                    $member($row['groupid'], $row['userid'], $row['orole'], $row['orights']);
+                }
             }
         }
-        if (!$caller) {
-            // Anonymous: only the public flag counts, no membership can matter.
-            return;
-        }
-        // A group can only grant the caller a feed when the caller and the feed's owner are
-        // both in it: memberships in other groups cannot change the answer, so they are not
-        // read (an administrator of 50 groups reading one member's feed sends 2 rows, not 51).
-        // csvexport also looks at the caller's role in the group named by the request.
-        $owners = array_values($owners);
-        $sql = 'SELECT gu.groupid, gu.userid, gu.role, gu.admin_rights FROM group_users gu JOIN ' . $this->db->table('groups')
-            . ' g ON g.id = gu.groupid WHERE gu.userid IN (' . GroupDb::marks(count($owners) + 1) . ')';
-        $params = array_merge(array($caller), $owners);
-        $shared = $owners ? ' (gu.groupid IN (SELECT groupid FROM group_users WHERE userid = ?)'
-            . ' AND gu.groupid IN (SELECT groupid FROM group_users WHERE userid IN (' . GroupDb::marks(count($owners)) . ')))' : '';
-        $named = $gid ? ' (gu.userid = ? AND gu.groupid = ?)' : '';
-        if ($shared === '' && $named === '') {
-            return;
-        }
-        $sql .= ' AND (' . $shared . ($shared !== '' && $named !== '' ? ' OR' : '') . $named . ')';
-        if ($shared !== '') {
-            $params = array_merge($params, array($caller), $owners);
-        }
-        if ($named !== '') {
-            $params = array_merge($params, array($caller, $gid));
-        }
-        foreach ($this->db->select($sql, $params) as $row) {
-            $state->bareGroup((int) $row['groupid']);
-            $state->membership($row);
+        if ($caller && $gid) {
+            $rows = $this->db->selectText('SELECT gu.groupid, gu.userid, gu.role, gu.admin_rights FROM group_users gu JOIN '
+                . $this->db->table('groups') . ' g ON g.id = gu.groupid WHERE gu.userid = ' . $caller . ' AND gu.groupid = ' . (int) $gid);
+            foreach ($rows as $row) {
+                $member($row['groupid'], $row['userid'], $row['role'], $row['admin_rights']);
+            }
         }
     }
 
@@ -912,11 +944,8 @@ class Group
 
     private function tableExists($name)
     {
-        if ($this->db->isMysql()) {
-            return (bool) $this->db->select('SELECT TABLE_NAME FROM information_schema.TABLES '
-                . 'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', array($name));
-        }
-        return (bool) $this->db->select("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", array($name));
+        return (bool) $this->db->select('SELECT TABLE_NAME FROM information_schema.TABLES '
+            . 'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', array($name));
     }
 
     private static function csvFilename($need)
@@ -1020,6 +1049,14 @@ class GroupState
             return;
         }
         $this->feeds[(int) $row['id']] = $row;
+    }
+
+    /** Feed rows that have an id and an owner (GroupHost::membersFeeds lists only those). */
+    public function feeds(array $rows)
+    {
+        foreach ($rows as $row) {
+            $this->feeds[(int) $row['id']] = $row;
+        }
     }
 
     public function inputs($uid, $inputs)
