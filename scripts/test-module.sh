@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The emoncms group module (php-ext/module/group) tested inside real emoncms:
-#   module/unit               its files outside HTTP (10.x/11.x differences, menus, hook, graph interface)
+#   module/unit               its files outside HTTP (10.x/11.x differences, menus, page texts, guards)
 #   module/emoncms-11.16.8    every route over HTTP inside emoncms 11.16.8, MariaDB, Redis, a real SMTP server
 #   module/emoncms-10.2.7     the same inside emoncms 10.2.7 (no mailer: its clear failure is asserted)
 #   module/emoncms-11.16.8-noredis   11.16.8 with [redis] enabled = false
@@ -63,6 +63,12 @@ for spec in ${EMONCMS_VERSIONS:-11.16.8 10.2.7 11.16.8:noredis}; do
   SMTP_PID=
   echo "(emoncms $spec: $((SECONDS - started)) s)"
 done
+
+# The benchmark's short version (scripts/bench-module.sh at 2 groups × 3 members × 2 feeds, targets
+# not enforced at this size): its seeding through emoncms's models and its answer checks (getfeed
+# equals the owner's feed/data.json, the lists give every member with their feeds) keep working.
+BENCH_GROUPS=2 BENCH_MEMBERS=3 BENCH_FEEDS=2 BENCH_ROUNDS=3 BENCH_WARMUP=1 BENCH_NO_TARGETS=1 \
+  bash scripts/bench-module.sh | grep -E '^(FAIL|bench/emoncms-)' || status=1
 
 echo "module: done in ${SECONDS}s"
 exit $status

@@ -2,7 +2,8 @@
 /*
  * The group module over HTTP inside real emoncms (11.16.8 or 10.2.7, MariaDB, Redis): every
  * route, every failure message the module can produce, the 2.0.0 defects it fixes, concurrency and
- * atomicity on emoncms's MyISAM tables (faults injected by test-only MariaDB triggers), the cost
+ * atomicity on emoncms's MyISAM tables (faults injected by test-only MariaDB triggers), the graph
+ * module's interface and the on_delete_user hook (api.php), the cost
  * in statements (host-tests/emoncms/probe.php), and the rows emoncms's own models give.
  *
  *   php run.php --name=emoncms-11.16.8 [--mail=DIR]
@@ -730,6 +731,24 @@ $organiserGroups = $db->rows("SELECT id FROM $G WHERE id = ?", array($village));
 T::eq('deleteallgroupsfromuser', $organiser->get('group/deleteallgroupsfromuser')->json, array('success' => true, 'message' => ''));
 T::eq('... deleted the organiser\'s group', $db->rows("SELECT id FROM $G WHERE id = ?", array($village)), array());
 T::eq('deleteallgroupsfromuser with no group', $site01->get('group/deleteallgroupsfromuser')->json, array('success' => true, 'message' => ''));
+
+// ---------------------------------------------------------------------------------------------
+echo "-- the graph module's interface and the on_delete_user hook, on emoncms's MariaDB (api.php)\n";
+// With the run's PHP settings (the extension loaded through conf.d, as emoncms_php runs PHP).
+$apiText = (string) shell_exec('PHP_INI_SCAN_DIR=' . escapeshellarg(":$run/conf.d") . ' php ' . escapeshellarg(__DIR__ . '/api.php') . ' 2>/dev/null');
+$api = json_decode($apiText, true);
+T::ok('api.php answered', is_array($api) && isset($api['groups']['other']), substr($apiText, 0, 500));
+$api = is_array($api) ? $api : array('groups' => array('other' => 0));
+T::eq('Group::grouplist for the graph module', isset($api['grouplist_3']) ? $api['grouplist_3'] : 'no answer',
+    array(array('groupid' => $api['groups']['other'], 'name' => 'api-Other', 'description' => 'e', 'role' => 1)));
+T::eq('Group::get_user_role: an administrator asks', isset($api['role_admin_asks']) ? $api['role_admin_asks'] : 'no answer', 0);
+T::eq('Group::get_user_role: a sub-administrator asks about itself', isset($api['role_subadmin_itself']) ? $api['role_subadmin_itself'] : 'no answer', 2);
+T::eq('Group::get_user_role: a passive member asks', array_key_exists('role_passive_asks', $api) ? $api['role_passive_asks'] : 'no answer', null);
+T::eq('Group::get_user_role: duplicate rows', isset($api['role_duplicate_rows']) ? $api['role_duplicate_rows'] : 'no answer', 0);
+T::eq('on_delete_user dry run reports, and deletes nothing', array(@$api['hook_dryrun'], @$api['hook_dryrun_rows']), array("- group_users entry\n", 2));
+T::eq('on_delete_user permanentdelete reports, and deletes every row of the user', array(@$api['hook_delete'], @$api['hook_delete_rows']),
+    array("- group_users entry\n", 0));
+T::eq('on_delete_user for a user in no group', @$api['hook_no_group'], '');
 
 // ---------------------------------------------------------------------------------------------
 $serverLog = (string) @file_get_contents("$run/server.log", false, null, $serverLogStart);

@@ -2,7 +2,7 @@
 /*
  * The group module's files outside HTTP: emoncms 10.x behaviour (get() answering "", the
  * 6-argument Feed::get_data and the average API, User::register with 3 arguments, User::set
- * answering nothing), both menu formats, the hook, the graph module's interface, the guard on
+ * answering nothing), both menu formats, the guard on
  * every file, quoting of `groups` (B-23), the schema, and a missing extension.
  *
  *   php -d extension=…/libemongroups_php.so unit.php
@@ -44,6 +44,22 @@ preg_match_all('/>\s*([^<>]*[A-Za-z][^<>]*?)\s*</', $markup, $texts);
 preg_match_all('/\b(?:placeholder|aria-label|title)="([^"]*[A-Za-z][^"]*)"/', $markup, $attributes);
 T::eq('every text of the page goes through _()', array_merge($texts[1], $attributes[1]), array());
 T::ok('... and the page still has texts to translate', substr_count($view, "_('") > 50);
+
+// ... and so do group.js's: each t("…") it calls has its _('…') in the view's text table, and
+// the table holds nothing group.js does not show.
+$js = (string) file_get_contents("$moduleDir/group.js");
+preg_match_all('/\bt\(([^)]?)/', $js, $calls);
+T::eq('group.js calls t() only with a literal text', array_values(array_filter($calls[1], function ($c) { return $c !== '"'; })),
+    array('e'));   // the one exception: its own definition, function t(english, …)
+preg_match_all('/\bt\("((?:[^"\\\\]|\\\\.)*)"/', $js, $used);
+preg_match_all("/^    '((?:[^'\\\\]|\\\\.)*)' => _\('((?:[^'\\\\]|\\\\.)*)'\),\$/m", $view, $table);
+$used = array_values(array_unique($used[1]));
+sort($used);
+$keys = $table[1];
+sort($keys);
+T::eq('every text group.js shows is in the view\'s table, and only those', $keys, $used);
+T::eq('... each through _() with its own English text', $table[1], $table[2]);
+T::ok('... and group.js shows texts', count($used) > 30);
 
 // --- the schema: 2.0.0's columns, changes only additive ------------------------------------------
 $schema = array();
@@ -214,34 +230,15 @@ T::eq('feeds from get_user_feeds (objects) become rows with their owner', $host-
 
 // --- the adapter ---------------------------------------------------------------------------------------
 T::eq('MySQL quotes `groups` with backticks (B-23)', (new GroupDb(mysqli_init()))->table('groups'), '`groups`');
-$pdo = new PDO('sqlite::memory:');
-$adapter = new GroupDb($pdo);
-T::eq('SQLite quotes "groups"', $adapter->table('groups'), '"groups"');
-T::eq('SQLite takes no FOR UPDATE', $adapter->forUpdate(), '');
-
-// --- the graph module's interface, on SQLite ---------------------------------------------------------
-$pdo->exec('CREATE TABLE "groups" (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, description TEXT, organization TEXT, area TEXT, visibility TEXT, access TEXT)');
-$pdo->exec('CREATE TABLE group_users (groupid INTEGER, userid INTEGER, role INTEGER, admin_rights TEXT)');
-$pdo->exec('CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, admin INTEGER, name TEXT, email TEXT, bio TEXT, location TEXT, timezone TEXT, tags TEXT)');
-$pdo->exec("INSERT INTO \"groups\" (name, description) VALUES ('Pumps', 'd'), ('Other', 'e')");
-$pdo->exec("INSERT INTO group_users VALUES (1, 1, 1, 'full'), (1, 2, 2, 'full'), (1, 3, 0, 'full'), (2, 3, 1, 'full'), (1, 4, 0, 'full'), (1, 4, 0, 'full')");
-$group = new Group($pdo, false, null, null, null);
-T::eq('Group::grouplist for the graph module', $group->grouplist(3),
-    array(array('groupid' => 2, 'name' => 'Other', 'description' => 'e', 'role' => 1)));
-T::eq('Group::get_user_role: an administrator asks', $group->get_user_role(1, 3, 1), 0);
-T::eq('Group::get_user_role: a sub-administrator asks about itself', $group->get_user_role(2, 2, 1), 2);
-T::eq('Group::get_user_role: a passive member asks', $group->get_user_role(3, 3, 1), null);
-T::eq('Group::get_user_role: duplicate rows', $group->get_user_role(1, 4, 1), 0);
-
-// --- the hook ----------------------------------------------------------------------------------------------
-$mysqli = $pdo;
-require "$moduleDir/group_hooks.php";
-require "$moduleDir/group_hooks.php";   // call_hook() requires the file again: no redeclaration
-T::eq('on_delete_user dry run reports', group_on_delete_user(array('userid' => 4, 'mode' => 'dryrun')), "- group_users entry\n");
-T::eq('... and deletes nothing', (int) $pdo->query('SELECT COUNT(*) FROM group_users WHERE userid = 4')->fetchColumn(), 2);
-T::eq('on_delete_user permanentdelete reports', group_on_delete_user(array('userid' => 4, 'mode' => 'permanentdelete')), "- group_users entry\n");
-T::eq('... and deletes every row of the user', (int) $pdo->query('SELECT COUNT(*) FROM group_users WHERE userid = 4')->fetchColumn(), 0);
-T::eq('on_delete_user for a user in no group', group_on_delete_user(array('userid' => 99, 'mode' => 'permanentdelete')), '');
+$refused = null;
+try {
+    new GroupDb(new stdClass());
+} catch (GroupDbFailure $e) {
+    $refused = $e->getMessage();
+}
+T::eq('GroupDb takes emoncms\'s mysqli connection only', $refused, 'the group module needs emoncms\'s mysqli connection');
+// The graph module's interface (Group::grouplist, Group::get_user_role) and the on_delete_user
+// hook run on emoncms's MariaDB: run.php's "graph module's interface" section (api.php).
 
 // --- menus: both formats (B-22) ------------------------------------------------------------------------------
 function menu_with(array $menu, array $session, array $sessionKeys, $dir = null)
@@ -281,7 +278,7 @@ rmdir($old);
 
 // --- without the extension -----------------------------------------------------------------------------------
 $script = '<?php define("EMONCMS_EXEC", 1); require ' . var_export("$moduleDir/group_model.php", true) . ';'
-    . '$g = new Group(new PDO("sqlite::memory:"), false);'
+    . '$g = new Group(mysqli_init(), false);'
     . 'echo json_encode($g->route("grouplist", array(), array("userid" => 1, "read" => true), null));';
 $tmp = tempnam(sys_get_temp_dir(), 'eg');
 file_put_contents($tmp, $script);

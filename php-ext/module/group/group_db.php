@@ -1,7 +1,7 @@
 <?php
 /*
  * emongroups — the group module's only database access: one small adapter over emoncms's
- * mysqli connection (MySQL / MariaDB) or a PDO SQLite connection (the demo host).
+ * mysqli connection (MySQL / MariaDB), the database emoncms itself runs on.
  *
  * Prepared statements only. The table `groups` is a reserved word in MySQL >= 8.0.2, so every
  * query names it through table('groups'). Statements are counted (GroupDb::$total, a plain
@@ -15,10 +15,8 @@ class GroupDbFailure extends RuntimeException
 
 class GroupDb
 {
-    /** @var mysqli|PDO */
+    /** @var mysqli */
     private $conn;
-    /** 'mysql' or 'sqlite' */
-    private $driver;
     private $inTransaction = false;
     /** Statements executed through this adapter. */
     private $statements = 0;
@@ -32,41 +30,22 @@ class GroupDb
 
     public function __construct($conn)
     {
-        if ($conn instanceof mysqli) {
-            $this->driver = 'mysql';
-        } elseif ($conn instanceof PDO) {
-            $name = $conn->getAttribute(PDO::ATTR_DRIVER_NAME);
-            if ($name !== 'sqlite' && $name !== 'mysql') {
-                throw new GroupDbFailure("unsupported PDO driver $name");
-            }
-            $this->driver = $name;
-            $conn->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
-        } else {
-            throw new GroupDbFailure('the group module needs a mysqli or PDO connection');
+        if (!$conn instanceof mysqli) {
+            throw new GroupDbFailure('the group module needs emoncms\'s mysqli connection');
         }
         $this->conn = $conn;
     }
 
-    public function driver()
-    {
-        return $this->driver;
-    }
-
-    public function isMysql()
-    {
-        return $this->driver === 'mysql';
-    }
-
-    /** A table name quoted for this database (`groups` is reserved in MySQL >= 8.0.2). */
+    /** A table name quoted (`groups` is reserved in MySQL >= 8.0.2). */
     public function table($name)
     {
-        return $this->driver === 'mysql' ? '`' . $name . '`' : '"' . $name . '"';
+        return '`' . $name . '`';
     }
 
-    /** ' FOR UPDATE' inside a transaction on MySQL; SQLite locks the whole file instead. */
+    /** ' FOR UPDATE' inside a transaction. */
     public function forUpdate()
     {
-        return ($this->driver === 'mysql' && $this->inTransaction) ? ' FOR UPDATE' : '';
+        return $this->inTransaction ? ' FOR UPDATE' : '';
     }
 
     /** `?, ?, ?` for an IN list of $n values ($n >= 1). */
@@ -90,11 +69,6 @@ class GroupDb
     {
         $this->statements++;
         self::$total++;
-        if ($this->conn instanceof PDO) {
-            $stmt = $this->conn->prepare($sql);
-            $stmt->execute(array_values($params));
-            return $stmt->fetchAll(PDO::FETCH_ASSOC);
-        }
         $stmt = $this->mysqliStatement($sql, $params);
         $result = $stmt->get_result();
         if ($result === false) {
@@ -115,12 +89,6 @@ class GroupDb
     {
         $this->statements++;
         self::$total++;
-        if ($this->conn instanceof PDO) {
-            $rows = $this->conn->query($sql)->fetchAll(PDO::FETCH_ASSOC);
-            return array_map(function ($row) {
-                return array_map(function ($v) { return $v === null ? null : (string) $v; }, $row);
-            }, $rows);
-        }
         $result = $this->conn->query($sql);
         if ($result === false) {
             throw new GroupDbFailure('query failed: ' . $this->conn->error);
@@ -135,11 +103,6 @@ class GroupDb
     {
         $this->statements++;
         self::$total++;
-        if ($this->conn instanceof PDO) {
-            $stmt = $this->conn->prepare($sql);
-            $stmt->execute(array_values($params));
-            return $stmt->rowCount();
-        }
         $stmt = $this->mysqliStatement($sql, $params);
         $affected = $stmt->affected_rows;
         $stmt->close();
@@ -151,10 +114,6 @@ class GroupDb
     {
         $this->statements++;
         self::$total++;
-        if ($this->conn instanceof PDO) {
-            $this->conn->exec($sql);
-            return;
-        }
         if ($this->conn->query($sql) === false) {
             throw new GroupDbFailure('statement failed: ' . $this->conn->error);
         }
@@ -162,28 +121,20 @@ class GroupDb
 
     public function lastInsertId()
     {
-        if ($this->conn instanceof PDO) {
-            return (int) $this->conn->lastInsertId();
-        }
         return (int) $this->conn->insert_id;
     }
 
     /**
-     * Starts the transaction of one request. MySQL: READ COMMITTED, so that every read after the
-     * row lock sees what concurrent requests committed. SQLite: BEGIN IMMEDIATE takes the write
-     * lock at once, so two writers never decide on the same facts.
+     * Starts the transaction of one request: READ COMMITTED, so that every read after the row
+     * lock sees what concurrent requests committed.
      */
     public function begin()
     {
         if ($this->inTransaction) {
             return;
         }
-        if ($this->driver === 'mysql') {
-            $this->command('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-            $this->command('START TRANSACTION');
-        } else {
-            $this->command('BEGIN IMMEDIATE');
-        }
+        $this->command('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        $this->command('START TRANSACTION');
         $this->inTransaction = true;
     }
 
@@ -213,11 +164,11 @@ class GroupDb
     /**
      * Serialises group writes: MariaDB's named lock, taken before a write route reads its facts
      * and released after its changes, so two requests never decide on the same facts. Works
-     * whatever the tables' engine (MyISAM has no row locks). SQLite: BEGIN IMMEDIATE does it.
+     * whatever the tables' engine (MyISAM has no row locks).
      */
     public function lock($timeout = 10)
     {
-        if ($this->driver !== 'mysql' || $this->locked) {
+        if ($this->locked) {
             return;
         }
         $rows = $this->select('SELECT GET_LOCK(?, ?) AS got', array(self::WRITE_LOCK, (int) $timeout));
