@@ -17,7 +17,8 @@
  * State: `admin` (site administrator, in no group), `groupadmin` (administrator of every group),
  * groups bench01..benchNN each with --members distinct members (mNNNN), each member with --feeds
  * PHPFina feeds (interval 600 s) and --inputs inputs on node `emon`. The members of the first
- * --data-groups groups have a day of data (144 points ending now) on their first two feeds.
+ * --data-groups groups have a day of data (144 points ending now) on their first two feeds; every
+ * other feed has one point now (its last value, as a live site's feeds have).
  * Writes a JSON summary (ids, API keys, the feeds with data) to --out.
  */
 if (PHP_SAPI !== 'cli') {
@@ -154,7 +155,20 @@ for ($g = 1; $g <= $ngroups; $g++) {
             }
             $input->set_timevalue($iid, $last, 100 + $i);
         }
-        if ($g <= $ndatagroups) {
+        if ($g > $ndatagroups) {
+            // Every feed of a live site has a last value: one point now, through the model as
+            // input processing writes it (a feed never written would send Feed::get_user_feeds
+            // to its data file on every listing, in emoncms and in group 2.0.0 alike).
+            foreach ($feeds as $k => $fid) {
+                $v = 100 + $k + $m;
+                if (method_exists($feed, 'post')) {
+                    $feed->post($fid, $last, $last, $v);
+                } else {
+                    $feed->insert_data($fid, $last, $last, $v);
+                }
+                $npoints++;
+            }
+        } else {
             foreach (array_slice($feeds, 0, 2) as $k => $fid) {
                 $points = array();
                 for ($t = $last - 86400 + 600; $t <= $last; $t += 600) {
@@ -172,6 +186,15 @@ for ($g = 1; $g <= $ngroups; $g++) {
                 }
                 $npoints += count($points);
                 $dataFeeds[] = $fid;
+            }
+            foreach (array_slice($feeds, 2, null, true) as $k => $fid) {
+                $v = 100 + $k + $m;
+                if (method_exists($feed, 'post')) {
+                    $feed->post($fid, $last, $last, $v);
+                } else {
+                    $feed->insert_data($fid, $last, $last, $v);
+                }
+                $npoints++;
             }
         }
         $u['feeds'] = $feeds;
