@@ -12,6 +12,16 @@ const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
 const MATRIX_ROWS = 50;
 
+/**
+ * A page text in the user's language: group_view.php passes every text of this file through
+ * emoncms's gettext `_()` (GROUP_CONFIG.text, keyed by the English text); `{name}` marks a value.
+ */
+const TEXT = cfg.text && typeof cfg.text === "object" ? cfg.text : {};
+function t(english, values = {}) {
+  const text = typeof TEXT[english] === "string" && TEXT[english] ? TEXT[english] : english;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
 /** Everything the page knows; window.groupPage for the browser tests and for debugging. */
 const page = {
   groups: [],
@@ -23,7 +33,6 @@ const page = {
   previewError: null,
   lastPreview: null,
   lastSave: null,
-  mygroups: null,
   matrixAll: false,
   api,
   selectGroup,
@@ -55,17 +64,17 @@ async function api(route, { method = "GET", params = {} } = {}) {
   try {
     response = await fetch(url, init);
   } catch (error) {
-    throw new Error(`network error: ${error.message}`);
+    throw new Error(t("Network error: {error}", { error: error.message }));
   }
   const text = await response.text();
   let data;
   try {
     data = JSON.parse(text);
   } catch {
-    throw new Error(`${response.status}: ${response.statusText || "the answer is not JSON"}`);
+    throw new Error(`${response.status}: ${response.statusText || t("the answer is not JSON")}`);
   }
   if (data && typeof data === "object" && !Array.isArray(data) && data.success === false) {
-    throw new Error(String(data.message ?? "failed").replace(/\\n/g, "\n"));
+    throw new Error(String(data.message ?? t("failed")).replace(/\\n/g, "\n"));
   }
   return data;
 }
@@ -89,7 +98,7 @@ async function loadGroups() {
     return;
   }
   list.replaceChildren();
-  if (!page.groups.length) list.append(el("li", { class: "muted", text: "You are in no group yet." }));
+  if (!page.groups.length) list.append(el("li", { class: "muted", text: t("You are in no group yet.") }));
   for (const g of page.groups) {
     const a = el("a", { class: "group", href: `#${g.name}`, "data-groupid": g.groupid, text: g.name });
     a.append(el("small", { class: "muted", text: ` ${roleName(g.role)}` }));
@@ -162,7 +171,7 @@ async function loadPreview(snapshotText) {
   if (!snapshotText) return;
   try {
     const snapshot = JSON.parse(snapshotText);
-    if (!snapshot.success) throw new Error(snapshot.message || "no snapshot");
+    if (!snapshot.success) throw new Error(snapshot.message || t("no snapshot"));
     const wasm = await loadEngine(new URL(cfg.wasm, location.href));
     const session = { userid: cfg.userid, read: cfg.read, write: cfg.write, admin: cfg.admin, apikey: false, username: cfg.username };
     // Only the state goes to the engine: cut it out of the answer's text rather than re-encode it.
@@ -179,11 +188,11 @@ function renderGroup() {
   $("#groupname").textContent = s.name;
   $("#groupdescription").textContent = s.description || "";
   const details = [
-    ["Organization", s.organization], ["Area", s.area], ["Visibility", s.visibility], ["Access", s.access],
-    ["Members", s.members], ["Your role", roleName(page.role)],
+    ["organization", t("Organization"), s.organization], ["area", t("Area"), s.area], ["visibility", t("Visibility"), s.visibility],
+    ["access", t("Access"), s.access], ["members", t("Members"), s.members], ["your role", t("Your role"), roleName(page.role)],
   ];
-  $("#group-details").replaceChildren(...details.flatMap(([k, v]) => [
-    el("span", { class: "eg-detail" }, el("span", { class: "muted", text: `${k}: ` }), el("span", { "data-field": k.toLowerCase(), text: v ?? "" })),
+  $("#group-details").replaceChildren(...details.flatMap(([field, label, v]) => [
+    el("span", { class: "eg-detail" }, el("span", { class: "muted", text: `${label}: ` }), el("span", { "data-field": field, text: v ?? "" })),
   ]));
   for (const b of $$("[data-admin]")) b.hidden = page.role !== 1;
   const listed = page.role === 1 || page.role === 2;
@@ -202,7 +211,7 @@ function ageClass(seconds) {
 }
 
 function ageText(seconds) {
-  if (seconds === null) return "never";
+  if (seconds === null) return t("never");
   if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)} h`;
@@ -210,8 +219,8 @@ function ageText(seconds) {
 }
 
 function feedAge(feed, now) {
-  const t = Number(feed.time);
-  return feed.time === null || feed.time === undefined || !Number.isFinite(t) || t <= 0 ? null : now - t;
+  const time = Number(feed.time);
+  return feed.time === null || feed.time === undefined || !Number.isFinite(time) || time <= 0 ? null : now - time;
 }
 
 function tagsOf(user) {
@@ -227,7 +236,7 @@ function renderTagOptions() {
   const current = select.value;
   const keys = new Set();
   for (const u of page.users) for (const k of Object.keys(tagsOf(u))) keys.add(k);
-  select.replaceChildren(el("option", { value: "", text: "(no grouping)" }), ...[...keys].sort().map((k) => el("option", { value: k, text: k })));
+  select.replaceChildren(el("option", { value: "", text: t("(no grouping)") }), ...[...keys].sort().map((k) => el("option", { value: k, text: k })));
   select.value = keys.has(current) ? current : "";
 }
 
@@ -240,7 +249,7 @@ function memberRow(u, now) {
   if (u.name) who.append(el("small", { class: "muted", text: ` ${u.name}` }));
   tr.append(who, el("td", { class: "user-role", text: roleName(u.role) }), el("td", { class: "user-rights", text: u.admin_rights ?? "—" }));
   const feedsId = `group-feeds-${u.userid}`;
-  const toggle = el("button", { type: "button", class: "btn btn-link eg-feeds-toggle", "aria-expanded": "false", "aria-controls": feedsId, text: `${feeds.length} feed${feeds.length === 1 ? "" : "s"}`, disabled: feeds.length === 0 });
+  const toggle = el("button", { type: "button", class: "btn btn-link eg-feeds-toggle", "aria-expanded": "false", "aria-controls": feedsId, text: feeds.length === 1 ? t("{n} feed", { n: 1 }) : t("{n} feeds", { n: feeds.length }), disabled: feeds.length === 0 });
   tr.append(el("td", {}, toggle));
   tr.append(el("td", {}, el("span", { class: `eg-age ${ageClass(newest)}`, text: ageText(newest) })));
   const actions = el("td", { class: "eg-row-actions" });
@@ -250,12 +259,12 @@ function memberRow(u, now) {
     ? page.preview.check(cfg.userid, action, { group: page.gid, user: u.userid }).allowed
     : page.role === 1 && u.userid !== cfg.userid && (action !== "member.impersonate" || u.admin_rights === "full");
   if (may("member.set_role") || may("member.edit_account")) {
-    const edit = el("button", { type: "button", class: "btn btn-small eg-edit", title: "Edit user", text: "Edit" });
+    const edit = el("button", { type: "button", class: "btn btn-small eg-edit", title: t("Edit user"), text: t("Edit") });
     edit.addEventListener("click", () => openEditUser(u, edit));
     actions.append(edit);
   }
   if (may("members.remove")) {
-    const remove = el("button", { type: "button", class: "btn btn-small eg-remove", title: "Remove user", text: "Remove" });
+    const remove = el("button", { type: "button", class: "btn btn-small eg-remove", title: t("Remove user"), text: t("Remove") });
     remove.addEventListener("click", () => openRemoveUser(u, remove));
     if (actions.childNodes.length) actions.append(" ");
     actions.append(remove);
@@ -263,7 +272,7 @@ function memberRow(u, now) {
   if (may("member.impersonate")) {
     const href = `${cfg.path}group/setuser?groupid=${page.gid}&userid=${u.userid}`;
     if (actions.childNodes.length) actions.append(" ");
-    actions.append(el("a", { class: "btn btn-small setuser", href, title: `Log in as ${u.username}`, text: "Log in as" }));
+    actions.append(el("a", { class: "btn btn-small setuser", href, title: t("Log in as {username}", { username: u.username }), text: t("Log in as") }));
   }
   tr.append(actions);
 
@@ -276,17 +285,17 @@ function memberRow(u, now) {
     byTag.get(tag).push(f);
   }
   for (const [tag, list] of byTag) {
-    const t = el("table", { class: "table table-condensed eg-feeds" }, el("caption", { text: tag }));
+    const table = el("table", { class: "table table-condensed eg-feeds" }, el("caption", { text: tag }));
     for (const f of list) {
       const age = feedAge(f, now);
       const pick = el("input", { type: "checkbox", class: "eg-feed-pick", value: f.id, id: `group-feed-${f.id}` });
-      t.append(el("tr", {},
+      table.append(el("tr", {},
         el("td", {}, pick, " ", el("label", { for: `group-feed-${f.id}`, class: "eg-inline", text: f.name })),
         el("td", { class: "eg-num", text: f.value === null || f.value === undefined ? "" : `${f.value}${f.unit ? ` ${f.unit}` : ""}` }),
         el("td", {}, el("span", { class: `eg-age ${ageClass(age)}`, text: ageText(age) })),
         el("td", { class: "muted", text: `id ${f.id}` })));
     }
-    cellBox.append(t);
+    cellBox.append(table);
   }
   detail.append(cellBox);
   toggle.addEventListener("click", () => {
@@ -324,7 +333,7 @@ function updateCsvButton() {
   const n = $$(".eg-feed-pick:checked").length;
   const b = $("#group-csv");
   b.disabled = n === 0;
-  b.textContent = n ? `Download CSV (${n} feed${n === 1 ? "" : "s"})` : "Download CSV of selected feeds";
+  b.textContent = n ? (n === 1 ? t("Download CSV ({n} feed)", { n }) : t("Download CSV ({n} feeds)", { n })) : t("Download CSV of selected feeds");
 }
 
 // ---- access matrix -------------------------------------------------------------------------------
@@ -336,15 +345,15 @@ function renderAccess() {
   if (!p) {
     body.hidden = true;
     status.textContent = page.previewError
-      ? `Access preview unavailable: ${page.previewError}`
-      : "Access preview unavailable.";
+      ? t("Access preview unavailable: {error}", { error: page.previewError })
+      : t("Access preview unavailable.");
     return;
   }
-  status.textContent = "Computed in your browser by the emongroups engine from what you may see of this group. Hover or focus a cell for the reason.";
+  status.textContent = t("Computed in your browser by the emongroups engine from what you may see of this group. Hover or focus a cell for the reason.");
   body.hidden = false;
   const select = $("#group-viewas");
   const keep = Number(select.value) || cfg.userid;
-  select.replaceChildren(...p.members.map((uid) => el("option", { value: uid, text: `${p.name(uid)} (${roleName(p.roles.get(uid).role)})${uid === cfg.userid ? " — you" : ""}` })));
+  select.replaceChildren(...p.members.map((uid) => el("option", { value: uid, text: `${p.name(uid)} (${roleName(p.roles.get(uid).role)})${uid === cfg.userid ? t(" — you") : ""}` })));
   select.value = p.members.includes(keep) ? String(keep) : String(p.members[0] ?? "");
   renderMatrices();
 }
@@ -357,7 +366,7 @@ function renderMatrices() {
   renderViewAs($("#group-matrix-viewas"), p, Number($("#group-viewas").value), rows);
   const more = $("#group-matrix-more");
   more.hidden = p.members.length <= MATRIX_ROWS;
-  more.textContent = page.matrixAll ? `Show the first ${MATRIX_ROWS} members` : `Show all ${p.members.length} members`;
+  more.textContent = page.matrixAll ? t("Show the first {n} members", { n: MATRIX_ROWS }) : t("Show all {n} members", { n: p.members.length });
 }
 
 // ---- dialogs -------------------------------------------------------------------------------------
@@ -426,7 +435,7 @@ function updatePreview(dialog) {
   const request = requests[$("form", dialog).dataset.form](dialog);
   const p = page.preview;
   if (!p) {
-    box.replaceChildren(el("p", { class: "muted", text: page.previewError ? `No access preview: ${page.previewError}` : "No access preview." }));
+    box.replaceChildren(el("p", { class: "muted", text: page.previewError ? t("No access preview: {error}", { error: page.previewError }) : t("No access preview.") }));
     page.lastPreview = null;
     return null;
   }
@@ -436,11 +445,11 @@ function updatePreview(dialog) {
     result = p.preview(request.route, request.params);
     result.ms = performance.now() - t0;
   } catch (error) {
-    box.replaceChildren(el("p", { class: "text-error", text: `Preview failed: ${error.message}` }));
+    box.replaceChildren(el("p", { class: "text-error", text: t("Preview failed: {error}", { error: error.message }) }));
     page.lastPreview = null;
     return null;
   }
-  const heading = el("h4", { text: "What changes in access" });
+  const heading = el("h4", { text: t("What changes in access") });
   renderPreview(box, result, p);
   box.prepend(heading);
   page.lastPreview = result;
@@ -526,7 +535,6 @@ $("#deletegroup").addEventListener("click", (e) => {
 });
 onSubmit(deleteDialog, async () => {
   history.replaceState(null, "", location.pathname + location.search);
-  page.mygroups = null;
   await loadGroups();
   await selectGroup(null);
   $("#groupcreate").focus();
@@ -540,7 +548,7 @@ $("#addmember").addEventListener("click", (e) => {
   openDialog(addDialog, e.currentTarget);
   updatePreview(addDialog);
 });
-onSubmit(addDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+onSubmit(addDialog, () => { return selectGroup(page.gid); });
 
 // Create user
 const createUserDialog = $("#group-createuseraddtogroup-modal");
@@ -550,16 +558,16 @@ $("#createuseraddtogroup").addEventListener("click", (e) => {
   openDialog(createUserDialog, e.currentTarget);
   updatePreview(createUserDialog);
 });
-onSubmit(createUserDialog, () => { page.mygroups = null; return selectGroup(page.gid); }, () =>
+onSubmit(createUserDialog, () => { return selectGroup(page.gid); }, () =>
   $("#group-createuseraddtogroup-password").value !== $("#group-createuseraddtogroup-password-confirm").value
-    ? "The passwords do not match" : null);
+    ? t("The passwords do not match") : null);
 
 // Edit user (role, rights, profile, password)
 const editUserDialog = $("#group-edituser-modal");
 bindPreview(editUserDialog);
 function openEditUser(u, opener) {
   editUserDialog.egUser = u;
-  $("#group-edituser-title").textContent = `Edit ${u.username}`;
+  $("#group-edituser-title").textContent = t("Edit {username}", { username: u.username });
   for (const k of ["username", "name", "email", "location", "timezone", "bio"]) $(`#group-edituser-${k}`).value = u[k] ?? "";
   $("#group-edituser-tags").value = u.tags && typeof u.tags === "object" ? JSON.stringify(u.tags) : (u.tags ?? "");
   $("#group-edituser-password").value = "";
@@ -569,7 +577,7 @@ function openEditUser(u, opener) {
   updatePreview(editUserDialog);
   $("#group-edituser-role").focus();
 }
-onSubmit(editUserDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+onSubmit(editUserDialog, () => { return selectGroup(page.gid); });
 
 // Remove user
 const removeDialog = $("#group-removeuser-modal");
@@ -581,7 +589,7 @@ function openRemoveUser(u, opener) {
   openDialog(removeDialog, opener);
   updatePreview(removeDialog);
 }
-onSubmit(removeDialog, () => { page.mygroups = null; return selectGroup(page.gid); });
+onSubmit(removeDialog, () => { return selectGroup(page.gid); });
 
 // CSV export of the ticked feeds
 const csvDialog = $("#group-csv-modal");
@@ -592,7 +600,7 @@ function localInput(date) {
 }
 $("#group-csv").addEventListener("click", (e) => {
   const ids = $$(".eg-feed-pick:checked").map((c) => c.value);
-  $(".eg-target", csvDialog).textContent = `Feeds ${ids.join(", ")}`;
+  $(".eg-target", csvDialog).textContent = t("Feeds {ids}", { ids: ids.join(", ") });
   const now = new Date();
   $("#group-csv-end").value = localInput(now);
   $("#group-csv-start").value = localInput(new Date(now.getTime() - 86400000));
@@ -604,7 +612,7 @@ $("form", csvDialog).addEventListener("submit", (e) => {
   const start = Math.floor(new Date($("#group-csv-start").value).getTime() / 1000);
   const end = Math.floor(new Date($("#group-csv-end").value).getTime() / 1000);
   if (!(start < end)) {
-    $(".eg-error", csvDialog).textContent = "The start must be before the end";
+    $(".eg-error", csvDialog).textContent = t("The start must be before the end");
     return;
   }
   const q = new URLSearchParams({
@@ -621,45 +629,54 @@ $("#group-tag-grouping").addEventListener("change", renderMembers);
 $("#group-viewas").addEventListener("change", () => renderViewAs($("#group-matrix-viewas"), page.preview, Number($("#group-viewas").value), page.matrixAll ? page.preview.members : page.preview.members.slice(0, MATRIX_ROWS)));
 $("#group-matrix-more").addEventListener("click", () => { page.matrixAll = !page.matrixAll; renderMatrices(); });
 
-// ---- search (mygroups: every group with its members) ----------------------------------------------
+// ---- search (group/search.json: the server matches, the page shows the first hits) -------------
 
 const search = $("#group-search");
-search.addEventListener("focus", async () => {
-  if (page.mygroups) return;
-  try {
-    page.mygroups = await api("mygroups");
-  } catch (error) {
-    $("#group-search-results").textContent = error.message;
-  }
-  runSearch();
+let searchTimer = null;
+let searchSeq = 0;
+search.addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(runSearch, 200);
 });
-search.addEventListener("input", runSearch);
-
-function runSearch() {
-  const box = $("#group-search-results");
-  const q = search.value.trim().toLowerCase();
-  box.replaceChildren();
-  if (!q || !Array.isArray(page.mygroups)) return;
-  const hits = [];
-  for (const g of page.mygroups) {
-    if (!Array.isArray(g.users)) continue;
-    for (const u of g.users) {
-      const text = [u.username, u.name, ...Object.entries(tagsOf(u)).flat()].filter(Boolean).join(" ").toLowerCase();
-      if (text.includes(q)) hits.push([g, u]);
-    }
+search.addEventListener("keydown", (e) => {
+  if (e.key === "Enter") {
+    e.preventDefault();
+    clearTimeout(searchTimer);
+    runSearch();
   }
+});
+
+async function runSearch() {
+  const box = $("#group-search-results");
+  const term = search.value.trim();
+  const seq = ++searchSeq;
+  if (!term) {
+    box.replaceChildren();
+    return;
+  }
+  let answer;
+  try {
+    answer = await api("search", { params: { term } });
+  } catch (error) {
+    if (seq === searchSeq) box.replaceChildren(el("p", { class: "text-error", text: error.message }));
+    return;
+  }
+  if (seq !== searchSeq) return;   // a newer term was typed meanwhile
+  const hits = Array.isArray(answer?.hits) ? answer.hits : [];
+  box.replaceChildren();
   if (!hits.length) {
-    box.append(el("p", { class: "muted", text: "No member matches." }));
+    box.append(el("p", { class: "muted", text: t("No member matches.") }));
     return;
   }
   const ul = el("ul", { class: "eg-hits" });
-  for (const [g, u] of hits.slice(0, 20)) {
-    const a = el("a", { href: `#${g.name}`, text: `${u.username} — ${g.name}` });
+  for (const h of hits) {
+    const who = h.name && h.name !== h.username ? `${h.username} (${h.name})` : h.username;
+    const a = el("a", { href: `#${h.group}`, text: `${who} — ${h.group}` });
     a.addEventListener("click", async (e) => {
       e.preventDefault();
-      history.replaceState(null, "", `#${g.name}`);
-      await selectGroup(g.groupid);
-      const row = $(`#group-members tr.user-info[data-userid="${u.userid}"]`);
+      history.replaceState(null, "", `#${h.group}`);
+      await selectGroup(Number(h.groupid));
+      const row = $(`#group-members tr.user-info[data-userid="${h.userid}"]`);
       if (row) {
         row.classList.add("eg-hit");
         row.scrollIntoView({ block: "center" });
@@ -667,7 +684,8 @@ function runSearch() {
     });
     ul.append(el("li", {}, a));
   }
-  if (hits.length > 20) ul.append(el("li", { class: "muted", text: `… and ${hits.length - 20} more` }));
+  const more = Number(answer.more) || 0;
+  if (more > 0) ul.append(el("li", { class: "muted", text: t("… and {n} more: type more of the name", { n: more }) }));
   box.append(ul);
 }
 
