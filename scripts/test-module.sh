@@ -67,8 +67,8 @@ done
 # The benchmark's short version (scripts/bench-module.sh at 2 groups × 3 members × 2 feeds, targets
 # not enforced at this size): its seeding through emoncms's models and its answer checks (getfeed
 # equals the owner's feed/data.json, the lists give every member with their feeds) keep working.
-BENCH_GROUPS=2 BENCH_MEMBERS=3 BENCH_FEEDS=2 BENCH_ROUNDS=3 BENCH_WARMUP=1 BENCH_NO_TARGETS=1 \
-  bash scripts/bench-module.sh | grep -E '^(FAIL|bench/emoncms-)' || status=1
+env EMONCMS_VERSION= EMONCMS_REDIS_ENABLED=true BENCH_GROUPS=2 BENCH_MEMBERS=3 BENCH_FEEDS=2 BENCH_ROUNDS=3 \
+  BENCH_WARMUP=1 BENCH_NO_TARGETS=1 bash scripts/bench-module.sh | grep -E '^(FAIL|bench/emoncms-)' || status=1
 
 echo "module: done in ${SECONDS}s"
 exit $status

@@ -120,7 +120,9 @@ $member = $group['members'][0];
 $feedid = $member['feeds'][0];
 check(in_array($feedid, $bulk['data_feeds'], true), "the measured feed $feedid has data");
 $end = ((int) $bulk['now'] - (int) $bulk['now'] % 3600) * 1000;
-$query = array('id' => $feedid, 'start' => $end - 86400000, 'end' => $end, 'interval' => 3600);
+// skipmissing and limitinterval explicit: feed/data.json defaults them to 1 on 10.x and to 0 on
+// 11.x, group getfeed (2.0.0's and ours) to 0 on both.
+$query = array('id' => $feedid, 'start' => $end - 86400000, 'end' => $end, 'interval' => 3600, 'skipmissing' => 0, 'limitinterval' => 0);
 
 $adminCaller = new Caller();
 $ownerCaller = new Caller();

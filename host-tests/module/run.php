@@ -426,6 +426,26 @@ foreach ($sample as $uid) {
     T::eq("member $uid: inputslist = Input::get_inputs", json_encode($mine['inputslist']), json_encode($theirs['inputs']));
 }
 
+// A member without feeds (the installer) is remembered as such (group:nofeeds, so that lists do
+// not scan emoncms's whole `feeds` table for it on every request): a feed it creates shows at
+// once, and is gone again once deleted.
+$feedsOf = function ($uid) use ($installer, $installs) {
+    foreach ((array) $installer->get('group/userlist', array('groupid' => $installs))->json as $e) {
+        if (isset($e['userid']) && (int) $e['userid'] === (int) $uid) {
+            return array_column($e['feedslist'], 'name');
+        }
+    }
+    return 'not listed';
+};
+T::eq('the installer has no feeds', $feedsOf($id('installer')), array());
+T::eq('... and again (remembered)', $feedsOf($id('installer')), array());
+$made = $installer->get('feed/create.json', array('tag' => 'probe', 'name' => 'probe', 'datatype' => 1, 'engine' => 5,
+    'options' => json_encode(array('interval' => 10))))->json;
+T::ok('the installer creates a feed through emoncms', !empty($made['success']), json_encode($made));
+T::eq('... which userlist shows at once', $feedsOf($id('installer')), array('probe'));
+$installer->get('feed/delete.json', array('id' => isset($made['feedid']) ? $made['feedid'] : 0));
+T::eq('... and no more once deleted', $feedsOf($id('installer')), array());
+
 echo "-- search (module route)\n";
 // What the page's own search found in mygroups (group.js runSearch), computed here from the
 // caller's mygroups answer: the route must give the same members, capped at 20.

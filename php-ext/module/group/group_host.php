@@ -318,6 +318,11 @@ class GroupHost
         $engine = isset($row['engine']) ? $row['engine'] : null;
         if ($engine == Engine::VIRTUALFEED || !array_key_exists('time', $row)) {
             $lastvalue = $feed->get_timevalue($id);   // virtual, or not in Redis yet: the model
+            if (!is_array($lastvalue)) {
+                // A feed without data yet: 10.x's own listing reads null from the model's false
+                // (with a PHP warning); the same nulls here, without the warning.
+                $lastvalue = array('time' => null, 'value' => null);
+            }
         } else {
             $lastvalue = array('time' => $row['time'], 'value' => isset($row['value']) ? $row['value'] : null);
             $lastvalue['time'] = (!isset($lastvalue['time']) || !is_numeric($lastvalue['time']) || is_nan((float) $lastvalue['time']))
