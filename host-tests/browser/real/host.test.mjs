@@ -3,11 +3,7 @@
 // in as a member, and buttons marked hidden staying hidden under emoncms's Bootstrap.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { launch, BASE, screenshot } from "../harness.mjs";
-
-const VERSION = process.env.EMONCMS_VERSION || "emoncms";
-const seed = JSON.parse(readFileSync(process.env.EMONGROUPS_SEED, "utf8")).demo;
+import { launch, BASE, VERSION, SEED as seed, screenshot } from "../harness.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
