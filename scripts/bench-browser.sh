@@ -4,7 +4,7 @@
 # (route + what_if). Installs what it needs on Debian (chromium, the npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source php-ext/demo/env.sh
+source host-tests/emoncms/env.sh   # ensure_packages
 ensure_packages chromium fonts-dejavu-core
 bash scripts/group-wasm.sh
 if [ ! -d host-tests/browser/node_modules/playwright-core ]; then
