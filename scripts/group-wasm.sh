@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts the WebAssembly package (wasm/pkg, built by scripts/build-wasm.sh when missing or older
 # than the sources) into the group module as Modules/group/lib/, where the group page's access
-# preview and the demo's playground load it from: index.js, emongroups_wasm.js and the .wasm.
+# preview and its playground (Modules/group/playground/) load it from: index.js,
+# emongroups_wasm.js and the .wasm.
 # FORCE=1 rebuilds the package first. lib/ is not committed (see php-ext/module/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
