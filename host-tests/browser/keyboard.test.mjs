@@ -13,38 +13,19 @@ useSession("installer", "HeatPumpInstalls", (s) => ({ browser, page } = s));
 const id = (username) => String(account(username).id);
 
 /**
- * What has the focus, and whether its focus can be seen: the module's own ring (an outline of
- * 2 px or more), or — on the fields whose outline emoncms's Bootstrap takes away
- * (input[type=email]:focus, input[type=password]:focus … { outline: 0 }) — Bootstrap's own focus
- * glow: an outer shadow the same field does not have without the focus (compared with an unfocused
- * copy of it, once the glow's transition has ended).
+ * What has the focus, and whether its focus can be seen: the module's own ring, an outline of
+ * 2 px or more (also on the fields whose outline emoncms's Bootstrap takes away:
+ * input[type=email]:focus, input[type=password]:focus … { outline: 0 }).
  */
 function focused() {
-  return page.evaluate(async () => {
+  return page.evaluate(() => {
     const e = document.activeElement;
     const s = getComputedStyle(e);
     const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
-    let glow = false;
-    if (!outline && e !== document.body) {
-      await Promise.all(e.getAnimations().map((a) => a.finished.catch(() => null)));
-      const outer = (shadow) => (shadow === "none" ? [] : shadow.split(/,(?![^(]*\))/).map((x) => x.trim())
-        .filter((x) => !/inset/.test(x))
-        .filter((x) => {
-          const alpha = /rgba\([^)]*,\s*([\d.]+)\)/.exec(x);
-          const lengths = (x.replace(/rgba?\([^)]*\)/, "").match(/-?[\d.]+px/g) || []).map(parseFloat);
-          return (!alpha || Number(alpha[1]) >= 0.3) && ((lengths[2] ?? 0) >= 4 || (lengths[3] ?? 0) >= 2);
-        }));
-      const copy = e.cloneNode(false);
-      copy.removeAttribute("id");
-      e.after(copy);
-      const plain = getComputedStyle(copy).boxShadow;
-      copy.remove();
-      glow = outer(getComputedStyle(e).boxShadow).length > 0 && outer(plain).length === 0;
-    }
     return {
       id: e.id, tag: e.tagName, text: (e.textContent || "").trim().slice(0, 60), title: e.title,
       cls: e.className, inDialog: !!e.closest("dialog[open]"), row: e.closest("tr")?.dataset.userid ?? null,
-      ring: outline || glow, glow,
+      ring: outline,
       described: e.getAttribute("aria-describedby") ? document.getElementById(e.getAttribute("aria-describedby"))?.textContent : null,
       tipShown: e.querySelector(".eg-tip") ? getComputedStyle(e.querySelector(".eg-tip")).display !== "none" : null,
     };
@@ -81,18 +62,15 @@ test("Tab reaches a member's Edit button; Enter opens the dialog with its previe
   const controls = await page.$$eval("#group-edituser-modal :is(input, select, textarea, button, summary)", (els) =>
     els.filter((e) => e.offsetParent !== null).map((e) => e.id || e.textContent.trim().slice(0, 40)));
   const seen = new Set();
-  const glowing = new Set();
   for (let i = 0; i < controls.length + 4; i++) {
     await page.keyboard.press("Tab");
     f = await focused();
     if (f.tag === "BODY") continue; // the browser's own UI between the last and the first control
     assert.ok(f.inDialog, `focus stays in the dialog (${f.tag} ${f.id})`);
     assert.ok(f.ring, `focus is visible on ${f.tag} ${f.id || f.text}`);
-    if (f.glow) glowing.add(f.id || f.text);
     seen.add(f.id || f.text);
   }
   for (const c of controls) assert.ok(seen.has(c), `Tab reaches ${c}`);
-  if (glowing.size) t.diagnostic(`focus shown by emoncms's Bootstrap glow, not the module's ring, on: ${[...glowing].join(", ")}`);
   // a folded list of the preview opens with Enter
   const summary = page.locator("#group-edituser-modal .eg-preview summary").first();
   if (await summary.count()) {
