@@ -40,32 +40,12 @@ if (!is_file('process_settings.php') || !is_dir('Modules/feed')) {
 }
 
 // The bootstrap of index.php, without the request.
-define('EMONCMS_EXEC', 1);
-require 'process_settings.php';
+require __DIR__ . '/bootstrap.php';
 require 'core.php';
 if (is_file('locale.php')) {
     require 'locale.php';
 }
-require 'Lib/EmonLogger.php';
-
-$redis = false;
-if ($settings['redis']['enabled']) {
-    $redis = new Redis();
-    if (!$redis->connect($settings['redis']['host'], $settings['redis']['port'])) {
-        fwrite(STDERR, "bulk: no Redis\n");
-        exit(1);
-    }
-    if (!empty($settings['redis']['prefix'])) {
-        $redis->setOption(Redis::OPT_PREFIX, $settings['redis']['prefix']);
-    }
-    if (!empty($settings['redis']['dbnum'])) {
-        $redis->select($settings['redis']['dbnum']);
-    }
-}
 mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
-$mysqli = new mysqli($settings['sql']['server'], $settings['sql']['username'], $settings['sql']['password'],
-    $settings['sql']['database'], $settings['sql']['port']);
-$mysqli->set_charset('utf8');
 
 require 'Modules/user/user_model.php';
 require 'Modules/feed/feed_model.php';
@@ -155,47 +135,37 @@ for ($g = 1; $g <= $ngroups; $g++) {
             }
             $input->set_timevalue($iid, $last, 100 + $i);
         }
-        if ($g > $ndatagroups) {
-            // Every feed of a live site has a last value: one point now, through the model as
-            // input processing writes it (a feed never written would send Feed::get_user_feeds
-            // to its data file on every listing, in emoncms and in group 2.0.0 alike).
-            foreach ($feeds as $k => $fid) {
-                $v = 100 + $k + $m;
-                if (method_exists($feed, 'post')) {
-                    $feed->post($fid, $last, $last, $v);
-                } else {
-                    $feed->insert_data($fid, $last, $last, $v);
-                }
-                $npoints++;
+        // The first two feeds of the first --data-groups groups get a day of data.
+        $withDay = $g <= $ndatagroups ? array_slice($feeds, 0, 2) : array();
+        foreach ($withDay as $k => $fid) {
+            $points = array();
+            for ($t = $last - 86400 + 600; $t <= $last; $t += 600) {
+                $points[] = array($t, round(500 + 400 * sin(2 * M_PI * ($t % 86400) / 86400) + 37 * $k + $m, 1));
             }
-        } else {
-            foreach (array_slice($feeds, 0, 2) as $k => $fid) {
-                $points = array();
-                for ($t = $last - 86400 + 600; $t <= $last; $t += 600) {
-                    $points[] = array($t, round(500 + 400 * sin(2 * M_PI * ($t % 86400) / 86400) + 37 * $k + $m, 1));
+            if (method_exists($feed, 'post_multiple')) {
+                $answer = $feed->post_multiple($fid, $points);
+                if (empty($answer['success'])) {
+                    bulk_fail("data of $fid", $answer);
                 }
-                if (method_exists($feed, 'post_multiple')) {
-                    $answer = $feed->post_multiple($fid, $points);
-                    if (empty($answer['success'])) {
-                        bulk_fail("data of $fid", $answer);
-                    }
-                } else {
-                    foreach ($points as $p) {
-                        $feed->insert_data($fid, $p[0], $p[0], $p[1]);
-                    }
+            } else {
+                foreach ($points as $p) {
+                    $feed->insert_data($fid, $p[0], $p[0], $p[1]);
                 }
-                $npoints += count($points);
-                $dataFeeds[] = $fid;
             }
-            foreach (array_slice($feeds, 2, null, true) as $k => $fid) {
-                $v = 100 + $k + $m;
-                if (method_exists($feed, 'post')) {
-                    $feed->post($fid, $last, $last, $v);
-                } else {
-                    $feed->insert_data($fid, $last, $last, $v);
-                }
-                $npoints++;
+            $npoints += count($points);
+            $dataFeeds[] = $fid;
+        }
+        // Every other feed of a live site has a last value: one point now, through the model as
+        // input processing writes it (a feed never written would send Feed::get_user_feeds to its
+        // data file on every listing, in emoncms and in group 2.0.0 alike).
+        foreach (array_slice($feeds, count($withDay), null, true) as $k => $fid) {
+            $v = 100 + $k + $m;
+            if (method_exists($feed, 'post')) {
+                $feed->post($fid, $last, $last, $v);
+            } else {
+                $feed->insert_data($fid, $last, $last, $v);
             }
+            $npoints++;
         }
         $u['feeds'] = $feeds;
         $members[] = $u;

@@ -8,20 +8,9 @@
  *
  *   cd $EMONCMS_WWW && emoncms_php …/api.php
  */
-define('EMONCMS_EXEC', 1);
 error_reporting(E_ALL);
 ini_set('display_errors', 'stderr');
-chdir(getenv('EMONCMS_WWW'));
-require 'Lib/EmonLogger.php';
-require 'process_settings.php';
-$mysqli = new mysqli($settings['sql']['server'], $settings['sql']['username'], $settings['sql']['password'],
-    $settings['sql']['database'], (int) $settings['sql']['port']);
-$mysqli->set_charset('utf8');
-$redis = false;
-if ($settings['redis']['enabled']) {
-    $redis = new Redis();
-    $redis->connect($settings['redis']['host'], (int) $settings['redis']['port']);
-}
+require __DIR__ . '/../emoncms/bootstrap.php';
 require_once 'Modules/group/group_model.php';
 
 $u = array(1 => 900001, 2 => 900002, 3 => 900003, 4 => 900004, 99 => 900099);

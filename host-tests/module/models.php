@@ -6,23 +6,9 @@
  *
  *   cd $EMONCMS_WWW && emoncms_php …/models.php 7 8 9
  */
-define('EMONCMS_EXEC', 1);
 error_reporting(E_ALL);
 ini_set('display_errors', 'stderr');
-chdir(getenv('EMONCMS_WWW'));
-require 'Lib/EmonLogger.php';
-require 'process_settings.php';
-$mysqli = new mysqli($settings['sql']['server'], $settings['sql']['username'], $settings['sql']['password'],
-    $settings['sql']['database'], (int) $settings['sql']['port']);
-$mysqli->set_charset("utf8");   // as index.php does
-$redis = false;
-if ($settings['redis']['enabled']) {
-    $redis = new Redis();
-    $redis->connect($settings['redis']['host'], (int) $settings['redis']['port']);
-    if (!empty($settings['redis']['prefix'])) {
-        $redis->setOption(Redis::OPT_PREFIX, $settings['redis']['prefix']);
-    }
-}
+require __DIR__ . '/../emoncms/bootstrap.php';
 require_once 'Modules/feed/feed_model.php';
 require_once 'Modules/input/input_model.php';
 $feed = new Feed($mysqli, $redis, $settings['feed']);
