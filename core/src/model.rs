@@ -285,7 +285,7 @@ impl FeedRow {
         let r = Reader::row("feeds", i, v)?;
         let id = r.ref_req("id", read::id_ref)?;
         let userid = r.ref_req("userid", read::id_ref)?;
-        let public = r.ref_opt("public", read::flag_ref)?.unwrap_or(false);
+        let public = r.ref_opt("public", |v| Ok::<_, String>(read::feed_public(v)))?.unwrap_or(false);
         let row = r.into_rest();
         let name = row.get("name").and_then(Value::as_str).map(str::to_string);
         let (time, value) = (number_of(row.get("time")), number_of(row.get("value")));
@@ -314,7 +314,7 @@ impl FeedRow {
             match key {
                 "id" => id = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
                 "userid" => userid = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
-                "public" => public = Some(read::flag_ref(&v).map_err(|m| field(key, m))?),
+                "public" => public = Some(read::feed_public(&v)),
                 "name" => {
                     name = match v {
                         Value::String(s) => Some(s),

@@ -117,6 +117,10 @@ pub(crate) struct Session {
     previous_admin: Option<bool>,
     previous_read: Option<bool>,
     previous_write: Option<bool>,
+    /// Whom `setuser` made this session (log-back is only for that user's session).
+    previous_target: Option<Id>,
+    /// When (`now` of that setuser).
+    previous_since: Option<i64>,
 }
 
 impl Session {
@@ -143,6 +147,8 @@ impl Session {
             previous[i] = r.opt(key, read::flag)?;
         }
         [session.previous_admin, session.previous_read, session.previous_write] = previous;
+        session.previous_target = r.opt("previous_target", opt_userid)?.flatten();
+        session.previous_since = r.opt("previous_since", read::lenient_int)?;
         r.finish()?;
         Ok(session)
     }
@@ -738,6 +744,17 @@ impl<'a> Req<'a> {
             return Ok(Outcome::fail("The user to edit doesn't belong to the group"));
         };
         let user = self.snap.user(u);
+        // One's own password and e-mail are emoncms's to change, on the account page, which asks
+        // for the current password (and limits the tries): here a stolen session would make
+        // itself a permanent account.
+        if uid == self.actor() {
+            let new_email = self.given("email").is_some_and(|e| user.email.as_deref() != Some(e.as_str()));
+            if self.given("password").is_some() || new_email {
+                return Ok(Outcome::fail(
+                    "Change your own password and email on your account page: it asks for your current password",
+                ));
+            }
+        }
 
         // Validation: each field only when given non-empty.
         let username = self.given("username");
@@ -919,7 +936,7 @@ impl<'a> Req<'a> {
         };
         let target = self.snap.user(u);
         let s = &self.session;
-        let session = login_session(
+        let mut session = login_session(
             [
                 uid.into(),
                 target.username.to_json(),
@@ -937,6 +954,10 @@ impl<'a> Req<'a> {
                 ]
             }),
         );
+        // The way back belongs to this session while it is the member's: bound to the member's id
+        // and the moment (a session whose user changed another way has no way back).
+        session.put("previous_target", uid.into());
+        session.put("previous_since", self.now.map_or(Value::Null, Value::from));
         let to = if self.param("view").as_deref() == Some("tasks") {
             format!("../task/list#{}", filter_name(&self.param("tag").unwrap_or_default()))
         } else {
@@ -950,7 +971,21 @@ impl<'a> Req<'a> {
         let Some(prev) = s.previous_userid else {
             return Outcome::redirect("../group", None);
         };
-        let session = login_session(
+        let since_ok = match (s.previous_since, self.now) {
+            (Some(since), Some(now)) => since <= now,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if s.previous_target != Some(s.userid) || s.userid == 0 || !since_ok {
+            // Not the session setuser made (its user changed since, or it predates the binding):
+            // no way back, and the keys that offered one go.
+            let mut cleared = Map::new();
+            for key in SESSION_KEYS[1].iter().chain(&["previous_target", "previous_since"]) {
+                cleared.put(key, Value::Null);
+            }
+            return Outcome::redirect("../group", Some(cleared));
+        }
+        let mut session = login_session(
             [
                 prev.into(),
                 s.previous_username.to_json(),
@@ -960,6 +995,8 @@ impl<'a> Req<'a> {
             ],
             Some(Default::default()),
         );
+        session.put("previous_target", Value::Null);
+        session.put("previous_since", Value::Null);
         Outcome::redirect("../group", Some(session))
     }
 

@@ -477,18 +477,21 @@ fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>,
 }
 
 /// The facts `viewer` may see about group `group_id`, for a browser to run the engine on (the
-/// access preview). Only an actor who may list the group's members gets anything. It holds:
-/// the group's row; its memberships; the members' users rows (without e-mail, bio, location and
-/// inputs unless the viewer may see profiles); their feeds (only if the viewer may read members'
-/// feeds). The account rules look at a member's roles in *other* groups, so each such membership
-/// appears under a pseudonymous group id (counting down from the largest id) with only what the
-/// rules read: role 2 if the member administers or sub-administers it, else 0, and `read` rights.
+/// access preview). Only an actor who may list the group's members gets anything, and nothing
+/// the viewer's own member list (userlist) does not show: the group's row; its memberships; the
+/// members' users rows without `admin` and `access` (site administrator, login disabled or
+/// read-only: userlist shows neither), and without e-mail, bio, location and inputs unless the
+/// viewer may see profiles; their feeds only if the viewer may read members' feeds; and nothing
+/// about other groups (not even pseudonyms: two members sharing one would show). The preview
+/// therefore cannot foresee a refusal that rests on those facts (impersonating a site
+/// administrator, removing an account that is in another group); the server still refuses, and
+/// the page shows its answer.
 pub(crate) fn redact(
     snap: &Snapshot,
     viewer: Id,
     group_id: Id,
 ) -> Result<crate::model::State, crate::decide::Decision> {
-    use crate::model::{GroupRow, MAX_ID, MembershipRow, State};
+    use crate::model::State;
     let d = decide::group_action(snap, viewer, Action::MembersList, group_id, &mut NoTrace);
     if !d.allowed {
         return Err(d);
@@ -503,36 +506,18 @@ pub(crate) fn redact(
     let (profiles, feeds) = (pol.holds(held, Perm::MemberProfile), pol.holds(held, Perm::MemberFeeds));
 
     let mut state = State { groups: vec![snap.group(g).clone()], ..State::default() };
-    // The pseudonymous id of each dense group, 0 for none yet: they count down from `MAX_ID`.
-    let mut pseudo = vec![0; snap.group_count()];
-    let mut pseudonyms = 0;
     for m in snap.members(g) {
         if let Some(row) = snap.memberships.get(m.row as usize) {
             state.memberships.push(row.clone());
         }
         let mut user = snap.user(m.user).clone();
+        user.admin = false;
+        user.access = None;
         if !profiles {
             user.email = None;
             user.bio = None;
             user.location = None;
             user.inputs = Value::Object(Map::new());
-        }
-        for other in snap.groups_of(m.user) {
-            if other.group == g {
-                continue;
-            }
-            let slot = &mut pseudo[other.group as usize];
-            if *slot == 0 {
-                *slot = MAX_ID - pseudonyms;
-                pseudonyms += 1;
-            }
-            let manages = matches!(other.role, Role::Administrator | Role::SubAdministrator);
-            state.memberships.push(MembershipRow {
-                groupid: *slot,
-                userid: user.id,
-                role: if manages { 2 } else { 0 },
-                admin_rights: Some("read".into()),
-            });
         }
         if feeds {
             for &f in snap.feeds_of(m.user) {
@@ -540,18 +525,6 @@ pub(crate) fn redact(
             }
         }
         state.users.push(user);
-    }
-    // The pseudonymous groups, in descending id order (the order they were numbered in).
-    for k in 0..pseudonyms {
-        state.groups.push(GroupRow {
-            id: MAX_ID - k,
-            name: None,
-            description: None,
-            organization: None,
-            area: None,
-            visibility: None,
-            access: None,
-        });
     }
     Ok(state)
 }

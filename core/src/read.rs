@@ -320,6 +320,19 @@ pub(crate) fn flag_ref(v: &Value) -> Result<bool, String> {
     }
 }
 
+/// A feed's `public` flag as emoncms stores it: public only when it says 1 (`1`, `"1"`, `true`).
+/// Anything else is private and never an error: emoncms casts the value it is given and clamps
+/// only positive values, so a row can say `-1`, and one odd row must not break every list the
+/// member appears in.
+pub(crate) fn feed_public(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_u64() == Some(1),
+        Value::String(s) => s.trim() == "1",
+        _ => false,
+    }
+}
+
 /// An integer, or a string holding one (a mysqli column).
 pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
     match &v {

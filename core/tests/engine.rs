@@ -431,7 +431,7 @@ fn every_reason_code_and_route_has_a_conformance_vector() {
 }
 
 #[test]
-fn redacted_facts_decide_every_group_action_like_the_full_facts() {
+fn redacted_facts_decide_like_the_full_facts_except_on_what_the_viewer_may_not_see() {
     use emongroups_core::Engine;
     use emongroups_core::fixtures::{Scale, generate};
     let scale = Scale { users: 200, groups: 20, members_per_group: 25, feeds_per_user: 2 };
@@ -459,7 +459,13 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
         "member.delete_account",
         "member.send_login",
     ];
-    let mut compared = 0;
+    const HIDDEN: [&str; 4] = [
+        "target_is_site_admin",
+        "target_in_other_groups",
+        "target_login_disabled",
+        "target_is_administrator",
+    ];
+    let (mut compared, mut differed) = (0, 0);
     for group in 1..=scale.groups {
         // The generator makes user `group` the administrator and `group + groups` the sub-administrator.
         for viewer in [group, group + scale.groups] {
@@ -474,10 +480,23 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
                 .filter(|m| m["groupid"] == group)
                 .map(|m| m["userid"].as_u64().unwrap())
                 .collect();
+            let users = redacted_state["users"].as_array().unwrap();
             if viewer > scale.groups {
-                let users = redacted_state["users"].as_array().unwrap();
                 assert!(users.iter().all(|u| u["email"].is_null()), "a sub-administrator sees e-mails");
             }
+            // Nothing the member list does not show: no site-administrator or access flag, and
+            // nothing of other groups (not even pseudonyms).
+            assert!(
+                users.iter().all(|u| u["admin"] != true && u.get("access").is_none_or(Value::is_null)),
+                "{users:?}"
+            );
+            assert_eq!(
+                redacted_state["groups"].as_array().map(Vec::len),
+                Some(1),
+                "{}",
+                redacted_state["groups"]
+            );
+            assert!(redacted_state["memberships"].as_array().unwrap().iter().all(|m| m["groupid"] == group));
             for action in actions {
                 let per_member = action.starts_with("member.") || action == "members.remove";
                 for &target in &members {
@@ -486,11 +505,17 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
                         req["user"] = json!(target);
                     }
                     let (a, b) = (ask(&full, &req), ask(&redacted, &req));
-                    assert_eq!(
-                        (&a["allowed"], &a["status"], &a["reason"]),
-                        (&b["allowed"], &b["status"], &b["reason"]),
-                        "group {group} viewer {viewer} {action} on {target}"
-                    );
+                    if (&a["allowed"], &a["status"], &a["reason"])
+                        != (&b["allowed"], &b["status"], &b["reason"])
+                    {
+                        // Only a refusal that rests on a hidden fact may differ: the preview
+                        // cannot foresee it (the server still refuses).
+                        assert!(
+                            a["allowed"] == false && HIDDEN.contains(&a["reason"].as_str().unwrap_or("")),
+                            "group {group} viewer {viewer} {action} on {target}: full {a}, redacted {b}"
+                        );
+                        differed += 1;
+                    }
                     compared += 1;
                     if !per_member {
                         break;
@@ -499,7 +524,7 @@ fn redacted_facts_decide_every_group_action_like_the_full_facts() {
             }
         }
     }
-    assert!(compared > 5_000, "{compared}");
+    assert!(compared > 5_000 && differed < compared / 5, "{compared} compared, {differed} differ");
     // Nobody without the member list gets facts.
     let passive = ask(&full, &json!({"op": "redact", "viewer": 200, "group": 1}));
     assert_eq!((passive["allowed"].clone(), passive["state"].clone()), (json!(false), json!(null)));
