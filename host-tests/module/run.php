@@ -227,6 +227,18 @@ T::ok('... and the PHPFina files', !is_file($phpfina) && !is_file("$run/phpfina/
 
 // ---------------------------------------------------------------------------------------------
 echo "-- setuserinfo (B-11, B-14)\n";
+// Security review: a session must not set its own account's password or e-mail here, without the
+// current password that emoncms's account page asks for (a stolen session cookie would become a
+// permanent takeover). A group the caller made itself is enough to reach the route.
+$own = 'Change your own password and email on your account page: it asks for your current password';
+T::fails('setuserinfo: one\'s own password', $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('installer'), 'password' => 'takeover1')), $own);
+T::fails('setuserinfo: one\'s own e-mail', $installer->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('installer'), 'email' => 'attacker@example.org')), $own);
+T::eq('... the account is unchanged: the old password logs in', (new Client($base))->post('user/login.json', array(),
+    array('username' => 'installer', 'password' => 'installer'))->json['success'], true);
+T::eq('... and the e-mail is the old one', $db->row('SELECT email FROM users WHERE id = ?', array($id('installer')))['email'],
+    'installer@example.org');
 $site05 = $id('site05');
 $r = $installer->post('group/setuserinfo', array(), array('groupid' => $installs, 'userid' => $site05, 'username' => 'site05b',
     'name' => 'Site Five', 'email' => 'five@example.org', 'bio' => 'Air source', 'timezone' => 'Europe/Paris',
@@ -368,6 +380,21 @@ if ($db->rows("SHOW COLUMNS FROM users LIKE 'access'")) {
         'ERROR: User login is disabled');
     $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
 }
+// Security review: the way back is for the session setuser made, while it is still the member's.
+// A session whose user changed another way (probe.php's test-only hook stands for another login
+// route) gets no way back to the administrator, and the keys that offered one go.
+$other = (new Client($base))->login('installer', 'installer');
+$other->get('group/setuser', array('groupid' => $installs, 'userid' => $id('site10')));
+$became = $other->get('emongroups-test/become', array('userid' => $id('site11'), 'username' => 'site11'));
+T::eq('(test hook) the session is now site11\'s, its previous_* keys kept', array($became->status,
+    $other->get('user/get.json')->json['username']), array(200, 'site11'));
+T::ok('... and no way back in its menu', strpos($other->get('user/view')->body, 'logasprevioususer') === false);
+$r = $other->get('group/logasprevioususer');
+T::eq('logasprevioususer from that session redirects', array($r->status, $loc($r)), array(302, '/group'));
+T::eq('... without restoring the administrator', $other->get('user/get.json')->json['username'], 'site11');
+$other->get('emongroups-test/become', array('userid' => $id('site10'), 'username' => 'site10'));
+$other->get('group/logasprevioususer');
+T::eq('... and the way back is gone for good (even as site10 again)', $other->get('user/get.json')->json['username'], 'site10');
 $r = $site01->get('group/logasprevioususer');
 T::eq('logasprevioususer without impersonation just redirects', array($r->status, $loc($r)), array(302, '/group'));
 T::eq('... and changes nothing', $site01->get('user/view')->status, 200);
@@ -445,6 +472,43 @@ T::ok('the installer creates a feed through emoncms', !empty($made['success']), 
 T::eq('... which userlist shows at once', $feedsOf($id('installer')), array('probe'));
 $installer->get('feed/delete.json', array('id' => isset($made['feedid']) ? $made['feedid'] : 0));
 T::eq('... and no more once deleted', $feedsOf($id('installer')), array());
+
+// emoncms stores public = -1 when it is sent (it casts, and clamps only positive values): the row
+// is private, as emoncms reads it, and no list breaks on it.
+$oddFeed = $demo['sites']['site01']['feeds']['heatpump_elec'];
+$set = $site01->get('feed/set.json', array('id' => $oddFeed, 'fields' => json_encode(array('public' => -1))))->json;
+T::ok('emoncms takes public = -1 for a feed', !empty($set['success']), json_encode($set));
+T::eq('... and stores it', (int) $db->row('SELECT public FROM feeds WHERE id = ?', array($oddFeed))['public'], -1);
+$odd = $installer->get('group/userlist', array('groupid' => $installs));
+$oddRow = array();
+foreach (is_array($odd->json) ? $odd->json : array() as $e) {
+    if ((int) $e['userid'] === $id('site01')) {
+        $oddRow = $e;
+    }
+}
+T::ok('the group\'s list still answers, with the feed', isset($oddRow['feedslist']) && in_array((string) $oddFeed,
+    array_map('strval', array_column($oddRow['feedslist'], 'id')), true), substr($odd->body, 0, 300));
+T::fails('... and the feed is private to someone outside the group',
+    $observer->get('group/getfeed/data.json', array('id' => $oddFeed, 'start' => 0, 'end' => 10, 'interval' => 1)), 'You have not access to that feed');
+$site01->get('feed/set.json', array('id' => $oddFeed, 'fields' => json_encode(array('public' => 0))));
+
+// An answer the engine cannot give says so without showing the state it was given (rows and
+// fields of other members): the details go to emoncms.log. A feed hash in Redis whose id is not
+// a number is one (with Redis; without it the rows come from MariaDB's typed columns).
+if (getenv('EMONCMS_REDIS_ENABLED') !== 'false') {
+    $redisProbe = new Redis();
+    $redisProbe->connect('127.0.0.1', (int) getenv('EMONCMS_REDIS_PORT'));
+    $brokenFeed = $demo['sites']['site02']['feeds']['flowT'];
+    $redisProbe->hSet("feed:$brokenFeed", 'id', 'not-a-number');
+    $broken = $installer->get('group/userlist', array('groupid' => $installs));
+    T::fails('an engine failure names its code, not the state', $broken,
+        'The group engine could not answer (invalid_state; the details are in emoncms.log)');
+    T::ok('... nothing of the rows in the answer', strpos($broken->body, 'feeds[') === false
+        && strpos($broken->body, 'not-a-number') === false, $broken->body);
+    $redisProbe->hSet("feed:$brokenFeed", 'id', (string) $brokenFeed);
+    T::ok('... and the list answers again once the row is right', is_array($installer->get('group/userlist',
+        array('groupid' => $installs))->json[0]));
+}
 
 echo "-- search (module route)\n";
 // What the page's own search found in mygroups (group.js runSearch), computed here from the
@@ -530,6 +594,37 @@ T::ok('snapshot for an administrator: the group\'s facts', isset($r->json['succe
     && $r->json['groupid'] === $installs, substr($r->body, 0, 300));
 $r = $technician->get('group/snapshot', array('groupid' => $installs));
 T::ok('snapshot for a sub-administrator', isset($r->json['success']) && $r->json['success'] === true, substr($r->body, 0, 300));
+// Security review: the preview's facts tell a sub-administrator nothing its member list does not:
+// no site-administrator or login flags, nothing about other groups (sites 1–12 are also in the
+// research project: not even as pseudonyms).
+$db->run('UPDATE users SET admin = 1 WHERE id = ?', array($id('site04')));
+$hasAccess = (bool) $db->rows("SHOW COLUMNS FROM users LIKE 'access'");
+if ($hasAccess) {
+    $db->run('UPDATE users SET access = 1 WHERE id = ?', array($id('site05')));
+}
+$facts = $technician->get('group/snapshot', array('groupid' => $installs))->json;
+$factState = isset($facts['state']) ? $facts['state'] : array('groups' => null, 'memberships' => array(), 'users' => array());
+T::eq('snapshot: only the group itself', array_column((array) $factState['groups'], 'id'), array($installs));
+T::eq('snapshot: only its memberships', array_values(array_unique(array_column($factState['memberships'], 'groupid'))), array($installs));
+$flagged = array_filter($factState['users'], function ($u) {
+    return !empty($u['admin']) || (isset($u['access']) && $u['access'] !== null);
+});
+T::eq('snapshot: no site-administrator or access flag of any member', array_column($flagged, 'username'), array());
+$subList = $technician->get('group/userlist', array('groupid' => $installs))->json;
+$listKeys = array_keys(is_array($subList) && $subList ? $subList[0] : array());
+$extra = array();
+foreach ($factState['users'] as $u) {
+    foreach ($u as $k => $v) {
+        if ($v !== null && $v !== false && $v !== array() && !in_array($k, array_merge($listKeys, array('id', 'inputs')), true)) {
+            $extra[$k] = true;
+        }
+    }
+}
+T::eq('snapshot: no member field the sub-administrator\'s userlist lacks', array_keys($extra), array());
+$db->run('UPDATE users SET admin = 0 WHERE id = ?', array($id('site04')));
+if ($hasAccess) {
+    $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site05')));
+}
 T::fails('snapshot for a passive member', $site01->get('group/snapshot', array('groupid' => $installs)),
     'You have not got access to the list of users of this group');
 T::fails('snapshot anonymous', $anon->get('group/snapshot', array('groupid' => $installs)), 'Authentication required');

@@ -253,7 +253,8 @@ function menu_with(array $menu, array $session, array $sessionKeys, $dir = null)
     chdir($cwd);
     return $menu;
 }
-$impersonating = array('userid' => 7, 'username' => 'site01', 'previous_userid' => 2, 'previous_username' => 'installer');
+$impersonating = array('userid' => 7, 'username' => 'site01', 'previous_userid' => 2, 'previous_username' => 'installer',
+    'previous_target' => 7, 'previous_since' => 1800000000);
 $m = menu_with(array('setup' => array('l2' => array())), array('write' => 1), $impersonating);
 T::eq('>= 10.5: Groups entry', $m['setup']['l2']['group']['href'], 'group');
 T::eq('>= 10.5: the way back', array($m['setup']['l2']['grouplogback']['name'], $m['setup']['l2']['grouplogback']['href']),
@@ -263,6 +264,8 @@ T::eq('10.0 – 10.4: Groups entry in the sidebar section core pages show (emonc
 T::eq('10.0 – 10.4: the way back, in the same section', array($m['sidebar']['emoncms'][1]['text'],
     $m['sidebar']['emoncms'][1]['path']), array('installer =&gt; site01', 'group/logasprevioususer'));
 T::ok('10.0 – 10.4: nothing in the setup section, which core pages do not show', !isset($m['sidebar']['setup']));
+$m = menu_with(array('setup' => array('l2' => array())), array('write' => 1), array('previous_target' => 8) + $impersonating);
+T::ok('a session whose user is not the one setuser made: no way back offered', !isset($m['setup']['l2']['grouplogback']));
 $m = menu_with(array('setup' => array('l2' => array())), array('write' => 0, 'read' => 1), array('userid' => 7));
 T::eq('no write session, not impersonating: no entries', $m['setup']['l2'], array());
 $old = sys_get_temp_dir() . '/emongroups-menu-' . getmypid();

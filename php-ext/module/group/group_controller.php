@@ -186,7 +186,8 @@ function group_engine_session($session)
         'username' => isset($session['username']) ? (string) $session['username'] : null,
     );
     if (session_status() === PHP_SESSION_ACTIVE && isset($_SESSION) && !$engine['apikey']) {
-        foreach (array('previous_userid', 'previous_username', 'previous_admin', 'previous_read', 'previous_write') as $key) {
+        foreach (array('previous_userid', 'previous_username', 'previous_admin', 'previous_read', 'previous_write',
+            'previous_target', 'previous_since') as $key) {
             if (isset($_SESSION[$key])) {
                 $engine[$key] = $_SESSION[$key];
             }

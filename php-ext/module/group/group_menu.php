@@ -39,7 +39,10 @@ if (!isset($menu) || !is_array($menu)) {
     $menu = array();
 }
 $group_menu_back = null;
-if (session_status() === PHP_SESSION_ACTIVE && !empty($_SESSION['previous_userid'])) {
+// The way back only in the session group/setuser made: while it is still the member's (the engine
+// refuses it to any other, and this link is not offered there).
+if (session_status() === PHP_SESSION_ACTIVE && !empty($_SESSION['previous_userid'])
+    && isset($_SESSION['previous_target'], $_SESSION['userid']) && (int) $_SESSION['previous_target'] === (int) $_SESSION['userid']) {
     $group_menu_back = htmlspecialchars((isset($_SESSION['previous_username']) ? (string) $_SESSION['previous_username'] : '')
         . ' => ' . (isset($_SESSION['username']) ? (string) $_SESSION['username'] : ''));
 }

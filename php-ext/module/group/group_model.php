@@ -234,7 +234,10 @@ class Group
             if ($e->errorCode() === 'missing_extension') {
                 return self::failure($route, 'The emongroups PHP extension is not loaded');
             }
-            return self::failure($route, 'Group engine error: ' . $e->getMessage() . ($undone ? '' : self::UNDO_FAILED));
+            // The engine's message names rows and fields of the state: it goes to emoncms.log
+            // (above), the caller gets its code only.
+            return self::failure($route, 'The group engine could not answer (' . $e->errorCode() . '; the details are in emoncms.log)'
+                . ($undone ? '' : self::UNDO_FAILED));
         } catch (Throwable $e) {
             $undone = $this->undoChange($route);
             $this->logError("route $route: " . get_class($e) . ': ' . $e->getMessage());
