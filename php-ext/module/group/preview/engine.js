@@ -123,7 +123,9 @@ export class GroupPreview {
       // (the engine already refused members of other groups) and its feeds disappearing.
       const uid = Number(params.userid);
       changes = [{ kind: "delete_membership", groupid: this.gid, userid: uid }];
-      notes.push(`The account of ${this.name(uid)}, its feeds and their data are deleted permanently.`);
+      // The preview's facts hold nothing about other groups or site administrators (they are not
+      // the viewer's to see): the server checks those, so say that here.
+      notes.push(`The account of ${this.name(uid)}, its feeds and their data are deleted permanently, unless ${this.name(uid)} belongs to another group or is a site administrator: the server checks that when you confirm.`);
     }
     // The engine examines exactly the people whose access the changes can alter.
     const diff = this.whatIf(changes);
