@@ -115,7 +115,8 @@ export async function openGroupPage(page, name) {
 export function api(page, route, params = {}) {
   return page.evaluate(async ([route, params]) => {
     const q = new URLSearchParams(params);
-    const r = await fetch(`${window.GROUP_CONFIG.path}group/${route}.json?${q}`, { credentials: "same-origin" });
+    const r = await fetch(`${window.GROUP_CONFIG.path}group/${route}.json?${q}`,
+      { credentials: "same-origin", headers: { "X-Emongroups-Csrf": window.GROUP_CONFIG.csrf || "" } });
     return r.json();
   }, [route, params]);
 }
@@ -125,7 +126,10 @@ export function api(page, route, params = {}) {
  * cookies): works whatever the page shows, so a test's cleanup can use it after a failure.
  */
 export async function call(page, route, params = {}) {
-  const r = await page.request.get(`${BASE}group/${route}.json?${new URLSearchParams(params)}`);
+  // The session's request token, as a script reads it: from any group answer.
+  const token = (await page.request.get(`${BASE}group/grouplist.json`)).headers()["x-emongroups-csrf"] || "";
+  const r = await page.request.get(`${BASE}group/${route}.json?${new URLSearchParams(params)}`,
+    { headers: { "X-Emongroups-Csrf": token } });
   return r.json();
 }
 

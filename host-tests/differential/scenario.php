@@ -38,6 +38,8 @@ final class Actor
     private $curl;
     private $cookies;
     private $base;
+    /** The session's request token, when the module answered one (2.0.0 has none). */
+    private $csrf = '';
 
     public function __construct($base, $anonymous = false)
     {
@@ -66,10 +68,17 @@ final class Actor
                 $parts = explode(':', $line, 2);
                 if (count($parts) === 2) {
                     $headers[strtolower(trim($parts[0]))] = trim($parts[1]);
+                    if (strtolower(trim($parts[0])) === 'x-emongroups-csrf') {
+                        $this->csrf = trim($parts[1]);
+                    }
                 }
                 return strlen($line);
             },
         );
+        if ($this->csrf !== '') {
+            // The session's request token, as the module's page sends it.
+            $options[CURLOPT_HTTPHEADER] = array('X-Emongroups-Csrf: ' . $this->csrf);
+        }
         if ($this->cookies !== null) {
             $options[CURLOPT_COOKIEJAR] = $this->cookies;
             $options[CURLOPT_COOKIEFILE] = $this->cookies;
@@ -120,6 +129,7 @@ foreach ($people as $login => $name) {
         'email' => "$login@example.org", 'timezone' => 'UTC'));
     $ids[$login] = (int) $reg['userid'];
     $a->ok('POST', 'user/login.json', array(), array('username' => $login, 'password' => $login . 'pw'));
+    $a->request('GET', 'group/grouplist.json');   // the module's request token comes with any group answer
     $a->request('POST', 'user/set.json', array(), array('data' => json_encode(array('name' => $name,
         'location' => 'Town', 'timezone' => 'UTC', 'bio' => "I am $login"))));
     $actors[$login] = $a;

@@ -28,6 +28,8 @@ final class SeedClient
     private $curl;
     private $base;
     private $cookies;
+    /** The session's request token (the module answers it in X-Emongroups-Csrf), sent back. */
+    private $csrf = '';
 
     public function __construct($base)
     {
@@ -52,6 +54,13 @@ final class SeedClient
             CURLOPT_COOKIEJAR => $this->cookies, CURLOPT_COOKIEFILE => $this->cookies,
             CURLOPT_CUSTOMREQUEST => $method, CURLOPT_POST => $method === 'POST',
             CURLOPT_POSTFIELDS => $post === null ? null : http_build_query($post),
+            CURLOPT_HTTPHEADER => $this->csrf !== '' ? array('X-Emongroups-Csrf: ' . $this->csrf) : array(),
+            CURLOPT_HEADERFUNCTION => function ($curl, $line) {
+                if (stripos($line, 'X-Emongroups-Csrf:') === 0) {
+                    $this->csrf = trim(substr($line, strlen('X-Emongroups-Csrf:')));
+                }
+                return strlen($line);
+            },
         ));
         if ($post === null) {
             curl_setopt($this->curl, CURLOPT_HTTPGET, $method === 'GET');
@@ -84,6 +93,7 @@ function seed_user($base, $username, $password, array $profile = array())
     $answer = $client->ok('POST', 'user/register.json', array(), array('username' => $username,
         'password' => $password, 'email' => "$username@example.org", 'timezone' => 'Europe/London'));
     $client->ok('POST', 'user/login.json', array(), array('username' => $username, 'password' => $password));
+    $client->call('GET', 'group/grouplist.json');   // the session's request token, as the page gets it
     $me = $client->ok('GET', 'user/get.json');
     if ($profile) {
         // The profile fields a person fills in on the account page (user/set.json, `data` JSON).

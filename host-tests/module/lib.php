@@ -71,6 +71,10 @@ class Client
     private $base;
     public $cookies = array();
     public $headers = array();
+    /** The session's request token (X-Emongroups-Csrf of any group answer), sent with every request. */
+    public $csrf = '';
+    /** false: never send the token (a cross-site request). */
+    public $sendCsrf = true;
 
     public function __construct($base)
     {
@@ -81,6 +85,7 @@ class Client
     {
         $r = $this->post('user/login.json', array(), array('username' => $username, 'password' => $password));
         T::ok("login $username", is_array($r->json) && !empty($r->json['success']), $r->body);
+        $this->get('group/grouplist.json');   // as the page: the session's request token comes with it
         return $this;
     }
 
@@ -100,6 +105,9 @@ class Client
         $qs = is_string($query) ? $query : http_build_query($query);
         $url = $this->base . $path . ($qs !== '' ? '?' . $qs : '');
         $lines = array_merge($this->headers, $headers);
+        if ($this->csrf !== '' && $this->sendCsrf) {
+            $lines[] = 'X-Emongroups-Csrf: ' . $this->csrf;
+        }
         if ($this->cookies) {
             $pairs = array();
             foreach ($this->cookies as $k => $v) {
@@ -141,6 +149,9 @@ class Client
                 }
             }
             $r->headers[$name] = $value;
+            if ($name === 'x-emongroups-csrf') {
+                $this->csrf = $value;
+            }
         }
         $r->json = json_decode($r->body, true);
         $r->object = json_decode($r->body);

@@ -86,6 +86,37 @@ T::ok('group page for anonymous shows the authorisation alert', strpos($anonPage
     && strpos($anonPage->body, 'Login') !== false, substr($anonPage->body, 0, 500));
 
 // ---------------------------------------------------------------------------------------------
+echo "-- request token: changes asked with a browser session carry the session's token\n";
+// Security review: a state-changing route asked with the login cookie alone (what a cross-site
+// page makes a browser send, where cookies lack SameSite: emoncms before 10.7.7) changes
+// nothing. The page sends the token; API keys need none.
+T::ok('a group answer gives a browser session its token', preg_match('/^[0-9a-f]{32}$/', $installer->csrf) === 1, $installer->csrf);
+$forged = (new Client($base))->login('installer', 'installer');
+$forged->sendCsrf = false;
+$groupsBefore = $groupCount();
+$noToken = 'The request token is missing or wrong: reload the group page';
+T::fails('create with the cookie alone', $forged->get('group/create', array('name' => 'ForgedGroup')), $noToken);
+T::eq('... creates nothing', $groupCount(), $groupsBefore);
+$usersBefore = (int) $db->row('SELECT COUNT(*) AS n FROM users')['n'];
+T::fails('GET createuseraddtogroup.json with role=1 and the cookie alone', $forged->get('group/createuseraddtogroup.json',
+    array('groupid' => $installs, 'username' => 'forgedadmin', 'password' => 'forgedadmin', 'email' => 'f@example.org', 'role' => 1)), $noToken);
+T::eq('... makes no account', (int) $db->row('SELECT COUNT(*) AS n FROM users')['n'], $usersBefore);
+T::fails('setuserinfo with a wrong token', $forged->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('site03'), 'name' => 'Forged'), array('X-Emongroups-Csrf: ' . str_repeat('0', 32))), $noToken);
+T::fails('... nor with another session\'s token', $forged->post('group/setuserinfo', array(), array('groupid' => $installs,
+    'userid' => $id('site03'), 'name' => 'Forged'), array('X-Emongroups-Csrf: ' . $technician->csrf)), $noToken);
+T::ok('... the name is unchanged', $db->row('SELECT name FROM users WHERE id = ?', array($id('site03')))['name'] !== 'Forged');
+T::eq('reads need no token', is_array($forged->get('group/grouplist')->json) && !isset($forged->get('group/grouplist')->json['success']), true);
+$viaKey = $anon->get('group/create', array('name' => 'KeyGroup', 'apikey' => $installerKey));
+T::ok('an API key needs no token', !empty($viaKey->json['success']), $viaKey->body);
+T::eq('... and gets none', $viaKey->header('x-emongroups-csrf'), '');
+$anon->get('group/delete', array('groupid' => isset($viaKey->json['groupid']) ? $viaKey->json['groupid'] : 0, 'apikey' => $installerKey));
+$forged->sendCsrf = true;
+$ok = $forged->get('group/create', array('name' => 'TokenGroup'));
+T::ok('the same session with its token creates', !empty($ok->json['success']), $ok->body);
+$forged->get('group/delete', array('groupid' => isset($ok->json['groupid']) ? $ok->json['groupid'] : 0));
+
+// ---------------------------------------------------------------------------------------------
 echo "-- create / editgroup (B-15, B-33)\n";
 $r = $installer->get('group/create', array('name' => 'Test Group!', 'description' => 'Our test, group', 'organization' => 'N/A',
     'area' => 'N/A', 'visibility' => 'public', 'access' => 'open'));

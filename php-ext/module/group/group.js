@@ -54,7 +54,8 @@ async function api(route, { method = "GET", params = {} } = {}) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) query.append(k, String(v));
   let url = `${cfg.path}group/${route}.json`;
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  // The session's request token (group_controller.php refuses changes without it).
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-Emongroups-Csrf": cfg.csrf || "" } };
   if (method === "GET") {
     if ([...query].length) url += `?${query}`;
   } else {

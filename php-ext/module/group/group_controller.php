@@ -36,6 +36,20 @@ function group_controller()
         return array('content' => view('Modules/group/group_view.php', array()));
     }
 
+    // Cross-site requests: a route that changes something, asked with a browser's session (not
+    // an API key), must carry the session's request token (core/COMPATIBILITY.md, "Request
+    // token"). The page sends it; a script using a login session reads it from the
+    // X-Emongroups-Csrf header of any group answer.
+    $browserSession = $engineSession['userid'] > 0 && !$engineSession['apikey'];
+    if ($browserSession) {
+        header('X-Emongroups-Csrf: ' . group_csrf_token());
+        if (in_array($action, group_csrf_routes(), true) && !group_csrf_sent_ok()) {
+            $route->format = 'json';
+            return array('content' => array('success' => false,
+                'message' => 'The request token is missing or wrong: reload the group page'));
+        }
+    }
+
     $params = group_request_params($action, (string) $route->subaction);
     // The member lists (megabytes of feed rows in mygroups) are printed as the engine wrote them;
     // the other answers go through index.php's json_encode as 2.0.0's did, byte for byte (getfeed
@@ -80,6 +94,34 @@ function group_controller()
             }
             return array('content' => $result->body);
     }
+}
+
+/** The routes that change something (and sendlogindetails, which sends mail). */
+function group_csrf_routes()
+{
+    return array('create', 'editgroup', 'delete', 'deleteallgroupsfromuser', 'addmemberauth', 'adduserauth',
+        'createuseraddtogroup', 'removeuser', 'fullremoveuser', 'setuserinfo', 'sendlogindetails');
+}
+
+/** This session's request token (made once per session). '' without a session. */
+function group_csrf_token()
+{
+    if (session_status() !== PHP_SESSION_ACTIVE) {
+        return '';
+    }
+    if (empty($_SESSION['group_csrf']) || !is_string($_SESSION['group_csrf'])) {
+        $_SESSION['group_csrf'] = bin2hex(random_bytes(16));
+    }
+    return $_SESSION['group_csrf'];
+}
+
+/** The token the request carries (header X-Emongroups-Csrf, or a `csrf` parameter) is this session's. */
+function group_csrf_sent_ok()
+{
+    $sent = isset($_SERVER['HTTP_X_EMONGROUPS_CSRF']) ? $_SERVER['HTTP_X_EMONGROUPS_CSRF']
+        : (isset($_POST['csrf']) ? $_POST['csrf'] : (isset($_GET['csrf']) ? $_GET['csrf'] : ''));
+    $mine = group_csrf_token();
+    return is_string($sent) && $mine !== '' && hash_equals($mine, $sent);
 }
 
 /** Where each route reads its parameters in group 2.0.0 (§2.0a), and which ones. */

@@ -23,6 +23,8 @@ $group_config = array(
     'admin' => !empty($session['admin']),
     'read' => !empty($session['read']),
     'write' => !empty($session['write']),
+    // The session's request token, sent with every change (group_controller.php).
+    'csrf' => function_exists('group_csrf_token') ? group_csrf_token() : '',
 );
 // The texts group.js shows, through gettext like the markup's: group.js's t() looks each one up
 // by its English text ({name} marks a value it fills in).
