@@ -852,6 +852,14 @@ T::fails('deleteallgroupsfromuser failing at its second group', $installer->get(
 T::eq('... leaves every group', array($groupCount(), $membershipCount()), $counts);
 T::ok('... every row as it was (the first group and its members restored)', $snapshot() === $state);
 $db->clearFaults();
+// Security review (suspected): createuseraddtogroup failing after emoncms made the account must
+// not leave an orphan account behind (User::register commits on its own, MyISAM or not).
+$db->fault('group_users', 'insert');
+T::fails('createuseraddtogroup failing at the membership', $installer->get('group/createuseraddtogroup', array('groupid' => $installs,
+    'username' => 'orphan1', 'password' => 'orphan1pw', 'email' => 'orphan1@example.org', 'role' => 0)), 'Database error, nothing was changed');
+T::eq('... leaves no orphan account', $db->rows('SELECT id FROM users WHERE username = ?', array('orphan1')), array());
+T::ok('... every row as it was', $snapshot() === $state);
+$db->clearFaults();
 foreach (array(array('group_users', 'update'), array('users', 'update')) as $where) {
     $db->fault($where[0], $where[1]);
     T::fails("setuserinfo role + profile failing at the $where[0] write", $installer->post('group/setuserinfo', array(), array('groupid' => $installs,

@@ -771,8 +771,18 @@ class Group
             case 'verify_login':
                 return $host->verifyLogin((string) $need->username, (string) $need->password);
             case 'register_user':
-                return $host->registerUser((string) $need->username, (string) $need->password,
+                $made = $host->registerUser((string) $need->username, (string) $need->password,
                     (string) $need->email, (string) $need->timezone);
+                if (!empty($made['success']) && isset($made['userid']) && (int) $made['userid'] > 0) {
+                    // emoncms's User::register commits the account on its own: should the rest of
+                    // the change fail, the account goes again (emoncms's own deletion), so no
+                    // orphan is left.
+                    $newUser = (int) $made['userid'];
+                    $this->undo[] = function () use ($host, $newUser) {
+                        $host->deleteUser($newUser);
+                    };
+                }
+                return $made;
             case 'delete_user':
                 $this->irreversible = 'the deletion of account ' . (int) $need->userid;
                 return $host->deleteUser((int) $need->userid);
