@@ -830,6 +830,44 @@ T::eq('two concurrent creates of one name: one group', (int) $db->row("SELECT CO
 T::ok('... the other answer is "already exists"', in_array(array('success' => false, 'message' => 'Cannot create group,  already exists'), $answers),
     json_encode($answers));
 
+// Security review (suspected): fullremoveuser's "in no other group" check against an add of the
+// same member to another group at the same moment. Every group change holds one write lock and
+// reads its facts after taking it, so one of the two sees the other: never a deleted account
+// with a membership left, nor a deletion of a member of two groups. The add's insert sleeps
+// 0.8 s (test trigger) to hold the window open. Two browser sessions (fullremoveuser refuses API
+// keys), each with its own request token.
+$made = $installer->get('group/createuseraddtogroup', array('groupid' => $installs, 'username' => 'racer1',
+    'password' => 'racer1pw', 'email' => 'racer1@example.org', 'role' => 0))->json;
+$victim = (int) $db->row('SELECT id FROM users WHERE username = ?', array('racer1'))['id'];
+T::eq('(a member of the installer\'s group only, to race)', array_column($db->rows('SELECT groupid FROM group_users WHERE userid = ?',
+    array($victim)), 'groupid'), array($installs));
+$cookieOf = function (Client $c) {
+    $pairs = array();
+    foreach ($c->cookies as $k => $v) {
+        $pairs[] = "$k=$v";
+    }
+    return array('Cookie: ' . implode('; ', $pairs), 'X-Emongroups-Csrf: ' . $c->csrf);
+};
+$db->fault('group_users', 'insert', 'sleep');
+$raced = parallel(array(
+    array('url' => rtrim($base, '/') . '/group/addmemberauth.json?' . http_build_query(array('groupid' => $study,
+        'username' => 'racer1', 'password' => 'racer1pw', 'role' => 0, 'admin_rights' => 'read')), 'headers' => $cookieOf($researcher)),
+    array('url' => rtrim($base, '/') . '/group/fullremoveuser.json?' . http_build_query(array('groupid' => $installs,
+        'userid' => $victim)), 'headers' => $cookieOf($installer)),
+));
+$db->clearFaults();
+$accountLeft = (bool) $db->rows('SELECT id FROM users WHERE id = ?', array($victim));
+$membershipsLeft = array_column($db->rows('SELECT groupid FROM group_users WHERE userid = ? ORDER BY groupid', array($victim)), 'groupid');
+T::ok('add to another group racing fullremoveuser: one of them sees the other', $accountLeft
+    ? (!empty($raced[0]['success']) && empty($raced[1]['success']) && $membershipsLeft == array($installs, $study))
+    : (!empty($raced[1]['success']) && empty($raced[0]['success']) && $membershipsLeft === array()),
+    json_encode(array('answers' => $raced, 'account' => $accountLeft, 'memberships' => $membershipsLeft)));
+if ($accountLeft) {
+    T::eq('... the deletion was refused for the member of two groups', $raced[1],
+        array('success' => false, 'message' => 'Cannot delete the account of a user who belongs to other groups'));
+    $researcher->get('group/removeuser', array('groupid' => $study, 'userid' => $victim));
+}
+
 // Faults in the middle of a change, on emoncms's MyISAM tables: the before-images put it back.
 $snapshot = function () use ($db, $G) {
     return array($db->rows("SELECT * FROM $G ORDER BY id"), $db->rows('SELECT * FROM group_users ORDER BY groupid, userid, role, admin_rights'),
