@@ -988,12 +988,22 @@ fn number_of(v: Option<&Value>) -> Option<f64> {
 }
 
 /// `users.access`: 0, 1 or 2 (or the same as a string).
+/// `users.access` as emoncms reads it: 0 login disabled, 1 read-only, anything else full (2). Never
+/// an error: one odd row must not break every list the member appears in (as `public`).
 fn access(v: Value) -> Result<u8, String> {
-    match &v {
-        Value::Number(n) if n.as_u64().is_some_and(|a| a <= 2) => Ok(n.as_u64().unwrap_or(0) as u8),
-        Value::String(s) if matches!(s.as_str(), "0" | "1" | "2") => Ok(s.as_bytes()[0] - b'0'),
-        _ => Err("`access` is 0, 1 or 2".to_string()),
-    }
+    Ok(match &v {
+        Value::Number(n) => match n.as_i64() {
+            Some(0) => 0,
+            Some(1) => 1,
+            _ => 2,
+        },
+        Value::String(s) => match s.trim() {
+            "0" => 0,
+            "1" => 1,
+            _ => 2,
+        },
+        _ => 2,
+    })
 }
 
 #[cfg(test)]
@@ -1052,7 +1062,14 @@ mod tests {
             "state: groups[0]: unknown field `x`"
         );
         assert_eq!(bad(json!({"rows": []})).message(), "state: unknown field `rows`");
-        assert_eq!(bad(json!({"users": [{"id": 1, "access": 3}]})).code(), ErrorCode::InvalidState);
+        // `access` out of range is read as emoncms reads it (neither 0 nor 1: full), never an error.
+        let odd = State::from_json(
+            json!({"users": [{"id": 1, "access": 3}, {"id": 2, "access": "-1"}, {"id": 3, "access": "0"}]}),
+        );
+        assert_eq!(
+            odd.unwrap().users.iter().map(|u| u.access).collect::<Vec<_>>(),
+            vec![Some(2), Some(2), Some(0)]
+        );
         let e = Change::list_from_json("`changes`", json!([{"kind": "rename"}])).unwrap_err();
         assert!(
             e.message()
