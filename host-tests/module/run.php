@@ -475,7 +475,9 @@ $canon = function ($rows) {
     }
     $rows = array_map(function ($r) { ksort($r); return $r; }, (array) $rows);
     usort($rows, function ($a, $b) { return (int) $a['id'] - (int) $b['id']; });
-    return json_encode($rows, JSON_PRESERVE_ZERO_FRACTION);
+    // As emoncms serves them over HTTP (index.php's json_encode writes the float 12.0 as 12, in
+    // 2.0.0 and in feed/list.json alike): a value that happens to be whole compares equal.
+    return json_encode($rows);
 };
 foreach ($sample as $uid) {
     $mine = isset($byUser[$uid]) ? $byUser[$uid] : array('feedslist' => null, 'inputslist' => null);
