@@ -190,6 +190,35 @@ function parallel(array $requests)
     return $out;
 }
 
+/**
+ * One request started in the background (a curl process; a POST of $post's fields when given); the
+ * returned function waits for it and gives [status, headers text, body].
+ */
+function background($url, array $headers = array(), array $post = null)
+{
+    $args = array('curl', '-s', '-D', '-', '--max-time', '60');
+    if ($post !== null) {
+        $args[] = '--data';
+        $args[] = http_build_query($post);
+    }
+    foreach ($headers as $h) {
+        $args[] = '-H';
+        $args[] = $h;
+    }
+    $args[] = $url;
+    $pipes = array();
+    $proc = proc_open(implode(' ', array_map('escapeshellarg', $args)), array(1 => array('pipe', 'w'), 2 => array('pipe', 'w')), $pipes);
+    return function () use ($proc, $pipes) {
+        $text = stream_get_contents($pipes[1]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        proc_close($proc);
+        $split = preg_split("/\r\n\r\n/", $text, 2);
+        $status = preg_match('#^HTTP/\S+ (\d+)#', $text, $m) ? (int) $m[1] : 0;
+        return array($status, $split[0], isset($split[1]) ? $split[1] : '');
+    };
+}
+
 /** The run's MariaDB over 127.0.0.1 (EMONCMS_MYSQL_*), prepared statements, native types. */
 class TestDb
 {

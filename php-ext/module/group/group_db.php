@@ -178,6 +178,26 @@ class GroupDb
         $this->locked = true;
     }
 
+    /**
+     * The write lock if it is free right now (no wait): true when taken. A reader uses it to
+     * tell a crashed change's journal row (lock free) from a running change's (lock held).
+     */
+    public function tryLock()
+    {
+        if ($this->locked) {
+            return true;
+        }
+        $rows = $this->select('SELECT GET_LOCK(?, 0) AS got', array(self::WRITE_LOCK));
+        $this->locked = $rows && (int) $rows[0]['got'] === 1;
+        return $this->locked;
+    }
+
+    /** MariaDB's "table doesn't exist" (ER_NO_SUCH_TABLE), as mysqli reports it either way. */
+    public static function isMissingTable(Throwable $e)
+    {
+        return (int) $e->getCode() === 1146;
+    }
+
     /** Never throws: it runs after the answer is decided. */
     public function unlock()
     {
@@ -196,7 +216,7 @@ class GroupDb
     {
         $stmt = $this->conn->prepare($sql);
         if ($stmt === false) {
-            throw new GroupDbFailure('prepare failed: ' . $this->conn->error);
+            throw new GroupDbFailure('prepare failed: ' . $this->conn->error, (int) $this->conn->errno);
         }
         if ($params) {
             $types = '';
@@ -215,8 +235,9 @@ class GroupDb
         }
         if (!$stmt->execute()) {
             $error = $stmt->error;
+            $errno = (int) $stmt->errno;
             $stmt->close();
-            throw new GroupDbFailure("statement failed: $error");
+            throw new GroupDbFailure("statement failed: $error", $errno);
         }
         return $stmt;
     }

@@ -7,7 +7,9 @@
  * returns all-or-nothing: under MariaDB's named lock `emongroups_write` (serialises writers on
  * MyISAM and InnoDB alike), inside BEGIN/COMMIT (effective on InnoDB), and with a before-image of
  * every row a change writes, restored when a later step fails (effective on MyISAM, which is how
- * emoncms's updater creates the tables). Every permission decision and every validation is the engine's
+ * emoncms's updater creates the tables). The before-images are written to `group_journal` before
+ * the rows they keep, and the row goes when the change is done: a change cut short by a crash
+ * (PHP or MariaDB killed) is put back by the next group request (recover()). Every permission decision and every validation is the engine's
  * (core/ROUTES.md); nothing here decides who may do what.
  *
  * Also the two methods the emoncms graph module calls on `new Group($mysqli, $redis, null,
@@ -65,8 +67,19 @@ class Group
     private $reservedGroupId = 0;
     /** Columns of `users` this installation has, from USER_COLUMNS. */
     private $userColumns = null;
-    /** Undo steps of the running change (closures, run in reverse order on failure). */
+    /**
+     * Undo steps of the running change, as data (undoStep() reads them), run in reverse order on
+     * failure and kept in `group_journal` row $journalId while the change runs.
+     */
     private $undo = array();
+    private $journalId = 0;
+    /** The running route and its emoncms models (GroupHost), for the journal and undo. */
+    private $changeRoute = '';
+    private $changeHost = null;
+    /** Steps were added or changed since the journal row was last written. */
+    private $journalDirty = false;
+    /** `group_journal` exists (true), is missing (false: the updater has not run), unknown (null). */
+    private static $journal = null;
     /** A host step that cannot be undone (an account deletion) has run in this route. */
     private $irreversible = '';
 
@@ -152,16 +165,28 @@ class Group
         }
         $this->reservedGroupId = 0;
         $this->undo = array();
+        $this->journalId = 0;
+        $this->journalDirty = false;
+        $this->changeRoute = (string) $route;
+        $this->changeHost = $host;
         $this->irreversible = '';
         GroupDb::$factQueries = 0;
         $write = in_array($route, self::WRITE_ROUTES, true);
+        // setuser changes no row but decides on the target's roles: under the write lock too, so
+        // a promotion of the target running at the same moment is either seen or comes after.
+        $locked = $write || $route === 'setuser';
         try {
             if (!self::engineLoaded()) {
                 throw new GroupEngineFailure('missing_extension', 'the emongroups PHP extension is not loaded');
             }
+            // A change cut short by a crash is put back before anything reads or writes (under
+            // the write lock, outside any transaction, so a rollback cannot take it back again).
+            if ($locked) {
+                $this->db->lock();
+            }
+            $this->recover($host, $locked);
             $before = GroupDb::$total;
             if ($write) {
-                $this->db->lock();
                 $this->db->begin();
             }
             // The member lists build tens of thousands of small arrays: PHP's cycle collector
@@ -169,7 +194,7 @@ class Group
             $gc = gc_enabled();
             gc_disable();
             try {
-                $state = $this->facts($route, $params, $session, $host, $write);
+                $state = $this->facts($route, $params, $session, $host, $locked);
             } finally {
                 if ($gc) {
                     gc_enable();
@@ -207,6 +232,7 @@ class Group
                     $this->apply($result->changes, $host);
                 }
                 $this->db->commit();
+                $this->journalDone();
                 $this->db->unlock();
                 $done = (object) array('format' => $result->format, 'body' => $result->body);
                 if ($bodyText !== null) {
@@ -266,14 +292,186 @@ class Group
         $ok = true;
         foreach (array_reverse($this->undo) as $step) {
             try {
-                $step();
+                $this->undoStep($step, $this->changeHost);
             } catch (Throwable $e) {
                 $ok = false;
                 $this->logError("route $route: undoing a step failed: " . $e->getMessage());
             }
         }
         $this->undo = array();
+        if ($ok) {
+            // Put back completely: nothing is left for a later recovery. Otherwise the journal
+            // row stays, and the next group request tries again.
+            try {
+                $this->journalDone();
+            } catch (Throwable $e) {
+                $this->logError("route $route: removing the journal row failed: " . $e->getMessage());
+            }
+        }
         return $ok;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The journal: before-images on disk, so that a crash never leaves half a change
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Undoes one step. Steps: ['rows', table, where, params, rows] (delete what matches, insert
+     * the rows as they were), ['user', userid, columns] (the users row's fields as they were),
+     * ['group_id', highest id before, reserved id or 0] (the new group's row, or an unfilled
+     * placeholder above that id), ['account', username, highest users id before, id or 0] (an
+     * account the change registered: emoncms's own deletion), ['deleted_account', userid]
+     * (cannot be undone; recover() finishes such a change instead).
+     */
+    private function undoStep(array $step, $host)
+    {
+        $db = $this->db;
+        switch ($step[0]) {
+            case 'rows':
+                list(, $table, $where, $params, $rows) = $step;
+                $quoted = $db->table($table);
+                $db->execute("DELETE FROM $quoted WHERE $where", $params);
+                foreach ($rows as $row) {
+                    $columns = array_keys($row);
+                    $db->execute("INSERT INTO $quoted (" . implode(', ', array_map(function ($c) { return "`$c`"; }, $columns))
+                        . ') VALUES (' . GroupDb::marks(count($columns)) . ')', array_values($row));
+                }
+                return;
+            case 'user':
+                list(, $userid, $row) = $step;
+                $set = implode(', ', array_map(function ($c) { return "`$c` = ?"; }, array_keys($row)));
+                $db->execute("UPDATE users SET $set WHERE id = ?", array_merge(array_values($row), array((int) $userid)));
+                return;
+            case 'group_id':
+                list(, $above, $id) = $step;
+                if ($id) {
+                    $db->execute('DELETE FROM ' . $db->table('groups') . ' WHERE id = ?', array((int) $id));
+                } else {
+                    $db->execute('DELETE FROM ' . $db->table('groups') . ' WHERE id > ? AND name IS NULL', array((int) $above));
+                }
+                return;
+            case 'account':
+                list(, $username, $above, $id) = $step;
+                if (!$id) {
+                    $found = $db->select('SELECT id FROM users WHERE username = ? AND id > ?', array((string) $username, (int) $above));
+                    $id = $found ? (int) $found[0]['id'] : 0;
+                }
+                if ($id) {
+                    if (!$host) {
+                        throw new GroupDbFailure("putting back account $id needs emoncms's user model");
+                    }
+                    $host->deleteUser((int) $id);
+                }
+                return;
+            case 'deleted_account':
+                return;
+        }
+        throw new GroupDbFailure('unknown journal step ' . json_encode($step[0]));
+    }
+
+    /** Adds an undo step (written to the journal by the next journalSave()). */
+    private function remember(array $step)
+    {
+        $this->undo[] = $step;
+        $this->journalDirty = true;
+    }
+
+    /**
+     * Writes the undo steps so far to the change's journal row, before the rows they keep are
+     * written. A change whose steps cannot be written is not made (the error stops it).
+     */
+    private function journalSave()
+    {
+        if (!$this->journalDirty || self::$journal === false) {
+            return;
+        }
+        // serialize(): lossless for any bytes a row holds (JSON is not, for invalid UTF-8).
+        $blob = serialize($this->undo);
+        if ($this->journalId) {
+            $this->db->execute('UPDATE group_journal SET steps = ? WHERE id = ?', array($blob, $this->journalId));
+        } else {
+            $this->db->execute('INSERT INTO group_journal (route, started, steps) VALUES (?, ?, ?)',
+                array($this->changeRoute, time(), $blob));
+            $this->journalId = $this->db->lastInsertId();
+        }
+        $this->journalDirty = false;
+    }
+
+    /** The change is done (or completely put back): its journal row goes. */
+    private function journalDone()
+    {
+        if ($this->journalId) {
+            $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($this->journalId));
+            $this->journalId = 0;
+        }
+        $this->journalDirty = false;
+    }
+
+    /**
+     * Puts back changes cut short by a crash: journal rows left by a process that died (the
+     * write lock is free, so no change is running). $locked: the caller holds the write lock;
+     * otherwise it is taken only if free right now (a reader never waits for a writer).
+     * One statement when there is nothing to do.
+     */
+    private function recover($host, $locked)
+    {
+        if (self::$journal === false) {
+            return;
+        }
+        try {
+            $pending = $this->db->select('SELECT id FROM group_journal LIMIT 1');
+        } catch (Throwable $e) {
+            if (!GroupDb::isMissingTable($e)) {
+                throw $e;
+            }
+            self::$journal = false;
+            $this->logWarn('the table group_journal is missing: run Admin > Update database. Until then a group change '
+                . 'cut short by a crash cannot be put back.');
+            return;
+        }
+        self::$journal = true;
+        if (!$pending || (!$locked && !$this->db->tryLock())) {
+            return;
+        }
+        try {
+            foreach ($this->db->select('SELECT id, route, started, steps FROM group_journal ORDER BY id DESC') as $row) {
+                $this->recoverOne($row, $host);
+            }
+        } finally {
+            if (!$locked) {
+                $this->db->unlock();
+            }
+        }
+    }
+
+    private function recoverOne(array $row, $host)
+    {
+        $id = (int) $row['id'];
+        $what = "a group change ($row[route], started " . gmdate('Y-m-d H:i:s', (int) $row['started']) . " UTC, journal row $id)";
+        $steps = @unserialize((string) $row['steps'], array('allowed_classes' => false));
+        if (!is_array($steps)) {
+            $this->logError("$what: its journal row cannot be read; it is left in place");
+            return;
+        }
+        try {
+            foreach ($steps as $step) {
+                if ($step[0] === 'deleted_account' && !$this->db->select('SELECT id FROM users WHERE id = ?', array((int) $step[1]))) {
+                    // The account is gone (emoncms's deletion went through): the change is
+                    // finished instead, its memberships removed as the route would have.
+                    $this->db->execute('DELETE FROM group_users WHERE userid = ?', array((int) $step[1]));
+                    $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($id));
+                    $this->logWarn("$what was cut short after deleting account $step[1]: its memberships are removed too");
+                    return;
+                }
+            }
+            foreach (array_reverse($steps) as $step) {
+                $this->undoStep($step, $host);
+            }
+            $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($id));
+            $this->logWarn("$what was cut short: every row it wrote is put back");
+        } catch (Throwable $e) {
+            $this->logError("$what was cut short and could not be put back yet: " . $e->getMessage());
+        }
     }
 
     /** search: at most this many hits; `more` counts the rest. */
@@ -771,19 +969,26 @@ class Group
             case 'verify_login':
                 return $host->verifyLogin((string) $need->username, (string) $need->password);
             case 'register_user':
+                // Journaled before the account exists (its id is not known yet): a crash between
+                // emoncms's register and the membership leaves no orphan account.
+                $highest = $this->db->select('SELECT MAX(id) AS id FROM users');
+                $step = count($this->undo);
+                $this->remember(array('account', (string) $need->username, $highest ? (int) $highest[0]['id'] : 0, 0));
+                $this->journalSave();
                 $made = $host->registerUser((string) $need->username, (string) $need->password,
                     (string) $need->email, (string) $need->timezone);
                 if (!empty($made['success']) && isset($made['userid']) && (int) $made['userid'] > 0) {
                     // emoncms's User::register commits the account on its own: should the rest of
                     // the change fail, the account goes again (emoncms's own deletion), so no
-                    // orphan is left.
-                    $newUser = (int) $made['userid'];
-                    $this->undo[] = function () use ($host, $newUser) {
-                        $host->deleteUser($newUser);
-                    };
+                    // orphan is left. (Without an id, the step finds it by name above the old
+                    // highest id: 11.x answers nothing when only its e-mail failed.)
+                    $this->undo[$step][3] = (int) $made['userid'];
+                    $this->journalDirty = true;
                 }
                 return $made;
             case 'delete_user':
+                $this->remember(array('deleted_account', (int) $need->userid));
+                $this->journalSave();
                 $this->irreversible = 'the deletion of account ' . (int) $need->userid;
                 return $host->deleteUser((int) $need->userid);
             case 'send_email':
@@ -801,16 +1006,17 @@ class Group
      */
     private function reserveGroupId()
     {
+        $highest = $this->db->select('SELECT MAX(id) AS id FROM ' . $this->db->table('groups'));
+        $step = count($this->undo);
+        $this->remember(array('group_id', $highest ? (int) $highest[0]['id'] : 0, 0));
+        $this->journalSave();
         $this->db->execute('INSERT INTO ' . $this->db->table('groups') . ' (name) VALUES (NULL)');
         $this->reservedGroupId = $this->db->lastInsertId();
         if ($this->reservedGroupId < 1) {
             throw new GroupDbFailure('could not reserve a group id');
         }
-        $id = $this->reservedGroupId;
-        $db = $this->db;
-        $this->undo[] = function () use ($db, $id) {
-            $db->execute('DELETE FROM ' . $db->table('groups') . ' WHERE id = ?', array($id));
-        };
+        $this->undo[$step][2] = $this->reservedGroupId;
+        $this->journalDirty = true;
         return $this->reservedGroupId;
     }
 
@@ -822,14 +1028,7 @@ class Group
         $db = $this->db;
         $quoted = $db->table($table);
         $rows = $db->select("SELECT * FROM $quoted WHERE $where", $params);
-        $this->undo[] = function () use ($db, $quoted, $where, $params, $rows) {
-            $db->execute("DELETE FROM $quoted WHERE $where", $params);
-            foreach ($rows as $row) {
-                $columns = array_keys($row);
-                $db->execute("INSERT INTO $quoted (" . implode(', ', array_map(function ($c) { return "`$c`"; }, $columns))
-                    . ') VALUES (' . GroupDb::marks(count($columns)) . ')', array_values($row));
-            }
-        };
+        $this->remember(array('rows', $table, $where, $params, $rows));
     }
 
     /** The users row's fields a change can write, put back by UPDATE (the row itself stays). */
@@ -842,11 +1041,7 @@ class Group
         if (!$rows) {
             return;
         }
-        $row = $rows[0];
-        $this->undo[] = function () use ($db, $row, $userid) {
-            $set = implode(', ', array_map(function ($c) { return "`$c` = ?"; }, array_keys($row)));
-            $db->execute("UPDATE users SET $set WHERE id = ?", array_merge(array_values($row), array($userid)));
-        };
+        $this->remember(array('user', (int) $userid, $rows[0]));
     }
 
     /** Writes the engine's changes in order; the caller commits or rolls back. */
@@ -884,6 +1079,7 @@ class Group
                     }
                     break;
             }
+            $this->journalSave();
             switch ($c->kind) {
                 case 'insert_group':
                     $values = array($c->name, $c->description, $c->organization, $c->area, $c->visibility, $c->access, (int) $c->id);

@@ -24,3 +24,14 @@ $schema['group_users'] = array(
     'role' => array('type' => 'int(1)'),
     'admin_rights' => array('type' => 'varchar(16)'),
 );
+
+// The journal of group changes in progress (the module's own, new in this version): a change
+// writes the before-images of the rows it is about to write here first and removes its row when
+// done, so a change cut short by a crash (PHP or MariaDB killed) is put back by the next group
+// request. Empty whenever no change is running.
+$schema['group_journal'] = array(
+    'id' => array('type' => 'int(11)', 'Null' => false, 'Key' => 'PRI', 'Extra' => 'auto_increment'),
+    'route' => array('type' => 'varchar(32)'),
+    'started' => array('type' => 'int(11)'),
+    'steps' => array('type' => 'mediumblob'),
+);
