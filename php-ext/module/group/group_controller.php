@@ -20,6 +20,9 @@ function group_controller()
     $engineSession = group_engine_session($session);
     $timezone = isset($session['timezone']) && is_string($session['timezone']) ? $session['timezone'] : 'UTC';
     $model = new Group($mysqli, $redis, null, null, null);
+    if (isset($settings['group']['state_budget']) && (int) $settings['group']['state_budget'] >= 1024) {
+        $model->stateBudget = (int) $settings['group']['state_budget'];
+    }
     $host = new GroupHost($user, $mysqli, $redis, $settings, $timezone);
 
     $action = (string) $route->action;

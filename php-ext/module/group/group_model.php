@@ -36,6 +36,11 @@ class GroupEngineFailure extends RuntimeException
     }
 }
 
+/** A member list's request is above Group::$stateBudget: it is served scoped (scopedList). */
+class GroupStateTooLarge extends RuntimeException
+{
+}
+
 /** The host could not carry out a change or a need (e.g. "Username already exists"). */
 class GroupHostRefusal extends RuntimeException
 {
@@ -56,6 +61,14 @@ class Group
     const MAX_FEED_IDS = 5000;
 
     const MAX_NEEDS = 4;
+
+    /**
+     * A member list (userlist, mygroups) whose request would be larger than this many bytes is
+     * answered in slices of members, each within it (the engine takes at most 64 MiB). Operators
+     * may lower it ([group] state_budget in settings.ini) to keep each engine call smaller.
+     */
+    const STATE_BUDGET = 48 * 1024 * 1024;
+    public $stateBudget = self::STATE_BUDGET;
 
     const USER_COLUMNS = array('id', 'username', 'admin', 'access', 'name', 'email', 'bio', 'location', 'timezone', 'tags');
 
@@ -216,7 +229,11 @@ class Group
                 if ($answers) {
                     $request['host'] = $answers;
                 }
-                list($result, $bodyText) = $this->engine($request);
+                try {
+                    list($result, $bodyText) = $this->engine($request, in_array($route, array('userlist', 'mygroups'), true));
+                } catch (GroupStateTooLarge $e) {
+                    return $this->scopedList($route, $request, $rawBody);
+                }
                 if ($result->outcome === 'need') {
                     $need = $result->need;
                     if (isset($answers[$need->kind])) {
@@ -537,7 +554,7 @@ class Group
      * text of a JSON body written apart or null]. EmonGroups\callApart writes a route's JSON
      * body apart, so that megabytes of feed rows are never decoded only to be encoded again.
      */
-    private function engine(array $request)
+    private function engine(array $request, $scopable = false)
     {
         $request = array('v' => 1, 'profile' => 'emoncms') + $request;
         // Numbers as index.php's json_encode writes them (100.0 as 100): the member lists pass
@@ -546,6 +563,9 @@ class Group
             | JSON_INVALID_UTF8_SUBSTITUTE);
         if ($json === false) {
             throw new GroupEngineFailure('internal', 'the request could not be encoded: ' . json_last_error_msg());
+        }
+        if ($scopable && strlen($json) > $this->stateBudget) {
+            throw new GroupStateTooLarge((string) strlen($json));
         }
         $bodyText = null;
         if (function_exists('EmonGroups\\callApart')) {
@@ -563,6 +583,138 @@ class Group
             throw new GroupEngineFailure($code, $message);
         }
         return array($answer->result, $bodyText);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // A group too large for one state: the member lists in slices
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * userlist or mygroups whose request is above the budget. Each member's entry depends on the
+     * caller's membership and on that member's own rows only (core/ROUTES.md), so the members
+     * are answered in slices: each engine call gets the group, the caller's rows and one slice
+     * of members with their users rows, feeds and inputs, and only that slice's entries are kept.
+     * Same entries, same order (by user id), as one call would give.
+     */
+    private function scopedList($route, array $request, $rawBody)
+    {
+        $state = $request['state'];
+        $caller = isset($request['session']['userid']) ? (int) $request['session']['userid'] : 0;
+        // What a row weighs in the request, on average, and each member's number of feeds.
+        $bytes = strlen(json_encode($state));
+        $rows = count($state['feeds']) + count($state['users']);
+        $feedsOf = array();
+        foreach ($state['feeds'] as $f) {
+            $uid = (int) $f['userid'];
+            $feedsOf[$uid] = isset($feedsOf[$uid]) ? $feedsOf[$uid] + 1 : 1;
+        }
+        $sizes = array('perRow' => $rows ? $bytes / $rows : $bytes, 'feedsOf' => $feedsOf);
+        if ($route === 'userlist') {
+            $gid = self::idOf(isset($request['params']->groupid) ? $request['params']->groupid : null);
+            $answer = $this->scopedUserlist($request, $gid, $caller, $sizes);
+        } else {
+            // The caller's groups (grouplist's entries, in its order) from a state holding only
+            // the caller's own rows; then each group's users, sliced like userlist.
+            $bare = $request;
+            $bare['state'] = self::sliceState($state, null, array($caller => true));
+            list($result, $bodyText) = $this->engine($bare);
+            $answer = $bodyText !== null ? json_decode($bodyText) : $result->body;
+            if (is_array($answer)) {
+                foreach ($answer as $entry) {
+                    if (is_object($entry) && isset($entry->groupid)) {
+                        $entry->users = $this->scopedUserlist($request, (int) $entry->groupid, $caller, $sizes);
+                    }
+                }
+            }
+        }
+        $this->logWarn("$route: the request was " . number_format($bytes) . ' bytes, above the state budget of '
+            . number_format($this->stateBudget) . ': answered in slices of members');
+        $text = json_encode($answer, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+        $done = (object) array('format' => 'json', 'body' => null);
+        if ($rawBody) {
+            $done->json = $text;
+        } else {
+            $done->body = $answer;
+        }
+        $this->db->unlock();
+        return $done;
+    }
+
+    /** The userlist answer of group $gid (decoded), one engine call per slice of members. */
+    private function scopedUserlist(array $request, $gid, $caller, array $sizes)
+    {
+        $state = $request['state'];
+        $members = array();
+        foreach ($state['memberships'] as $m) {
+            if ($m['groupid'] === $gid) {
+                $members[$m['userid']] = true;
+            }
+        }
+        ksort($members);
+        $feedsOf = $sizes['feedsOf'];
+        // Slices of half the budget by their share of the rows (a member weighs its feeds and
+        // one for its users row): room for rows that weigh more than the average.
+        $room = max(1, (int) floor(0.5 * $this->stateBudget / max(1.0, $sizes['perRow'])));
+        $slices = array();
+        $slice = array();
+        $weight = 0;
+        foreach (array_keys($members) as $uid) {
+            $w = 1 + (isset($feedsOf[$uid]) ? $feedsOf[$uid] : 0);
+            if ($slice && $weight + $w > $room) {
+                $slices[] = $slice;
+                $slice = array();
+                $weight = 0;
+            }
+            $slice[$uid] = true;
+            $weight += $w;
+        }
+        if ($slice || !$slices) {
+            $slices[] = $slice;
+        }
+        $list = array();
+        foreach ($slices as $slice) {
+            $part = $request;
+            $part['route'] = 'userlist';
+            $part['params'] = (object) array('groupid' => (string) $gid);
+            $part['state'] = self::sliceState($state, $gid, $slice + array($caller => true));
+            list($result, $bodyText) = $this->engine($part);
+            $answer = $bodyText !== null ? json_decode($bodyText) : $result->body;
+            if (!is_array($answer)) {
+                // A refusal (the caller may not list this group) is the same for every slice.
+                return $answer;
+            }
+            foreach ($answer as $entry) {
+                if (is_object($entry) && isset($entry->userid) && isset($slice[(int) $entry->userid])) {
+                    $list[] = $entry;
+                }
+            }
+        }
+        return $list;
+    }
+
+    /**
+     * The rows of $state for the users in $uids: their memberships (of group $gid only, or of
+     * every group when null), users rows, feeds and inputs; every group row stays.
+     */
+    private static function sliceState(array $state, $gid, array $uids)
+    {
+        $out = array('groups' => $state['groups'], 'memberships' => array(), 'users' => array(), 'feeds' => array());
+        foreach ($state['memberships'] as $m) {
+            if (isset($uids[$m['userid']]) && ($gid === null || $m['groupid'] === $gid)) {
+                $out['memberships'][] = $m;
+            }
+        }
+        foreach ($state['users'] as $u) {
+            if (isset($uids[$u['id']])) {
+                $out['users'][] = $u;
+            }
+        }
+        foreach ($state['feeds'] as $f) {
+            if (isset($uids[(int) $f['userid']])) {
+                $out['feeds'][] = $f;
+            }
+        }
+        return $out;
     }
 
     // ---------------------------------------------------------------------------------------
