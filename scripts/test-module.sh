@@ -4,6 +4,9 @@
 #   module/emoncms-11.16.8    every route over HTTP inside emoncms 11.16.8, MariaDB, Redis, a real SMTP server
 #   module/emoncms-10.2.7     the same inside emoncms 10.2.7 (no mailer: its clear failure is asserted)
 #   module/emoncms-11.16.8-noredis   11.16.8 with [redis] enabled = false
+#   security/emoncms-…        per run, the checks of the security review (forged requests, one's own
+#                             account, log-back, odd rows, redaction, races, faults and crashes
+#                             mid-change, groups too large for one state) counted apart
 # Each run: host-tests/emoncms/env.sh brings a copy of the tree up on 127.0.0.1 (schema through
 # emoncms's updater), seed.php demo fills it through emoncms's own APIs, run.php drives it, and
 # everything started is stopped. EMONCMS_VERSIONS="10.2.7" runs one version only.

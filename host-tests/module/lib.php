@@ -9,16 +9,37 @@ class T
 {
     public static $passed = 0;
     public static $failed = 0;
+    /** The suite checks count toward now, and each suite's [passed, failed]. */
+    public static $suite = 'module';
+    public static $suites = array();
+
+    /** Checks from here on count toward $name (e.g. `security`: the closing line of its own). */
+    public static function suite($name)
+    {
+        self::$suite = $name;
+    }
+
+    /** "NAME: N passed, M failed" for one suite. */
+    public static function closing($suite, $label)
+    {
+        $c = isset(self::$suites[$suite]) ? self::$suites[$suite] : array(0, 0);
+        return "$label: $c[0] passed, $c[1] failed";
+    }
     public static $responses = 0;
     public static $noisy = array();
 
     public static function ok($name, $condition, $detail = '')
     {
+        if (!isset(self::$suites[self::$suite])) {
+            self::$suites[self::$suite] = array(0, 0);
+        }
         if ($condition) {
             self::$passed++;
+            self::$suites[self::$suite][0]++;
             return true;
         }
         self::$failed++;
+        self::$suites[self::$suite][1]++;
         echo "FAIL: $name\n";
         if ($detail !== '') {
             echo '      ' . str_replace("\n", "\n      ", rtrim($detail)) . "\n";

@@ -87,6 +87,7 @@ T::ok('group page for anonymous shows the authorisation alert', strpos($anonPage
 
 // ---------------------------------------------------------------------------------------------
 echo "-- request token: changes asked with a browser session carry the session's token\n";
+T::suite('security');
 // Security review: a state-changing route asked with the login cookie alone (what a cross-site
 // page makes a browser send, where cookies lack SameSite: emoncms before 10.7.7) changes
 // nothing. The page sends the token; API keys need none.
@@ -116,6 +117,7 @@ $ok = $forged->get('group/create', array('name' => 'TokenGroup'));
 T::ok('the same session with its token creates', !empty($ok->json['success']), $ok->body);
 $forged->get('group/delete', array('groupid' => isset($ok->json['groupid']) ? $ok->json['groupid'] : 0));
 
+T::suite('module');
 // ---------------------------------------------------------------------------------------------
 echo "-- create / editgroup (B-15, B-33)\n";
 $r = $installer->get('group/create', array('name' => 'Test Group!', 'description' => 'Our test, group', 'organization' => 'N/A',
@@ -258,6 +260,7 @@ T::ok('... and the PHPFina files', !is_file($phpfina) && !is_file("$run/phpfina/
 
 // ---------------------------------------------------------------------------------------------
 echo "-- setuserinfo (B-11, B-14)\n";
+T::suite('security');
 // Security review: a session must not set its own account's password or e-mail here, without the
 // current password that emoncms's account page asks for (a stolen session cookie would become a
 // permanent takeover). A group the caller made itself is enough to reach the route.
@@ -270,6 +273,7 @@ T::eq('... the account is unchanged: the old password logs in', (new Client($bas
     array('username' => 'installer', 'password' => 'installer'))->json['success'], true);
 T::eq('... and the e-mail is the old one', $db->row('SELECT email FROM users WHERE id = ?', array($id('installer')))['email'],
     'installer@example.org');
+T::suite('module');
 $site05 = $id('site05');
 $r = $installer->post('group/setuserinfo', array(), array('groupid' => $installs, 'userid' => $site05, 'username' => 'site05b',
     'name' => 'Site Five', 'email' => 'five@example.org', 'bio' => 'Air source', 'timezone' => 'Europe/Paris',
@@ -411,6 +415,7 @@ if ($db->rows("SHOW COLUMNS FROM users LIKE 'access'")) {
         'ERROR: User login is disabled');
     $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site06')));
 }
+T::suite('security');
 // Security review: the way back is for the session setuser made, while it is still the member's.
 // A session whose user changed another way (probe.php's test-only hook stands for another login
 // route) gets no way back to the administrator, and the keys that offered one go.
@@ -430,6 +435,7 @@ $r = $site01->get('group/logasprevioususer');
 T::eq('logasprevioususer without impersonation just redirects', array($r->status, $loc($r)), array(302, '/group'));
 T::eq('... and changes nothing', $site01->get('user/view')->status, 200);
 
+T::suite('module');
 // ---------------------------------------------------------------------------------------------
 echo "-- lists (B-12, B-13, B-26)\n";
 $r = $installer->get('group/grouplist');
@@ -508,6 +514,7 @@ T::eq('... which userlist shows at once', $feedsOf($id('installer')), array('pro
 $installer->get('feed/delete.json', array('id' => isset($made['feedid']) ? $made['feedid'] : 0));
 T::eq('... and no more once deleted', $feedsOf($id('installer')), array());
 
+T::suite('security');
 // emoncms stores public = -1 when it is sent (it casts, and clamps only positive values): the row
 // is private, as emoncms reads it, and no list breaks on it.
 $oddFeed = $demo['sites']['site01']['feeds']['heatpump_elec'];
@@ -545,6 +552,7 @@ if (getenv('EMONCMS_REDIS_ENABLED') !== 'false') {
         array('groupid' => $installs))->json[0]));
 }
 
+T::suite('module');
 echo "-- search (module route)\n";
 // What the page's own search found in mygroups (group.js runSearch), computed here from the
 // caller's mygroups answer: the route must give the same members, capped at 20.
@@ -629,6 +637,7 @@ T::ok('snapshot for an administrator: the group\'s facts', isset($r->json['succe
     && $r->json['groupid'] === $installs, substr($r->body, 0, 300));
 $r = $technician->get('group/snapshot', array('groupid' => $installs));
 T::ok('snapshot for a sub-administrator', isset($r->json['success']) && $r->json['success'] === true, substr($r->body, 0, 300));
+T::suite('security');
 // Security review: the preview's facts tell a sub-administrator nothing its member list does not:
 // no site-administrator or login flags, nothing about other groups (sites 1–12 are also in the
 // research project: not even as pseudonyms).
@@ -660,6 +669,7 @@ $db->run('UPDATE users SET admin = 0 WHERE id = ?', array($id('site04')));
 if ($hasAccess) {
     $db->run('UPDATE users SET access = 2 WHERE id = ?', array($id('site05')));
 }
+T::suite('module');
 T::fails('snapshot for a passive member', $site01->get('group/snapshot', array('groupid' => $installs)),
     'You have not got access to the list of users of this group');
 T::fails('snapshot anonymous', $anon->get('group/snapshot', array('groupid' => $installs)), 'Authentication required');
@@ -811,6 +821,7 @@ T::eq('setuserinfo role updates every row of the pair', array($installer->post('
     array(array('success' => true, 'message' => 'User info updated'), array(array('role' => 3), array('role' => 3))));
 
 // ---------------------------------------------------------------------------------------------
+T::suite('security');
 echo "-- a group too large for one engine call: the member lists in slices\n";
 // Security review (suspected): a member with very many feeds pushed the state past the engine's
 // 64 MiB and broke the group's lists. Above the state budget (48 MiB; [group] state_budget) the
@@ -1059,6 +1070,7 @@ usort($engines, function ($a, $b) { return strcmp($a['t'], $b['t']); });
 T::eq('groups and group_users stay as emoncms\'s updater made them', $engines,
     array(array('t' => 'group_users', 'e' => 'MyISAM'), array('t' => 'groups', 'e' => 'MyISAM')));
 
+T::suite('module');
 // ---------------------------------------------------------------------------------------------
 echo "-- delete, deleteallgroupsfromuser\n";
 T::fails('delete by a sub-administrator', $technician->get('group/delete', array('groupid' => $installs)),
@@ -1096,5 +1108,8 @@ $moduleWarnings = array_filter(explode("\n", $serverLog), function ($line) {
 });
 T::ok('the server log has no PHP warning from the module', !$moduleWarnings, implode("\n", array_slice($moduleWarnings, 0, 10)));
 T::ok('every response was free of PHP notices (' . T::$responses . ' responses)', !T::$noisy, implode("\n", T::$noisy));
-echo "module/$name: " . T::$passed . ' passed, ' . T::$failed . " failed\n";
+// The checks of the security review (core/COMPATIBILITY.md; issue "Attacked, loaded and killed")
+// close with a line of their own; the rest is the module's.
+echo T::closing('security', "security/$name") . "\n";
+echo T::closing('module', "module/$name") . "\n";
 exit(T::$failed ? 1 : 0);
