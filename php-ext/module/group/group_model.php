@@ -804,7 +804,10 @@ class Group
                         $this->loadUsers($state, $members);
                     }
                     if ($host) {
-                        $this->loadFeedsOf($state, $members, $host, $route === 'userlist');
+                        // aggregate looks at the feeds of one name only: the state holds just those
+                        // (however many feeds the members have, it stays small).
+                        $this->loadFeedsOf($state, $members, $host, $route === 'userlist', $route === 'aggregate'
+                            ? (isset($params['feedname']) && is_string($params['feedname']) ? $params['feedname'] : '') : null);
                     }
                 }
                 break;
@@ -1042,12 +1045,19 @@ class Group
      * their inputs as Input::get_inputs does — for all members at once: with Redis one pipeline
      * per kind of key, without it one statement per table (GroupHost::membersFeeds).
      */
-    private function loadFeedsOf(GroupState $state, array $uids, $host, $withInputs)
+    private function loadFeedsOf(GroupState $state, array $uids, $host, $withInputs, $onlyName = null)
     {
         if (!$uids) {
             return;
         }
-        $state->feeds($host->membersFeeds($this->db, $uids));
+        $rows = $host->membersFeeds($this->db, $uids);
+        if ($onlyName !== null) {
+            // As the engine compares: a feed without a name is never one of that name.
+            $rows = array_filter($rows, function ($row) use ($onlyName) {
+                return isset($row['name']) && (string) $row['name'] === $onlyName;
+            });
+        }
+        $state->feeds($rows);
         if ($withInputs) {
             foreach ($host->membersInputs($this->db, $uids) as $uid => $inputs) {
                 $state->inputs($uid, $inputs);
