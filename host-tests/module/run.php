@@ -1045,6 +1045,19 @@ $site01->get('group/grouplist');
 T::eq('fullremoveuser cut short after the account went: its memberships are removed', array($rows($victimGroup, $ghost),
     $db->rows('SELECT id FROM group_journal')), array(0, array()));
 
+// ... and cut short before the users row went (emoncms deletes feeds, inputs and memberships
+// first): the deletion is finished through emoncms's own, never left half-made.
+$reg = new Client($base);
+$reg->post('user/register.json', array(), array('username' => 'halfgone', 'password' => 'halfgonepw', 'email' => 'halfgone@example.org',
+    'timezone' => 'Europe/London'));
+$halfGone = (int) $db->row('SELECT id FROM users WHERE username = ?', array('halfgone'))['id'];
+$db->run('INSERT INTO group_users (groupid, userid, role, admin_rights) VALUES (?, ?, 0, ?)', array($victimGroup, $halfGone, 'full'));
+$journalRow('fullremoveuser', array(array('deleted_account', $halfGone)));
+$site01->get('group/grouplist');
+T::eq('fullremoveuser cut short before the account went: the deletion is finished', array(
+    $db->rows('SELECT id FROM users WHERE id = ?', array($halfGone)), $rows($victimGroup, $halfGone), $db->rows('SELECT id FROM group_journal')),
+    array(array(), 0, array()));
+
 // An unreadable journal row is left in place and logged, never guessed at.
 $db->run('INSERT INTO group_journal (route, started, steps) VALUES (?, ?, ?)', array('delete', time(), 'not serialized'));
 $r = $site01->get('group/grouplist');

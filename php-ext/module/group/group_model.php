@@ -284,11 +284,13 @@ class Group
         } catch (Throwable $e) {
             $undone = $this->undoChange($route);
             $this->logError("route $route: " . get_class($e) . ': ' . $e->getMessage());
+            if ($this->irreversible !== '') {
+                // An account deletion that has begun is finished, never undone (undoChange).
+                return self::failure($route, 'Database error during ' . $this->irreversible
+                    . ($undone ? '; the deletion was completed' : '; the next group request completes it'));
+            }
             if (!$undone) {
                 return self::failure($route, 'Database error, the change was stopped part-way and could not be undone completely');
-            }
-            if ($this->irreversible !== '') {
-                return self::failure($route, 'Database error after ' . $this->irreversible . '; the group memberships were left unchanged');
             }
             return self::failure($route, 'Database error, nothing was changed');
         } finally {
@@ -306,6 +308,21 @@ class Group
     private function undoChange($route)
     {
         $this->db->rollback();
+        $deleting = self::accountBeingDeleted($this->undo);
+        if ($deleting) {
+            // emoncms's deletion of an account cannot be undone (feeds, their data files, inputs
+            // are gone in its first steps): the change is finished instead. If that fails too, the
+            // journal row stays and the next group request finishes it (recoverOne).
+            $this->undo = array();
+            try {
+                $this->finishDeletion($deleting, $this->changeHost);
+                $this->journalDone();
+                return true;
+            } catch (Throwable $e) {
+                $this->logError("route $route: finishing the deletion of account $deleting failed: " . $e->getMessage());
+                return false;
+            }
+        }
         $ok = true;
         foreach (array_reverse($this->undo) as $step) {
             try {
@@ -471,23 +488,91 @@ class Group
             return;
         }
         try {
-            foreach ($steps as $step) {
-                if ($step[0] === 'deleted_account' && !$this->db->select('SELECT id FROM users WHERE id = ?', array((int) $step[1]))) {
-                    // The account is gone (emoncms's deletion went through): the change is
-                    // finished instead, its memberships removed as the route would have.
-                    $this->db->execute('DELETE FROM group_users WHERE userid = ?', array((int) $step[1]));
-                    $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($id));
-                    $this->logWarn("$what was cut short after deleting account $step[1]: its memberships are removed too");
-                    return;
+            $deleting = self::accountBeingDeleted($steps);
+            if ($deleting) {
+                // emoncms's deletion of the account had begun (it removes feeds, their data and
+                // inputs before the users row): it cannot be undone, so it is finished.
+                try {
+                    $this->repairing(array('users', 'group_users'), function () use ($deleting, $host) {
+                        $this->finishDeletion($deleting, $host);
+                    });
+                    $this->logWarn("$what was cut short during the deletion of account $deleting: the deletion is finished");
+                } catch (GroupHostRefusal $e) {
+                    // emoncms's own deletion refuses (not a passing failure): the memberships go as
+                    // asked, the account is left to the site administrator. Not retried forever.
+                    $this->db->execute('DELETE FROM group_users WHERE userid = ?', array($deleting));
+                    $this->logError("$what was cut short during the deletion of account $deleting, and emoncms could not "
+                        . 'finish it (' . $e->getMessage() . '): its group memberships are removed; delete the account in Admin > Users');
                 }
+                $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($id));
+                return;
             }
             foreach (array_reverse($steps) as $step) {
-                $this->undoStep($step, $host);
+                $tables = $step[0] === 'rows' ? array($step[1]) : array($step[0] === 'group_id' ? 'groups' : 'users');
+                $this->repairing($tables, function () use ($step, $host) {
+                    $this->undoStep($step, $host);
+                });
             }
             $this->db->execute('DELETE FROM group_journal WHERE id = ?', array($id));
             $this->logWarn("$what was cut short: every row it wrote is put back");
         } catch (Throwable $e) {
             $this->logError("$what was cut short and could not be put back yet: " . $e->getMessage());
+        }
+    }
+
+    /** The account a change's steps had begun deleting (fullremoveuser), or 0. */
+    private static function accountBeingDeleted(array $steps)
+    {
+        foreach ($steps as $step) {
+            if (is_array($step) && isset($step[0], $step[1]) && $step[0] === 'deleted_account') {
+                return (int) $step[1];
+            }
+        }
+        return 0;
+    }
+
+    /** Finishes fullremoveuser: the account through emoncms's own deletion, then its memberships. */
+    private function finishDeletion($userid, $host)
+    {
+        if ($this->db->select('SELECT id FROM users WHERE id = ?', array($userid))) {
+            if (!$host) {
+                throw new GroupDbFailure("finishing the deletion of account $userid needs emoncms's user model");
+            }
+            $host->deleteUser($userid);
+            if ($this->db->select('SELECT id FROM users WHERE id = ?', array($userid))) {
+                throw new GroupDbFailure("emoncms did not delete account $userid");
+            }
+        }
+        $this->db->execute('DELETE FROM group_users WHERE userid = ?', array($userid));
+    }
+
+    /**
+     * MariaDB's answers for a damaged MyISAM table (a MariaDB killed in the middle of a write can
+     * leave the index out of step with the data, which its quick check on opening may miss).
+     */
+    const DAMAGED_TABLE = array(126, 127, 132, 134, 144, 145, 1032, 1034, 1194, 1195);
+
+    /**
+     * Runs $step; if MariaDB says one of $tables is damaged, repairs them (REPAIR TABLE rebuilds
+     * the index from the rows; whatever it cannot keep of the rows this recovery writes back
+     * comes from the journal's before-images) and runs $step once more. Recovery only.
+     */
+    private function repairing(array $tables, callable $step)
+    {
+        try {
+            $step();
+        } catch (Throwable $e) {
+            if (!in_array((int) $e->getCode(), self::DAMAGED_TABLE, true)) {
+                throw $e;
+            }
+            foreach ($tables as $table) {
+                $quoted = $this->db->table($table);
+                $result = $this->db->selectText("REPAIR TABLE $quoted");
+                $last = $result ? end($result) : array();
+                $this->logWarn("putting back a cut-short group change: MariaDB reported $table damaged ("
+                    . $e->getMessage() . '); REPAIR TABLE: ' . (isset($last['Msg_text']) ? $last['Msg_text'] : 'no answer'));
+            }
+            $step();
         }
     }
 
@@ -1149,10 +1234,21 @@ class Group
                 }
                 return $made;
             case 'delete_user':
+                // Journaled first: once emoncms's deletion has begun, a failure or a crash
+                // finishes it (undoChange, recoverOne) rather than leaving half an account.
                 $this->remember(array('deleted_account', (int) $need->userid));
                 $this->journalSave();
                 $this->irreversible = 'the deletion of account ' . (int) $need->userid;
-                return $host->deleteUser((int) $need->userid);
+                try {
+                    return $host->deleteUser((int) $need->userid);
+                } catch (GroupHostRefusal $e) {
+                    // emoncms's deletion itself stopped (its answer says so): reported as it is,
+                    // not retried — the step goes, so the undo does not try to finish it.
+                    array_pop($this->undo);
+                    $this->journalDirty = true;
+                    $this->irreversible = '';
+                    throw $e;
+                }
             case 'send_email':
                 return $host->sendEmail($need);
             case 'feed_data':
