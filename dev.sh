@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # emongroups developer entry point.
 #   ./dev.sh demo    run the demo: real emoncms 11.16.8 with the module, its own MariaDB and Redis
-#   ./dev.sh test    run every test: core, fuzzing (short), vectors on every door, module, browser, differential
+#   ./dev.sh test    run every test: core, fuzzing (short), vectors on every door, properties, module (+ security), load and crashes, browser, differential
 #                    (the last three inside real emoncms 11.16.8 and 10.2.7)
 #   ./dev.sh bench   run the benchmarks (see README)
 # Each step lives in scripts/; a step installs what it needs itself (Debian, as root or via sudo).
@@ -23,7 +23,7 @@ run_steps() {
 case "${1:-}" in
   test)
     # Order: the native core first (fast feedback), then the doors, then the module and browser.
-    run_steps test scripts native fuzz wasm php module browser differential
+    run_steps test scripts native fuzz wasm php properties module load browser differential
     ;;
   bench)
     run_steps bench native wasm php module browser

@@ -6,8 +6,12 @@
 //!     replays every vector; last line `conformance/wasmtime: N passed, M failed`
 //! emongroups-wasmtime-runner bench [--wasm FILE] [--iterations N]
 //!     median time of one `check` call natively and through wasmtime, and their ratio
+//! emongroups-wasmtime-runner replay FILE [--wasm FILE]
+//!     answers every line of FILE (one request per line) and prints the answers, one per line:
+//!     the door differential of scripts/test-properties.sh
 //! ```
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -73,6 +77,7 @@ struct Options {
     wasm: PathBuf,
     vectors: PathBuf,
     iterations: usize,
+    replay: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -82,12 +87,17 @@ fn options() -> Result<Options, String> {
         wasm: root.join("wasm/pkg/emongroups_wasm_bg.wasm"),
         vectors: root.join("host-tests/vectors"),
         iterations: 20_000,
+        replay: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("`{arg}` needs a value"));
         match arg.as_str() {
             "conformance" | "bench" => options.mode = arg.clone(),
+            "replay" => {
+                options.mode = arg.clone();
+                options.replay = Some(value()?.into());
+            }
             "--wasm" => options.wasm = value()?.into(),
             "--vectors" => options.vectors = value()?.into(),
             "--iterations" => {
@@ -115,8 +125,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = match options.mode.as_str() {
-        "bench" => bench(&mut door, options.iterations),
+    let outcome = match (options.mode.as_str(), &options.replay) {
+        ("bench", _) => bench(&mut door, options.iterations),
+        ("replay", Some(file)) => replay(&mut door, file),
         _ => conformance(&mut door, &options.vectors),
     };
     match outcome {
@@ -133,6 +144,20 @@ fn conformance(door: &mut Door, vectors: &Path) -> wasmtime::Result<bool> {
     let abi_ok = abi_checks(door)?;
     let summary = emongroups_host_tests::replay_all(vectors, "wasmtime", &mut |r| door.call(r));
     Ok(abi_ok && summary.failed == 0)
+}
+
+/// Answers each line of `file` (the requests' bytes, without the line break) and prints the
+/// answers, one per line. A trap is printed as its message, so it shows as a differing line.
+fn replay(door: &mut Door, file: &Path) -> wasmtime::Result<bool> {
+    let text =
+        std::fs::read(file).map_err(|e| wasmtime::format_err!("cannot read {}: {e}", file.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in text.strip_suffix(b"\n").unwrap_or(&text).split(|&b| b == b'\n') {
+        let answer = door.call_bytes(line).unwrap_or_else(|e| format!("wasmtime: {e:#}"));
+        writeln!(out, "{answer}")?;
+    }
+    out.flush()?;
+    Ok(true)
 }
 
 /// What only the raw ABI can be sent: bytes that are not UTF-8, an empty or null request, an
