@@ -479,12 +479,17 @@ fn target_rules<F: Facts, T: Trace>(
             }
             Decision::allow(Reason::RolePermits)
         }
-        a if a.is_account_action() => {
+        // A role changes only through setuserinfo, an edit of the member's account: the same
+        // rules on the target (the page offered "Edit" where the server then refused).
+        a if a.is_account_action() || a == Action::MemberSetRole => {
             if is_self {
                 t.fact(|| Fact::Rule { rule: "own_account" });
-                // One's own account: edit it and mail oneself the login (as 2.0.0 allowed);
-                // never impersonate or delete oneself.
-                return if matches!(action, Action::MemberEditAccount | Action::MemberSendLogin) {
+                // One's own account: edit it (its role too) and mail oneself the login (as 2.0.0
+                // allowed); never impersonate or delete oneself.
+                return if matches!(
+                    action,
+                    Action::MemberEditAccount | Action::MemberSendLogin | Action::MemberSetRole
+                ) {
                     Decision::allow(Reason::SelfAccount)
                 } else {
                     Decision::forbidden(Reason::TargetIsSelf)

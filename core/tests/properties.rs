@@ -303,13 +303,14 @@ impl World {
             }
             return if is_self { FORBIDDEN } else { OK };
         }
-        if !is_account_action(action) {
+        // Roles change only through setuserinfo, an account edit: set_role has its rules.
+        if !is_account_action(action) && action != "member.set_role" {
             return OK;
         }
         if is_self {
-            // One's own account: edit it and mail oneself the login; never log in as oneself
-            // (setuser 5: "the caller itself") nor delete oneself (fullremoveuser 2).
-            return if matches!(action, "member.edit_account" | "member.send_login") {
+            // One's own account: edit it (its role too) and mail oneself the login; never log in
+            // as oneself (setuser 5: "the caller itself") nor delete oneself (fullremoveuser 2).
+            return if matches!(action, "member.edit_account" | "member.send_login" | "member.set_role") {
                 OK
             } else {
                 FORBIDDEN
