@@ -12,5 +12,5 @@ if [ ! -d host-tests/browser/node_modules/playwright-core ]; then
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/emongroups-bench-browser.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cargo run -q --release -p emongroups-core --example gen_state -- 1000 1 1000 20 >"$work/state.json"
+cargo run -q --release -p emongroups-core --features fixtures --example gen_state -- 1000 1 1000 20 >"$work/state.json"
 node host-tests/browser/bench.mjs "$work/state.json"

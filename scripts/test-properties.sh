@@ -22,8 +22,8 @@ out=$(cd "$out" && pwd)
 passed=0
 failed=0
 
-echo "--> the core's properties (cargo test --test properties -- --ignored)"
-EMONGROUPS_DIFFERENTIAL_DIR="$out" cargo test --locked -p emongroups-core --test properties \
+echo "--> the core's properties (cargo test --features fixtures --test properties -- --ignored)"
+EMONGROUPS_DIFFERENTIAL_DIR="$out" cargo test --locked -p emongroups-core --features fixtures --test properties \
   -- --ignored --nocapture 2>&1 | tee "$out/rust.log"
 summary=$(grep -E '^test result:' "$out/rust.log" | tail -n1)
 if [ -n "$summary" ]; then

@@ -4,6 +4,7 @@
 mod decide;
 mod error;
 #[doc(hidden)]
+#[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod json;
 mod model;
