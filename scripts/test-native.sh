@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 # Formatting first: unformatted code fails the run (rustfmt.toml holds the settings).
 rustfmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo fmt --all --check
+# Lints: every warning of clippy fails the run (the workspace's [lints] hold the settings). The PHP
+# door's crate is linted in scripts/test-php.sh, once PHP's headers are installed.
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo clippy --locked -p emongroups-core -p emongroups-host-tests -p emongroups-wasm --all-targets --all-features -- -D warnings 2>&1
 cargo test --locked 2>&1
 cargo test --locked -p emongroups-wasm 2>&1
 cargo test --locked -q -p emongroups-host-tests --test conformance -- --nocapture 2>&1 | grep -E "^conformance/|^FAIL" || true

@@ -12,6 +12,9 @@ source scripts/php-setup.sh
 build_panic_probe
 
 status=0
+# Lints of the PHP door's crate (its build needs PHP's headers, so not in test-native.sh).
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo clippy --locked -p emongroups-php --all-targets -- -D warnings 2>&1 || status=1
 # Each probed panic prints the panic hook's message on stderr: keep them out of the way unless
 # the test fails.
 panic_log="$(mktemp)"
