@@ -21,7 +21,10 @@ for target in ${FUZZ_TARGETS:-wire_call state_reader json}; do
   log="fuzz/$target-long.log"
   (cd fuzz && cargo +nightly fuzz run -O "$target" "corpus/$target" "corpus-seeds/$target" -- \
     -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-65536}" -jobs="$jobs" -workers="$jobs" -print_final_stats=1) >"$log" 2>&1 || status=1
-  runs=$(grep -h '^stat::number_of_executed_units' "$log" fuzz/fuzz-*.log 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')
+  # With several workers, libFuzzer writes each one's final stats to fuzz/fuzz-<n>.log and repeats
+  # them in the target's log: count the workers' logs only, else the target's (one worker).
+  if ls fuzz/fuzz-*.log >/dev/null 2>&1 && [ "$jobs" -gt 1 ]; then sources=(fuzz/fuzz-*.log); else sources=("$log"); fi
+  runs=$(grep -h '^stat::number_of_executed_units' "${sources[@]}" 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')
   crashes=$(ls "fuzz/artifacts/$target" 2>/dev/null | wc -l)
   echo "fuzz-long/$target: $runs executions in $seconds s on $jobs worker(s), $crashes crash input(s)"
 done
