@@ -232,7 +232,7 @@ class Group
                 try {
                     list($result, $bodyText) = $this->engine($request, in_array($route, array('userlist', 'mygroups'), true));
                 } catch (GroupStateTooLarge $e) {
-                    return $this->scopedList($route, $request, $rawBody);
+                    return $this->scopedList($route, $request, $rawBody, (int) $e->getMessage());
                 }
                 if ($result->outcome === 'need') {
                     $need = $result->need;
@@ -681,12 +681,12 @@ class Group
      * of members with their users rows, feeds and inputs, and only that slice's entries are kept.
      * Same entries, same order (by user id), as one call would give.
      */
-    private function scopedList($route, array $request, $rawBody)
+    private function scopedList($route, array $request, $rawBody, $bytes)
     {
         $state = $request['state'];
         $caller = isset($request['session']['userid']) ? (int) $request['session']['userid'] : 0;
-        // What a row weighs in the request, on average, and each member's number of feeds.
-        $bytes = strlen(json_encode($state));
+        // What a row weighs in the request ($bytes: its encoded length, from engine()), on average,
+        // and each member's number of feeds.
         $rows = count($state['feeds']) + count($state['users']);
         $feedsOf = array();
         foreach ($state['feeds'] as $f) {
@@ -721,7 +721,6 @@ class Group
         } else {
             $done->body = $answer;
         }
-        $this->db->unlock();
         return $done;
     }
 
