@@ -16,7 +16,7 @@ jobs=${FUZZ_JOBS:-1}
 python3 fuzz/seeds.py fuzz/corpus-seeds >/dev/null
 (cd fuzz && cargo +nightly fuzz build -O >&2)
 status=0
-for target in ${FUZZ_TARGETS:-wire_call state_reader json}; do
+for target in ${FUZZ_TARGETS:-wire_call state_reader}; do
   mkdir -p "fuzz/corpus/$target"
   log="fuzz/$target-long.log"
   (cd fuzz && cargo +nightly fuzz run -O "$target" "corpus/$target" "corpus-seeds/$target" -- \

@@ -8,7 +8,6 @@
 #   fuzz/wire_call     the wire call: never a panic, always a JSON answer, call_apart = call,
 #                      one-pass state reading = the ordinary one
 #   fuzz/state_reader  State::from_json_text = State::from_json on any text
-#   fuzz/json          core/src/json.rs against serde_json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source host-tests/emoncms/env.sh
@@ -28,7 +27,7 @@ python3 fuzz/seeds.py "$work/seeds" >/dev/null
 (cd fuzz && cargo +nightly fuzz build -O >&2)
 
 passed=0 failed=0
-for target in wire_call state_reader json; do
+for target in wire_call state_reader; do
   if [ -d "fuzz/regressions/$target" ] && [ -n "$(ls -A "fuzz/regressions/$target")" ]; then
     if (cd fuzz && cargo +nightly fuzz run -O "$target" "regressions/$target" -- -runs=0 >"$work/$target-regressions.log" 2>&1); then
       passed=$((passed + 1))

@@ -8,5 +8,6 @@ fn main() {
         [u, g, m, f] => Scale { users: *u, groups: *g, members_per_group: *m, feeds_per_user: *f },
         _ => Scale::EMONCMS_ORG,
     };
-    println!("{}", generate(scale, 42).to_json());
+    let state = generate(scale, 42);
+    println!("{}", serde_json::to_string(&state).unwrap_or_default());
 }

@@ -2,7 +2,7 @@
 //! that led there. The rules are written once, generic over [`Facts`] (a snapshot, or a what-if
 //! overlay on one) and over [`Trace`] (no-op for fast checks, a fact list for explanations).
 
-use crate::json::{Value, json};
+use crate::value::{Value, json};
 
 use crate::model::{Id, Role};
 use crate::profiles::emoncms::{Perm, policy};
@@ -609,4 +609,11 @@ pub(crate) fn decide<F: Facts, T: Trace>(
         _ => None,
     };
     Ok(group_or_member(f, actor, action, group, target, t))
+}
+
+/// An action is written as its wire name.
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }

@@ -11,7 +11,7 @@ pub enum ErrorCode {
     BadJson,
     /// The request is larger than [`crate::MAX_REQUEST_BYTES`].
     TooLarge,
-    /// The request nests deeper than 128 levels ([`crate::json::MAX_DEPTH`]).
+    /// The request nests deeper than 128 levels ([`crate::value::MAX_DEPTH`]).
     TooDeep,
     /// A field is missing, unknown, of the wrong type or out of range.
     BadRequest,

@@ -6,7 +6,6 @@ mod error;
 #[doc(hidden)]
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
-pub mod json;
 mod model;
 mod ops;
 pub mod policy;
@@ -15,6 +14,7 @@ mod query;
 mod read;
 mod snapshot;
 mod util;
+mod value;
 mod wire;
 
 pub use decide::{Action, Decision, Fact, Reason, Status};
@@ -25,4 +25,5 @@ pub use profiles::Profile;
 pub use profiles::emoncms::EmoncmsEngine;
 pub use query::{AccessDiff, Capability, WhoCan};
 pub use snapshot::Snapshot;
+pub use value::MAX_DEPTH;
 pub use wire::{Engine, MAX_REQUEST_BYTES, WIRE_VERSION, call, call_apart};

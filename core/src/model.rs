@@ -2,9 +2,16 @@
 //! changes the engine asks the host to write, and `apply`, which is what the host's database would
 //! hold after writing them.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Next, Parser, ToJson, Value, json};
 use crate::read::{self, Reader};
+use crate::value::{Map, Put, Skip, Value, json};
 
 /// A database id (`int(11)` in emoncms: 1 … 2147483647).
 pub type Id = u32;
@@ -69,8 +76,8 @@ impl Role {
     }
 }
 
-/// A `groups` row.
-#[derive(Debug, Clone, PartialEq)]
+/// A `groups` row (written with every column, NULL as null).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupRow {
     pub id: Id,
     pub name: Option<String>,
@@ -92,18 +99,6 @@ impl GroupRow {
         Ok(GroupRow { id, name, description, organization, area, visibility, access })
     }
 
-    /// The row as JSON (every column, NULL as null).
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.put("id", self.id.into());
-        let texts =
-            [&self.name, &self.description, &self.organization, &self.area, &self.visibility, &self.access];
-        for (&(key, _), text) in GROUP_COLUMNS.iter().zip(texts) {
-            m.put(key, text.to_json());
-        }
-        Value::Object(m)
-    }
-
     /// The name, `""` when NULL.
     pub fn name_str(&self) -> &str {
         self.name.as_deref().unwrap_or("")
@@ -111,7 +106,7 @@ impl GroupRow {
 }
 
 /// A `group_users` row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MembershipRow {
     pub groupid: Id,
     pub userid: Id,
@@ -131,21 +126,18 @@ impl MembershipRow {
         r.finish()?;
         Ok(row)
     }
-
-    /// The row as JSON.
-    pub fn to_json(&self) -> Value {
-        json!({"groupid": self.groupid, "userid": self.userid, "role": self.role, "admin_rights": self.admin_rights})
-    }
 }
 
-/// A `users` row (only the columns the group module reads; never passwords or API keys).
-#[derive(Debug, Clone, PartialEq)]
+/// A `users` row (only the columns the group module reads; never passwords or API keys); written
+/// with `access` only when known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserRow {
     pub id: Id,
     pub username: Option<String>,
     /// Site administrator (`users.admin`).
     pub admin: bool,
     /// emoncms ≥ 11.10 `users.access`: 0 login disabled, 1 read, 2 write.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<u8>,
     pub name: Option<String>,
     pub email: Option<String>,
@@ -198,28 +190,10 @@ impl UserRow {
         Ok(row)
     }
 
-    /// The row as JSON (`access` only when known).
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.put("id", self.id.into());
-        m.put("username", self.username.to_json());
-        m.put("admin", self.admin.into());
-        if let Some(a) = self.access {
-            m.put("access", a.into());
-        }
-        let texts = [&self.name, &self.email, &self.bio, &self.location, &self.timezone];
-        for (&(key, _), text) in USER_STRINGS.iter().zip(texts) {
-            m.put(key, text.to_json());
-        }
-        m.put("tags", self.tags.clone());
-        m.put("inputs", self.inputs.clone());
-        Value::Object(m)
-    }
-
     /// `tags` as userlist answers it: the decoded object, or null.
     pub fn tags_value(&self) -> Value {
         match &self.tags {
-            Value::String(text) => match crate::json::from_str(text) {
+            Value::String(text) => match serde_json::from_str::<Value>(text) {
                 Ok(v @ Value::Object(_)) => v,
                 _ => Value::Null,
             },
@@ -257,8 +231,9 @@ fn empty_object() -> Value {
 }
 
 /// A feed row as emoncms's Feed model returns it. `id`, `userid`, `public`, `name`, `time` and
-/// `value` are read; the whole row is kept, as JSON text, and passed through unchanged. (Text,
-/// not a map: a group's snapshot holds tens of thousands of feeds, and most are never written.)
+/// `value` are read; the whole row is kept, as the JSON text the host wrote, and passed through
+/// unchanged. (Text, not a map: a group's snapshot holds tens of thousands of feeds, and most are
+/// never written.)
 #[derive(Debug, Clone)]
 pub struct FeedRow {
     pub id: Id,
@@ -267,7 +242,7 @@ pub struct FeedRow {
     pub name: Option<String>,
     pub time: Option<f64>,
     pub value: Option<f64>,
-    raw: Box<str>,
+    raw: Box<RawValue>,
 }
 
 /// Rows are equal when they say the same, however their text is spaced, escaped or ordered.
@@ -275,88 +250,77 @@ impl PartialEq for FeedRow {
     fn eq(&self, other: &FeedRow) -> bool {
         (self.id, self.userid, self.public, &self.name, self.time, self.value)
             == (other.id, other.userid, other.public, &other.name, other.time, other.value)
-            && (self.raw == other.raw || self.to_json() == other.to_json())
+            && (self.raw.get() == other.raw.get() || self.to_json() == other.to_json())
+    }
+}
+
+/// A feed row is written as the host gave it.
+impl Serialize for FeedRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
     }
 }
 
 impl FeedRow {
     /// Reads a feed row: `id` and `userid` are required, every key is kept.
+    #[cfg(test)]
     fn read(i: usize, v: Value) -> Result<FeedRow, WireError> {
-        let r = Reader::row("feeds", i, v)?;
-        let id = r.ref_req("id", read::id_ref)?;
-        let userid = r.ref_req("userid", read::id_ref)?;
-        let public = r.ref_opt("public", |v| Ok::<_, String>(read::feed_public(v)))?.unwrap_or(false);
-        let row = r.into_rest();
-        let name = row.get("name").and_then(Value::as_str).map(str::to_string);
-        let (time, value) = (number_of(row.get("time")), number_of(row.get("value")));
-        let raw = crate::json::to_string(&Value::Object(row)).into_boxed_str();
-        Ok(FeedRow { id, userid, public, name, time, value, raw })
+        let text = crate::value::to_string(&v);
+        let raw = serde_json::from_str::<&RawValue>(&text)
+            .map_err(|e| WireError::invalid_state(format!("state: feeds[{i}]: {e}")))?;
+        FeedRow::from_raw(i, raw)
     }
 
-    /// Reads feed row `i` straight from the text (the fast path of [`State::from_json_text`]):
-    /// the same rules as [`FeedRow::read`], and the row's text is kept as it is.
-    fn stream(i: usize, p: &mut Parser) -> Result<FeedRow, Load> {
-        if p.next() != Next::Object {
-            let v = p.value()?;
-            return Err(Load::State(WireError::invalid_state(format!(
-                "state: feeds[{i}]: expected an object, found {}",
-                read::kind_of(&v)
-            ))));
-        }
-        let start = p.offset();
-        let (mut id, mut userid, mut public) = (None, None, None);
-        let (mut name, mut time, mut value) = (None, None, None);
-        let field = |key: &str, m: String| {
-            Load::State(WireError::invalid_state(format!("state: feeds[{i}]: field `{key}`: {m}")))
-        };
-        p.object(|p, key| {
-            let v = p.value()?;
-            match key {
-                "id" => id = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
-                "userid" => userid = Some(read::id_ref(&v).map_err(|m| field(key, m))?),
-                "public" => public = Some(read::feed_public(&v)),
-                "name" => {
-                    name = match v {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    }
-                }
-                "time" => time = number_of(Some(&v)),
-                "value" => value = number_of(Some(&v)),
-                _ => {}
+    /// Reads feed row `i` from its text, which is kept as it is.
+    fn from_raw(i: usize, raw: &RawValue) -> Result<FeedRow, WireError> {
+        let head = match serde_json::from_str::<FeedHead>(raw.get()) {
+            Ok(FeedHead { head, not: None }) => head,
+            Ok(FeedHead { not: Some(kind), .. }) => {
+                return Err(WireError::invalid_state(format!(
+                    "state: feeds[{i}]: expected an object, found {kind}"
+                )));
             }
-            Ok::<(), Load>(())
-        })?;
-        let raw = p.text(start, p.here()).into();
-        let missing = |key: &str| {
-            Load::State(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`")))
+            Err(e) if crate::value::is_too_deep(&e) => return Err(too_deep()),
+            // The text was read as JSON already.
+            Err(e) => return Err(WireError::invalid_state(format!("state: feeds[{i}]: {e}"))),
+        };
+        let field = |key: &str, v: &Option<Value>| -> Result<Id, WireError> {
+            match v {
+                None => Err(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`"))),
+                Some(v) => read::id_ref(v)
+                    .map_err(|m| WireError::invalid_state(format!("state: feeds[{i}]: field `{key}`: {m}"))),
+            }
         };
         Ok(FeedRow {
-            id: id.ok_or_else(|| missing("id"))?,
-            userid: userid.ok_or_else(|| missing("userid"))?,
-            public: public.unwrap_or(false),
-            name,
-            time,
-            value,
-            raw,
+            id: field("id", &head.id)?,
+            userid: field("userid", &head.userid)?,
+            public: head.public.as_ref().is_some_and(read::feed_public),
+            name: match head.name {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            },
+            time: number_of(head.time.as_ref()),
+            value: number_of(head.value.as_ref()),
+            raw: raw.to_owned(),
         })
     }
 
     /// The row as the host gave it.
     pub fn to_json(&self) -> Value {
         // The text was read as JSON (or written by us), so it reads back.
-        crate::json::from_str(&self.raw).unwrap_or(Value::Null)
+        serde_json::from_str(self.raw.get()).unwrap_or(Value::Null)
     }
 
     /// The row as the host gave it, for an answer: its text, written out unchanged.
-    pub(crate) fn to_answer(&self) -> Value {
-        Value::raw(&self.raw)
+    pub(crate) fn to_answer(&self) -> &RawValue {
+        &self.raw
     }
 
     /// A feed row built from its parts (benchmarks and generated data).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
         let row =
             json!({"id": id, "userid": userid, "name": name, "public": public, "time": time, "value": value});
+        let text = crate::value::to_string(&row);
         FeedRow {
             id,
             userid,
@@ -364,13 +328,130 @@ impl FeedRow {
             name: Some(name.to_string()),
             time: Some(time),
             value: Some(value),
-            raw: crate::json::to_string(&row).into_boxed_str(),
+            // What `to_string` wrote is JSON.
+            raw: RawValue::from_string(text).unwrap_or_else(|_| null_text()),
         }
     }
 }
 
+fn too_deep() -> WireError {
+    WireError::new(ErrorCode::TooDeep, format!("state nests deeper than {} levels", crate::value::MAX_DEPTH))
+}
+
+/// A value read at `.0` levels deep in its text, checked for depth as serde_json checks a text.
+struct Depth(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Depth {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        // serde_json counts from the row's own start; what lies above it is not seen.
+        let v = Value::deserialize(d)?;
+        if self.0 + depth_of(&v) > crate::value::MAX_DEPTH {
+            return Err(serde::de::Error::custom("recursion limit exceeded"));
+        }
+        Ok(v)
+    }
+}
+
+/// How deep `v` nests (a scalar: 0).
+fn depth_of(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn null_text() -> Box<RawValue> {
+    serde_json::value::to_raw_value(&()).unwrap_or_else(|_| Box::<RawValue>::default())
+}
+
+/// The fields of a feed row the engine reads (the last of a repeated key counts, as in a tree).
+#[derive(Default)]
+struct Head {
+    id: Option<Value>,
+    userid: Option<Value>,
+    public: Option<Value>,
+    name: Option<Value>,
+    time: Option<Value>,
+    value: Option<Value>,
+}
+
+/// A feed row's text read for its [`Head`]; `not` names what it is when it is not an object.
+struct FeedHead {
+    head: Head,
+    not: Option<&'static str>,
+}
+
+fn not_a_row(kind: &'static str) -> FeedHead {
+    FeedHead { head: Head::default(), not: Some(kind) }
+}
+
+/// The visitor methods of a value that is not an object: `$not` of how messages name it (an array
+/// is read through, so the text after it is still checked).
+macro_rules! not_an_object {
+    ($not:path) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($not("a boolean"))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($not("a string"))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($not("null"))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($not("an array"))
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for FeedHead {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeedHead, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FeedHead;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a feed row")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedHead, A::Error> {
+                let mut head = Head::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "id" => &mut head.id,
+                        "userid" => &mut head.userid,
+                        "public" => &mut head.public,
+                        "name" => &mut head.name,
+                        "time" => &mut head.time,
+                        "value" => &mut head.value,
+                        // A row sits at depth 3 of its state: the state, `feeds`, the row.
+                        _ => {
+                            map.next_value_seed(Skip { depth: 3 })?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value_seed(Depth(3))?);
+                }
+                Ok(FeedHead { head, not: None })
+            }
+            not_an_object!(not_a_row);
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Everything the host loaded for a request.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct State {
     pub groups: Vec<GroupRow>,
     pub memberships: Vec<MembershipRow>,
@@ -382,165 +463,161 @@ impl State {
     /// Reads a state object strictly (`groups`, `memberships`, `users`, `feeds`, each optional);
     /// problems are `invalid_state` errors naming the row.
     pub fn from_json(v: Value) -> Result<State, WireError> {
-        let mut r = Reader::of("state", ErrorCode::InvalidState, v)?;
-        let mut state = State::default();
-        rows(&mut r, "groups", &mut |i, v| {
-            state.groups.push(GroupRow::read(i, v)?);
-            Ok(())
-        })?;
-        rows(&mut r, "memberships", &mut |i, v| {
-            state.memberships.push(MembershipRow::read(i, v)?);
-            Ok(())
-        })?;
-        rows(&mut r, "users", &mut |i, v| {
-            state.users.push(UserRow::read(i, v)?);
-            Ok(())
-        })?;
-        rows(&mut r, "feeds", &mut |i, v| {
-            state.feeds.push(FeedRow::read(i, v)?);
-            Ok(())
-        })?;
-        r.finish()?;
-        Ok(state)
+        State::from_json_text(&crate::value::to_string(&v))
     }
 
-    /// Reads a state from JSON text: the same rules and messages as [`State::from_json`], but
-    /// feed rows are read straight from the text (a group's snapshot has tens of thousands).
+    /// Reads a state from JSON text in one pass: feed rows are kept as the text they are (a
+    /// group's snapshot has tens of thousands). A key given twice counts as its last value, and
+    /// with several problems the first of this order is told: `groups`, `memberships`, `users`,
+    /// `feeds` (each at its first bad row), an unknown key; text that is not JSON before all.
     pub fn from_json_text(text: &str) -> Result<State, WireError> {
-        let mut p = Parser::new(text);
-        let state = State::stream(&mut p).and_then(|s| p.finish().map(|()| s).map_err(Load::Json));
-        let e = match state {
-            Ok(state) => return Ok(state),
-            // A refused row may belong to a key the text repeats later (the last one counts), and
-            // with several problems the one-pass reader meets another first: the tree reader
-            // decides, so both readers always give the same answer (found by fuzzing).
-            Err(Load::State(e)) => {
-                return match crate::json::from_str(text) {
-                    Ok(tree) => State::from_json(tree),
-                    Err(_) => Err(e),
-                };
-            }
-            Err(e) => e,
+        let mut de = serde_json::Deserializer::from_str(text);
+        let lists = Lists::deserialize(&mut de).and_then(|lists| de.end().map(|()| lists));
+        match lists {
+            Ok(lists) => lists.state(),
+            Err(e) if crate::value::is_too_deep(&e) => Err(too_deep()),
+            Err(e) => Err(WireError::new(ErrorCode::BadJson, format!("state is not valid JSON: {e}"))),
+        }
+    }
+}
+
+/// A state's lists as read, each the last one given, with its first bad row.
+#[derive(Default)]
+struct Lists {
+    groups: Option<Result<Vec<GroupRow>, WireError>>,
+    memberships: Option<Result<Vec<MembershipRow>, WireError>>,
+    users: Option<Result<Vec<UserRow>, WireError>>,
+    feeds: Option<Result<Vec<FeedRow>, WireError>>,
+    unknown: Option<String>,
+    not_object: Option<&'static str>,
+}
+
+impl Lists {
+    fn state(self) -> Result<State, WireError> {
+        if let Some(kind) = self.not_object {
+            return Err(WireError::invalid_state(format!("state: expected an object, found {kind}")));
+        }
+        let state = State {
+            groups: self.groups.unwrap_or(Ok(Vec::new()))?,
+            memberships: self.memberships.unwrap_or(Ok(Vec::new()))?,
+            users: self.users.unwrap_or(Ok(Vec::new()))?,
+            feeds: self.feeds.unwrap_or(Ok(Vec::new()))?,
         };
-        Err(match e {
-            Load::State(e) => e,
-            Load::Json(e) if e.is_too_deep() => WireError::new(
-                ErrorCode::TooDeep,
-                format!("state nests deeper than {} levels", crate::json::MAX_DEPTH),
-            ),
-            Load::Json(e) => WireError::new(ErrorCode::BadJson, format!("state is not valid JSON: {e}")),
-        })
-    }
-
-    /// Reads the state object at the parser's position, as [`State::from_json_text`] does; `None`
-    /// for anything it would refuse (the caller then reads the request the ordinary way, which
-    /// gives the error).
-    pub(crate) fn stream_at(p: &mut Parser) -> Option<State> {
-        if p.next() != Next::Object {
-            return None;
+        match self.unknown {
+            Some(key) => Err(WireError::invalid_state(format!(
+                "state: unknown field `{}`",
+                crate::wire::truncate(&key, 64)
+            ))),
+            None => Ok(state),
         }
-        State::stream(p).ok()
     }
+}
 
-    fn stream(p: &mut Parser) -> Result<State, Load> {
-        if p.next() != Next::Object {
-            let v = p.value()?;
-            return Err(Load::State(WireError::invalid_state(format!(
-                "state: expected an object, found {}",
-                read::kind_of(&v)
-            ))));
-        }
-        let mut state = State::default();
-        p.object(|p, key| {
-            let next = p.next();
-            // null is "no rows" for the four lists only: an unknown key is refused whatever its
-            // value, as the tree reader does (found by fuzzing: `{"f":null}` was accepted).
-            if next == Next::Null && matches!(key, "groups" | "memberships" | "users" | "feeds") {
-                p.value()?;
-                return Ok(());
+impl<'de> Deserialize<'de> for Lists {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Lists, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lists;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a state")
             }
-            if next != Next::Array && matches!(key, "groups" | "memberships" | "users" | "feeds") {
-                let v = p.value()?;
-                return Err(Load::State(WireError::invalid_state(format!(
-                    "state: field `{key}`: expected an array, found {}",
-                    read::kind_of(&v)
-                ))));
-            }
-            match key {
-                "groups" => state.groups = stream_rows(p, GroupRow::read)?,
-                "memberships" => state.memberships = stream_rows(p, MembershipRow::read)?,
-                "users" => state.users = stream_rows(p, UserRow::read)?,
-                "feeds" => {
-                    let mut feeds = Vec::new();
-                    p.array(|p| {
-                        feeds.push(FeedRow::stream(feeds.len(), p)?);
-                        Ok::<(), Load>(())
-                    })?;
-                    state.feeds = feeds;
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lists, A::Error> {
+                let mut lists = Lists::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "groups" => lists.groups = Some(rows(map.next_value()?, "groups", GroupRow::read)),
+                        "memberships" => {
+                            lists.memberships =
+                                Some(rows(map.next_value()?, "memberships", MembershipRow::read))
+                        }
+                        "users" => lists.users = Some(rows(map.next_value()?, "users", UserRow::read)),
+                        "feeds" => lists.feeds = Some(map.next_value::<FeedList>()?.0),
+                        other => {
+                            map.next_value::<IgnoredAny>()?;
+                            if lists.unknown.is_none() {
+                                lists.unknown = Some(other.to_string());
+                            }
+                        }
+                    }
                 }
-                other => {
-                    let other = crate::wire::truncate(other, 64);
-                    return Err(Load::State(WireError::invalid_state(format!(
-                        "state: unknown field `{other}`"
-                    ))));
-                }
+                Ok(lists)
             }
-            Ok(())
-        })?;
-        Ok(state)
-    }
-
-    /// The state as JSON, every list written.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "groups": self.groups,
-            "memberships": self.memberships,
-            "users": self.users,
-            "feeds": self.feeds,
-        })
-    }
-}
-
-/// Why a state text could not be read: not JSON, or JSON that is not a valid state.
-enum Load {
-    Json(crate::json::Error),
-    State(WireError),
-}
-
-impl From<crate::json::Error> for Load {
-    fn from(e: crate::json::Error) -> Load {
-        Load::Json(e)
-    }
-}
-
-/// Reads an array of rows, each parsed as a value and then by `row`.
-fn stream_rows<T>(p: &mut Parser, row: fn(usize, Value) -> Result<T, WireError>) -> Result<Vec<T>, Load> {
-    let mut out = Vec::new();
-    p.array(|p| {
-        let v = p.value()?;
-        out.push(row(out.len(), v).map_err(Load::State)?);
-        Ok::<(), Load>(())
-    })?;
-    Ok(out)
-}
-
-/// Takes the list `key` of rows (absent or null: empty) and gives `row` each one with its index;
-/// a bad row's error names it. (`dyn`: one copy of the loop serves the four lists.)
-fn rows(
-    r: &mut Reader,
-    key: &str,
-    row: &mut dyn FnMut(usize, Value) -> Result<(), WireError>,
-) -> Result<(), WireError> {
-    match r.take(key) {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) => {
-            for (i, v) in items.into_iter().enumerate() {
-                row(i, v)?;
-            }
-            Ok(())
+            not_an_object!(not_object);
         }
-        Some(other) => Err(r.field_error(key, format!("expected an array, found {}", read::kind_of(&other)))),
+        d.deserialize_any(V)
     }
+}
+
+fn not_object(kind: &'static str) -> Lists {
+    Lists { not_object: Some(kind), ..Lists::default() }
+}
+
+/// The rows of list `key` (null: none), each read by `row`; the first bad one is the error.
+fn rows<T>(v: Value, key: &str, row: fn(usize, Value) -> Result<T, WireError>) -> Result<Vec<T>, WireError> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| row(i, v)).collect(),
+        other => Err(WireError::invalid_state(format!(
+            "state: field `{key}`: expected an array, found {}",
+            read::kind_of(&other)
+        ))),
+    }
+}
+
+/// The `feeds` list, each row's text kept; read through to its end even after a bad row.
+struct FeedList(Result<Vec<FeedRow>, WireError>);
+
+impl<'de> Deserialize<'de> for FeedList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeedList, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FeedList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of feed rows")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FeedList, A::Error> {
+                let mut feeds = Ok(Vec::with_capacity(seq.size_hint().unwrap_or(0)));
+                let mut i = 0;
+                while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                    if let Ok(list) = &mut feeds {
+                        match FeedRow::from_raw(i, raw) {
+                            Ok(row) => list.push(row),
+                            Err(e) => feeds = Err(e),
+                        }
+                    }
+                    i += 1;
+                }
+                Ok(FeedList(feeds))
+            }
+            fn visit_unit<E>(self) -> Result<FeedList, E> {
+                Ok(FeedList(Ok(Vec::new())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedList, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(not_a_list("an object"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<FeedList, E> {
+                Ok(not_a_list("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<FeedList, E> {
+                Ok(not_a_list("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<FeedList, E> {
+                Ok(not_a_list("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<FeedList, E> {
+                Ok(not_a_list("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<FeedList, E> {
+                Ok(not_a_list("a string"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn not_a_list(kind: &str) -> FeedList {
+    FeedList(Err(WireError::invalid_state(format!("state: field `feeds`: expected an array, found {kind}"))))
 }
 
 /// A row to write, in order, inside one transaction.
@@ -967,16 +1044,16 @@ impl State {
 }
 
 /// `json!` takes these as they are written on the wire.
-macro_rules! to_json_by_method {
+macro_rules! serialize_by_method {
     ($($t:ty),*) => {$(
-        impl ToJson for $t {
-            fn to_json(&self) -> Value {
-                <$t>::to_json(self)
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                <$t>::to_json(self).serialize(s)
             }
         }
     )*};
 }
-to_json_by_method!(GroupRow, MembershipRow, UserRow, FeedRow, State, Change, crate::decide::Fact);
+serialize_by_method!(Change, crate::decide::Fact);
 
 // --- readers of the values that arrive as PHP/mysqli strings ---
 
@@ -1011,7 +1088,7 @@ fn access(v: Value) -> Result<u8, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use crate::value::{ToJson, json};
 
     #[test]
     fn feed_rows_keep_every_key() {
@@ -1112,7 +1189,7 @@ mod tests {
         ];
         for text in &cases {
             let streamed = State::from_json_text(text);
-            let parsed = State::from_json(crate::json::from_str(text).unwrap());
+            let parsed = State::from_json(serde_json::from_str::<Value>(text).unwrap());
             match (&streamed, &parsed) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
                 (Err(a), Err(b)) => assert_eq!((a.code(), a.message()), (b.code(), b.message()), "{text}"),

@@ -2,11 +2,16 @@
 //! body exactly as emoncms clients expect it, plus the changes to write in one transaction, or a
 //! `need` the host must answer first). The behaviour, message by message, is in `ROUTES.md`.
 
-use crate::json::{Map, ToJson, Value, json};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::value::{Map, Put, Reply, ToJson, Value, json};
 
 use crate::decide::{self, Action, Decision, NoTrace, Reason};
 use crate::error::WireError;
-use crate::model::{Change, GroupRow, Id, MAX_ID, Role};
+use crate::model::{Change, FeedRow, GroupRow, Id, MAX_ID, Role};
 use crate::profiles::emoncms::{Perm, policy};
 use crate::read::{self, Reader, id_ref as id_of, kind_of};
 use crate::snapshot::{Dense, Facts, Snapshot};
@@ -16,17 +21,31 @@ use crate::wire::Fields;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Answer `body` in `format` after writing `changes` in one transaction; set `session` keys.
-    Done { format: &'static str, body: Value, changes: Vec<Change>, session: Option<Map<String, Value>> },
+    Done { format: &'static str, body: Body, changes: Vec<Change>, session: Option<Map<String, Value>> },
     /// Do one thing only the host can, then call again with the answer under `host.<kind>`.
     Need(Value),
 }
 
+/// A route's response body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A value, written as JSON (`json`) or as the text it holds (`text`, `redirect`).
+    Value(Value),
+    /// JSON already written: the member lists, whose feed rows are the host's own text.
+    Json(String),
+}
+
 impl Outcome {
     fn json(body: Value) -> Outcome {
-        Outcome::Done { format: "json", body, changes: Vec::new(), session: None }
+        Outcome::Done { format: "json", body: Body::Value(body), changes: Vec::new(), session: None }
+    }
+    /// A JSON body written from `body` (a typed list that borrows the host's feed rows).
+    fn json_of(body: &impl Serialize) -> Outcome {
+        let text = crate::value::to_string(body);
+        Outcome::Done { format: "json", body: Body::Json(text), changes: Vec::new(), session: None }
     }
     fn changes(body: Value, changes: Vec<Change>) -> Outcome {
-        Outcome::Done { format: "json", body, changes, session: None }
+        Outcome::Done { format: "json", body: Body::Value(body), changes, session: None }
     }
     fn fail(message: &str) -> Outcome {
         Outcome::json(json!({"success": false, "message": message}))
@@ -38,7 +57,7 @@ impl Outcome {
     fn text(message: &str) -> Outcome {
         Outcome::Done {
             format: "text",
-            body: Value::String(format!("ERROR: {message}")),
+            body: Body::Value(Value::String(format!("ERROR: {message}"))),
             changes: Vec::new(),
             session: None,
         }
@@ -46,7 +65,7 @@ impl Outcome {
     fn redirect(to: &str, session: Option<Map<String, Value>>) -> Outcome {
         Outcome::Done {
             format: "redirect",
-            body: Value::String(to.to_string()),
+            body: Body::Value(Value::String(to.to_string())),
             changes: Vec::new(),
             session,
         }
@@ -62,13 +81,23 @@ impl Outcome {
 
     /// The wire form.
     pub fn to_json(&self) -> Value {
-        self.clone().into_json()
+        let reply = self.clone().into_reply();
+        let mut result = reply.result;
+        if let (Some(text), Some(body)) = (reply.body, result.get_mut("body")) {
+            *body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        }
+        result
     }
 
-    /// The wire form, taking the outcome (a large body is moved, not copied).
-    pub fn into_json(self) -> Value {
+    /// The wire form, taking the outcome (a large body is moved, not copied; one written
+    /// already stays text).
+    pub(crate) fn into_reply(self) -> Reply {
         match self {
             Outcome::Done { format, body, changes, session } => {
+                let (body, text) = match body {
+                    Body::Value(v) => (v, None),
+                    Body::Json(text) => (Value::Null, Some(text)),
+                };
                 let mut m = Map::new();
                 m.put("outcome", "done".into());
                 m.put("format", format.into());
@@ -77,11 +106,50 @@ impl Outcome {
                 if let Some(s) = session {
                     m.put("session", Value::Object(s));
                 }
-                Value::Object(m)
+                Reply { result: Value::Object(m), body: text }
             }
-            Outcome::Need(need) => json!({"outcome": "need", "need": need}),
+            Outcome::Need(need) => Reply::from(json!({"outcome": "need", "need": need})),
         }
     }
+}
+
+/// A group's member list as userlist answers it (and mygroups, under each group's `users`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Members<'a> {
+    /// The viewer may not see the list: 2.0.0's failure body.
+    Refused(Value),
+    List(Vec<Member<'a>>),
+}
+
+/// One member of a list, in 2.0.0's key order; the profile fields only for who may see them.
+#[derive(Serialize)]
+struct Member<'a> {
+    userid: Id,
+    username: &'a Option<String>,
+    role: i64,
+    admin_rights: Option<&'a str>,
+    totalfeeds: usize,
+    feedslist: Vec<&'a RawValue>,
+    inputslist: Cow<'a, Value>,
+    taskslist: [(); 0],
+    name: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bio: Option<&'a Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a Option<String>>,
+    timezone: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a Option<String>>,
+    tags: Value,
+}
+
+/// One group of mygroups: its grouplist entry, then its members.
+#[derive(Serialize)]
+struct MyGroup<'a> {
+    #[serde(flatten)]
+    group: Map<String, Value>,
+    users: Members<'a>,
 }
 
 /// An early answer: a route's failure body, or a wire error.
@@ -213,7 +281,7 @@ struct Req<'a> {
 }
 
 /// The wire's `route` op.
-pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError> {
+pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Reply, WireError> {
     let r = RouteRequest::read(fields)?;
     for (name, value) in &r.params {
         if !matches!(value, Value::String(_) | Value::Null | Value::Number(_)) {
@@ -231,7 +299,7 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Value, WireError>
         Err(Stop::Answer(o)) => *o,
         Err(Stop::Error(e)) => return Err(e),
     };
-    Ok(outcome.into_json())
+    Ok(outcome.into_reply())
 }
 
 /// A route's code.
@@ -357,10 +425,6 @@ const GROUP_TEXTS: [(&str, &str, usize); 4] = [
 /// The string in `slot` (empty when none), leaving `None`.
 fn take(slot: &mut Option<String>) -> String {
     slot.take().unwrap_or_default()
-}
-
-fn rights_json(row: Option<&str>) -> Value {
-    row.map_or(Value::Null, |r| Value::String(r.to_string()))
 }
 
 impl<'a> Req<'a> {
@@ -780,7 +844,7 @@ impl<'a> Req<'a> {
         }
         let tags = match self.given("tags") {
             None => None,
-            Some(text) => match crate::json::from_str(&text) {
+            Some(text) => match serde_json::from_str::<Value>(&text) {
                 Ok(v @ Value::Object(_)) => Some(v),
                 _ => return Ok(Outcome::fail("Invalid tags")),
             },
@@ -1021,12 +1085,14 @@ impl<'a> Req<'a> {
         Value::Array(entries.into_iter().map(|e| e.1).collect())
     }
 
-    fn userlist_value(&self, gid: Id) -> Value {
+    fn userlist_value(&self, gid: Id) -> Members<'a> {
         if !self.group_decision(Action::MembersList, gid).allowed {
-            return json!({"success": false, "message": "You have not got access to the list of users of this group"});
+            return Members::Refused(
+                json!({"success": false, "message": "You have not got access to the list of users of this group"}),
+            );
         }
         let Some(g) = self.group_dense(gid) else {
-            return json!([]);
+            return Members::List(Vec::new());
         };
         let pol = policy();
         let actor_role = self
@@ -1041,57 +1107,53 @@ impl<'a> Req<'a> {
         for m in &members {
             let user = self.snap.user(m.user);
             let row = self.snap.memberships.get(m.row as usize);
-            let feeds: Vec<Value> = self.feeds_of(m.user);
-            let mut e = Map::new();
-            e.put("userid", json!(user.id));
-            e.put("username", json!(user.username));
-            e.put("role", json!(row.map_or(0, |r| r.role)));
-            e.put("admin_rights", rights_json(row.and_then(|r| r.admin_rights.as_deref())));
-            e.put("totalfeeds", json!(feeds.len()));
-            e.put("feedslist", Value::Array(feeds));
-            e.put("inputslist", if full_profile { user.inputs.clone() } else { json!({}) });
-            e.put("taskslist", json!([]));
-            e.put("name", json!(user.name));
-            if full_profile {
-                e.put("bio", json!(user.bio));
-                e.put("location", json!(user.location));
-            }
-            e.put("timezone", json!(user.timezone));
-            if full_profile {
-                e.put("email", json!(user.email));
-            }
-            e.put("tags", user.tags_value());
-            list.push(Value::Object(e));
+            let feeds = self.feeds_of(m.user);
+            let profile = |field: &'a Option<String>| full_profile.then_some(field);
+            list.push(Member {
+                userid: user.id,
+                username: &user.username,
+                role: row.map_or(0, |r| r.role),
+                admin_rights: row.and_then(|r| r.admin_rights.as_deref()),
+                totalfeeds: feeds.len(),
+                feedslist: feeds,
+                inputslist: if full_profile { Cow::Borrowed(&user.inputs) } else { Cow::Owned(json!({})) },
+                taskslist: [],
+                name: &user.name,
+                bio: profile(&user.bio),
+                location: profile(&user.location),
+                timezone: &user.timezone,
+                email: profile(&user.email),
+                tags: user.tags_value(),
+            });
         }
-        Value::Array(list)
+        Members::List(list)
     }
 
-    fn feeds_of(&self, u: Dense) -> Vec<Value> {
-        let mut out = Vec::new();
-        for &f in self.snap.feeds_of(u) {
-            out.push(self.snap.feeds[f as usize].to_answer());
-        }
-        out
+    /// The feed rows of a member, as the host wrote them.
+    fn feeds_of(&self, u: Dense) -> Vec<&'a RawValue> {
+        let snap: &'a Snapshot = self.snap;
+        snap.feeds_of(u).iter().filter_map(|&f| snap.feeds.get(f as usize)).map(FeedRow::to_answer).collect()
     }
 
     fn userlist(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
         let gid = self.id_param("groupid", false)?;
-        Ok(Outcome::json(self.userlist_value(gid)))
+        Ok(Outcome::json_of(&self.userlist_value(gid)))
     }
 
     fn mygroups(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
-        let Value::Array(mut groups) = self.grouplist() else {
+        let Value::Array(groups) = self.grouplist() else {
             return Ok(Outcome::json(json!([])));
         };
-        for entry in &mut groups {
-            let gid = entry.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
-            if let Value::Object(m) = entry {
-                m.put("users", self.userlist_value(gid));
+        let mut list = Vec::with_capacity(groups.len());
+        for entry in groups {
+            if let Value::Object(group) = entry {
+                let gid = group.get("groupid").and_then(Value::as_u64).unwrap_or(0) as Id;
+                list.push(MyGroup { users: self.userlist_value(gid), group });
             }
         }
-        Ok(Outcome::json(Value::Array(groups)))
+        Ok(Outcome::json_of(&list))
     }
 
     fn getuserfeeds(&self) -> Step<Outcome> {
@@ -1109,7 +1171,7 @@ impl<'a> Req<'a> {
             Some(u) => self.feeds_of(u),
             None => Vec::new(),
         };
-        Ok(Outcome::json(Value::Array(feeds)))
+        Ok(Outcome::json_of(&feeds))
     }
 
     fn getsessionuserrole(&self) -> Step<Outcome> {
@@ -1285,7 +1347,7 @@ impl<'a> Req<'a> {
         match self.host("feed_data") {
             Some(Value::String(csv)) => Ok(Outcome::Done {
                 format: "csv",
-                body: Value::String(csv.clone()),
+                body: Body::Value(Value::String(csv.clone())),
                 changes: Vec::new(),
                 session: None,
             }),

@@ -1,7 +1,9 @@
 //! Reverse questions: who can do A on O; everything U can do; and what-if: the access each person
 //! gains and loses if hypothetical changes were applied. Answers are complete, never cut.
 
-use crate::json::{Map, ToJson, Value, json};
+use serde::Serialize;
+
+use crate::value::{Map, Value};
 
 use crate::decide::{self, Action, NoTrace, ObjectKind};
 use crate::error::WireError;
@@ -9,31 +11,21 @@ use crate::model::{Change, Id, Role};
 use crate::profiles::emoncms::{Perm, policy};
 use crate::snapshot::{Dense, Facts, Member, Overlay, Snapshot};
 
-/// One thing a user may do: an action and its object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One thing a user may do: an action and its object; written as `{"action": …}` plus the object
+/// ids the action takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Capability {
     pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feed: Option<Id>,
 }
 
-impl ToJson for Capability {
-    /// `{"action": …}` plus the object ids the action takes.
-    fn to_json(&self) -> Value {
-        let mut m = Map::with_capacity(2);
-        m.insert("action".into(), self.action.as_str().into());
-        for (k, id) in [("group", self.group), ("user", self.user), ("feed", self.feed)] {
-            if let Some(id) = id {
-                m.insert(k.into(), id.into());
-            }
-        }
-        Value::Object(m)
-    }
-}
-
 /// Who may do an action on an object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WhoCan {
     /// True when anyone, even anonymous, may (a public feed).
     pub everyone: bool,
@@ -42,23 +34,11 @@ pub struct WhoCan {
 }
 
 /// What one user gains and loses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessDiff {
     pub user: Id,
     pub gains: Vec<Capability>,
     pub loses: Vec<Capability>,
-}
-
-impl ToJson for WhoCan {
-    fn to_json(&self) -> Value {
-        json!({"everyone": self.everyone, "users": self.users})
-    }
-}
-
-impl ToJson for AccessDiff {
-    fn to_json(&self) -> Value {
-        json!({"user": self.user, "gains": self.gains, "loses": self.loses})
-    }
 }
 
 /// Checks that the object fields fit the action.

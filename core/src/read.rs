@@ -6,8 +6,8 @@
 //! name where the problem is ("op `check`: missing field `actor`").
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value};
 use crate::model::{Id, MAX_ID};
+use crate::value::{Map, Value};
 
 /// The fields of one JSON object, read strictly.
 #[derive(Debug)]
@@ -101,7 +101,7 @@ impl Reader {
     /// below share this one copy.
     #[inline(never)]
     pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
-        self.map.remove(key)
+        self.map.shift_remove(key)
     }
 
     /// Takes required field `key` and converts it with `f`.
@@ -113,30 +113,6 @@ impl Reader {
         match self.take(key) {
             None => Err(self.missing(key)),
             Some(v) => f(v).map_err(|m| self.field_error(key, m)),
-        }
-    }
-
-    /// Reads required field `key` in place, leaving it in the object (rows kept whole).
-    pub(crate) fn ref_req<T>(
-        &self,
-        key: &str,
-        f: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Result<T, WireError> {
-        match self.map.get(key) {
-            None => Err(self.missing(key)),
-            Some(v) => f(v).map_err(|m| self.field_error(key, m)),
-        }
-    }
-
-    /// Reads optional field `key` in place: absent or null is `None`.
-    pub(crate) fn ref_opt<T>(
-        &self,
-        key: &str,
-        f: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Result<Option<T>, WireError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
         }
     }
 
@@ -186,11 +162,6 @@ impl Reader {
         Ok(())
     }
 
-    /// What the rest of the object holds, for readers that keep unknown fields.
-    pub(crate) fn into_rest(self) -> Map<String, Value> {
-        self.map
-    }
-
     /// The error code of this reader.
     pub(crate) fn code(&self) -> ErrorCode {
         self.code
@@ -210,7 +181,6 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-        Value::Raw(_) => "JSON text",
     }
 }
 
@@ -345,7 +315,7 @@ pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use crate::value::json;
 
     fn reader(v: Value) -> Reader {
         Reader::of("op `t`", ErrorCode::BadRequest, v).unwrap()

@@ -1,13 +1,20 @@
 //! The one entry point every door drives: `call(request_json) -> response_json`.
 //!
-//! Parsing is in two stages: the envelope (`v`, `op`, `profile`, `state`) here, then each
-//! profile reads the op's own fields strictly (unknown fields are errors).
+//! A request is read in two stages: its members as JSON text (serde_json checks the whole text),
+//! the envelope (`v`, `op`, `profile`, `state`) taken off here, then each profile reads the op's
+//! own fields strictly (unknown fields are errors). An emoncms `state` goes from its text straight
+//! to rows ([`State::from_json_text`](crate::State::from_json_text)), never through a tree.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, json};
 use crate::profiles::{Profile, ProfileEngine};
+use crate::value::{Map, Reply, Value, json};
 
 /// The wire format version this engine speaks.
 pub const WIRE_VERSION: u64 = 1;
@@ -25,7 +32,7 @@ pub(crate) type Fields = Map<String, Value>;
 /// assert!(answer.starts_with(r#"{"ok":true"#));
 /// ```
 pub fn call(request: &str) -> String {
-    guarded(|| call_value(request))
+    guarded(|| call_reply(request))
 }
 
 /// [`call`], with the JSON body of a route's answer written apart: in the answer text
@@ -42,105 +49,55 @@ pub fn call(request: &str) -> String {
 /// ```
 pub fn call_apart(request: &str) -> (String, Option<String>) {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut result = call_value(request)?;
-        let body = match &mut result {
+        let mut reply = call_reply(request)?;
+        let body = match &mut reply.result {
             Value::Object(m)
                 if m.get("outcome").and_then(Value::as_str) == Some("done")
                     && m.get("format").and_then(Value::as_str) == Some("json") =>
             {
-                m.get_mut("body").map(|b| crate::json::to_string(&b.take()))
+                match (reply.body.take(), m.get_mut("body")) {
+                    (Some(text), _) => Some(text),
+                    (None, Some(b)) => Some(crate::value::to_string(&b.take())),
+                    (None, None) => None,
+                }
             }
             _ => None,
         };
-        Ok::<_, WireError>((result, body))
+        Ok::<_, WireError>((reply, body))
     }))
     .ok();
     match outcome {
-        Some(Ok((result, body))) => (answer(Some(Ok(result))), body),
+        Some(Ok((reply, body))) => (answer(Some(Ok(reply))), body),
         Some(Err(e)) => (answer(Some(Err(e))), None),
         None => (answer(None), None),
     }
 }
 
-fn call_value(request: &str) -> Result<Value, WireError> {
-    {
-        if let Some(answer) = call_streamed(request) {
-            return answer;
+fn call_reply(request: &str) -> Result<Reply, WireError> {
+    let (envelope, fields) = parse_envelope(request)?;
+    match envelope.state {
+        Some(state) => on_state(envelope.profile, &envelope.op, state, fields),
+        None if envelope.op == "version" => version_op(fields).map(Reply::from),
+        None if envelope.profile.is_stateless_op(&envelope.op) => {
+            Engine::from_state(envelope.profile, Value::Object(Map::new()))?.dispatch(&envelope.op, fields)
         }
-        let (mut envelope, fields) = parse_envelope(request)?;
-        let state = match envelope.state.take() {
-            Some(state) => state,
-            None if envelope.op == "version" => return version_op(fields),
-            None if envelope.profile.is_stateless_op(&envelope.op) => Value::Object(Map::new()),
-            None => {
-                return Err(WireError::new(
-                    ErrorCode::MissingState,
-                    format!("op `{}` needs `state`", truncate(&envelope.op, 64)),
-                ));
-            }
-        };
-        on_state(envelope, state, fields)
+        None => Err(WireError::new(
+            ErrorCode::MissingState,
+            format!("op `{}` needs `state`", truncate(&envelope.op, 64)),
+        )),
     }
 }
 
-/// An emoncms request carrying its state (what the PHP module sends for every route), read in
-/// one pass: the state's rows straight from the text, as [`Engine::from_state_json`] reads them,
-/// instead of a tree of the whole request first (mygroups' state holds tens of thousands of feed
-/// rows). It takes only requests it can answer whole: `profile` `"emoncms"` before `state`, no
-/// key twice, valid JSON, a state that reads and indexes. Anything else is `None`, and `call`
-/// answers it the ordinary way — so every refusal, and which refusal comes first, stays as it is.
-fn call_streamed(request: &str) -> Option<Result<Value, WireError>> {
-    if request.len() > MAX_REQUEST_BYTES {
-        return None;
+/// Answers a request on the `state` it carries.
+fn on_state(profile: Profile, op: &str, state: &RawValue, fields: Fields) -> Result<Reply, WireError> {
+    if op == "apply" {
+        return apply(profile, parse_json(state.get(), "state")?, fields).map(Reply::from);
     }
-    let mut p = crate::json::Parser::new(request);
-    if p.next() != crate::json::Next::Object {
-        return None;
+    if profile == Profile::Emoncms {
+        let state = crate::model::State::from_json_text(state.get())?;
+        return crate::profiles::emoncms::EmoncmsEngine::from_state(state)?.reply(op, fields);
     }
-    let mut fields = Map::new();
-    let mut state = None;
-    let read = p.object(|p, key| {
-        if fields.contains_key(key) || (key == "state" && state.is_some()) {
-            return Err(Declined);
-        }
-        if key == "state" {
-            if fields.get("profile").and_then(Value::as_str) != Some("emoncms") {
-                return Err(Declined);
-            }
-            state = Some(crate::model::State::stream_at(p).ok_or(Declined)?);
-        } else {
-            let v = p.value().map_err(|_| Declined)?;
-            fields.insert(key.to_string(), v);
-        }
-        Ok(())
-    });
-    if read.is_err() || p.finish().is_err() {
-        return None;
-    }
-    let state = state?;
-    let (envelope, fields) = envelope_of(fields).ok()?;
-    if envelope.profile != Profile::Emoncms || matches!(envelope.op.as_str(), "apply" | "version") {
-        return None;
-    }
-    let engine = crate::profiles::emoncms::EmoncmsEngine::from_state(state).ok()?;
-    Some(engine.handle(&envelope.op, fields))
-}
-
-/// `call_streamed` leaves the request to the ordinary way.
-struct Declined;
-
-impl From<crate::json::Error> for Declined {
-    fn from(_: crate::json::Error) -> Declined {
-        Declined
-    }
-}
-
-/// Answers a request on the `state` it carries (or, for `call`'s stateless ops, an empty one).
-fn on_state(envelope: Envelope, state: Value, fields: Fields) -> Result<Value, WireError> {
-    if envelope.op == "apply" {
-        return apply(envelope.profile, state, fields);
-    }
-    Engine::from_state(envelope.profile, state)?.dispatch(&envelope.op, fields)
+    Engine::from_state(profile, parse_json(state.get(), "state")?)?.dispatch(op, fields)
 }
 
 /// A profile's facts, indexed once, answering many requests (the PHP and JS `Engine` classes).
@@ -160,9 +117,9 @@ impl Engine {
     /// Builds an engine for `profile` (`emoncms`, `home`, `buildings`) from its state as JSON text.
     pub fn from_state_json(profile: &str, state_json: &str) -> Result<Engine, WireError> {
         let profile = Profile::parse(profile)?;
+        check_size(state_json, "state")?;
         if profile == Profile::Emoncms {
             // Feed rows straight from the text: a group's snapshot has tens of thousands.
-            check_size(state_json, "state")?;
             let state = crate::model::State::from_json_text(state_json)?;
             let engine = crate::profiles::emoncms::EmoncmsEngine::from_state(state)?;
             return Ok(Engine { inner: Held::Emoncms(Box::new(engine)) });
@@ -201,7 +158,7 @@ impl Engine {
     /// answered from that state instead). Never panics.
     pub fn handle(&self, request: &str) -> String {
         guarded(|| {
-            let (mut envelope, fields) = parse_envelope(request)?;
+            let (envelope, fields) = parse_envelope(request)?;
             if envelope.profile != self.profile() && envelope.state.is_none() {
                 return Err(WireError::bad_request(format!(
                     "this engine holds profile `{}`, the request names `{}`",
@@ -209,8 +166,8 @@ impl Engine {
                     envelope.profile.as_str()
                 )));
             }
-            match envelope.state.take() {
-                Some(state) => on_state(envelope, state, fields),
+            match envelope.state {
+                Some(state) => on_state(envelope.profile, &envelope.op, state, fields),
                 None if envelope.op == "apply" => Err(WireError::new(
                     ErrorCode::MissingState,
                     "`apply` works on the `state` of the request",
@@ -220,11 +177,11 @@ impl Engine {
         })
     }
 
-    fn dispatch(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
+    fn dispatch(&self, op: &str, fields: Fields) -> Result<Reply, WireError> {
         match &self.inner {
-            Held::Emoncms(e) => e.handle(op, fields),
-            Held::Home(e) => e.handle(op, fields),
-            Held::Buildings(e) => e.handle(op, fields),
+            Held::Emoncms(e) => e.reply(op, fields),
+            Held::Home(e) => e.reply(op, fields),
+            Held::Buildings(e) => e.reply(op, fields),
         }
     }
 
@@ -239,7 +196,7 @@ impl Engine {
 
 fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, WireError> {
     let changes =
-        fields.remove("changes").ok_or_else(|| WireError::bad_request("missing field `changes`"))?;
+        fields.shift_remove("changes").ok_or_else(|| WireError::bad_request("missing field `changes`"))?;
     if let Some(extra) = fields.keys().next() {
         return Err(WireError::bad_request(format!("unknown field `{extra}` for op `apply`")));
     }
@@ -248,13 +205,15 @@ fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, Wi
         Profile::Home => crate::profiles::home::HomeEngine::apply(state, changes)?,
         Profile::Buildings => crate::profiles::buildings::BuildingsEngine::apply(state, changes)?,
     };
-    Ok(crate::json::object([("state", state)]))
+    Ok(crate::value::object([("state", state)]))
 }
 
-struct Envelope {
+/// What every request says besides its op's own fields.
+struct Envelope<'a> {
     op: String,
     profile: Profile,
-    state: Option<Value>,
+    /// The state's text, as the request holds it.
+    state: Option<&'a RawValue>,
 }
 
 fn check_size(text: &str, what: &str) -> Result<(), WireError> {
@@ -267,30 +226,102 @@ fn check_size(text: &str, what: &str) -> Result<(), WireError> {
     Ok(())
 }
 
+/// The wire error of text that serde_json could not read as JSON.
+fn json_error(e: &serde_json::Error, what: &str) -> WireError {
+    if crate::value::is_too_deep(e) {
+        WireError::new(
+            ErrorCode::TooDeep,
+            format!("{what} nests deeper than {} levels", crate::value::MAX_DEPTH),
+        )
+    } else {
+        WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
+    }
+}
+
 fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
     check_size(text, what)?;
-    crate::json::from_str(text).map_err(|e| {
-        if e.is_too_deep() {
-            WireError::new(
-                ErrorCode::TooDeep,
-                format!("{what} nests deeper than {} levels", crate::json::MAX_DEPTH),
-            )
-        } else {
-            WireError::new(ErrorCode::BadJson, format!("{what} is not valid JSON: {e}"))
-        }
-    })
+    serde_json::from_str(text).map_err(|e| json_error(&e, what))
 }
 
-fn parse_envelope(request: &str) -> Result<(Envelope, Fields), WireError> {
-    let Value::Object(fields) = parse_json(request, "request")? else {
+/// A request's members, each as its JSON text, in order; a repeated key keeps its first place
+/// and its last value (as serde_json's own map does). `None`: the request is not an object.
+struct Members<'a>(Option<Vec<(Cow<'a, str>, &'a RawValue)>>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a request")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value = map.next_value::<&'de RawValue>()?;
+                    match members.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = value,
+                        None => members.push((key, value)),
+                    }
+                }
+                Ok(Members(Some(members)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Members<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Members(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+            fn visit_unit<E>(self) -> Result<Members<'de>, E> {
+                Ok(Members(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Takes the envelope off a request: its `state` stays text, every other member is parsed.
+fn parse_envelope(request: &str) -> Result<(Envelope<'_>, Fields), WireError> {
+    check_size(request, "request")?;
+    let members: Members<'_> = serde_json::from_str(request).map_err(|e| json_error(&e, "request"))?;
+    let Some(members) = members.0 else {
         return Err(WireError::bad_request("a request is a JSON object"));
     };
-    envelope_of(fields)
+    let mut fields = Map::new();
+    let mut state = None;
+    for (key, raw) in members {
+        if key == "state" {
+            state = Some(raw);
+        } else {
+            let value = serde_json::from_str(raw.get()).map_err(|e| json_error(&e, "request"))?;
+            fields.insert(key.into_owned(), value);
+        }
+    }
+    let (op, profile) = envelope_of(&mut fields)?;
+    if let Some(s) = state
+        && !s.get().starts_with('{')
+    {
+        return Err(WireError::bad_request("`state` must be an object"));
+    }
+    Ok((Envelope { op, profile, state }, fields))
 }
 
-/// The envelope taken off a request's members.
-fn envelope_of(mut fields: Fields) -> Result<(Envelope, Fields), WireError> {
-    match fields.remove("v") {
+/// The envelope taken off a request's members (`state` aside).
+fn envelope_of(fields: &mut Fields) -> Result<(String, Profile), WireError> {
+    match fields.shift_remove("v") {
         Some(Value::Number(n)) if n.as_u64() == Some(WIRE_VERSION) => {}
         Some(Value::Number(n)) => {
             return Err(WireError::new(
@@ -301,23 +332,17 @@ fn envelope_of(mut fields: Fields) -> Result<(Envelope, Fields), WireError> {
         Some(_) => return Err(WireError::bad_request("`v` must be an integer")),
         None => return Err(WireError::bad_request("missing field `v`")),
     }
-    let op = match fields.remove("op") {
+    let op = match fields.shift_remove("op") {
         Some(Value::String(s)) => s,
         Some(_) => return Err(WireError::bad_request("`op` must be a string")),
         None => return Err(WireError::bad_request("missing field `op`")),
     };
-    let profile = match fields.remove("profile") {
+    let profile = match fields.shift_remove("profile") {
         None | Some(Value::Null) => Profile::Emoncms,
         Some(Value::String(s)) => Profile::parse(&s)?,
         Some(_) => return Err(WireError::bad_request("`profile` must be a string")),
     };
-    let state = fields.remove("state");
-    if let Some(s) = &state
-        && !s.is_object()
-    {
-        return Err(WireError::bad_request("`state` must be an object"));
-    }
-    Ok((Envelope { op, profile, state }, fields))
+    Ok((op, profile))
 }
 
 /// The `version` op with its (empty) fields checked.
@@ -355,19 +380,21 @@ pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
     }
 }
 
-fn guarded(f: impl FnOnce() -> Result<Value, WireError>) -> String {
+fn guarded(f: impl FnOnce() -> Result<Reply, WireError>) -> String {
     answer(catch_unwind(AssertUnwindSafe(f)).ok())
 }
 
 /// The answer text of a request's outcome (`None`: it panicked). Not generic: `call` and
 /// `Engine::handle` share it.
-fn answer(outcome: Option<Result<Value, WireError>>) -> String {
-    let answer = match outcome {
-        Some(Ok(result)) => crate::json::object([("ok", Value::Bool(true)), ("result", result)]),
-        Some(Err(err)) => error_answer(&err),
-        None => error_answer(&WireError::new(ErrorCode::Internal, "the engine failed on this request")),
-    };
-    crate::json::to_string(&answer)
+fn answer(outcome: Option<Result<Reply, WireError>>) -> String {
+    match outcome {
+        Some(Ok(reply)) => format!(r#"{{"ok":true,"result":{}}}"#, reply.result_text()),
+        Some(Err(err)) => crate::value::to_string(&error_answer(&err)),
+        None => crate::value::to_string(&error_answer(&WireError::new(
+            ErrorCode::Internal,
+            "the engine failed on this request",
+        ))),
+    }
 }
 
 fn error_answer(err: &WireError) -> Value {

@@ -1590,7 +1590,7 @@ fn change_spec() -> impl Strategy<Value = ChangeSpec> {
 /// disabled, groups 1-3 with a second administrator (so the last-administrator rule can change).
 fn what_if_state(seed: u64) -> Value {
     let scale = Scale { users: 40, groups: 5, members_per_group: 12, feeds_per_user: 2 };
-    let mut state: Value = serde_json::from_str(&generate(scale, seed).to_json().to_string()).unwrap();
+    let mut state: Value = serde_json::to_value(generate(scale, seed)).unwrap();
     state["users"][3]["admin"] = json!(true);
     state["users"][5]["access"] = json!(0);
     let memberships = state["memberships"].as_array_mut().unwrap();
@@ -1758,7 +1758,7 @@ fn redact_case() -> impl Strategy<Value = RedactCase> {
 /// site administrators, disabled logins, extra administrators, and bios, locations and inputs.
 fn redact_state(case: &RedactCase) -> Value {
     let scale = Scale { users: 60, groups: 6, members_per_group: 12, feeds_per_user: 2 };
-    let mut state: Value = serde_json::from_str(&generate(scale, case.seed).to_json().to_string()).unwrap();
+    let mut state: Value = serde_json::to_value(generate(scale, case.seed)).unwrap();
     for &u in &case.site_admins {
         state["users"][u as usize - 1]["admin"] = json!(true);
     }

@@ -79,8 +79,9 @@ fn bit(id: PermId) -> u128 {
     1u128.checked_shl(u32::from(id)).unwrap_or(0)
 }
 
-/// One permission as a profile defines it (seed 002's permission-set data model).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One permission as a profile defines it (seed 002's permission-set data model); written as
+/// catalogs list it on the wire (`code`, `name`, `description`, `dependencies`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PermissionDef {
     /// Stable identifier.
     pub code: String,
@@ -93,17 +94,6 @@ pub struct PermissionDef {
 }
 
 impl PermissionDef {
-    /// The definition as JSON (`code`, `name`, `description`, `dependencies`), as catalogs are
-    /// listed on the wire.
-    pub fn to_json(&self) -> crate::json::Value {
-        crate::json::json!({
-            "code": self.code,
-            "name": self.name,
-            "description": self.description,
-            "dependencies": self.dependencies,
-        })
-    }
-
     /// A definition with only a code and dependencies.
     pub fn new(code: &str, dependencies: &[&str]) -> PermissionDef {
         PermissionDef {

@@ -188,7 +188,8 @@ fn owned<S: AsRef<str>>(list: &[S]) -> Vec<String> {
 
 /// A set of object ids, sorted and without repeats (a sorted list: an ordered set of strings
 /// would add a whole tree instantiation to the WebAssembly module).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct IdSet(Vec<String>);
 
 impl IdSet {
@@ -215,12 +216,6 @@ impl<'a> IntoIterator for &'a IdSet {
     type IntoIter = std::slice::Iter<'a, String>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
-    }
-}
-
-impl crate::json::ToJson for IdSet {
-    fn to_json(&self) -> crate::json::Value {
-        self.0.to_json()
     }
 }
 

@@ -11,7 +11,6 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, ToJson, Value, object_of};
 use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
@@ -19,6 +18,7 @@ use crate::policy::{
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{Reader, any, string, strings};
 use crate::util::{owned, owned_all};
+use crate::value::{Map, ToJson, Value, object_of};
 use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ fn quoted(pre: &str, id: &str, post: &str) -> String {
 fn strings_json(list: &[String]) -> Value {
     let mut out = Vec::with_capacity(list.len());
     for s in list {
-        out.push(Value::from(s));
+        out.push(Value::from(s.clone()));
     }
     Value::Array(out)
 }
@@ -528,9 +528,10 @@ impl ObjectRow {
     }
 
     fn to_json(&self, t: ObjectTypeId) -> Value {
-        let mut members = vec![("id", Value::from(&self.id)), ("name", Value::from(&self.name))];
+        let mut members =
+            vec![("id", Value::from(self.id.clone())), ("name", Value::from(self.name.clone()))];
         if let Some(parent) = OBJECT_TYPES[t].1 {
-            members.push((parent, Value::from(&self.parent)));
+            members.push((parent, Value::from(self.parent.clone())));
         }
         object_of(&mut members)
     }
@@ -556,11 +557,11 @@ impl UserRow {
 
     fn to_json(&self) -> Value {
         object_of(&mut [
-            ("id", Value::from(&self.id)),
+            ("id", Value::from(self.id.clone())),
             ("type", Value::from(self.kind.as_str())),
             ("partner", opt_text(self.partner.as_deref())),
             ("customer", opt_text(self.customer.as_deref())),
-            ("name", Value::from(&self.name)),
+            ("name", Value::from(self.name.clone())),
         ])
     }
 }
@@ -616,11 +617,11 @@ impl GroupRow {
 
     fn to_json(&self) -> Value {
         object_of(&mut [
-            ("id", Value::from(&self.id)),
-            ("created", Value::from(&self.created)),
-            ("modified", Value::from(&self.modified)),
-            ("name", Value::from(&self.name)),
-            ("description", Value::from(&self.description)),
+            ("id", Value::from(self.id.clone())),
+            ("created", Value::from(self.created.clone())),
+            ("modified", Value::from(self.modified.clone())),
+            ("name", Value::from(self.name.clone())),
+            ("description", Value::from(self.description.clone())),
             ("type", Value::from(self.kind.as_str())),
             ("users", strings_json(&self.users)),
             ("customer", opt_text(self.customer.as_deref())),
@@ -1164,7 +1165,7 @@ impl FieldErrors {
     }
     /// Body field `field` when it is a string. Absent (an error when `required`), null and other
     /// values are `None`, the last two with their error.
-    fn text<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b String> {
+    fn text<'b>(&mut self, body: &'b Map<String, Value>, field: &str, required: bool) -> Option<&'b String> {
         match self.present(body, field, required)? {
             Value::String(s) => Some(s),
             _ => {
@@ -1175,7 +1176,12 @@ impl FieldErrors {
     }
     /// Body field `field` when present and not null; absent is an error when `required`, null
     /// always.
-    fn present<'b>(&mut self, body: &'b Map, field: &str, required: bool) -> Option<&'b Value> {
+    fn present<'b>(
+        &mut self,
+        body: &'b Map<String, Value>,
+        field: &str,
+        required: bool,
+    ) -> Option<&'b Value> {
         match body.get(field) {
             None if required => self.add(field, "required", "this field is required".into()),
             None => {}
@@ -1186,7 +1192,12 @@ impl FieldErrors {
     }
     /// Body field `field` when it is a list of strings; anything else present (null included) is
     /// an `invalid` error saying `expected`.
-    fn list(&mut self, body: &Map, field: &str, expected: &'static str) -> Option<Vec<String>> {
+    fn list(
+        &mut self,
+        body: &Map<String, Value>,
+        field: &str,
+        expected: &'static str,
+    ) -> Option<Vec<String>> {
         let list = string_list(body.get(field)?);
         if list.is_none() {
             self.add(field, "invalid", expected.into());
@@ -1319,7 +1330,7 @@ impl BuildingsEngine {
             reason: None,
             changes: vec![object_of(&mut [
                 ("kind", Value::from("delete_user_group")),
-                ("id", Value::from(&g.id)),
+                ("id", Value::from(g.id.clone())),
             ])],
         }
     }
@@ -1456,7 +1467,7 @@ fn percent_decode(s: &str) -> String {
 /// (`[a,b]`), or comma-separated ids (`a,b`; one id is a list of one).
 fn parse_filter_value(v: &str) -> Vec<String> {
     let v = v.trim();
-    if let Ok(list @ Value::Array(_)) = crate::json::from_str(v)
+    if let Ok(list @ Value::Array(_)) = serde_json::from_str::<Value>(v)
         && let Some(list) = string_list(&list)
     {
         return list;
@@ -1998,9 +2009,9 @@ impl Cap {
     }
 
     fn to_json(&self) -> Value {
-        let mut members = vec![("action", Value::from(&self.action))];
+        let mut members = vec![("action", Value::from(self.action.clone()))];
         if let Some(id) = &self.id {
-            members.push((self.key, Value::from(id)));
+            members.push((self.key, Value::from(id.clone())));
         }
         object_of(&mut members)
     }
@@ -2064,8 +2075,8 @@ impl BuildingsEngine {
                             let listed = g.permission_sets.0.iter().find(|(c, _)| c == code);
                             chain.push(object_of(&mut [
                                 ("fact", Value::from("grant")),
-                                ("user_group", Value::from(&g.id)),
-                                ("permission_set", Value::from(code)),
+                                ("user_group", Value::from(g.id.clone())),
+                                ("permission_set", Value::from(code.clone())),
                                 (
                                     "objects",
                                     listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
@@ -2300,10 +2311,10 @@ fn reach_json(r: &Reach) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use crate::value::json;
 
     fn call(req: Value) -> Value {
-        crate::json::from_str(&crate::call(&req.to_string())).unwrap()
+        serde_json::from_str::<Value>(&crate::call(&req.to_string())).unwrap()
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use crate::json::{ToJson, Value, json};
 use crate::read::{self, Reader};
+use crate::value::{Reply, ToJson, Value, json};
 
 use crate::decide::{self, Action, Decision, Fact, NoTrace};
 use crate::error::WireError;
@@ -174,7 +174,7 @@ pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
     for fact in chain {
         facts.push(fact.to_json());
     }
-    crate::json::object([
+    crate::value::object([
         ("allowed", Value::Bool(d.allowed)),
         ("status", Value::from(d.status.as_str())),
         ("reason", Value::from(d.reason.code())),
@@ -199,7 +199,7 @@ fn catalog() -> Value {
     for a in Action::ALL {
         actions.push(Value::from(a.as_str()));
     }
-    crate::json::object([
+    crate::value::object([
         ("permissions", Value::Array(permissions)),
         ("roles", Value::Array(roles)),
         ("actions", Value::Array(actions)),
@@ -269,7 +269,13 @@ impl ProfileEngine for EmoncmsEngine {
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
             "version" => crate::wire::version_op(fields),
-            "route" => ops::route(&self.snapshot, fields),
+            "route" => ops::route(&self.snapshot, fields).map(|r| {
+                let mut result = r.result;
+                if let (Some(text), Some(body)) = (r.body, result.get_mut("body")) {
+                    *body = serde_json::from_str(&text).unwrap_or(Value::Null);
+                }
+                result
+            }),
             "check" => {
                 let a = DecisionArgs::read(op, fields)?;
                 let actor =
@@ -316,13 +322,20 @@ impl ProfileEngine for EmoncmsEngine {
                 r.finish()?;
                 Ok(match query::redact(&self.snapshot, viewer, group) {
                     Ok(state) => {
-                        crate::json::object([("allowed", Value::Bool(true)), ("state", state.to_json())])
+                        crate::value::object([("allowed", Value::Bool(true)), ("state", state.to_json())])
                     }
                     Err(d) => json!({ "allowed": false, "reason": d.reason.code(), "state": null }),
                 })
             }
             "catalog" => Ok(catalog()),
             _ => Err(unknown_op(Profile::Emoncms, op)),
+        }
+    }
+
+    fn reply(&self, op: &str, fields: Fields) -> Result<Reply, WireError> {
+        match op {
+            "route" => ops::route(&self.snapshot, fields),
+            _ => self.handle(op, fields).map(Reply::from),
         }
     }
 

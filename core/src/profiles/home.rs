@@ -8,11 +8,11 @@
 use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
-use crate::json::{Map, Value, object_of};
 use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
 use crate::util::owned;
+use crate::value::{Map, Put, Value, object_of};
 use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ impl Policy {
     fn catalog_json(&self) -> Value {
         let mut permissions = Vec::new();
         for d in self.catalog.defs() {
-            permissions.push(d.to_json());
+            permissions.push(crate::value::ToJson::to_json(d));
         }
         let mut roles = Vec::new();
         for (code, name, _) in ROLES {
@@ -200,7 +200,7 @@ impl Id {
     /// named in messages, without allocating.
     fn text<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a str {
         match self {
-            Id::Num(n) => crate::json::decimal(*n, buf),
+            Id::Num(n) => decimal(*n, buf),
             Id::Text(s) => s,
         }
     }
@@ -210,6 +210,16 @@ impl Id {
             Id::Text(s) => Value::from(s.as_str()),
         }
     }
+}
+
+/// `n` in decimal digits, written into `buf`.
+fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
+    use std::io::Write;
+    let mut free = &mut buf[..];
+    // 20 digits hold every u64.
+    let _ = write!(free, "{n}");
+    let len = 20 - free.len();
+    buf.get(..len).and_then(|d| std::str::from_utf8(d).ok()).unwrap_or("")
 }
 
 impl PartialEq for Id {
@@ -1258,10 +1268,10 @@ impl HomeEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::json;
+    use crate::value::json;
 
     fn call(req: Value) -> Value {
-        crate::json::from_str(&crate::call(&req.to_string())).unwrap()
+        serde_json::from_str::<Value>(&crate::call(&req.to_string())).unwrap()
     }
 
     #[test]

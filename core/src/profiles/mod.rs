@@ -1,7 +1,7 @@
 //! Vocabularies on the one policy mechanism: `emoncms` (the group module), `home` (seed 001) and
 //! `buildings` (seed 002). A profile is data plus a few rules, not a fork of the engine.
 
-use crate::json::Value;
+use crate::value::{Reply, Value};
 
 use crate::error::{ErrorCode, WireError};
 use crate::wire::Fields;
@@ -64,6 +64,10 @@ pub(crate) trait ProfileEngine: Sized {
     fn build(state: Value) -> Result<Self, WireError>;
     /// Answers `op` with its fields (envelope already removed).
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError>;
+    /// [`ProfileEngine::handle`] for the wire, which may write a route's body apart.
+    fn reply(&self, op: &str, fields: Fields) -> Result<Reply, WireError> {
+        self.handle(op, fields).map(Reply::from)
+    }
     /// Applies `changes` (as this profile's ops return them) to `state`, in order.
     fn apply(state: Value, changes: Value) -> Result<Value, WireError>;
     /// Ops that need no facts.
