@@ -10,6 +10,8 @@ cargo fmt --all --check
 # door's crate is linted in scripts/test-php.sh, once PHP's headers are installed.
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo clippy --locked -p emongroups-core -p emongroups-host-tests -p emongroups-wasm --all-targets --all-features -- -D warnings 2>&1
+# The core's layers: no module imports one that imports it back.
+python3 scripts/check-imports.py
 cargo test --locked 2>&1
 cargo test --locked -p emongroups-wasm 2>&1
 cargo test --locked -q -p emongroups-host-tests --test conformance -- --nocapture 2>&1 | grep -E "^conformance/|^FAIL" || true

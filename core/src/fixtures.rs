@@ -2,7 +2,7 @@
 //! emoncms.org — most members are passive (managed accounts), each group has one administrator
 //! and one sub-administrator, users belong to several groups, a few feeds are public.
 
-use crate::model::{FeedRow, GroupRow, MembershipRow, State, UserRow};
+use crate::profiles::emoncms::model::{FeedRow, GroupRow, MembershipRow, State, UserRow};
 
 /// Sizes of a generated state.
 #[derive(Debug, Clone, Copy)]

@@ -1,29 +1,30 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../README.md")]
 
-mod decide;
+// The layers, each using only those above it: the leaves (errors, JSON values, small helpers),
+// the policy mechanism, the profiles on it, and the call/answer layer every door drives.
 mod error;
+mod util;
+mod value;
+
+pub mod policy;
+mod read;
+
+mod profiles;
+
+mod wire;
+
 #[doc(hidden)]
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
-mod model;
-mod ops;
-pub mod policy;
-mod profiles;
-mod query;
-mod read;
-mod snapshot;
-mod util;
-mod value;
-mod wire;
 
-pub use decide::{Action, Decision, Fact, Reason, Status};
 pub use error::{ErrorCode, WireError};
-pub use model::{Change, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
-pub use ops::{MIN_OBSERVER_AGGREGATE, Outcome, filter_name, parse_id};
-pub use profiles::Profile;
-pub use profiles::emoncms::EmoncmsEngine;
-pub use query::{AccessDiff, Capability, WhoCan};
-pub use snapshot::Snapshot;
+pub use profiles::emoncms::decide::{Action, Decision, Fact, Reason, Status};
+pub use profiles::emoncms::engine::EmoncmsEngine;
+pub use profiles::emoncms::model::{Change, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
+pub use profiles::emoncms::query::{AccessDiff, Capability, WhoCan};
+pub use profiles::emoncms::routes::{Body, MIN_OBSERVER_AGGREGATE, Outcome, filter_name, parse_id};
+pub use profiles::emoncms::snapshot::Snapshot;
+pub use profiles::{Profile, WIRE_VERSION};
 pub use value::MAX_DEPTH;
-pub use wire::{Engine, MAX_REQUEST_BYTES, WIRE_VERSION, call, call_apart};
+pub use wire::{Engine, MAX_REQUEST_BYTES, call, call_apart};

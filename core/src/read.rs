@@ -6,8 +6,13 @@
 //! name where the problem is ("op `check`: missing field `actor`").
 
 use crate::error::{ErrorCode, WireError};
-use crate::model::{Id, MAX_ID};
 use crate::value::{Map, Value};
+
+/// A database id (`int(11)` in emoncms: 1 … 2147483647).
+pub type Id = u32;
+
+/// The largest id MySQL's signed `int(11)` holds.
+pub const MAX_ID: u32 = i32::MAX as u32;
 
 /// The fields of one JSON object, read strictly.
 #[derive(Debug)]
@@ -142,7 +147,7 @@ impl Reader {
     pub(crate) fn finish(self) -> Result<(), WireError> {
         match self.map.keys().next() {
             None => Ok(()),
-            Some(extra) => Err(self.error(format!("unknown field `{}`", crate::wire::truncate(extra, 64)))),
+            Some(extra) => Err(self.error(format!("unknown field `{}`", crate::util::truncate(extra, 64)))),
         }
     }
 
@@ -169,7 +174,7 @@ impl Reader {
 }
 
 fn truncate_message(s: &str) -> String {
-    crate::wire::truncate(s, 300)
+    crate::util::truncate(s, 300)
 }
 
 /// How a value is named in messages.

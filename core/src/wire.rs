@@ -3,7 +3,7 @@
 //! A request is read in two stages: its members as JSON text (serde_json checks the whole text),
 //! the envelope (`v`, `op`, `profile`, `state`) taken off here, then each profile reads the op's
 //! own fields strictly (unknown fields are errors). An emoncms `state` goes from its text straight
-//! to rows ([`State::from_json_text`](crate::State::from_json_text)), never through a tree.
+//! to rows ([`State::from_json_text`]), never through a tree.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,17 +13,16 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
-use crate::profiles::{Profile, ProfileEngine};
+use crate::profiles::buildings::BuildingsEngine;
+use crate::profiles::emoncms::engine::EmoncmsEngine;
+use crate::profiles::emoncms::model::State;
+use crate::profiles::home::HomeEngine;
+use crate::profiles::{Fields, Profile, ProfileEngine, WIRE_VERSION, version_op};
+use crate::util::truncate;
 use crate::value::{Map, Reply, Value, json};
-
-/// The wire format version this engine speaks.
-pub const WIRE_VERSION: u64 = 1;
 
 /// Requests larger than this are refused with `too_large` before parsing.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
-
-/// The fields of a request after the envelope was taken off.
-pub(crate) type Fields = Map<String, Value>;
 
 /// Answers one wire request. Never panics; every problem is an error answer.
 ///
@@ -78,7 +77,7 @@ fn call_reply(request: &str) -> Result<Reply, WireError> {
     match envelope.state {
         Some(state) => on_state(envelope.profile, &envelope.op, state, fields),
         None if envelope.op == "version" => version_op(fields).map(Reply::from),
-        None if envelope.profile.is_stateless_op(&envelope.op) => {
+        None if is_stateless_op(envelope.profile, &envelope.op) => {
             Engine::from_state(envelope.profile, Value::Object(Map::new()))?.dispatch(&envelope.op, fields)
         }
         None => Err(WireError::new(
@@ -88,14 +87,24 @@ fn call_reply(request: &str) -> Result<Reply, WireError> {
     }
 }
 
+/// Ops of `profile` that need no facts (answered on an empty state when a free `call` carries
+/// none).
+fn is_stateless_op(profile: Profile, op: &str) -> bool {
+    match profile {
+        Profile::Emoncms => EmoncmsEngine::is_stateless_op(op),
+        Profile::Home => HomeEngine::is_stateless_op(op),
+        Profile::Buildings => BuildingsEngine::is_stateless_op(op),
+    }
+}
+
 /// Answers a request on the `state` it carries.
 fn on_state(profile: Profile, op: &str, state: &RawValue, fields: Fields) -> Result<Reply, WireError> {
     if op == "apply" {
         return apply(profile, parse_json(state.get(), "state")?, fields).map(Reply::from);
     }
     if profile == Profile::Emoncms {
-        let state = crate::model::State::from_json_text(state.get())?;
-        return crate::profiles::emoncms::EmoncmsEngine::from_state(state)?.reply(op, fields);
+        let state = State::from_json_text(state.get())?;
+        return EmoncmsEngine::from_state(state)?.reply(op, fields);
     }
     Engine::from_state(profile, parse_json(state.get(), "state")?)?.dispatch(op, fields)
 }
@@ -108,9 +117,9 @@ pub struct Engine {
 
 #[derive(Debug)]
 enum Held {
-    Emoncms(Box<crate::profiles::emoncms::EmoncmsEngine>),
-    Home(Box<crate::profiles::home::HomeEngine>),
-    Buildings(Box<crate::profiles::buildings::BuildingsEngine>),
+    Emoncms(Box<EmoncmsEngine>),
+    Home(Box<HomeEngine>),
+    Buildings(Box<BuildingsEngine>),
 }
 
 impl Engine {
@@ -120,8 +129,8 @@ impl Engine {
         check_size(state_json, "state")?;
         if profile == Profile::Emoncms {
             // Feed rows straight from the text: a group's snapshot has tens of thousands.
-            let state = crate::model::State::from_json_text(state_json)?;
-            let engine = crate::profiles::emoncms::EmoncmsEngine::from_state(state)?;
+            let state = State::from_json_text(state_json)?;
+            let engine = EmoncmsEngine::from_state(state)?;
             return Ok(Engine { inner: Held::Emoncms(Box::new(engine)) });
         }
         let state = parse_json(state_json, "state")?;
@@ -134,13 +143,9 @@ impl Engine {
             return Err(WireError::invalid_state("the state is a JSON object"));
         }
         let inner = match profile {
-            Profile::Emoncms => {
-                Held::Emoncms(Box::new(crate::profiles::emoncms::EmoncmsEngine::build(state)?))
-            }
-            Profile::Home => Held::Home(Box::new(crate::profiles::home::HomeEngine::build(state)?)),
-            Profile::Buildings => {
-                Held::Buildings(Box::new(crate::profiles::buildings::BuildingsEngine::build(state)?))
-            }
+            Profile::Emoncms => Held::Emoncms(Box::new(EmoncmsEngine::build(state)?)),
+            Profile::Home => Held::Home(Box::new(HomeEngine::build(state)?)),
+            Profile::Buildings => Held::Buildings(Box::new(BuildingsEngine::build(state)?)),
         };
         Ok(Engine { inner })
     }
@@ -186,7 +191,7 @@ impl Engine {
     }
 
     /// The emoncms engine, when this is one (native Rust callers and benchmarks use it directly).
-    pub fn emoncms(&self) -> Option<&crate::profiles::emoncms::EmoncmsEngine> {
+    pub fn emoncms(&self) -> Option<&EmoncmsEngine> {
         match &self.inner {
             Held::Emoncms(e) => Some(e),
             _ => None,
@@ -201,9 +206,9 @@ fn apply(profile: Profile, state: Value, mut fields: Fields) -> Result<Value, Wi
         return Err(WireError::bad_request(format!("unknown field `{extra}` for op `apply`")));
     }
     let state = match profile {
-        Profile::Emoncms => crate::profiles::emoncms::EmoncmsEngine::apply(state, changes)?,
-        Profile::Home => crate::profiles::home::HomeEngine::apply(state, changes)?,
-        Profile::Buildings => crate::profiles::buildings::BuildingsEngine::apply(state, changes)?,
+        Profile::Emoncms => EmoncmsEngine::apply(state, changes)?,
+        Profile::Home => HomeEngine::apply(state, changes)?,
+        Profile::Buildings => BuildingsEngine::apply(state, changes)?,
     };
     Ok(crate::value::object([("state", state)]))
 }
@@ -343,41 +348,6 @@ fn envelope_of(fields: &mut Fields) -> Result<(String, Profile), WireError> {
         Some(_) => return Err(WireError::bad_request("`profile` must be a string")),
     };
     Ok((op, profile))
-}
-
-/// The `version` op with its (empty) fields checked.
-pub(crate) fn version_op(fields: Fields) -> Result<Value, WireError> {
-    match fields.keys().next() {
-        Some(extra) => {
-            Err(WireError::bad_request(format!("unknown field `{}` for op `version`", truncate(extra, 64))))
-        }
-        None => Ok(version()),
-    }
-}
-
-/// The `version` op, the same for every profile.
-pub(crate) fn version() -> Value {
-    json!({
-        "engine": "emongroups",
-        "version": env!("CARGO_PKG_VERSION"),
-        "wire": WIRE_VERSION,
-        "profiles": ["emoncms", "home", "buildings"],
-    })
-}
-
-pub(crate) fn unknown_op(profile: Profile, op: &str) -> WireError {
-    WireError::new(
-        ErrorCode::UnknownOp,
-        format!("profile `{}` has no op `{}`", profile.as_str(), truncate(op, 64)),
-    )
-}
-
-/// Cuts user input quoted in a message so a 10 MB string does not become a 10 MB message.
-pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 fn guarded(f: impl FnOnce() -> Result<Reply, WireError>) -> String {

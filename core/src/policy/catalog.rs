@@ -123,7 +123,7 @@ impl Catalog {
             return Err(PolicyError::TooManyPermissions(defs.len()));
         }
         let mut index: Vec<usize> = (0..defs.len()).collect();
-        crate::util::sort_by(&mut index, |&a, &b| defs[a].code.cmp(&defs[b].code));
+        index.sort_by(|&a, &b| defs[a].code.cmp(&defs[b].code));
         // The sort is stable, so equal codes sit side by side in catalog order: the first code
         // defined again is the one whose second definition comes first.
         let mut again: Option<usize> = None;

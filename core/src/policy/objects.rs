@@ -221,7 +221,7 @@ impl<'a> IntoIterator for &'a IdSet {
 
 /// The set of `ids`. Every set of ids of this module is built here.
 fn id_set(mut ids: Vec<String>) -> IdSet {
-    crate::util::sort(&mut ids);
+    ids.sort();
     ids.dedup();
     IdSet(ids)
 }

@@ -15,11 +15,12 @@ use crate::policy::{
     Catalog, Denial, Grant, Holding, ObjectFacts, ObjectModel, ObjectTypeDef, ObjectTypeId, ObjectTypes,
     Objects, PermId, PermissionDef, PermissionObjectType, Reach, TierDef, Tiers,
 };
+use crate::profiles::{Fields, unknown_op, version_op};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{Reader, any, string, strings};
+use crate::util::truncate;
 use crate::util::{owned, owned_all};
 use crate::value::{Map, ToJson, Value, object_of};
-use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's tables as policy data
@@ -771,7 +772,7 @@ impl ProfileEngine for BuildingsEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => crate::wire::version_op(fields),
+            "version" => version_op(fields),
             "list_permission_sets" => {
                 no_fields(op, &fields)?;
                 Ok(self.policy.permission_sets_json())

@@ -9,11 +9,12 @@ use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, WireError};
 use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
+use crate::profiles::{Fields, unknown_op, version_op};
 use crate::profiles::{Profile, ProfileEngine};
 use crate::read::{self, Reader};
 use crate::util::owned;
+use crate::util::truncate;
 use crate::value::{Map, Put, Value, object_of};
-use crate::wire::{Fields, truncate, unknown_op};
 
 // ---------------------------------------------------------------------------------------------
 // The seed's matrix as policy data
@@ -666,7 +667,7 @@ impl ProfileEngine for HomeEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => return crate::wire::version_op(fields),
+            "version" => return version_op(fields),
             "catalog" => {
                 no_fields(op, &fields)?;
                 return Ok(self.policy.catalog_json());
@@ -1087,7 +1088,7 @@ fn capabilities<'a>(policy: &Policy, state: &'a State, only: Option<&Id>) -> Vec
             }
         }
     }
-    crate::util::sort(&mut out);
+    out.sort();
     out
 }
 
@@ -1205,7 +1206,7 @@ impl HomeEngine {
                 }
             }
         }
-        crate::util::sort(&mut users);
+        users.sort();
         let mut list = Vec::with_capacity(users.len());
         for id in &users {
             list.push(id.to_value());

@@ -1,14 +1,20 @@
 //! Vocabularies on the one policy mechanism: `emoncms` (the group module), `home` (seed 001) and
 //! `buildings` (seed 002). A profile is data plus a few rules, not a fork of the engine.
 
-use crate::value::{Reply, Value};
+use crate::value::{Map, Reply, Value, json};
 
 use crate::error::{ErrorCode, WireError};
-use crate::wire::Fields;
+use crate::util::truncate;
 
 pub mod buildings;
 pub mod emoncms;
 pub mod home;
+
+/// The wire format version this engine speaks.
+pub const WIRE_VERSION: u64 = 1;
+
+/// The fields of a request after the envelope was taken off.
+pub(crate) type Fields = Map<String, Value>;
 
 /// The profiles the wire knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,7 +38,7 @@ impl Profile {
                 ErrorCode::UnknownProfile,
                 format!(
                     "unknown profile `{}`; expected `emoncms`, `home` or `buildings`",
-                    crate::wire::truncate(other, 64)
+                    truncate(other, 64)
                 ),
             )),
         }
@@ -44,16 +50,6 @@ impl Profile {
             Profile::Emoncms => "emoncms",
             Profile::Home => "home",
             Profile::Buildings => "buildings",
-        }
-    }
-
-    /// Ops of this profile that need no facts (answered on an empty state when a free `call`
-    /// carries none).
-    pub(crate) fn is_stateless_op(self, op: &str) -> bool {
-        match self {
-            Profile::Emoncms => emoncms::EmoncmsEngine::is_stateless_op(op),
-            Profile::Home => home::HomeEngine::is_stateless_op(op),
-            Profile::Buildings => buildings::BuildingsEngine::is_stateless_op(op),
         }
     }
 }
@@ -74,4 +70,31 @@ pub(crate) trait ProfileEngine: Sized {
     fn is_stateless_op(_op: &str) -> bool {
         false
     }
+}
+
+/// The `version` op with its (empty) fields checked.
+pub(crate) fn version_op(fields: Fields) -> Result<Value, WireError> {
+    match fields.keys().next() {
+        Some(extra) => {
+            Err(WireError::bad_request(format!("unknown field `{}` for op `version`", truncate(extra, 64))))
+        }
+        None => Ok(version()),
+    }
+}
+
+/// The `version` op, the same for every profile.
+pub(crate) fn version() -> Value {
+    json!({
+        "engine": "emongroups",
+        "version": env!("CARGO_PKG_VERSION"),
+        "wire": WIRE_VERSION,
+        "profiles": ["emoncms", "home", "buildings"],
+    })
+}
+
+pub(crate) fn unknown_op(profile: Profile, op: &str) -> WireError {
+    WireError::new(
+        ErrorCode::UnknownOp,
+        format!("profile `{}` has no op `{}`", profile.as_str(), truncate(op, 64)),
+    )
 }

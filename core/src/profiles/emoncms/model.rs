@@ -13,11 +13,7 @@ use crate::error::{ErrorCode, WireError};
 use crate::read::{self, Reader};
 use crate::value::{Map, Put, Skip, Value, json};
 
-/// A database id (`int(11)` in emoncms: 1 … 2147483647).
-pub type Id = u32;
-
-/// The largest id MySQL's signed `int(11)` holds.
-pub const MAX_ID: u32 = i32::MAX as u32;
+pub use crate::read::{Id, MAX_ID};
 
 /// Role codes of `group_users.role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -506,7 +502,7 @@ impl Lists {
         match self.unknown {
             Some(key) => Err(WireError::invalid_state(format!(
                 "state: unknown field `{}`",
-                crate::wire::truncate(&key, 64)
+                crate::util::truncate(&key, 64)
             ))),
             None => Ok(state),
         }
@@ -787,7 +783,7 @@ impl Change {
             }
             return Err(r.error(format!(
                 "unknown variant `{}`, expected one of {expected}",
-                crate::wire::truncate(&kind, 64),
+                crate::util::truncate(&kind, 64),
             )));
         };
         let spec = &CHANGES[k];
@@ -1053,7 +1049,7 @@ macro_rules! serialize_by_method {
         }
     )*};
 }
-serialize_by_method!(Change, crate::decide::Fact);
+serialize_by_method!(Change);
 
 // --- readers of the values that arrive as PHP/mysqli strings ---
 

@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use crate::value::{Map, Value};
 
-use crate::decide::{self, Action, NoTrace, ObjectKind};
+use super::decide::{self, Action, NoTrace, ObjectKind};
+use super::model::{Change, Id, Role};
+use super::policy::{Perm, policy};
+use super::snapshot::{Dense, Facts, Member, Overlay, Snapshot};
 use crate::error::WireError;
-use crate::model::{Change, Id, Role};
-use crate::profiles::emoncms::{Perm, policy};
-use crate::snapshot::{Dense, Facts, Member, Overlay, Snapshot};
 
 /// One thing a user may do: an action and its object; written as `{"action": …}` plus the object
 /// ids the action takes.
@@ -118,7 +118,7 @@ pub(crate) fn who_can<F: Facts>(
 /// `ids` sorted and without repeats: the sets of ids here are sorted `Vec`s, found in by binary
 /// search.
 fn into_set(mut ids: Vec<Id>) -> Vec<Id> {
-    crate::util::sort(&mut ids);
+    ids.sort();
     ids.dedup();
     ids
 }
@@ -171,7 +171,7 @@ fn with_feeds(mut caps: Vec<Capability>, feeds: Vec<Id>) -> Vec<Capability> {
     for id in into_set(feeds) {
         caps.push(Capability { action: Action::FeedRead, group: None, user: None, feed: Some(id) });
     }
-    crate::util::sort(&mut caps);
+    caps.sort();
     caps
 }
 
@@ -470,8 +470,8 @@ pub(crate) fn redact(
     snap: &Snapshot,
     viewer: Id,
     group_id: Id,
-) -> Result<crate::model::State, crate::decide::Decision> {
-    use crate::model::State;
+) -> Result<super::model::State, super::decide::Decision> {
+    use super::model::State;
     let d = decide::group_action(snap, viewer, Action::MembersList, group_id, &mut NoTrace);
     if !d.allowed {
         return Err(d);

@@ -9,13 +9,13 @@ use serde_json::value::RawValue;
 
 use crate::value::{Map, Put, Reply, ToJson, Value, json};
 
-use crate::decide::{self, Action, Decision, NoTrace, Reason};
+use super::decide::{self, Action, Decision, NoTrace, Reason};
+use super::model::{Change, FeedRow, GroupRow, Id, MAX_ID, Role};
+use super::policy::{Perm, policy};
+use super::snapshot::{Dense, Facts, Snapshot};
 use crate::error::WireError;
-use crate::model::{Change, FeedRow, GroupRow, Id, MAX_ID, Role};
-use crate::profiles::emoncms::{Perm, policy};
+use crate::profiles::Fields;
 use crate::read::{self, Reader, id_ref as id_of, kind_of};
-use crate::snapshot::{Dense, Facts, Snapshot};
-use crate::wire::Fields;
 
 /// What the host does with a route.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,7 +287,7 @@ pub(crate) fn route(snap: &Snapshot, fields: Fields) -> Result<Reply, WireError>
         if !matches!(value, Value::String(_) | Value::Null | Value::Number(_)) {
             return Err(WireError::bad_request(format!(
                 "param `{}` must be a string or null, found {}",
-                crate::wire::truncate(name, 64),
+                crate::util::truncate(name, 64),
                 kind_of(value)
             )));
         }
@@ -647,7 +647,7 @@ impl<'a> Req<'a> {
                 }
             }
         }
-        crate::util::sort(&mut ids);
+        ids.sort();
         let mut changes = Vec::with_capacity(ids.len());
         for id in ids {
             changes.push(Change::DeleteGroup { id });
@@ -1081,7 +1081,7 @@ impl<'a> Req<'a> {
                 ));
             }
         }
-        crate::util::sort_by_key(&mut entries, |e| e.0);
+        entries.sort_by_key(|e| e.0);
         Value::Array(entries.into_iter().map(|e| e.1).collect())
     }
 
@@ -1102,7 +1102,7 @@ impl<'a> Req<'a> {
             .map_or(Role::Invalid, |m| m.role);
         let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
         let mut members: Vec<_> = self.snap.members(g).to_vec();
-        crate::util::sort_by_key(&mut members, |m| self.snap.user(m.user).id);
+        members.sort_by_key(|m| self.snap.user(m.user).id);
         let mut list = Vec::with_capacity(members.len());
         for m in &members {
             let user = self.snap.user(m.user);
@@ -1243,7 +1243,7 @@ impl<'a> Req<'a> {
     fn snapshot(&self) -> Step<Outcome> {
         self.gate(Gate::Read)?;
         let gid = self.id_param("groupid", false)?;
-        match crate::query::redact(self.snap, self.actor(), gid) {
+        match super::query::redact(self.snap, self.actor(), gid) {
             Ok(state) => Ok(Outcome::json(json!({
                 "success": true, "groupid": gid, "viewer": self.actor(), "state": state,
             }))),

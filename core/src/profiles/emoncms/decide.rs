@@ -4,9 +4,9 @@
 
 use crate::value::{Value, json};
 
-use crate::model::{Id, Role};
-use crate::profiles::emoncms::{Perm, policy};
-use crate::snapshot::{Dense, Facts, MemberOf};
+use super::model::{Id, Role};
+use super::policy::{Perm, policy};
+use super::snapshot::{Dense, Facts, MemberOf};
 
 /// Every action the emoncms profile decides. See `WIRE.md` for their objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -615,5 +615,12 @@ pub(crate) fn decide<F: Facts, T: Trace>(
 impl serde::Serialize for Action {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+/// A fact is written as its wire form.
+impl serde::Serialize for Fact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
     }
 }

@@ -1,9 +1,9 @@
 //! The facts indexed for fast answers: dense ids, membership lists by group and by user (sorted,
 //! contiguous), feeds by owner. A check allocates nothing.
 
+use super::model::{FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
+use super::policy::policy;
 use crate::error::WireError;
-use crate::model::{FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
-use crate::profiles::emoncms::policy;
 
 /// Dense index of a group, user or feed within one snapshot.
 pub(crate) type Dense = u32;
