@@ -2,8 +2,8 @@
 # Core benchmarks (criterion) on a generated emoncms.org-sized state; prints each median.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench -p emongroups-core --features fixtures --bench engine -- --noplot 2>&1 | grep -E "check mix|what_can\(|what_if:" || true
-for b in snapshot_build_from_rows check_can_read_feed who_can_read_feed what_can_user_see what_if_one_role_change; do
+cargo bench -p emongroups-core --features fixtures --bench engine -- --noplot 2>&1 | grep -E "check mix|what_can\(|what_if:|retained:" || true
+for b in snapshot_build_from_rows engine_build_from_state_json check_can_read_feed who_can_read_feed what_can_user_see what_if_one_role_change; do
   f="target/criterion/$b/new/estimates.json"
   [ -f "$f" ] || { echo "missing $f"; exit 1; }
   ns=$(sed -E 's/.*"median":\{[^}]*\}[^}]*"point_estimate":([0-9.e+-]+).*/\1/' "$f")

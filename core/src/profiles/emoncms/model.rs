@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
 use crate::read::{self, Reader};
-use crate::value::{Map, Put, Skip, Value, json};
+use crate::value::{Map, Put, Skip, Value};
 
 pub use crate::read::{Id, MAX_ID};
 
@@ -227,9 +227,9 @@ fn empty_object() -> Value {
 }
 
 /// A feed row as emoncms's Feed model returns it. `id`, `userid`, `public`, `name`, `time` and
-/// `value` are read; the whole row is kept, as the JSON text the host wrote, and passed through
-/// unchanged. (Text, not a map: a group's snapshot holds tens of thousands of feeds, and most are
-/// never written.)
+/// `value` are read. A row read from JSON keeps its text, the host's own, which member lists
+/// write out unchanged (a key the engine does not know, a number's spelling); a row built from
+/// its parts ([`FeedRow::new`]) is written from them.
 #[derive(Debug, Clone)]
 pub struct FeedRow {
     pub id: Id,
@@ -238,7 +238,7 @@ pub struct FeedRow {
     pub name: Option<String>,
     pub time: Option<f64>,
     pub value: Option<f64>,
-    raw: Box<RawValue>,
+    text: Option<Box<RawValue>>,
 }
 
 /// Rows are equal when they say the same, however their text is spaced, escaped or ordered.
@@ -246,14 +246,45 @@ impl PartialEq for FeedRow {
     fn eq(&self, other: &FeedRow) -> bool {
         (self.id, self.userid, self.public, &self.name, self.time, self.value)
             == (other.id, other.userid, other.public, &other.name, other.time, other.value)
-            && (self.raw.get() == other.raw.get() || self.to_json() == other.to_json())
+            && match (&self.text, &other.text) {
+                (Some(a), Some(b)) if a.get() == b.get() => true,
+                _ => self.to_json() == other.to_json(),
+            }
     }
 }
 
-/// A feed row is written as the host gave it.
+/// A feed row is written as the host gave it, or from its parts.
 impl Serialize for FeedRow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(s)
+        match &self.text {
+            Some(text) => text.serialize(s),
+            None => FeedParts::of(self).serialize(s),
+        }
+    }
+}
+
+/// A feed row built from its parts, as it is written: `{"id", "userid", "name", "public", "time",
+/// "value"}`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct FeedParts<'a> {
+    pub(crate) id: Id,
+    pub(crate) userid: Id,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) public: bool,
+    pub(crate) time: Option<f64>,
+    pub(crate) value: Option<f64>,
+}
+
+impl FeedParts<'_> {
+    fn of(row: &FeedRow) -> FeedParts<'_> {
+        FeedParts {
+            id: row.id,
+            userid: row.userid,
+            name: row.name.as_deref(),
+            public: row.public,
+            time: row.time,
+            value: row.value,
+        }
     }
 }
 
@@ -297,26 +328,37 @@ impl FeedRow {
             },
             time: number_of(head.time.as_ref()),
             value: number_of(head.value.as_ref()),
-            raw: raw.to_owned(),
+            text: Some(raw.to_owned()),
         })
     }
 
     /// The row as the host gave it.
     pub fn to_json(&self) -> Value {
-        // The text was read as JSON (or written by us), so it reads back.
-        serde_json::from_str(self.raw.get()).unwrap_or(Value::Null)
+        match &self.text {
+            // The text was read as JSON, so it reads back.
+            Some(text) => serde_json::from_str(text.get()).unwrap_or(Value::Null),
+            None => serde_json::to_value(FeedParts::of(self)).unwrap_or(Value::Null),
+        }
     }
 
-    /// The row as the host gave it, for an answer: its text, written out unchanged.
-    pub(crate) fn to_answer(&self) -> &RawValue {
-        &self.raw
+    /// The host's text of the row, when it was read from JSON.
+    pub(crate) fn text(&self) -> Option<&RawValue> {
+        self.text.as_deref()
     }
 
-    /// A feed row built from its parts (benchmarks and generated data).
+    /// The row with its text (`None`: it is written from its parts).
+    pub(crate) fn with_text(mut self, text: Option<Box<RawValue>>) -> FeedRow {
+        self.text = text;
+        self
+    }
+
+    /// Takes the row's text away, for a store that keeps texts apart.
+    pub(crate) fn take_text(&mut self) -> Option<Box<RawValue>> {
+        self.text.take()
+    }
+
+    /// A feed row built from its parts (written from them: no text is kept).
     pub fn new(id: Id, userid: Id, public: bool, name: &str, time: f64, value: f64) -> FeedRow {
-        let row =
-            json!({"id": id, "userid": userid, "name": name, "public": public, "time": time, "value": value});
-        let text = crate::value::to_string(&row);
         FeedRow {
             id,
             userid,
@@ -324,8 +366,7 @@ impl FeedRow {
             name: Some(name.to_string()),
             time: Some(time),
             value: Some(value),
-            // What `to_string` wrote is JSON.
-            raw: RawValue::from_string(text).unwrap_or_else(|_| null_text()),
+            text: None,
         }
     }
 }
@@ -356,10 +397,6 @@ fn depth_of(v: &Value) -> usize {
         Value::Object(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
         _ => 0,
     }
-}
-
-fn null_text() -> Box<RawValue> {
-    serde_json::value::to_raw_value(&()).unwrap_or_else(|_| Box::<RawValue>::default())
 }
 
 /// The fields of a feed row the engine reads (the last of a repeated key counts, as in a tree).

@@ -501,7 +501,7 @@ pub(crate) fn redact(
         }
         if feeds {
             for &f in snap.feeds_of(m.user) {
-                state.feeds.push(snap.feeds[f as usize].clone());
+                state.feeds.push(snap.feed_row(f));
             }
         }
         state.users.push(user);

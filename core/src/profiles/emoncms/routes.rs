@@ -5,14 +5,13 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::value::{Map, Put, Reply, ToJson, Value, json};
 
 use super::decide::{self, Action, Decision, NoTrace, Reason};
-use super::model::{Change, FeedRow, GroupRow, Id, MAX_ID, Role};
+use super::model::{Change, GroupRow, Id, MAX_ID, Role};
 use super::policy::{Perm, policy};
-use super::snapshot::{Dense, Facts, Snapshot};
+use super::snapshot::{Dense, Facts, FeedOut, Snapshot};
 use crate::error::WireError;
 use crate::profiles::Fields;
 use crate::read::{self, Reader, id_ref as id_of, kind_of};
@@ -130,7 +129,7 @@ struct Member<'a> {
     role: i64,
     admin_rights: Option<&'a str>,
     totalfeeds: usize,
-    feedslist: Vec<&'a RawValue>,
+    feedslist: Vec<FeedOut<'a>>,
     inputslist: Cow<'a, Value>,
     taskslist: [(); 0],
     name: &'a Option<String>,
@@ -1130,9 +1129,9 @@ impl<'a> Req<'a> {
     }
 
     /// The feed rows of a member, as the host wrote them.
-    fn feeds_of(&self, u: Dense) -> Vec<&'a RawValue> {
+    fn feeds_of(&self, u: Dense) -> Vec<FeedOut<'a>> {
         let snap: &'a Snapshot = self.snap;
-        snap.feeds_of(u).iter().filter_map(|&f| snap.feeds.get(f as usize)).map(FeedRow::to_answer).collect()
+        snap.feeds_of(u).iter().map(|&f| snap.feed_out(f)).collect()
     }
 
     fn userlist(&self) -> Step<Outcome> {
@@ -1219,11 +1218,11 @@ impl<'a> Req<'a> {
         let (mut sum, mut count) = (0.0f64, 0u64);
         for m in self.snap.members(g) {
             for &f in self.snap.feeds_of(m.user) {
-                let feed = &self.snap.feeds[f as usize];
-                let fresh = feed.time.is_some_and(|t| (now as f64) - t <= 60.0);
-                if feed.name.as_deref() == Some(feedname.as_str())
+                let (time, value) = self.snap.feed_reading(f);
+                let fresh = time.is_some_and(|t| (now as f64) - t <= 60.0);
+                if self.snap.feed_name(f) == Some(feedname.as_str())
                     && fresh
-                    && let Some(v) = feed.value
+                    && let Some(v) = value
                 {
                     sum += v;
                     count += 1;

@@ -1,7 +1,12 @@
 //! The facts indexed for fast answers: dense ids, membership lists by group and by user (sorted,
 //! contiguous), feeds by owner. A check allocates nothing.
 
-use super::model::{FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::model::{FeedParts, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
 use super::policy::policy;
 use crate::error::WireError;
 
@@ -183,6 +188,34 @@ pub(crate) struct MemberOf {
     pub raw: i32,
 }
 
+/// What a snapshot keeps of a feed row besides its owner and `public` (and its text, apart).
+#[derive(Debug, Clone, Copy)]
+struct FeedFact {
+    id: Id,
+    /// Index into `feed_names`, `NO_NAME` when the row has none.
+    name: u32,
+    time: Option<f64>,
+    value: Option<f64>,
+}
+
+const NO_NAME: u32 = u32::MAX;
+
+/// A feed row as answers write it: the host's text, or the facts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FeedOut<'a> {
+    Text(&'a RawValue),
+    Parts(FeedParts<'a>),
+}
+
+impl Serialize for FeedOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FeedOut::Text(text) => text.serialize(s),
+            FeedOut::Parts(parts) => parts.serialize(s),
+        }
+    }
+}
+
 /// The indexed facts of the emoncms profile.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -190,7 +223,12 @@ pub struct Snapshot {
     group_ix: IdMap,
     pub(crate) users: Vec<UserRow>,
     user_ix: IdMap,
-    pub(crate) feeds: Vec<FeedRow>,
+    /// What answers read of each feed; its name is an index into `feed_names`.
+    feeds: Vec<FeedFact>,
+    feed_names: Vec<Box<str>>,
+    /// The host's text of each feed row, in feed order, when the rows were read from JSON (none
+    /// when they were built from their parts: those are written from the facts).
+    feed_texts: Vec<Box<RawValue>>,
     /// (owner dense, public) per feed: the hot data of a feed check, kept apart from the rows.
     feed_meta: Vec<(Dense, bool)>,
     feed_ix: IdMap,
@@ -268,19 +306,46 @@ impl Snapshot {
             }
         }
 
-        // Feeds.
+        // Feeds: the facts, each name once, the texts apart (all or none: a row without one
+        // among rows with one gets the text of its parts).
         ids.clear();
         for f in &feeds {
             ids.push(f.id);
         }
         let feed_ix = IdMap::build_of("feed", &ids)?;
-        let mut feed_meta = Vec::with_capacity(feeds.len());
-        let mut owners = Vec::with_capacity(feeds.len());
-        for f in &feeds {
+        let n_feeds = feeds.len();
+        let mut feed_meta = Vec::with_capacity(n_feeds);
+        let mut owners = Vec::with_capacity(n_feeds);
+        let mut facts = Vec::with_capacity(n_feeds);
+        let mut feed_names: Vec<Box<str>> = Vec::new();
+        let mut name_ix: HashMap<Box<str>, u32> = HashMap::new();
+        let any_text = feeds.iter().any(|f| f.text().is_some());
+        let mut feed_texts = Vec::with_capacity(if any_text { n_feeds } else { 0 });
+        for mut f in feeds {
             let owner = ensure_user(f.userid, &mut users);
             feed_meta.push((owner, f.public));
             owners.push(owner);
+            if any_text {
+                let text = f.take_text().or_else(|| parts_text(&f));
+                feed_texts.extend(text);
+            }
+            let name = match f.name {
+                None => NO_NAME,
+                Some(name) => match name_ix.get(name.as_str()) {
+                    Some(&i) => i,
+                    None => {
+                        let i = feed_names.len() as u32;
+                        let name: Box<str> = name.into();
+                        name_ix.insert(name.clone(), i);
+                        feed_names.push(name);
+                        i
+                    }
+                },
+            };
+            facts.push(FeedFact { id: f.id, name, time: f.time, value: f.value });
         }
+        drop(name_ix);
+        let feeds = facts;
 
         let n_users = users.len();
         // By group: the kept rows are in (group, user) order already.
@@ -302,7 +367,7 @@ impl Snapshot {
             um.push(MemberOf { group: kept_g[k as usize], role, full, raw });
         }
         // Feeds by owner, in state order.
-        let (uf_start, uf) = bucket(n_users, &owners, &iota(feeds.len()));
+        let (uf_start, uf) = bucket(n_users, &owners, &iota(n_feeds));
 
         Ok(Snapshot {
             groups,
@@ -310,6 +375,8 @@ impl Snapshot {
             users,
             user_ix,
             feeds,
+            feed_names,
+            feed_texts,
             feed_meta,
             feed_ix,
             memberships,
@@ -328,14 +395,57 @@ impl Snapshot {
             groups: self.groups.clone(),
             memberships: self.memberships.clone(),
             users: self.users.clone(),
-            feeds: self.feeds.clone(),
+            feeds: (0..self.feeds.len() as Dense).map(|f| self.feed_row(f)).collect(),
         }
+    }
+
+    /// Feed `f` as a row again, its text included.
+    pub(crate) fn feed_row(&self, f: Dense) -> FeedRow {
+        let (owner, public) = self.feed_meta(f);
+        let fact = self.feeds[f as usize];
+        let text = self.feed_texts.get(f as usize).cloned();
+        let mut row = FeedRow::new(fact.id, self.users[owner as usize].id, public, "", 0.0, 0.0);
+        (row.name, row.time, row.value) = (self.feed_name(f).map(str::to_string), fact.time, fact.value);
+        row.with_text(text)
+    }
+
+    /// Feed `f` as answers write it.
+    pub(crate) fn feed_out(&self, f: Dense) -> FeedOut<'_> {
+        if let Some(text) = self.feed_texts.get(f as usize) {
+            return FeedOut::Text(text);
+        }
+        let (owner, public) = self.feed_meta(f);
+        let fact = self.feeds[f as usize];
+        FeedOut::Parts(FeedParts {
+            id: fact.id,
+            userid: self.users[owner as usize].id,
+            name: self.feed_name(f),
+            public,
+            time: fact.time,
+            value: fact.value,
+        })
+    }
+
+    /// The name of feed `f`.
+    pub(crate) fn feed_name(&self, f: Dense) -> Option<&str> {
+        let i = self.feeds.get(f as usize)?.name;
+        self.feed_names.get(i as usize).map(|n| &**n)
+    }
+
+    /// The `time` and `value` of feed `f`.
+    pub(crate) fn feed_reading(&self, f: Dense) -> (Option<f64>, Option<f64>) {
+        self.feeds.get(f as usize).map_or((None, None), |x| (x.time, x.value))
     }
 
     /// Number of groups, users (including bare ones), feeds and kept memberships.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
         (self.groups.len(), self.users.len(), self.feeds.len(), self.gm.len())
     }
+}
+
+/// The text of a row built from its parts, for a store of texts.
+fn parts_text(f: &FeedRow) -> Option<Box<RawValue>> {
+    RawValue::from_string(crate::value::to_string(f)).ok()
 }
 
 /// `0, 1, …, n - 1`.
