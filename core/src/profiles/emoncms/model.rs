@@ -5,13 +5,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Serialize;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
 use crate::read::{self, Reader};
-use crate::value::{Map, Put, Skip, Value};
+use crate::value::{Map, Skip, Value};
 
 pub use crate::read::{Id, MAX_ID};
 
@@ -653,10 +653,13 @@ fn not_a_list(kind: &str) -> FeedList {
     FeedList(Err(WireError::invalid_state(format!("state: field `feeds`: expected an array, found {kind}"))))
 }
 
-/// A row to write, in order, inside one transaction.
-#[derive(Debug, Clone, PartialEq)]
+/// A row to write, in order, inside one transaction. On the wire: `kind`, then the fields (the
+/// unset fields of `update_user_profile` left out); ids are read as numbers or digit strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
     InsertGroup {
+        #[serde(deserialize_with = "wire_id")]
         id: Id,
         name: String,
         description: String,
@@ -667,6 +670,7 @@ pub enum Change {
     },
     /// The whole resulting row; a NULL the host stored stays NULL.
     UpdateGroup {
+        #[serde(deserialize_with = "wire_id")]
         id: Id,
         name: String,
         description: Option<String>,
@@ -676,120 +680,67 @@ pub enum Change {
         access: String,
     },
     DeleteGroup {
+        #[serde(deserialize_with = "wire_id")]
         id: Id,
     },
     InsertMembership {
+        #[serde(deserialize_with = "wire_id")]
         groupid: Id,
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
         role: i64,
         admin_rights: String,
     },
     UpdateMembership {
+        #[serde(deserialize_with = "wire_id")]
         groupid: Id,
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
         role: i64,
         admin_rights: Option<String>,
     },
     DeleteMembership {
+        #[serde(deserialize_with = "wire_id")]
         groupid: Id,
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
     },
     UpdateUserProfile {
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         bio: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         timezone: Option<String>,
+        /// Any JSON but null (null, like absent, leaves the tags as they are).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         tags: Option<Value>,
     },
     SetUsername {
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
         username: String,
     },
     SetEmail {
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
         email: String,
     },
     SetPassword {
+        #[serde(deserialize_with = "wire_id")]
         userid: Id,
         password: String,
     },
 }
 
-/// The wire fields of one kind of change, in the order they are read and written: `kind`, the
-/// ids, `role` when there is one, the text fields (`true`: required), `tags` when there is one.
-struct ChangeSpec {
-    kind: &'static str,
-    ids: &'static [&'static str],
-    role: bool,
-    texts: &'static [(&'static str, bool)],
-    tags: bool,
-}
-
-/// The text fields of a group change (`insert_group` requires them all).
-const GROUP_TEXTS: [(&str, bool); 6] = [
-    ("name", true),
-    ("description", false),
-    ("organization", false),
-    ("area", false),
-    ("visibility", true),
-    ("access", true),
-];
-
-const fn spec(
-    kind: &'static str,
-    ids: &'static [&'static str],
-    texts: &'static [(&'static str, bool)],
-) -> ChangeSpec {
-    ChangeSpec { kind, ids, role: false, texts, tags: false }
-}
-
-const GROUP_ID: &[&str] = &["id"];
-const MEMBER_IDS: &[&str] = &["groupid", "userid"];
-const USER_ID: &[&str] = &["userid"];
-
-/// Every kind of change, in the order of [`Change`]'s variants.
-const CHANGES: [ChangeSpec; 10] = [
-    spec(
-        "insert_group",
-        GROUP_ID,
-        &[
-            ("name", true),
-            ("description", true),
-            ("organization", true),
-            ("area", true),
-            ("visibility", true),
-            ("access", true),
-        ],
-    ),
-    spec("update_group", GROUP_ID, &GROUP_TEXTS),
-    spec("delete_group", GROUP_ID, &[]),
-    ChangeSpec { role: true, ..spec("insert_membership", MEMBER_IDS, &[("admin_rights", true)]) },
-    ChangeSpec { role: true, ..spec("update_membership", MEMBER_IDS, &[("admin_rights", false)]) },
-    spec("delete_membership", MEMBER_IDS, &[]),
-    ChangeSpec {
-        tags: true,
-        ..spec(
-            "update_user_profile",
-            USER_ID,
-            &[("name", false), ("location", false), ("bio", false), ("timezone", false)],
-        )
-    },
-    spec("set_username", USER_ID, &[("username", true)]),
-    spec("set_email", USER_ID, &[("email", true)]),
-    spec("set_password", USER_ID, &[("password", true)]),
-];
-
-/// The index in [`CHANGES`] of `update_user_profile`, whose unset text fields are left out.
-const PROFILE: usize = 6;
-
-/// A change's fields by position, as [`CHANGES`] lists them.
-struct Parts<'a> {
-    kind: usize,
-    ids: [Id; 2],
-    role: i64,
-    texts: [Option<&'a String>; 6],
-    tags: Option<&'a Value>,
+/// An id as PHP hosts send it: a positive integer or a string of digits, within `int(11)`.
+fn wire_id<'de, D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+    let v = Value::deserialize(d)?;
+    read::id_ref(&v).map_err(serde::de::Error::custom)
 }
 
 impl Change {
@@ -808,146 +759,19 @@ impl Change {
 
     /// Reads one change, tagged by `kind`.
     pub fn from_json(what: &str, v: Value) -> Result<Change, WireError> {
-        let mut r = Reader::of(what, ErrorCode::BadRequest, v)?;
-        let kind = r.req("kind", read::string)?;
-        let Some(k) = CHANGES.iter().position(|c| c.kind == kind) else {
-            let mut expected = String::new();
-            for c in &CHANGES {
-                if !expected.is_empty() {
-                    expected.push_str(", ");
-                }
-                expected.push_str(&format!("`{}`", c.kind));
-            }
-            return Err(r.error(format!(
-                "unknown variant `{}`, expected one of {expected}",
-                crate::util::truncate(&kind, 64),
+        if !v.is_object() {
+            return Err(WireError::bad_request(format!(
+                "{what}: expected an object, found {}",
+                read::kind_of(&v)
             )));
-        };
-        let spec = &CHANGES[k];
-        let mut ids = [0; 2];
-        for (i, key) in spec.ids.iter().enumerate() {
-            ids[i] = r.req(key, read::id)?;
         }
-        let role = if spec.role { r.req("role", read::integer)? } else { 0 };
-        let mut s: [Option<String>; 6] = Default::default();
-        strings(&mut r, spec.texts, &mut s)?;
-        let tags = if spec.tags { r.opt("tags", read::any)? } else { None };
-        r.finish()?;
-        // Required texts were read, so they are `Some`; taken by place, `s` is dropped once.
-        let mut t = |i: usize| std::mem::take(&mut s[i]);
-        let [id, userid] = ids;
-        Ok(match k {
-            0 => Change::InsertGroup {
-                id,
-                name: t(0).unwrap_or_default(),
-                description: t(1).unwrap_or_default(),
-                organization: t(2).unwrap_or_default(),
-                area: t(3).unwrap_or_default(),
-                visibility: t(4).unwrap_or_default(),
-                access: t(5).unwrap_or_default(),
-            },
-            1 => Change::UpdateGroup {
-                id,
-                name: t(0).unwrap_or_default(),
-                description: t(1),
-                organization: t(2),
-                area: t(3),
-                visibility: t(4).unwrap_or_default(),
-                access: t(5).unwrap_or_default(),
-            },
-            2 => Change::DeleteGroup { id },
-            3 => {
-                Change::InsertMembership { groupid: id, userid, role, admin_rights: t(0).unwrap_or_default() }
-            }
-            4 => Change::UpdateMembership { groupid: id, userid, role, admin_rights: t(0) },
-            5 => Change::DeleteMembership { groupid: id, userid },
-            PROFILE => Change::UpdateUserProfile {
-                userid: id,
-                name: t(0),
-                location: t(1),
-                bio: t(2),
-                timezone: t(3),
-                tags,
-            },
-            7 => Change::SetUsername { userid: id, username: t(0).unwrap_or_default() },
-            8 => Change::SetEmail { userid: id, email: t(0).unwrap_or_default() },
-            _ => Change::SetPassword { userid: id, password: t(0).unwrap_or_default() },
-        })
+        serde_json::from_value(v)
+            .map_err(|e| WireError::bad_request(crate::util::truncate(&format!("{what}: {e}"), 300)))
     }
 
-    /// The fields of this change by position in [`CHANGES`].
-    fn parts(&self) -> Parts<'_> {
-        let mut p = Parts { kind: 0, ids: [0; 2], role: 0, texts: [None; 6], tags: None };
-        match self {
-            Change::InsertGroup { id, name, description, organization, area, visibility, access } => {
-                p.ids[0] = *id;
-                p.texts = [
-                    Some(name),
-                    Some(description),
-                    Some(organization),
-                    Some(area),
-                    Some(visibility),
-                    Some(access),
-                ];
-            }
-            Change::UpdateGroup { id, name, description, organization, area, visibility, access } => {
-                p.kind = 1;
-                p.ids[0] = *id;
-                p.texts = [
-                    Some(name),
-                    description.as_ref(),
-                    organization.as_ref(),
-                    area.as_ref(),
-                    Some(visibility),
-                    Some(access),
-                ];
-            }
-            Change::DeleteGroup { id } => (p.kind, p.ids[0]) = (2, *id),
-            Change::InsertMembership { groupid, userid, role, admin_rights } => {
-                (p.kind, p.ids, p.role, p.texts[0]) = (3, [*groupid, *userid], *role, Some(admin_rights));
-            }
-            Change::UpdateMembership { groupid, userid, role, admin_rights } => {
-                (p.kind, p.ids, p.role, p.texts[0]) = (4, [*groupid, *userid], *role, admin_rights.as_ref());
-            }
-            Change::DeleteMembership { groupid, userid } => (p.kind, p.ids) = (5, [*groupid, *userid]),
-            Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
-                (p.kind, p.ids[0], p.tags) = (PROFILE, *userid, tags.as_ref());
-                p.texts = [name.as_ref(), location.as_ref(), bio.as_ref(), timezone.as_ref(), None, None];
-            }
-            Change::SetUsername { userid, username } => {
-                (p.kind, p.ids[0], p.texts[0]) = (7, *userid, Some(username))
-            }
-            Change::SetEmail { userid, email } => (p.kind, p.ids[0], p.texts[0]) = (8, *userid, Some(email)),
-            Change::SetPassword { userid, password } => {
-                (p.kind, p.ids[0], p.texts[0]) = (9, *userid, Some(password))
-            }
-        }
-        p
-    }
-
-    /// The wire form: `kind` first, then the fields (unset profile fields left out).
+    /// The wire form.
     pub fn to_json(&self) -> Value {
-        let p = self.parts();
-        let spec = &CHANGES[p.kind];
-        let mut m = Map::new();
-        m.put("kind", spec.kind.into());
-        for (key, id) in spec.ids.iter().zip(p.ids) {
-            m.put(key, id.into());
-        }
-        if spec.role {
-            m.put("role", p.role.into());
-        }
-        for (&(key, _), text) in spec.texts.iter().zip(p.texts) {
-            match text {
-                Some(t) => m.put(key, t.as_str().into()),
-                None if p.kind != PROFILE => m.put(key, Value::Null),
-                None => {}
-            }
-        }
-        if let Some(t) = p.tags {
-            m.put("tags", t.clone());
-        }
-        Value::Object(m)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// The `groups` row an `insert_group` writes.
@@ -1075,18 +899,6 @@ impl State {
         &mut self.users[i]
     }
 }
-
-/// `json!` takes these as they are written on the wire.
-macro_rules! serialize_by_method {
-    ($($t:ty),*) => {$(
-        impl Serialize for $t {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                <$t>::to_json(self).serialize(s)
-            }
-        }
-    )*};
-}
-serialize_by_method!(Change);
 
 // --- readers of the values that arrive as PHP/mysqli strings ---
 

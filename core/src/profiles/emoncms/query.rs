@@ -487,9 +487,7 @@ pub(crate) fn redact(
 
     let mut state = State { groups: vec![snap.group(g).clone()], ..State::default() };
     for m in snap.members(g) {
-        if let Some(row) = snap.memberships.get(m.row as usize) {
-            state.memberships.push(row.clone());
-        }
+        state.memberships.push(snap.membership_row(g, m));
         let mut user = snap.user(m.user).clone();
         user.admin = false;
         user.access = None;

@@ -904,14 +904,14 @@ impl<'a> Req<'a> {
     fn stored_rights(&self, g: Dense, u: Dense) -> Option<String> {
         let members = self.snap.members(g);
         let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
-        self.snap.memberships.get(members[i].row as usize)?.admin_rights.clone()
+        self.snap.rights_text(members.get(i)?).map(str::to_string)
     }
 
     /// The stored role integer of the kept row of (g, u).
     fn stored_role(&self, g: Dense, u: Dense) -> Option<i64> {
         let members = self.snap.members(g);
         let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
-        self.snap.memberships.get(members[i].row as usize).map(|m| m.role)
+        members.get(i).map(|m| i64::from(m.raw))
     }
 
     fn sendlogindetails(&self) -> Step<Outcome> {
@@ -1105,14 +1105,13 @@ impl<'a> Req<'a> {
         let mut list = Vec::with_capacity(members.len());
         for m in &members {
             let user = self.snap.user(m.user);
-            let row = self.snap.memberships.get(m.row as usize);
             let feeds = self.feeds_of(m.user);
             let profile = |field: &'a Option<String>| full_profile.then_some(field);
             list.push(Member {
                 userid: user.id,
                 username: &user.username,
-                role: row.map_or(0, |r| r.role),
-                admin_rights: row.and_then(|r| r.admin_rights.as_deref()),
+                role: i64::from(m.raw),
+                admin_rights: self.snap.rights_text(m),
                 totalfeeds: feeds.len(),
                 feedslist: feeds,
                 inputslist: if full_profile { Cow::Borrowed(&user.inputs) } else { Cow::Owned(json!({})) },

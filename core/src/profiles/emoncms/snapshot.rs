@@ -174,8 +174,9 @@ pub(crate) struct Member {
     pub full: bool,
     /// The stored role integer (clamped to i32), for chains and listings.
     pub raw: i32,
-    /// Index of the kept `group_users` row (for raw values), or `ABSENT` for a hypothetical one.
-    pub row: u32,
+    /// The stored `admin_rights` text, an index into the snapshot's `rights`; `ABSENT` for NULL
+    /// (and for a hypothetical membership).
+    pub rights: u32,
 }
 
 /// One membership of a user, as seen from the user.
@@ -194,8 +195,19 @@ struct FeedFact {
     id: Id,
     /// Index into `feed_names`, `NO_NAME` when the row has none.
     name: u32,
-    time: Option<f64>,
-    value: Option<f64>,
+    /// NaN when unknown (an `Option<f64>` would take twice the room).
+    time: f64,
+    value: f64,
+}
+
+/// `v`, NaN for none.
+fn or_nan(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+/// `v`, none for NaN.
+fn known(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
 }
 
 const NO_NAME: u32 = u32::MAX;
@@ -232,7 +244,8 @@ pub struct Snapshot {
     /// (owner dense, public) per feed: the hot data of a feed check, kept apart from the rows.
     feed_meta: Vec<(Dense, bool)>,
     feed_ix: IdMap,
-    pub(crate) memberships: Vec<MembershipRow>,
+    /// The distinct `admin_rights` texts of the kept memberships.
+    rights: Vec<Box<str>>,
     gm_start: Vec<u32>,
     gm: Vec<Member>,
     um_start: Vec<u32>,
@@ -342,7 +355,7 @@ impl Snapshot {
                     }
                 },
             };
-            facts.push(FeedFact { id: f.id, name, time: f.time, value: f.value });
+            facts.push(FeedFact { id: f.id, name, time: or_nan(f.time), value: or_nan(f.value) });
         }
         drop(name_ix);
         let feeds = facts;
@@ -352,13 +365,26 @@ impl Snapshot {
         let kept = iota(kept_row.len());
         let (gm_start, _) = bucket(groups.len(), &kept_g, &kept);
         let mut gm = Vec::with_capacity(kept.len());
+        let mut rights: Vec<Box<str>> = Vec::new();
         for &k in &kept {
             let (user, row) = (kept_u[k as usize], kept_row[k as usize]);
             let m = &memberships[row as usize];
+            // `group_users.role` is an int(11): every stored role fits.
             let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
             let full = m.admin_rights.as_deref() == Some("full");
-            gm.push(Member { user, role: Role::from_code(m.role), full, raw, row });
+            let text = match m.admin_rights.as_deref() {
+                None => ABSENT,
+                Some(t) => match rights.iter().position(|r| &**r == t) {
+                    Some(i) => i as u32,
+                    None => {
+                        rights.push(t.into());
+                        (rights.len() - 1) as u32
+                    }
+                },
+            };
+            gm.push(Member { user, role: Role::from_code(m.role), full, raw, rights: text });
         }
+        drop(memberships);
         // By user: a stable bucketing keeps each user's groups in order.
         let (um_start, by_user) = bucket(n_users, &kept_u, &kept);
         let mut um = Vec::with_capacity(kept.len());
@@ -379,7 +405,7 @@ impl Snapshot {
             feed_texts,
             feed_meta,
             feed_ix,
-            memberships,
+            rights,
             gm_start,
             gm,
             um_start,
@@ -389,14 +415,31 @@ impl Snapshot {
         })
     }
 
-    /// The facts back as rows (what `apply` and redaction work on).
+    /// The facts back as rows: the kept memberships (one per group and user, of known groups).
     pub fn to_state(&self) -> State {
         State {
             groups: self.groups.clone(),
-            memberships: self.memberships.clone(),
+            memberships: (0..self.groups.len() as Dense)
+                .flat_map(|g| self.members(g).iter().map(move |m| self.membership_row(g, m)))
+                .collect(),
             users: self.users.clone(),
             feeds: (0..self.feeds.len() as Dense).map(|f| self.feed_row(f)).collect(),
         }
+    }
+
+    /// The kept `group_users` row of member `m` of group `g`.
+    pub(crate) fn membership_row(&self, g: Dense, m: &Member) -> MembershipRow {
+        MembershipRow {
+            groupid: self.groups[g as usize].id,
+            userid: self.users[m.user as usize].id,
+            role: i64::from(m.raw),
+            admin_rights: self.rights_text(m).map(str::to_string),
+        }
+    }
+
+    /// The stored `admin_rights` text of member `m`.
+    pub(crate) fn rights_text(&self, m: &Member) -> Option<&str> {
+        self.rights.get(m.rights as usize).map(|r| &**r)
     }
 
     /// Feed `f` as a row again, its text included.
@@ -405,7 +448,8 @@ impl Snapshot {
         let fact = self.feeds[f as usize];
         let text = self.feed_texts.get(f as usize).cloned();
         let mut row = FeedRow::new(fact.id, self.users[owner as usize].id, public, "", 0.0, 0.0);
-        (row.name, row.time, row.value) = (self.feed_name(f).map(str::to_string), fact.time, fact.value);
+        (row.name, row.time, row.value) =
+            (self.feed_name(f).map(str::to_string), known(fact.time), known(fact.value));
         row.with_text(text)
     }
 
@@ -421,8 +465,8 @@ impl Snapshot {
             userid: self.users[owner as usize].id,
             name: self.feed_name(f),
             public,
-            time: fact.time,
-            value: fact.value,
+            time: known(fact.time),
+            value: known(fact.value),
         })
     }
 
@@ -434,7 +478,7 @@ impl Snapshot {
 
     /// The `time` and `value` of feed `f`.
     pub(crate) fn feed_reading(&self, f: Dense) -> (Option<f64>, Option<f64>) {
-        self.feeds.get(f as usize).map_or((None, None), |x| (x.time, x.value))
+        self.feeds.get(f as usize).map_or((None, None), |x| (known(x.time), known(x.value)))
     }
 
     /// Number of groups, users (including bare ones), feeds and kept memberships.
@@ -624,7 +668,7 @@ impl<'a> Overlay<'a> {
     pub(crate) fn set_membership(&mut self, g: Dense, u: Dense, role: Role, full: bool) {
         let mut members = self.members(g).to_vec();
         let raw = role.code().unwrap_or(-1) as i32;
-        let member = Member { user: u, role, full, raw, row: ABSENT };
+        let member = Member { user: u, role, full, raw, rights: ABSENT };
         match members.binary_search_by_key(&u, |m| m.user) {
             Ok(i) => members[i] = member,
             Err(i) => members.insert(i, member),
