@@ -272,11 +272,6 @@ pub(crate) fn id_ref(v: &Value) -> Result<Id, String> {
     Ok(n as Id)
 }
 
-/// An array of ids.
-pub(crate) fn ids(v: Value) -> Result<Vec<Id>, String> {
-    list(v, id)
-}
-
 /// A flag as PHP hosts send it: bool, 0/1, "0"/"1", "" or null.
 pub(crate) fn flag(v: Value) -> Result<bool, String> {
     flag_ref(&v)
@@ -317,6 +312,106 @@ pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
     }
 }
 
+// --- serde: typed readers for the wire's unusual values, and errors that say where ---
+
+/// Reads a `T` from `v` by its serde derive; a problem is a `code` error that names where it is,
+/// as [`Reader`]'s do: "op `route`: field `session`: field `userid`: expected an id, found a string".
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    what: &str,
+    code: ErrorCode,
+    v: Value,
+) -> Result<T, WireError> {
+    if !v.is_object() {
+        return Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&v))));
+    }
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let inner = e.inner().to_string();
+        let mut segments: Vec<_> = e.path().iter().collect();
+        // An unknown field's path ends at the field itself, which the message names already.
+        if inner.starts_with("unknown field") {
+            segments.pop();
+        }
+        let mut at = String::new();
+        for segment in segments {
+            match segment {
+                serde_path_to_error::Segment::Map { key }
+                | serde_path_to_error::Segment::Enum { variant: key } => {
+                    at.push_str(&format!("field `{}`: ", crate::util::truncate(key, 64)));
+                }
+                serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("[{index}]: ")),
+                serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        WireError::new(code, truncate_message(&format!("{what}: {at}{inner}")))
+    })
+}
+
+/// Converts a value read whole with `f`, one of the converters above, its message kept.
+fn with<'de, D: serde::Deserializer<'de>, T>(d: D, f: fn(Value) -> Result<T, String>) -> Result<T, D::Error> {
+    use serde::Deserialize;
+    f(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+/// An id ([`id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WireId(pub(crate) Id);
+
+impl<'de> serde::Deserialize<'de> for WireId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<WireId, D::Error> {
+        with(d, id).map(WireId)
+    }
+}
+
+/// A flag as PHP hosts send it ([`flag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Flag(pub(crate) bool);
+
+impl<'de> serde::Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Flag, D::Error> {
+        with(d, flag).map(Flag)
+    }
+}
+
+/// An integer or a string holding one ([`lenient_int`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LenientInt(pub(crate) i64);
+
+impl<'de> serde::Deserialize<'de> for LenientInt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LenientInt, D::Error> {
+        with(d, lenient_int).map(LenientInt)
+    }
+}
+
+/// A string ([`string`]: its message, not serde's).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Text(pub(crate) String);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        with(d, string).map(Text)
+    }
+}
+
+/// An object ([`object`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Object(pub(crate) Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Object, D::Error> {
+        with(d, object).map(Object)
+    }
+}
+
+/// An integer ([`integer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Integer(pub(crate) i64);
+
+impl<'de> serde::Deserialize<'de> for Integer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Integer, D::Error> {
+        with(d, integer).map(Integer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,10 +441,26 @@ mod tests {
             "op `t`: field `a`: expected an id, found a string"
         );
         assert_eq!(r.req("m", id).unwrap_err().message(), "op `t`: missing field `m`");
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code, reason = "read for its errors")]
+        struct T {
+            a: Option<WireId>,
+            l: Vec<WireId>,
+        }
+        let typed_error =
+            |v: Value| typed::<T>("op `t`", ErrorCode::BadRequest, v).unwrap_err().message().to_string();
         assert_eq!(
-            r.req("l", ids).unwrap_err().message(),
+            typed_error(json!({"l": [1, "2", 0]})),
             "op `t`: field `l`: [2]: id `0` is out of range 1..2147483647"
         );
+        assert_eq!(
+            typed_error(json!({"a": "no", "l": []})),
+            "op `t`: field `a`: expected an id, found a string"
+        );
+        assert_eq!(typed_error(json!({"a": null})), "op `t`: missing field `l`");
+        let unknown = typed_error(json!({"l": [], "x": 1}));
+        assert_eq!(unknown, "op `t`: unknown field `x`, expected `a` or `l`");
         let s = Reader::of("state", ErrorCode::InvalidState, json!([])).unwrap_err();
         assert_eq!(
             (s.code(), s.message()),

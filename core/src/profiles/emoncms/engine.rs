@@ -1,9 +1,11 @@
 //! The emoncms profile's engine: the held facts and the wire glue for its ops (`route`, `check`,
 //! `who_can`, `what_can`, `what_if`, `apply`, `redact`).
 
-use crate::error::WireError;
+use crate::error::{ErrorCode, WireError};
 use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
-use crate::read::{self, Reader};
+use crate::read::{self, Text, WireId};
+use serde::Deserialize;
+
 use crate::value::{Reply, ToJson, Value, json};
 
 use super::decide::{self, Action, Decision, Fact, NoTrace};
@@ -19,32 +21,58 @@ pub struct EmoncmsEngine {
 }
 
 /// The fields of `check` (which needs `actor`) and `who_can` (which takes none).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DecisionArgs {
-    actor: Option<Id>,
-    action: String,
-    group: Option<Id>,
-    user: Option<Id>,
-    feed: Option<Id>,
+    actor: Option<Actor>,
+    action: Text,
+    group: Option<WireId>,
+    user: Option<WireId>,
+    feed: Option<WireId>,
 }
 
 impl DecisionArgs {
     fn read(op: &str, fields: Fields) -> Result<DecisionArgs, WireError> {
-        let mut r = Reader::request(format!("op `{op}`"), fields);
-        let args = DecisionArgs {
-            actor: r.opt("actor", actor)?,
-            action: r.req("action", read::string)?,
-            group: r.opt("group", read::id)?,
-            user: r.opt("user", read::id)?,
-            feed: r.opt("feed", read::id)?,
-        };
-        r.finish()?;
-        Ok(args)
+        read::typed(&format!("op `{op}`"), ErrorCode::BadRequest, Value::Object(fields))
+    }
+
+    fn ids(&self) -> (Option<Id>, Option<Id>, Option<Id>) {
+        (self.group.map(|i| i.0), self.user.map(|i| i.0), self.feed.map(|i| i.0))
     }
 }
 
 /// The actor of a check: a user id, or 0 for anonymous.
-fn actor(v: Value) -> Result<Id, String> {
-    if v == 0 { Ok(0) } else { read::id(v) }
+struct Actor(Id);
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Actor, D::Error> {
+        let v = Value::deserialize(d)?;
+        let id = if v == 0 { Ok(0) } else { read::id(v) };
+        id.map(Actor).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The fields of `what_can`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatCanArgs {
+    user: WireId,
+}
+
+/// The fields of `what_if`: the changes, and whom to report on.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfArgs {
+    changes: Value,
+    users: Option<Vec<WireId>>,
+}
+
+/// The fields of `redact`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedactArgs {
+    viewer: WireId,
+    group: WireId,
 }
 
 fn parse_action(name: &str) -> Result<Action, WireError> {
@@ -163,11 +191,15 @@ impl ProfileEngine for EmoncmsEngine {
             }),
             "check" => {
                 let a = DecisionArgs::read(op, fields)?;
-                let actor =
-                    a.actor.ok_or_else(|| WireError::bad_request("op `check`: missing field `actor`"))?;
-                let action = parse_action(&a.action)?;
+                let actor = a
+                    .actor
+                    .as_ref()
+                    .map(|a| a.0)
+                    .ok_or_else(|| WireError::bad_request("op `check`: missing field `actor`"))?;
+                let action = parse_action(&a.action.0)?;
+                let (group, user, feed) = a.ids();
                 let mut chain = Vec::new();
-                let d = decide::decide(&self.snapshot, actor, action, a.group, a.user, a.feed, &mut chain)
+                let d = decide::decide(&self.snapshot, actor, action, group, user, feed, &mut chain)
                     .map_err(|m| {
                         WireError::bad_request(format!("op `check`: {m} for action `{}`", action.as_str()))
                     })?;
@@ -178,14 +210,15 @@ impl ProfileEngine for EmoncmsEngine {
                 if a.actor.is_some() {
                     return Err(WireError::bad_request("op `who_can`: unknown field `actor`"));
                 }
-                let action = parse_action(&a.action)?;
-                query::check_object(action, a.group, a.user, a.feed).map_err(WireError::bad_request)?;
-                Ok(self.who_can(action, a.group, a.user, a.feed).to_json())
+                let action = parse_action(&a.action.0)?;
+                let (group, user, feed) = a.ids();
+                query::check_object(action, group, user, feed).map_err(WireError::bad_request)?;
+                Ok(self.who_can(action, group, user, feed).to_json())
             }
             "what_can" => {
-                let mut r = Reader::request("op `what_can`", fields);
-                let user = r.req("user", read::id)?;
-                r.finish()?;
+                let args: WhatCanArgs =
+                    read::typed("op `what_can`", ErrorCode::BadRequest, Value::Object(fields))?;
+                let user = args.user.0;
                 Ok(json!({
                     "user": user,
                     "capabilities": self.what_can(user),
@@ -193,18 +226,17 @@ impl ProfileEngine for EmoncmsEngine {
                 }))
             }
             "what_if" => {
-                let mut r = Reader::request("op `what_if`", fields);
-                let changes = r.req("changes", Ok)?;
-                let changes = Change::list_from_json("op `what_if`: `changes`", changes)?;
-                let users = r.opt("users", read::ids)?;
-                r.finish()?;
+                let args: WhatIfArgs =
+                    read::typed("op `what_if`", ErrorCode::BadRequest, Value::Object(fields))?;
+                let changes = Change::list_from_json("op `what_if`: `changes`", args.changes)?;
+                let users: Option<Vec<Id>> = args.users.map(|u| u.into_iter().map(|i| i.0).collect());
                 let diff = self.what_if(&changes, users.as_deref())?;
                 Ok(json!({ "diff": diff }))
             }
             "redact" => {
-                let mut r = Reader::request("op `redact`", fields);
-                let (viewer, group) = (r.req("viewer", read::id)?, r.req("group", read::id)?);
-                r.finish()?;
+                let args: RedactArgs =
+                    read::typed("op `redact`", ErrorCode::BadRequest, Value::Object(fields))?;
+                let (viewer, group) = (args.viewer.0, args.group.0);
                 Ok(match query::redact(&self.snapshot, viewer, group) {
                     Ok(state) => {
                         crate::value::object([("allowed", Value::Bool(true)), ("state", state.to_json())])

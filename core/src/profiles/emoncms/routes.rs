@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::value::{Map, Put, Reply, ToJson, Value, json};
 
@@ -12,9 +12,9 @@ use super::decide::{self, Action, Decision, NoTrace, Reason};
 use super::model::{Change, GroupRow, Id, MAX_ID, Role};
 use super::policy::{Perm, policy};
 use super::snapshot::{Dense, Facts, FeedOut, Snapshot};
-use crate::error::WireError;
+use crate::error::{ErrorCode, WireError};
 use crate::profiles::Fields;
-use crate::read::{self, Reader, id_ref as id_of, kind_of};
+use crate::read::{self, Flag, Integer, LenientInt, Object, Text, id_ref as id_of, kind_of};
 
 /// What the host does with a route.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,43 +190,59 @@ pub(crate) struct Session {
     previous_since: Option<i64>,
 }
 
-impl Session {
-    fn read(mut r: Reader) -> Result<Session, WireError> {
-        // The fields in this order: the first bad one is the one reported.
-        let userid = r.opt("userid", opt_userid)?.flatten().unwrap_or(0);
-        let mut flags = [false; 4];
-        for (i, key) in ["read", "write", "admin", "apikey"].into_iter().enumerate() {
-            flags[i] = r.or(key, false, read::flag)?;
+/// `session` as the wire has it: every field optional, null as absent.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object")]
+struct SessionWire {
+    userid: Option<SessionUser>,
+    read: Option<Flag>,
+    write: Option<Flag>,
+    admin: Option<Flag>,
+    apikey: Option<Flag>,
+    username: Option<Text>,
+    previous_userid: Option<SessionUser>,
+    previous_username: Option<Text>,
+    previous_admin: Option<Flag>,
+    previous_read: Option<Flag>,
+    previous_write: Option<Flag>,
+    previous_target: Option<SessionUser>,
+    previous_since: Option<LenientInt>,
+}
+
+impl From<SessionWire> for Session {
+    fn from(w: SessionWire) -> Session {
+        let flag = |f: Option<Flag>| f.is_some_and(|f| f.0);
+        let user = |u: Option<SessionUser>| u.and_then(|u| u.0);
+        Session {
+            userid: user(w.userid).unwrap_or(0),
+            read: flag(w.read),
+            write: flag(w.write),
+            admin: flag(w.admin),
+            apikey: flag(w.apikey),
+            username: w.username.map(|t| t.0),
+            previous_userid: user(w.previous_userid),
+            previous_username: w.previous_username.map(|t| t.0),
+            previous_admin: w.previous_admin.map(|f| f.0),
+            previous_read: w.previous_read.map(|f| f.0),
+            previous_write: w.previous_write.map(|f| f.0),
+            previous_target: user(w.previous_target),
+            previous_since: w.previous_since.map(|i| i.0),
         }
-        let mut session = Session {
-            userid,
-            read: flags[0],
-            write: flags[1],
-            admin: flags[2],
-            apikey: flags[3],
-            ..Session::default()
-        };
-        session.username = r.opt("username", read::string)?;
-        session.previous_userid = r.opt("previous_userid", opt_userid)?.flatten();
-        session.previous_username = r.opt("previous_username", read::string)?;
-        let mut previous = [None; 3];
-        for (i, key) in ["previous_admin", "previous_read", "previous_write"].into_iter().enumerate() {
-            previous[i] = r.opt(key, read::flag)?;
-        }
-        [session.previous_admin, session.previous_read, session.previous_write] = previous;
-        session.previous_target = r.opt("previous_target", opt_userid)?.flatten();
-        session.previous_since = r.opt("previous_since", read::lenient_int)?;
-        r.finish()?;
-        Ok(session)
     }
 }
 
 /// A session user id: 0, "0" or "" is nobody.
-fn opt_userid(v: Value) -> Result<Option<Id>, String> {
-    match &v {
-        Value::Number(n) if n.as_u64() == Some(0) => Ok(None),
-        Value::String(s) if s.is_empty() || s == "0" => Ok(None),
-        _ => read::id(v).map(Some),
+struct SessionUser(Option<Id>);
+
+impl<'de> Deserialize<'de> for SessionUser {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SessionUser, D::Error> {
+        let v = Value::deserialize(d)?;
+        let user = match &v {
+            Value::Number(n) if n.as_u64() == Some(0) => Ok(None),
+            Value::String(s) if s.is_empty() || s == "0" => Ok(None),
+            _ => read::id(v).map(Some),
+        };
+        user.map(SessionUser).map_err(serde::de::Error::custom)
     }
 }
 
@@ -236,7 +252,26 @@ struct Context {
     path: String,
 }
 
-#[derive(Default)]
+/// `context` as the wire has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object")]
+struct ContextWire {
+    appname: Option<Text>,
+    path: Option<Text>,
+}
+
+/// The fields of the `route` op.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteWire {
+    route: Text,
+    session: Option<SessionWire>,
+    context: Option<ContextWire>,
+    params: Option<Object>,
+    host: Option<Object>,
+    now: Option<Integer>,
+}
+
 struct RouteRequest {
     route: String,
     session: Session,
@@ -248,24 +283,18 @@ struct RouteRequest {
 
 impl RouteRequest {
     fn read(fields: Fields) -> Result<RouteRequest, WireError> {
-        let mut r = Reader::request("op `route`", fields);
-        // Filled in place, field by field in this order (the first bad one is reported).
-        let mut request = RouteRequest { route: r.req("route", read::string)?, ..RouteRequest::default() };
-        if let Some(v) = r.take("session").filter(|v| !v.is_null()) {
-            request.session = Session::read(r.nested("field `session`", v)?)?;
-        }
-        if let Some(v) = r.take("context").filter(|v| !v.is_null()) {
-            let mut c = r.nested("field `context`", v)?;
-            let context = &mut request.context;
-            context.appname = c.or("appname", String::new(), read::string)?;
-            context.path = c.or("path", String::new(), read::string)?;
-            c.finish()?;
-        }
-        request.params = r.or("params", Map::new(), read::object)?;
-        request.host = r.or("host", Map::new(), read::object)?;
-        request.now = r.opt("now", read::integer)?;
-        r.finish()?;
-        Ok(request)
+        let w: RouteWire = read::typed("op `route`", ErrorCode::BadRequest, Value::Object(fields))?;
+        Ok(RouteRequest {
+            route: w.route.0,
+            session: w.session.map(Session::from).unwrap_or_default(),
+            params: w.params.map(|o| o.0).unwrap_or_default(),
+            host: w.host.map(|o| o.0).unwrap_or_default(),
+            now: w.now.map(|i| i.0),
+            context: w.context.map_or_else(Context::default, |c| Context {
+                appname: c.appname.map(|t| t.0).unwrap_or_default(),
+                path: c.path.map(|t| t.0).unwrap_or_default(),
+            }),
+        })
     }
 }
 
