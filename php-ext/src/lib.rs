@@ -22,10 +22,10 @@ mod errors;
 use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use emongroups_core::json::{self, Value, json};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
+use serde_json::{Value, json};
 
 pub use engine::PhpEngine;
 
@@ -101,7 +101,7 @@ pub(crate) fn internal_answer() -> String {
 /// The `version` op's result.
 fn version_info() -> Value {
     let answer: Value =
-        json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
+        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
     answer.get("result").cloned().unwrap_or_default()
 }
 
