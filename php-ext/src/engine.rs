@@ -127,15 +127,6 @@ impl PhpEngine {
         })
     }
 
-    /// Everyone who may do `$action` to `$object`: `['everyone' => bool, 'users' => [ids]]`.
-    pub fn who_can(&self, action: &str, object: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-        guarded(|| {
-            let mut fields = object_fields(object, &Walk::default())?;
-            fields.insert("action".into(), action.into());
-            self.ask("who_can", fields)
-        })
-    }
-
     /// Everything `$user` may do.
     pub fn what_can(&self, user: i64) -> PhpResult<ZBox<ZendHashTable>> {
         guarded(|| {
@@ -177,11 +168,6 @@ impl PhpEngine {
             let feed = id(feed, "feed", 1)?;
             Ok(engine.can_read_feed(actor, feed).allowed)
         })
-    }
-
-    /// The engine's version (the same for every profile).
-    pub fn version() -> PhpResult<String> {
-        guarded(|| Ok(crate::engine_version()))
     }
 }
 

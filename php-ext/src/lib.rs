@@ -105,10 +105,6 @@ fn version_info() -> Value {
     answer.get("result").cloned().unwrap_or_default()
 }
 
-pub(crate) fn engine_version() -> String {
-    version_info().get("version").and_then(Value::as_str).unwrap_or(env!("CARGO_PKG_VERSION")).to_string()
-}
-
 /// `phpinfo()` and `php --ri emongroups`.
 extern "C" fn module_info(_module: *mut ModuleEntry) {
     let info = catch_unwind(|| {
