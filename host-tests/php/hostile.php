@@ -192,6 +192,26 @@ test('nesting just inside the limit still converts', function () use ($session) 
     check($built->canReadFeed(2, 1) === true, 'the owner cannot read its feed');
 });
 
+test('an answer quoting a row nested up to the limit comes back whole', function () use ($session) {
+    // A feed row reaches answers as the host gave it. Its 123 levels inside the row (depth 4 of
+    // the state) are within the wire's 128; the answer quoting it (result → body → row) nests
+    // deeper than that, and must still become a PHP array.
+    $built = Engine::fromRows(
+        [['id' => '1', 'name' => 'Heatpumps', 'description' => '', 'organization' => '', 'area' => '',
+            'visibility' => 'private', 'access' => 'closed']],
+        [['groupid' => '1', 'userid' => '2', 'role' => '1', 'admin_rights' => 'full'],
+            ['groupid' => '1', 'userid' => '3', 'role' => '3', 'admin_rights' => 'full']],
+        [['id' => '2', 'username' => 'alice'], ['id' => '3', 'username' => 'bob']],
+        [['id' => '10', 'userid' => '3', 'name' => 'power', 'public' => '0', 'meta' => nested(123)]]
+    );
+    $answer = $built->route('getuserfeeds', $session, ['groupid' => '1', 'userid' => '3']);
+    $meta = $answer['body'][0]['meta'] ?? null;
+    for ($level = 0; $level < 123 && is_array($meta); $level++) {
+        $meta = $meta['x'] ?? null;
+    }
+    check($level === 123 && $meta === [], "the row came back cut at level {$level}");
+});
+
 // --- wrong types --------------------------------------------------------------------------------
 
 test('objects, closures and resources inside arrays are refused', function () use ($session) {

@@ -1,34 +1,47 @@
-//! PHP values ⇄ JSON values.
+//! PHP values ⇄ wire values, through ext-php-rs's own accessors and conversions and serde.
 //!
 //! PHP has one container, the array, for both JSON arrays and JSON objects. Going to JSON, an array
 //! whose keys are exactly 0, 1, 2, … in order is a list; any other array is an object (integer
 //! keys become strings). An *empty* array is ambiguous: it is `[]` unless the caller knows the
-//! wire wants an object there ([`Shape::Object`]). Going to PHP, objects become associative arrays
-//! (as `json_decode($json, true)` does).
+//! wire wants an object there ([`Shape`]). Going to PHP, objects become associative arrays (as
+//! `json_decode($json, true)` does).
 //!
 //! Only scalars and arrays convert: PHP objects, resources and closures are refused, as are
 //! strings that are not UTF-8 and floats that JSON cannot hold (NaN, infinities). Nesting is
 //! limited to [`MAX_DEPTH`] so that a hostile array (or one that contains itself through a
-//! reference) cannot exhaust the stack.
+//! reference) cannot exhaust the stack, and the strings of one request to
+//! [`MAX_REQUEST_BYTES`].
+//!
+//! A PHP value becomes JSON as a [`serde::Serialize`] walk ([`Php`], [`Rows`]): serialized with
+//! `serde_json::to_value` it is a `serde_json::Value` (the arguments of `check`, `route`, …),
+//! with `serde_json::to_string` it is wire text without a tree in between (`fromRows`' tens of
+//! thousands of rows, where building the tree first doubled the cost).
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use emongroups_core::MAX_REQUEST_BYTES;
-use emongroups_core::json::{Map, Number, Value};
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::convert::IntoZval;
 use ext_php_rs::flags::DataType;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::array::Iter;
+use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
 
 /// The deepest nesting accepted from PHP, the same limit the wire puts on JSON text.
 pub const MAX_DEPTH: usize = 128;
 
-/// What the wire expects at the top of a converted array.
+/// What the wire expects of a converted array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// A JSON object: an empty PHP array becomes `{}`.
+    /// A JSON object, whatever the keys: an empty PHP array becomes `{}`.
     Object,
-    /// Whatever the array looks like (an empty one becomes `[]`).
+    /// A list when the keys are 0, 1, 2, …, an object otherwise; an empty array becomes `[]`.
     Any,
+    /// As [`Shape::Any`], but an empty array becomes `{}`.
+    AnyEmptyObject,
 }
 
 /// Why a PHP value could not become JSON. The path says where, e.g. `params.groupid`.
@@ -44,7 +57,10 @@ enum ErrorKind {
     TooLarge,
     NotUtf8,
     NotFinite,
+    NotRow,
     Unsupported(&'static str),
+    /// The serializer itself failed (it cannot for text in memory and for `serde_json::Value`).
+    Serializer(String),
 }
 
 impl ConvertError {
@@ -52,47 +68,49 @@ impl ConvertError {
         ConvertError { kind, path: Vec::new() }
     }
 
-    /// Adds the segment the error happened under (called while unwinding, so in reverse).
-    fn under(mut self, segment: impl Into<String>) -> Self {
-        self.path.push(segment.into());
-        self
-    }
-
-    /// The wire code this error stands for: `too_deep`, `too_large` or `bad_request`.
+    /// The wire code this error stands for: `too_deep`, `too_large`, `bad_request` or, for a
+    /// failing serializer, `internal`.
     pub fn code(&self) -> &'static str {
         match self.kind {
             ErrorKind::TooDeep => "too_deep",
             ErrorKind::TooLarge => "too_large",
+            ErrorKind::Serializer(_) => "internal",
             _ => "bad_request",
         }
     }
 
-    /// The message, naming the argument (`root`) and where inside it the problem is.
+    /// The message, naming the argument (`root`; empty when the outermost segment of the path
+    /// names it, as for `fromRows`' tables) and where inside it the problem is.
     pub fn message(&self, root: &str) -> String {
         let mut path = root.to_string();
+        // Segments were added while unwinding, innermost first.
         for (i, segment) in self.path.iter().rev().enumerate() {
             if i == 8 {
                 // A path 128 levels deep says nothing more than its first steps do.
                 path.push_str(".…");
                 break;
             }
-            path.push('.');
+            if !path.is_empty() {
+                path.push('.');
+            }
             path.push_str(&crate::truncate(segment, 64));
         }
         match &self.kind {
             ErrorKind::TooDeep => format!("`{path}` nests deeper than {MAX_DEPTH} levels"),
             ErrorKind::TooLarge => {
-                format!("`{path}` is larger than the wire limit of {MAX_REQUEST_BYTES} bytes")
+                format!("at `{path}` the strings pass the wire limit of {MAX_REQUEST_BYTES} bytes")
             }
             ErrorKind::NotUtf8 => format!("`{path}` is a string that is not valid UTF-8"),
             ErrorKind::NotFinite => {
                 format!("`{path}` is a float that JSON cannot hold (NaN or infinite)")
             }
+            ErrorKind::NotRow => format!("`{path}` must be an array (one row of the table)"),
             ErrorKind::Unsupported(what) => {
                 format!(
                     "`{path}` is {what}; only arrays, strings, numbers, booleans and null convert to JSON"
                 )
             }
+            ErrorKind::Serializer(e) => format!("`{path}` did not serialize: {e}"),
         }
     }
 }
@@ -103,134 +121,210 @@ impl fmt::Display for ConvertError {
     }
 }
 
-/// Converts a PHP array into JSON (see the module documentation for the rules). `depth` is how
-/// deep the array will sit in the wire request (1 = the request itself), so that the request as
-/// a whole stays within the wire's nesting limit.
-pub fn array_to_json(array: &ZendHashTable, shape: Shape, depth: usize) -> Result<Value, ConvertError> {
-    let mut budget = Budget::default();
-    array_to_json_at(array, shape, depth, &mut budget)
+/// What one conversion shares across its walk: the string bytes spent so far (a PHP array can
+/// hold gigabytes of text at no cost to PHP, as many copies of one shared string, so they are
+/// counted before they are copied into Rust) and the error that stopped it. serde's errors carry
+/// only a message; the [`ConvertError`] itself waits here, and each level it unwinds through
+/// adds its segment of the path. Use one walk per request, shared by its arguments.
+#[derive(Debug, Default)]
+pub struct Walk {
+    bytes: Cell<usize>,
+    error: RefCell<Option<ConvertError>>,
 }
 
-/// Counts string bytes so that a PHP array holding gigabytes of text (many copies of one shared
-/// string cost PHP nothing) is refused before it is copied into Rust.
-#[derive(Default)]
-struct Budget {
-    bytes: usize,
-}
+impl Walk {
+    /// Runs one serialization (`serde_json::to_value`, `serde_json::to_string`) whose values use
+    /// this walk; its error, if any, as the [`ConvertError`] that stopped it.
+    pub fn run<T>(&self, serialize: impl FnOnce() -> serde_json::Result<T>) -> Result<T, ConvertError> {
+        serialize().map_err(|e| {
+            self.error.take().unwrap_or_else(|| ConvertError::new(ErrorKind::Serializer(e.to_string())))
+        })
+    }
 
-impl Budget {
-    fn spend(&mut self, bytes: usize) -> Result<(), ConvertError> {
-        self.bytes = self.bytes.saturating_add(bytes);
-        if self.bytes > MAX_REQUEST_BYTES { Err(ConvertError::new(ErrorKind::TooLarge)) } else { Ok(()) }
+    fn fail<E: serde::ser::Error>(&self, kind: ErrorKind) -> E {
+        *self.error.borrow_mut() = Some(ConvertError::new(kind));
+        E::custom("the PHP value does not convert to JSON")
     }
-}
 
-fn zval_to_json_at(zval: &Zval, depth: usize, budget: &mut Budget) -> Result<Value, ConvertError> {
-    let zval = dereference(zval);
-    if zval.is_null() {
-        return Ok(Value::Null);
-    }
-    if let Some(b) = zval.bool() {
-        return Ok(Value::Bool(b));
-    }
-    if let Some(n) = zval.long() {
-        return Ok(Value::Number(n.into()));
-    }
-    if let Some(f) = zval.double() {
-        return Number::from_f64(f).map(Value::Number).ok_or_else(|| ConvertError::new(ErrorKind::NotFinite));
-    }
-    if let Some(s) = zval.zend_str() {
-        budget.spend(s.len())?;
-        return std::str::from_utf8(s.as_bytes())
-            .map(|s| Value::String(s.to_string()))
-            .map_err(|_| ConvertError::new(ErrorKind::NotUtf8));
-    }
-    if let Some(array) = zval.array() {
-        return array_to_json_at(array, Shape::Any, depth + 1, budget);
-    }
-    let what = if zval.is_object() {
-        "an object"
-    } else if zval.is_resource() {
-        "a resource"
-    } else {
-        "a value of an unsupported type"
-    };
-    Err(ConvertError::new(ErrorKind::Unsupported(what)))
-}
-
-fn array_to_json_at(
-    array: &ZendHashTable,
-    shape: Shape,
-    depth: usize,
-    budget: &mut Budget,
-) -> Result<Value, ConvertError> {
-    if depth > MAX_DEPTH {
-        return Err(ConvertError::new(ErrorKind::TooDeep));
-    }
-    if array.is_empty() {
-        return Ok(match shape {
-            Shape::Object => Value::Object(Map::new()),
-            Shape::Any => Value::Array(Vec::new()),
-        });
-    }
-    if shape == Shape::Any && is_list(array) {
-        let mut list = Vec::with_capacity(array.len());
-        for (_, value) in entries(array) {
-            let at = list.len();
-            list.push(zval_to_json_at(value, depth, budget).map_err(|e| e.under(at.to_string()))?);
+    /// Passes an error on, adding the segment it happened under.
+    fn under<E>(&self, error: E, segment: impl FnOnce() -> String) -> E {
+        if let Some(e) = self.error.borrow_mut().as_mut() {
+            e.path.push(segment());
         }
-        return Ok(Value::Array(list));
+        error
     }
-    object_to_json(array, depth, budget, &[])
+
+    fn spend<E: serde::ser::Error>(&self, bytes: usize) -> Result<(), E> {
+        let total = self.bytes.get().saturating_add(bytes);
+        self.bytes.set(total);
+        if total > MAX_REQUEST_BYTES { Err(self.fail(ErrorKind::TooLarge)) } else { Ok(()) }
+    }
+
+    /// A string's text, counted against the budget.
+    fn text<'s, E: serde::ser::Error>(&self, s: &'s ZendStr) -> Result<&'s str, E> {
+        self.spend(s.len())?;
+        s.as_str().map_err(|_| self.fail(ErrorKind::NotUtf8))
+    }
 }
 
-/// Converts one database row (always an object); the `int_fields` that hold canonical integer
-/// strings, as mysqli returns every column, become integers on the way (the wire wants integer
-/// ids; converting here saves copying the strings first).
-pub fn row_to_json(row: &ZendHashTable, depth: usize, int_fields: &[&str]) -> Result<Value, ConvertError> {
-    let mut budget = Budget::default();
-    if depth > MAX_DEPTH {
-        return Err(ConvertError::new(ErrorKind::TooDeep));
-    }
-    object_to_json(row, depth, &mut budget, int_fields)
-}
-
-fn object_to_json(
-    array: &ZendHashTable,
+/// A PHP value as wire JSON. `depth` is how deep it sits in the wire request (1 = the request
+/// itself), so that the request as a whole stays within the wire's nesting limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Php<'a> {
+    zval: &'a Zval,
     depth: usize,
-    budget: &mut Budget,
-    int_fields: &[&str],
-) -> Result<Value, ConvertError> {
-    let mut object = Map::with_capacity(array.len());
-    for (key, value) in entries(array) {
-        if let Key::Name(name) = key
-            && int_fields.iter().any(|f| f.as_bytes() == name)
-            && let Some(n) = dereference(value).zend_str().and_then(|s| canonical_integer(s.as_bytes()))
-        {
-            // An int field's name is ASCII, so the key is valid UTF-8.
-            object.insert(String::from_utf8_lossy(name).into_owned(), n.into());
-            continue;
+    walk: &'a Walk,
+}
+
+impl Serialize for Php<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The accessors follow references (`&$x`) themselves; the type tests need the value.
+        let zval = self.zval.dereference();
+        if zval.is_null() {
+            return s.serialize_unit();
         }
-        let key = match key {
-            Key::Index(index) => index.to_string(),
-            Key::Name(bytes) => {
-                budget.spend(bytes.len())?;
-                match std::str::from_utf8(bytes) {
-                    Ok(k) => k.to_string(),
-                    Err(_) => {
-                        let shown = String::from_utf8_lossy(bytes).into_owned();
-                        return Err(ConvertError::new(ErrorKind::NotUtf8).under(shown));
-                    }
-                }
+        if let Some(b) = zval.bool() {
+            return s.serialize_bool(b);
+        }
+        if let Some(n) = zval.long() {
+            return s.serialize_i64(n);
+        }
+        if let Some(f) = zval.double() {
+            if !f.is_finite() {
+                return Err(self.walk.fail(ErrorKind::NotFinite));
             }
+            return s.serialize_f64(f);
+        }
+        if let Some(text) = zval.zend_str() {
+            return s.serialize_str(self.walk.text(text)?);
+        }
+        if let Some(array) = zval.array() {
+            return PhpArray { array, shape: Shape::Any, depth: self.depth + 1, walk: self.walk }
+                .serialize(s);
+        }
+        let what = if zval.is_object() {
+            "an object"
+        } else if zval.is_resource() {
+            "a resource"
+        } else {
+            "a value of an unsupported type"
         };
-        let value = zval_to_json_at(value, depth, budget).map_err(|e| e.under(key.clone()))?;
-        object.insert(key, value);
+        Err(self.walk.fail(ErrorKind::Unsupported(what)))
     }
-    Ok(Value::Object(object))
 }
 
-/// `b"12"` → 12, `b"-3"` → -3; `b"012"`, `b"+1"`, `b" 1"`, `b""` and overflowing digits → None.
+/// A PHP array as wire JSON, of the [`Shape`] the wire wants there.
+#[derive(Debug, Clone, Copy)]
+pub struct PhpArray<'a> {
+    /// The array.
+    pub array: &'a ZendHashTable,
+    /// What the wire wants it to be.
+    pub shape: Shape,
+    /// Where it sits in the request, as for [`Php`].
+    pub depth: usize,
+    /// The walk it is part of.
+    pub walk: &'a Walk,
+}
+
+impl PhpArray<'_> {
+    fn value<'v>(&'v self, zval: &'v Zval) -> Php<'v> {
+        Php { zval, depth: self.depth, walk: self.walk }
+    }
+}
+
+impl Serialize for PhpArray<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let walk = self.walk;
+        if self.depth > MAX_DEPTH {
+            return Err(walk.fail(ErrorKind::TooDeep));
+        }
+        let as_list = match self.shape {
+            Shape::Object => false,
+            Shape::AnyEmptyObject if self.array.is_empty() => false,
+            Shape::Any | Shape::AnyEmptyObject => is_list(self.array),
+        };
+        if as_list {
+            let mut seq = s.serialize_seq(None)?;
+            for (i, (_, value)) in entries(self.array).enumerate() {
+                seq.serialize_element(&self.value(value)).map_err(|e| walk.under(e, || i.to_string()))?;
+            }
+            return seq.end();
+        }
+        let mut map = s.serialize_map(None)?;
+        for (key, value) in entries(self.array) {
+            key.serialize_into(&mut map, walk)?;
+            map.serialize_value(&self.value(value)).map_err(|e| walk.under(e, || key.to_string()))?;
+        }
+        map.end()
+    }
+}
+
+/// The rows of one of emoncms's tables (`fromRows`) as a JSON list of objects. `ints` are the
+/// fields whose canonical integer strings (mysqli returns every column as a string) become
+/// integers, which the wire requires for ids; `objects` the fields where an empty array is `{}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    /// The table's name, the first segment of an error's path.
+    pub name: &'static str,
+    /// The rows.
+    pub table: &'a ZendHashTable,
+    /// Fields holding ids.
+    pub ints: &'static [&'static str],
+    /// Fields holding JSON objects.
+    pub objects: &'static [&'static str],
+    /// The walk they are part of.
+    pub walk: &'a Walk,
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let walk = self.walk;
+        let mut seq = s.serialize_seq(None)?;
+        for (at, (_, row)) in entries(self.table).enumerate() {
+            let row = Row { zval: row, rows: self };
+            seq.serialize_element(&row)
+                .map_err(|e| walk.under(walk.under(e, || at.to_string()), || self.name.into()))?;
+        }
+        seq.end()
+    }
+}
+
+struct Row<'a> {
+    zval: &'a Zval,
+    rows: &'a Rows<'a>,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Rows { ints, objects, walk, .. } = *self.rows;
+        let Some(row) = self.zval.array() else {
+            return Err(walk.fail(ErrorKind::NotRow));
+        };
+        // A row sits at depth 4 of a request: request → state → table → row.
+        let depth = 4;
+        let mut map = s.serialize_map(None)?;
+        for (key, value) in entries(row) {
+            let name = key.serialize_into(&mut map, walk)?;
+            let field = |f: &[&str]| name.is_some_and(|name| f.contains(&name));
+            let written = if field(ints)
+                && let Some(n) = value.zend_str().and_then(|s| canonical_integer(s.as_bytes()))
+            {
+                map.serialize_value(&n)
+            } else if field(objects)
+                && let Some(array) = value.array()
+            {
+                map.serialize_value(&PhpArray { array, shape: Shape::AnyEmptyObject, depth: depth + 1, walk })
+            } else {
+                map.serialize_value(&Php { zval: value, depth, walk })
+            };
+            written.map_err(|e| walk.under(e, || key.to_string()))?;
+        }
+        map.end()
+    }
+}
+
+/// `b"12"` → 12, `b"-3"` → -3; `b"012"`, `b"+1"`, `b" 1"`, `b"-0"`, `b""` and overflowing digits
+/// → None (PHP's own rule for integer-like array keys).
 fn canonical_integer(bytes: &[u8]) -> Option<i64> {
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
     let canonical = match digits {
@@ -248,130 +342,103 @@ fn canonical_integer(bytes: &[u8]) -> Option<i64> {
 fn is_list(array: &ZendHashTable) -> bool {
     entries(array)
         .enumerate()
-        .all(|(i, (key, _))| matches!(key, Key::Index(k) if usize::try_from(k) == Ok(i)))
+        .all(|(i, (key, _))| key.0.long().and_then(|k| usize::try_from(k).ok()) == Some(i))
 }
 
-/// The key of an array entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key<'a> {
-    /// An integer key.
-    Index(i64),
-    /// A string key: bytes, not necessarily UTF-8.
-    Name(&'a [u8]),
-}
+/// The key of an array entry, as ext-php-rs hands it over: a zval holding a PHP integer or a
+/// string (bytes, not necessarily UTF-8).
+pub struct Key(Zval);
 
-/// The entries of a PHP array in order, read straight from its buckets as the engine's own
-/// `ZEND_HASH_FOREACH` does. ext-php-rs's iterator makes four engine calls and copies the key per
-/// entry, which made converting 10,000 rows cost tens of milliseconds.
-pub fn entries(array: &ZendHashTable) -> Entries<'_> {
-    // Zend/zend_hash.h: a packed array (list-like keys, no key strings).
-    const HASH_FLAG_PACKED: u32 = 1 << 2;
-    // From PHP 8.2 (Zend API 20220829) a packed array stores bare zvals, not buckets.
-    const PACKED_ZVALS: bool = ext_php_rs::ffi::ZEND_MODULE_API_NO >= 20220829;
-    // SAFETY: `flags` is the u32 view of the array's flag bytes; both views are plain integers.
-    let flags = unsafe { array.u.flags };
-    Entries { array, next: 0, zvals_only: PACKED_ZVALS && flags & HASH_FLAG_PACKED != 0 }
-}
-
-/// Iterator of [`entries`].
-#[derive(Debug)]
-pub struct Entries<'a> {
-    array: &'a ZendHashTable,
-    next: u32,
-    zvals_only: bool,
-}
-
-impl<'a> Iterator for Entries<'a> {
-    type Item = (Key<'a>, &'a Zval);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while self.next < self.array.nNumUsed {
-            let i = self.next;
-            self.next += 1;
-            let (key, value) = if self.zvals_only {
-                // SAFETY: a packed array of PHP ≥ 8.2 holds `nNumUsed` zvals at `arPacked`, the
-                // same pointer as `arData` in the union; `i < nNumUsed`, and the array is borrowed
-                // for 'a, so nothing frees or moves the storage meanwhile.
-                let value = unsafe { &*self.array.__bindgen_anon_1.arData.cast::<Zval>().add(i as usize) };
-                (Key::Index(i64::from(i)), value)
-            } else {
-                // SAFETY: any other array holds `nNumUsed` buckets at `arData` (`i < nNumUsed`),
-                // borrowed for 'a as above.
-                let bucket = unsafe { &*self.array.__bindgen_anon_1.arData.add(i as usize) };
-                // SAFETY: a bucket's key is null (integer key in `h`) or a live zend_string owned
-                // by the array.
-                let key = match unsafe { bucket.key.as_ref() } {
-                    Some(name) => Key::Name(name.as_bytes()),
-                    // `h` is the zend_ulong bit pattern of the signed integer key.
-                    None => Key::Index(bucket.h as i64),
-                };
-                (key, &bucket.val)
-            };
-            // Deleted slots stay behind as UNDEF until the array is compacted.
-            if !matches!(dereference(value).get_type(), DataType::Undef) {
-                return Some((key, value));
-            }
+impl Key {
+    /// Writes the key as a JSON member name; the name when it is a string key.
+    fn serialize_into<'k, M: SerializeMap>(
+        &'k self,
+        map: &mut M,
+        walk: &Walk,
+    ) -> Result<Option<&'k str>, M::Error> {
+        if let Some(i) = self.0.long() {
+            // serde_json writes integer keys as strings: 5 → "5".
+            map.serialize_key(&i)?;
+            return Ok(None);
         }
-        None
+        let Some(name) = self.0.zend_str() else {
+            return Err(walk.fail(ErrorKind::Unsupported("a key of an unsupported type")));
+        };
+        let name = walk.text(name).map_err(|e| walk.under(e, || self.to_string()))?;
+        map.serialize_key(name)?;
+        Ok(Some(name))
     }
 }
 
-/// Follows references (`&$x`) and indirect slots (symbol tables) to the value.
-fn dereference(mut zval: &Zval) -> &Zval {
-    // Bounded: a reference never points at another reference in the engine, but do not trust it.
-    for _ in 0..4 {
-        if !(zval.is_reference() || zval.is_indirect()) {
-            break;
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.long(), self.0.zend_str()) {
+            (Some(i), _) => write!(f, "{i}"),
+            (None, Some(name)) => f.write_str(&String::from_utf8_lossy(name.as_bytes())),
+            (None, None) => f.write_str("?"),
         }
-        zval = zval.dereference();
     }
-    zval
 }
 
-/// Converts a JSON value into a PHP value (objects become associative arrays).
-pub fn json_to_zval(value: &Value) -> Zval {
-    let mut zval = Zval::new();
-    match value {
-        Value::Null => zval.set_null(),
-        Value::Bool(b) => zval.set_bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => zval.set_long(i),
-            // Above i64::MAX, or a fraction: PHP has only a float for it (as json_decode does).
-            None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => zval.set_zend_string(ext_php_rs::types::ZendStr::new(s, false)),
-        Value::Array(_) | Value::Object(_) => zval.set_hashtable(json_to_array(value)),
-        // Text the engine passes through (a feed row): PHP gets it as the array it stands for.
-        Value::Raw(_) => return json_to_zval(&value.clone().expanded()),
+/// The entries of a PHP array in order. ext-php-rs's `Iterator` for arrays (and `values()`) turns
+/// each key into an `ArrayKey`, which panics on a string key that is not UTF-8 (`"\xff" => 1` is
+/// a valid PHP key); its `next_zval` hands the key over as a zval instead, which [`Key`] reads.
+pub fn entries(array: &ZendHashTable) -> impl Iterator<Item = (Key, &Zval)> {
+    let mut iter = Iter::new(array);
+    std::iter::from_fn(move || iter.next_zval())
+        // An unset variable of a symbol table stays behind as an indirect slot to nothing.
+        .filter(|(_, value)| !matches!(value.dereference().get_type(), DataType::Undef))
+        .map(|(key, value)| (Key(key), value))
+}
+
+/// A wire value on its way to PHP through ext-php-rs's [`IntoZval`]: objects become associative
+/// arrays, lists become lists, as `json_decode($json, true)` gives them.
+pub struct ToPhp<'a>(pub &'a Value);
+
+impl IntoZval for ToPhp<'_> {
+    const TYPE: DataType = DataType::Mixed;
+    const NULLABLE: bool = true;
+
+    fn set_zval(self, zval: &mut Zval, persistent: bool) -> ext_php_rs::error::Result<()> {
+        match self.0 {
+            Value::Null => zval.set_null(),
+            Value::Bool(b) => zval.set_bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => zval.set_long(i),
+                // Above i64::MAX, or a fraction: PHP has only a float for it (as json_decode does).
+                None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => zval.set_string(s, persistent)?,
+            Value::Array(_) | Value::Object(_) => zval.set_hashtable(json_to_array(self.0)?),
+        }
+        Ok(())
     }
-    zval
 }
 
 /// Converts a JSON array or object into a PHP array; any other value becomes a one-element list.
-pub fn json_to_array(value: &Value) -> ZBox<ZendHashTable> {
+pub fn json_to_array(value: &Value) -> ext_php_rs::error::Result<ZBox<ZendHashTable>> {
+    let capacity = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     match value {
         Value::Array(items) => {
-            let mut array = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            let mut array = ZendHashTable::with_capacity(capacity(items.len()));
             for item in items {
-                // Inserting a plain Zval cannot fail.
-                let _ = array.push(json_to_zval(item));
+                array.push(ToPhp(item))?;
             }
-            array
+            Ok(array)
         }
         Value::Object(map) => {
-            let mut array = ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
+            let mut array = ZendHashTable::with_capacity(capacity(map.len()));
             for (key, item) in map {
-                // `insert` with a `&str` turns canonical integer keys ("5") into integer keys,
-                // as PHP itself does.
-                let _ = array.insert(key.as_str(), json_to_zval(item));
+                // A `&str` key that is a canonical integer ("5") becomes the integer key 5, as
+                // PHP itself and json_decode do.
+                array.insert(key.as_str(), ToPhp(item))?;
             }
-            array
+            Ok(array)
         }
-        Value::Raw(_) => json_to_array(&value.clone().expanded()),
         other => {
             let mut array = ZendHashTable::new();
-            let _ = array.push(json_to_zval(other));
-            array
+            array.push(ToPhp(other))?;
+            Ok(array)
         }
     }
 }

@@ -11,13 +11,15 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use emongroups_core::Engine as CoreEngine;
-use emongroups_core::json::{self, Map, Value};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::convert::{ConvertError, Shape, array_to_json, entries, json_to_array, row_to_json};
+use crate::convert::{ConvertError, PhpArray, Rows, Shape, Walk, json_to_array};
 use crate::errors::exception;
 use crate::{guarded, utf8};
 
@@ -30,6 +32,8 @@ const ENVELOPE_FIELDS: [&str; 6] = ["v", "op", "profile", "state", "actor", "act
 #[derive(Debug)]
 pub struct PhpEngine {
     inner: CoreEngine,
+    /// The profile the engine was built for, as the wire names it; every request to it says so.
+    profile: Box<str>,
 }
 
 #[php_impl]
@@ -45,9 +49,7 @@ impl PhpEngine {
         guarded(|| {
             let profile = utf8(profile.into(), "profile")?;
             let state = utf8(stateJson.into(), "stateJson")?;
-            CoreEngine::from_state_json(profile, state)
-                .map(|inner| PhpEngine { inner })
-                .map_err(|e| exception(e.code().as_str(), e.message()))
+            PhpEngine::build(profile, state)
         })
     }
 
@@ -60,31 +62,35 @@ impl PhpEngine {
         feeds: &ZendHashTable,
     ) -> PhpResult<Self> {
         guarded(|| {
-            // Built by hand, not with `json!`: that macro copies each table through
-            // `to_value`, which for 10,000 rows doubled the cost.
-            let mut state = Map::new();
-            state.insert("groups".into(), rows(groups, "groups", &["id"])?);
-            let membership_ints = ["groupid", "userid", "role"];
-            state.insert("memberships".into(), rows(memberships, "memberships", &membership_ints)?);
-            state.insert("users".into(), rows(users, "users", &["id"])?);
-            state.insert("feeds".into(), rows(feeds, "feeds", &["id", "userid"])?);
-            let state = Value::Object(state);
-            CoreEngine::from_state(emongroups_core::Profile::Emoncms, state)
-                .map(|inner| PhpEngine { inner })
-                .map_err(|e| exception(e.code().as_str(), e.message()))
+            // One walk: the four tables are one state, which the wire limits as a whole.
+            let walk = Walk::default();
+            let table = |name, table, ints| Rows { name, table, ints, objects: &[], walk: &walk };
+            let state = State([
+                table("groups", groups, &["id"]),
+                table("memberships", memberships, &["groupid", "userid", "role"]),
+                // An empty PHP array cannot say whether it is [] or {}; these user fields are objects.
+                Rows { objects: &["inputs", "tags"], ..table("users", users, &["id"]) },
+                table("feeds", feeds, &["id", "userid"]),
+            ]);
+            let text = walk.run(|| serde_json::to_string(&state)).map_err(|e| convert_error(&e, ""))?;
+            PhpEngine::build("emoncms", &text)
         })
     }
 
     /// Answers one wire request (JSON text) against the held facts; the answer is JSON text.
     /// Like `EmonGroups\call`, wire errors are answers here, not exceptions.
     pub fn handle(&self, json: BinarySlice<u8>) -> String {
-        crate::wire_guarded(|| self.handle_bytes(json.into()))
+        let json: &[u8] = json.into();
+        crate::wire_guarded(|| match std::str::from_utf8(json) {
+            Ok(json) => self.inner.handle(json),
+            Err(_) => crate::not_utf8_answer(),
+        })
     }
 
     /// The decision on `$actor` doing `$action` to `$object` (e.g. `['group' => 3]`).
     pub fn check(&self, actor: i64, action: &str, object: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
         guarded(|| {
-            let mut fields = object_fields(object)?;
+            let mut fields = object_fields(object, &Walk::default())?;
             fields.insert("actor".into(), actor.into());
             fields.insert("action".into(), action.into());
             self.ask("check", fields)
@@ -103,12 +109,13 @@ impl PhpEngine {
         now: Option<i64>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
         guarded(|| {
+            let walk = Walk::default();
             let mut fields = Map::new();
             fields.insert("route".into(), route.into());
-            fields.insert("session".into(), argument(session, "session", Shape::Object)?);
-            fields.insert("params".into(), argument(params, "params", Shape::Object)?);
+            fields.insert("session".into(), argument(session, "session", Shape::Object, &walk)?);
+            fields.insert("params".into(), argument(params, "params", Shape::Object, &walk)?);
             if let Some(host) = host {
-                fields.insert("host".into(), argument(host, "host", Shape::Object)?);
+                fields.insert("host".into(), argument(host, "host", Shape::Object, &walk)?);
             }
             let now = now.unwrap_or_else(|| {
                 SystemTime::now()
@@ -117,15 +124,6 @@ impl PhpEngine {
             });
             fields.insert("now".into(), now.into());
             self.ask("route", fields)
-        })
-    }
-
-    /// Everyone who may do `$action` to `$object`: `['everyone' => bool, 'users' => [ids]]`.
-    pub fn who_can(&self, action: &str, object: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-        guarded(|| {
-            let mut fields = object_fields(object)?;
-            fields.insert("action".into(), action.into());
-            self.ask("who_can", fields)
         })
     }
 
@@ -146,10 +144,11 @@ impl PhpEngine {
         users: Option<&ZendHashTable>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
         guarded(|| {
+            let walk = Walk::default();
             let mut fields = Map::new();
-            fields.insert("changes".into(), argument(changes, "changes", Shape::Any)?);
+            fields.insert("changes".into(), argument(changes, "changes", Shape::Any, &walk)?);
             if let Some(users) = users {
-                fields.insert("users".into(), argument(users, "users", Shape::Any)?);
+                fields.insert("users".into(), argument(users, "users", Shape::Any, &walk)?);
             }
             self.ask("what_if", fields)
         })
@@ -162,10 +161,7 @@ impl PhpEngine {
             let Some(engine) = self.inner.emoncms() else {
                 return Err(exception(
                     "bad_request",
-                    &format!(
-                        "canReadFeed needs an emoncms engine; this one holds `{}`",
-                        self.inner.profile().as_str()
-                    ),
+                    &format!("canReadFeed needs an emoncms engine; this one holds `{}`", self.profile),
                 ));
             };
             let actor = id(actor, "actor", 0)?;
@@ -173,35 +169,44 @@ impl PhpEngine {
             Ok(engine.can_read_feed(actor, feed).allowed)
         })
     }
-
-    /// The engine's version (the same for every profile).
-    pub fn version() -> PhpResult<String> {
-        guarded(|| Ok(crate::engine_version()))
-    }
 }
 
 impl PhpEngine {
-    fn handle_bytes(&self, json: &[u8]) -> String {
-        match std::str::from_utf8(json) {
-            Ok(json) => self.inner.handle(json),
-            Err(_) => crate::not_utf8_answer(),
-        }
+    fn build(profile: &str, state_json: &str) -> PhpResult<Self> {
+        CoreEngine::from_state_json(profile, state_json)
+            .map(|inner| PhpEngine { inner, profile: profile.into() })
+            .map_err(|e| exception(e.code().as_str(), e.message()))
     }
 
     /// Sends `op` with `fields` to the held engine; the result as a PHP array, or the error thrown.
     fn ask(&self, op: &str, mut fields: Map<String, Value>) -> PhpResult<ZBox<ZendHashTable>> {
         fields.insert("v".into(), emongroups_core::WIRE_VERSION.into());
         fields.insert("op".into(), op.into());
-        fields.insert("profile".into(), self.inner.profile().as_str().into());
-        let request = Value::Object(fields).to_string();
-        let answer = self.inner.handle(&request);
-        result_of(&answer).map(|result| json_to_array(&result))
+        fields.insert("profile".into(), self.profile.as_ref().into());
+        let request = serde_json::to_string(&fields)
+            .map_err(|e| exception("internal", &format!("the request did not serialize: {e}")))?;
+        let result = result_of(&self.inner.handle(&request))?;
+        json_to_array(&result)
+            .map_err(|e| exception("internal", &format!("the answer did not convert to a PHP array: {e}")))
+    }
+}
+
+/// `fromRows`' state: the four tables, in the order the wire lists them.
+struct State<'a>([Rows<'a>; 4]);
+
+impl Serialize for State<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for rows in &self.0 {
+            map.serialize_entry(rows.name, rows)?;
+        }
+        map.end()
     }
 }
 
 /// The `result` of an answer, or its error as an exception.
-pub fn result_of(answer: &str) -> PhpResult<Value> {
-    let answer: Value = json::from_str(answer)
+fn result_of(answer: &str) -> PhpResult<Value> {
+    let answer = parse_answer(answer)
         .map_err(|e| exception("internal", &format!("the engine answered with invalid JSON: {e}")))?;
     let Value::Object(mut answer) = answer else {
         return Err(exception("internal", "the engine answered with something other than an object"));
@@ -220,22 +225,33 @@ pub fn result_of(answer: &str) -> PhpResult<Value> {
     }
 }
 
+/// Parses an answer of the engine. Without serde_json's limit of 128 levels: an answer nests a
+/// few levels deeper than what it quotes (a feed row of the state sits at depth 4 of a request,
+/// in an answer's body at 6), and the engine refused every request and state deeper than 128,
+/// so an answer's depth stays near that and the stack is safe.
+fn parse_answer(answer: &str) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_str(answer);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
 /// The ids the wire accepts: emoncms's `int(11)` columns, 1 … 2147483647 (`min` 0 for an actor,
 /// where 0 is anonymous). Anything else is refused as the wire refuses it.
 fn id(value: i64, name: &str, min: i64) -> PhpResult<emongroups_core::Id> {
     const MAX_ID: i64 = i32::MAX as i64;
-    if (min..=MAX_ID).contains(&value) {
-        // In range, so it fits.
-        Ok(value as emongroups_core::Id)
-    } else {
-        Err(exception("bad_request", &format!("`{name}` is `{value}`, not an id in {min} … {MAX_ID}")))
+    match emongroups_core::Id::try_from(value) {
+        Ok(id) if (min..=MAX_ID).contains(&value) => Ok(id),
+        _ => Err(exception("bad_request", &format!("`{name}` is `{value}`, not an id in {min} … {MAX_ID}"))),
     }
 }
 
 /// Converts an argument that the wire wants as JSON, with its name in any error.
-fn argument(array: &ZendHashTable, name: &str, shape: Shape) -> PhpResult<Value> {
+fn argument(array: &ZendHashTable, name: &str, shape: Shape, walk: &Walk) -> PhpResult<Value> {
     // The argument sits at depth 2 of the request (request → field).
-    array_to_json(array, shape, 2).map_err(|e| convert_error(&e, name))
+    let array = PhpArray { array, shape, depth: 2, walk };
+    walk.run(|| serde_json::to_value(array)).map_err(|e| convert_error(&e, name))
 }
 
 fn convert_error(err: &ConvertError, name: &str) -> PhpException {
@@ -243,47 +259,15 @@ fn convert_error(err: &ConvertError, name: &str) -> PhpException {
 }
 
 /// The fields of a check's object (`group`, `user`, `feed`), which go at the top of the request.
-fn object_fields(object: &ZendHashTable) -> PhpResult<Map<String, Value>> {
-    let Value::Object(fields) = argument(object, "object", Shape::Object)? else {
+fn object_fields(object: &ZendHashTable, walk: &Walk) -> PhpResult<Map<String, Value>> {
+    let Value::Object(fields) = argument(object, "object", Shape::Object, walk)? else {
         return Err(exception("bad_request", "`object` must be an associative array such as ['group' => 3]"));
     };
-    if let Some(key) = ENVELOPE_FIELDS.iter().find(|k| fields.contains_key(k)) {
+    if let Some(key) = ENVELOPE_FIELDS.iter().find(|k| fields.contains_key(**k)) {
         return Err(exception(
             "bad_request",
             &format!("`object` may not set `{key}`; it holds only the object fields (group, user, feed)"),
         ));
     }
     Ok(fields)
-}
-
-/// The rows of one table as JSON objects; `int_fields` that hold integer strings (as mysqli
-/// returns every column) become integers, which the wire requires for ids.
-fn rows(table: &ZendHashTable, name: &str, int_fields: &[&str]) -> PhpResult<Value> {
-    let mut out = Vec::with_capacity(table.len());
-    for (_, row) in entries(table) {
-        let at = out.len();
-        let Some(row) = row.array() else {
-            return Err(exception(
-                "bad_request",
-                &format!("`{name}.{at}` must be an array (one row of the table)"),
-            ));
-        };
-        // A row sits at depth 4 of a request: request → state → table → row.
-        let mut row =
-            row_to_json(row, 4, int_fields).map_err(|e| convert_error(&e, &format!("{name}.{at}")))?;
-        // An empty PHP array cannot say whether it is [] or {}; these two user fields are objects.
-        if name == "users"
-            && let Value::Object(fields) = &mut row
-        {
-            for field in ["inputs", "tags"] {
-                if let Some(value) = fields.get_mut(field)
-                    && value.as_array().is_some_and(Vec::is_empty)
-                {
-                    *value = Value::Object(Map::new());
-                }
-            }
-        }
-        out.push(row);
-    }
-    Ok(Value::Array(out))
 }

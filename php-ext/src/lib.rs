@@ -19,13 +19,13 @@ mod convert;
 mod engine;
 mod errors;
 
-use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use emongroups_core::json::{self, Value, json};
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+use serde_json::{Value, json};
 
 pub use engine::PhpEngine;
 
@@ -101,43 +101,38 @@ pub(crate) fn internal_answer() -> String {
 /// The `version` op's result.
 fn version_info() -> Value {
     let answer: Value =
-        json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
+        serde_json::from_str(&emongroups_core::call(r#"{"v":1,"op":"version"}"#)).unwrap_or_default();
     answer.get("result").cloned().unwrap_or_default()
-}
-
-pub(crate) fn engine_version() -> String {
-    version_info().get("version").and_then(Value::as_str).unwrap_or(env!("CARGO_PKG_VERSION")).to_string()
 }
 
 /// `phpinfo()` and `php --ri emongroups`.
 extern "C" fn module_info(_module: *mut ModuleEntry) {
     let info = catch_unwind(|| {
-        let profiles = version_info()
+        let version = version_info();
+        let profiles = version
             .get("profiles")
             .and_then(Value::as_array)
             .map(|p| p.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
             .unwrap_or_default();
-        vec![
+        let engine = version.get("version").and_then(Value::as_str).unwrap_or(env!("CARGO_PKG_VERSION"));
+        [
             ("emongroups support", "enabled".to_string()),
             ("extension version", env!("CARGO_PKG_VERSION").to_string()),
-            ("engine version", engine_version()),
+            ("engine version", engine.to_string()),
             ("wire version", emongroups_core::WIRE_VERSION.to_string()),
             ("profiles", profiles),
         ]
-    })
-    .unwrap_or_default();
-    // SAFETY: called by the engine while it prints module information, the only time these
-    // printing functions may be called; they take no pointers.
-    unsafe { ext_php_rs::ffi::php_info_print_table_start() };
+        // ext-php-rs's row macro makes C strings with `unwrap`: a NUL would panic there.
+        .map(|(name, value)| (name, value.replace('\0', "")))
+    });
+    let Ok(info) = info else { return };
+    // ext-php-rs's macros around `php_info_print_table_*`: called by the engine while it prints
+    // module information, the only time they may run.
+    info_table_start!();
     for (name, value) in info {
-        let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value)) else {
-            continue;
-        };
-        // SAFETY: two NUL-terminated strings that outlive the call, and the count says two.
-        unsafe { ext_php_rs::ffi::php_info_print_table_row(2, name.as_ptr(), value.as_ptr()) };
+        info_table_row!(name, value);
     }
-    // SAFETY: closes the table opened above.
-    unsafe { ext_php_rs::ffi::php_info_print_table_end() };
+    info_table_end!();
 }
 
 /// Module startup (MINIT): registers the exception classes, before ext-php-rs registers

@@ -80,9 +80,6 @@ namespace EmonGroups {
          */
         public function route(string $route, array $session, array $params, ?array $host = null, ?int $now = null): array {}
 
-        /** ['everyone' => bool, 'users' => [ids ascending]] */
-        public function whoCan(string $action, array $object): array {}
-
         /** ['user' => id, 'capabilities' => [capability, …], …] */
         public function whatCan(int $user): array {}
 
@@ -99,9 +96,6 @@ namespace EmonGroups {
          * only.
          */
         public function canReadFeed(int $actor, int $feed): bool {}
-
-        /** The engine's version, e.g. "0.1.0". */
-        public static function version(): string {}
     }
 
     /**
