@@ -19,7 +19,7 @@ use crate::profiles::emoncms::model::State;
 use crate::profiles::home::HomeEngine;
 use crate::profiles::{Fields, Profile, ProfileEngine, WIRE_VERSION, version_op};
 use crate::util::truncate;
-use crate::value::{Map, Reply, Value, json};
+use crate::value::{Map, Reply, Skip, Value, json};
 
 /// Requests larger than this are refused with `too_large` before parsing.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
@@ -272,7 +272,7 @@ impl<'de> Deserialize<'de> for Members<'de> {
                 Ok(Members(Some(members)))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Members<'de>, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                while seq.next_element_seed(Skip { depth: 1 })?.is_some() {}
                 Ok(Members(None))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Members<'de>, E> {
@@ -319,6 +319,10 @@ fn parse_envelope(request: &str) -> Result<(Envelope<'_>, Fields), WireError> {
     if let Some(s) = state
         && !s.get().starts_with('{')
     {
+        // Too deep is told before not an object, as when the whole request was one tree.
+        let mut de = serde_json::Deserializer::from_str(s.get());
+        serde::de::DeserializeSeed::deserialize(Skip { depth: 1 }, &mut de)
+            .map_err(|e| json_error(&e, "request"))?;
         return Err(WireError::bad_request("`state` must be an object"));
     }
     Ok((Envelope { op, profile, state }, fields))

@@ -374,6 +374,14 @@ fn hostile_input_gets_structured_errors() {
         (r#"{"v":1,"op":"check","actor":1,"action":"feed.read","feed":1,"state":{"groups":[{"id":1},{"id":1}]}}"#.into(), "invalid_state"),
         (r#"{"v":1,"op":"check","actor":1,"action":"feed.read","feed":1,"state":{"users":[{"id":1,"password":"x"}]}}"#.into(), "invalid_state"),
         (format!(r#"{{"v":1,"op":"version","x":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000)), "too_deep"),
+        // Too deep wherever it is: before `state` must be an object, in a feed row's unknown
+        // field or in a feeds list that is not one, in a request that is an array.
+        (format!(r#"{{"v":1,"op":"check","state":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000)), "too_deep"),
+        (format!(r#"{{"v":1,"op":"check","state":{{"feeds":{}{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000)), "too_deep"),
+        (format!(r#"{{"v":1,"op":"check","state":{{"feeds":[{{"id":1,"userid":1,"x":{}{}}}]}}}}"#, "[".repeat(200), "]".repeat(200)), "too_deep"),
+        (format!(r#"{{"v":1,"op":"check","state":{{"feeds":{{"a":{}{}}}}}}}"#, "[".repeat(200), "]".repeat(200)), "too_deep"),
+        (format!(r#"{{"v":1,"op":"check","state":{{"x":{}{}}}}}"#, "[".repeat(200), "]".repeat(200)), "too_deep"),
+        (format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)), "too_deep"),
     ];
     for (request, code) in cases {
         let answer: Value = serde_json::from_str(&emongroups_core::call(&request)).unwrap();

@@ -569,15 +569,14 @@ pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &m
     let pol = policy();
     let (mine, theirs) = (f.groups_of(a), f.groups_of(owner));
     let (mut i, mut j) = (0, 0);
-    while i < mine.len() && j < theirs.len() {
-        let (gi, gj) = (mine[i].group, theirs[j].group);
+    while let (Some(&m), Some(&o)) = (mine.get(i), theirs.get(j)) {
+        let (gi, gj) = (m.group, o.group);
         if gi < gj {
             i += 1;
         } else if gj < gi {
             j += 1;
         } else {
-            if pol.holds(pol.role_permissions(mine[i].role), Perm::MemberFeeds) {
-                let (m, o) = (mine[i], theirs[j]);
+            if pol.holds(pol.role_permissions(m.role), Perm::MemberFeeds) {
                 t.fact(|| membership_fact(f, gi, actor, Some(m)));
                 t.fact(|| membership_fact(f, gi, f.user(owner).id, Some(o)));
                 return Decision::allow(Reason::RolePermits);

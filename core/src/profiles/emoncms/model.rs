@@ -95,6 +95,19 @@ impl GroupRow {
         Ok(GroupRow { id, name, description, organization, area, visibility, access })
     }
 
+    /// A row known only by its id.
+    pub fn bare(id: Id) -> GroupRow {
+        GroupRow {
+            id,
+            name: None,
+            description: None,
+            organization: None,
+            area: None,
+            visibility: None,
+            access: None,
+        }
+    }
+
     /// The name, `""` when NULL.
     pub fn name_str(&self) -> &str {
         self.name.as_deref().unwrap_or("")
@@ -423,7 +436,7 @@ fn not_a_row(kind: &'static str) -> FeedHead {
 /// The visitor methods of a value that is not an object: `$not` of how messages name it (an array
 /// is read through, so the text after it is still checked).
 macro_rules! not_an_object {
-    ($not:path) => {
+    ($not:path, $depth:expr) => {
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($not("a boolean"))
         }
@@ -443,7 +456,7 @@ macro_rules! not_an_object {
             Ok($not("null"))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            while seq.next_element_seed(Skip { depth: $depth })?.is_some() {}
             Ok($not("an array"))
         }
     };
@@ -477,7 +490,8 @@ impl<'de> Deserialize<'de> for FeedHead {
                 }
                 Ok(FeedHead { head, not: None })
             }
-            not_an_object!(not_a_row);
+            // A row is at depth 3 of its state; the array's items one deeper.
+            not_an_object!(not_a_row, 3);
         }
         d.deserialize_any(V)
     }
@@ -566,7 +580,7 @@ impl<'de> Deserialize<'de> for Lists {
                         "users" => lists.users = Some(rows(map.next_value()?, "users", UserRow::read)),
                         "feeds" => lists.feeds = Some(map.next_value::<FeedList>()?.0),
                         other => {
-                            map.next_value::<IgnoredAny>()?;
+                            map.next_value_seed(Skip { depth: 1 })?;
                             if lists.unknown.is_none() {
                                 lists.unknown = Some(other.to_string());
                             }
@@ -575,7 +589,7 @@ impl<'de> Deserialize<'de> for Lists {
                 }
                 Ok(lists)
             }
-            not_an_object!(not_object);
+            not_an_object!(not_object, 1);
         }
         d.deserialize_any(V)
     }
@@ -626,7 +640,9 @@ impl<'de> Deserialize<'de> for FeedList {
                 Ok(FeedList(Ok(Vec::new())))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedList, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_key::<IgnoredAny>()?.is_some() {
+                    map.next_value_seed(Skip { depth: 2 })?;
+                }
                 Ok(not_a_list("an object"))
             }
             fn visit_bool<E>(self, _: bool) -> Result<FeedList, E> {
@@ -857,7 +873,7 @@ impl State {
                 }
             }
             Change::UpdateUserProfile { userid, name, location, bio, timezone, tags } => {
-                let u = self.user_mut(*userid);
+                let u = self.user_mut(*userid)?;
                 if let Some(v) = name {
                     u.name = Some(v.clone());
                 }
@@ -875,12 +891,12 @@ impl State {
                 }
             }
             Change::SetUsername { userid, username } => {
-                self.user_mut(*userid).username = Some(username.clone())
+                self.user_mut(*userid)?.username = Some(username.clone())
             }
-            Change::SetEmail { userid, email } => self.user_mut(*userid).email = Some(email.clone()),
+            Change::SetEmail { userid, email } => self.user_mut(*userid)?.email = Some(email.clone()),
             // Passwords are never part of the facts.
             Change::SetPassword { userid, .. } => {
-                self.user_mut(*userid);
+                self.user_mut(*userid)?;
             }
         }
         Ok(())
@@ -888,15 +904,12 @@ impl State {
 
     /// The users row of `id`, created bare when the state does not hold it yet (a user the host
     /// registered during the request).
-    fn user_mut(&mut self, id: Id) -> &mut UserRow {
-        let i = match self.users.iter().position(|u| u.id == id) {
-            Some(i) => i,
-            None => {
-                self.users.push(UserRow::bare(id));
-                self.users.len() - 1
-            }
-        };
-        &mut self.users[i]
+    fn user_mut(&mut self, id: Id) -> Result<&mut UserRow, String> {
+        if !self.users.iter().any(|u| u.id == id) {
+            self.users.push(UserRow::bare(id));
+        }
+        // There is one now: the first counts, as everywhere.
+        self.users.iter_mut().find(|u| u.id == id).ok_or_else(|| format!("no user {id}"))
     }
 }
 

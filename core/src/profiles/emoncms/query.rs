@@ -432,7 +432,8 @@ fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>,
     let (mut gains, mut loses) = (Vec::new(), Vec::new());
     let (mut i, mut j) = (0, 0);
     loop {
-        let order = match (before.get(i), after.get(j)) {
+        let (b, a) = (before.get(i), after.get(j));
+        let order = match (b, a) {
             (Some(b), Some(a)) => b.cmp(a),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -440,11 +441,11 @@ fn diff_sorted(before: &[Capability], after: &[Capability]) -> (Vec<Capability>,
         };
         match order {
             Ordering::Less => {
-                loses.push(before[i]);
+                loses.extend(b.copied());
                 i += 1;
             }
             Ordering::Greater => {
-                gains.push(after[j]);
+                gains.extend(a.copied());
                 j += 1;
             }
             Ordering::Equal => {

@@ -407,21 +407,7 @@ fn fill(template: String, values: &[(&str, &str)], escape: bool) -> String {
     let mut text = template;
     for &(key, value) in values {
         let value = if escape { html_escape(value) } else { value.to_string() };
-        // As `str::replace` (left to right, matches not overlapping), without the generic
-        // substring searcher. A match of the UTF-8 key starts and ends on character boundaries.
-        let (mut out, mut from, mut i) = (String::with_capacity(text.len()), 0, 0);
-        while i < text.len() {
-            if text.as_bytes()[i..].starts_with(key.as_bytes()) {
-                out.push_str(&text[from..i]);
-                out.push_str(&value);
-                i += key.len();
-                from = i;
-            } else {
-                i += 1;
-            }
-        }
-        out.push_str(&text[from..]);
-        text = out;
+        text = text.replace(key, &value);
     }
     text
 }
@@ -514,7 +500,7 @@ impl<'a> Req<'a> {
         match self.given("role") {
             None => Ok(None),
             Some(r) => match r.as_str() {
-                "0" | "1" | "2" | "3" | "4" => Ok(Some(Role::from_code(i64::from(r.as_bytes()[0] - b'0')))),
+                "0" | "1" | "2" | "3" | "4" => Ok(r.parse::<i64>().ok().map(Role::from_code)),
                 _ => Err(Outcome::fail("Invalid role").into()),
             },
         }
@@ -559,13 +545,14 @@ impl<'a> Req<'a> {
     /// (B-15), or is empty when there is no `old` (create).
     fn group_texts(&self, old: Option<&GroupRow>) -> Step<[Option<String>; 4]> {
         let mut out: [Option<String>; 4] = Default::default();
-        for (i, &(key, label, max)) in GROUP_TEXTS.iter().enumerate() {
-            out[i] = match (self.param(key), old) {
+        let kept = old.map(|old| [&old.name, &old.description, &old.organization, &old.area]);
+        for (i, (slot, &(key, label, max))) in out.iter_mut().zip(GROUP_TEXTS.iter()).enumerate() {
+            *slot = match (self.param(key), kept) {
                 (Some(raw), _) => Some(Self::group_field(&raw, label, max)?),
-                (None, Some(old)) => [&old.name, &old.description, &old.organization, &old.area][i].clone(),
+                (None, Some(kept)) => kept.get(i).and_then(|t| (*t).clone()),
                 (None, None) => Some(String::new()),
             };
-            if i == 0 && out[0].as_deref().unwrap_or("").is_empty() {
+            if i == 0 && slot.as_deref().unwrap_or("").is_empty() {
                 return Err(Outcome::fail("Group name cannot be empty").into());
             }
         }
@@ -1482,8 +1469,11 @@ fn valid_email(e: &str) -> bool {
     let (Some(at), Some(dot)) = (at, dot) else {
         return false;
     };
-    let host = &e.as_bytes()[at + 1..dot];
-    at > 0 && !host.is_empty() && e.len() - dot > 2 && host[0] != b'.' && host[host.len() - 1] != b'.'
+    let host = e.as_bytes().get(at + 1..dot).unwrap_or_default();
+    at > 0
+        && e.len() - dot > 2
+        && host.first().is_some_and(|&b| b != b'.')
+        && host.last().is_some_and(|&b| b != b'.')
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The facts indexed for fast answers: dense ids, membership lists by group and by user (sorted,
 //! contiguous), feeds by owner. A check allocates nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -15,85 +15,12 @@ pub(crate) type Dense = u32;
 
 const ABSENT: u32 = u32::MAX;
 
-/// A map of `u32` keys to `u32` values other than `ABSENT`: open addressing with linear probing
-/// and multiplicative hashing (ids are not attacker-chosen hash-flooding material: they come from
-/// the host's own database). One non-generic table serves every index, where a `HashMap` would
-/// add a copy of its code per key and value type to the WebAssembly module.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct U32Map {
-    /// (key, value) slots, none or a power of two (at least 16) of them, at most half used; a
-    /// free slot holds the value `ABSENT`.
-    slots: Vec<(u32, u32)>,
-    /// 32 minus log2 of the slot count: the hash is the top bits of the key times a constant.
-    shift: u32,
-    len: usize,
-}
-
-impl U32Map {
-    /// An empty map that holds `n` entries without growing.
-    fn with_capacity(n: usize) -> U32Map {
-        let mut map = U32Map::default();
-        map.resize((2 * n).next_power_of_two().max(16));
-        map
-    }
-
-    /// The slot holding `key`, or the free slot where it goes. The table must not be empty.
-    #[inline]
-    fn slot(&self, key: u32) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut i = (key.wrapping_mul(0x9e37_79b9) >> self.shift) as usize;
-        loop {
-            let (k, v) = self.slots[i];
-            if v == ABSENT || k == key {
-                return i;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, key: u32) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let v = self.slots[self.slot(key)].1;
-        if v == ABSENT { None } else { Some(v) }
-    }
-
-    /// Sets `key` → `value` (not `ABSENT`); returns the value it replaces.
-    pub(crate) fn insert(&mut self, key: u32, value: u32) -> Option<u32> {
-        if 2 * (self.len + 1) > self.slots.len() {
-            self.resize((2 * self.slots.len()).max(16));
-        }
-        let i = self.slot(key);
-        let old = std::mem::replace(&mut self.slots[i], (key, value)).1;
-        if old == ABSENT {
-            self.len += 1;
-            None
-        } else {
-            Some(old)
-        }
-    }
-
-    /// Rehashes into `size` slots (a power of two, at least 16).
-    fn resize(&mut self, size: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![(0, ABSENT); size]);
-        self.shift = 32 - size.trailing_zeros();
-        for (k, v) in old {
-            if v != ABSENT {
-                let i = self.slot(k);
-                self.slots[i] = (k, v);
-            }
-        }
-    }
-}
-
 /// Id → dense index: a direct table when ids are compact (the usual auto-increment case), a hash
 /// map otherwise.
 #[derive(Debug, Clone)]
 pub(crate) enum IdMap {
     Direct(Vec<u32>),
-    Hashed(U32Map),
+    Hashed(HashMap<u32, u32>),
 }
 
 impl IdMap {
@@ -106,7 +33,8 @@ impl IdMap {
         if max <= 4 * ids.len() + 1024 {
             let mut table = vec![ABSENT; max + 1];
             for (i, &id) in ids.iter().enumerate() {
-                let slot = &mut table[id as usize];
+                // `table` reaches the largest id.
+                let Some(slot) = table.get_mut(id as usize) else { return Err(id) };
                 if *slot != ABSENT {
                     return Err(id);
                 }
@@ -114,7 +42,7 @@ impl IdMap {
             }
             Ok(IdMap::Direct(table))
         } else {
-            let mut map = U32Map::with_capacity(ids.len());
+            let mut map = HashMap::with_capacity(ids.len());
             for (i, &id) in ids.iter().enumerate() {
                 if map.insert(id, i as u32).is_some() {
                     return Err(id);
@@ -133,7 +61,7 @@ impl IdMap {
     pub(crate) fn get(&self, id: Id) -> Option<Dense> {
         match self {
             IdMap::Direct(t) => t.get(id as usize).copied().filter(|&d| d != ABSENT),
-            IdMap::Hashed(m) => m.get(id),
+            IdMap::Hashed(m) => m.get(&id).copied(),
         }
     }
 
@@ -143,16 +71,14 @@ impl IdMap {
     fn insert_new(&mut self, id: Id, dense: Dense) {
         if let IdMap::Direct(t) = self {
             let slot = id as usize;
-            if slot < t.len() {
-                t[slot] = dense;
-                return;
-            }
-            if slot <= 4 * (dense as usize + 1) + 1024 {
+            if slot >= t.len() && slot <= 4 * (dense as usize + 1) + 1024 {
                 t.resize(slot + 1, ABSENT);
-                t[slot] = dense;
+            }
+            if let Some(at) = t.get_mut(slot) {
+                *at = dense;
                 return;
             }
-            let mut map = U32Map::with_capacity(dense as usize + 1);
+            let mut map = HashMap::with_capacity(dense as usize + 1);
             for (i, &d) in t.iter().enumerate() {
                 if d != ABSENT {
                     map.insert(i as u32, d);
@@ -252,6 +178,9 @@ pub struct Snapshot {
     um: Vec<MemberOf>,
     uf_start: Vec<u32>,
     uf: Vec<Dense>,
+    /// What a dense index out of range reads as (never met: indices come from the facts).
+    nobody: UserRow,
+    no_group: GroupRow,
 }
 
 impl Snapshot {
@@ -259,15 +188,9 @@ impl Snapshot {
     /// membership rows keep the one granting least; rows of unknown groups are ignored.
     pub fn build(state: State) -> Result<Snapshot, WireError> {
         let State { groups, memberships, mut users, feeds } = state;
-        let mut ids = Vec::with_capacity(groups.len());
-        for g in &groups {
-            ids.push(g.id);
-        }
+        let ids: Vec<Id> = groups.iter().map(|g| g.id).collect();
         let group_ix = IdMap::build_of("group", &ids)?;
-        ids.clear();
-        for u in &users {
-            ids.push(u.id);
-        }
+        let ids: Vec<Id> = users.iter().map(|u| u.id).collect();
         let mut user_ix = IdMap::build_of("user", &ids)?;
         // Members and feed owners the host did not load a users row for get a bare row, so every
         // dense user index is valid.
@@ -281,50 +204,35 @@ impl Snapshot {
             d
         };
 
-        // Memberships: keep rows of known groups, resolve users (one column each), then order
-        // them by (group, user), stably, and dedupe (group, user) pairs.
+        // Memberships of known groups, by (group, user) in state order, each pair once: the row
+        // granting least (fewest permissions, then not `full`, then the first).
         let pol = policy();
-        let (mut row_g, mut row_u) = (Vec::new(), Vec::new());
-        let mut rows = Vec::new();
-        for (i, m) in memberships.iter().enumerate() {
+        let mut rows: Vec<Kept> = Vec::with_capacity(memberships.len());
+        for m in &memberships {
             if let Some(g) = group_ix.get(m.groupid) {
-                row_g.push(g);
-                row_u.push(ensure_user(m.userid, &mut users));
-                rows.push(i as u32);
+                let u = ensure_user(m.userid, &mut users);
+                let role = Role::from_code(m.role);
+                let full = m.admin_rights.as_deref() == Some("full");
+                rows.push(Kept { g, u, strength: (pol.role_permissions(role).len(), full), row: m });
             }
         }
-        let (_, by_user) = bucket(users.len(), &row_u, &iota(rows.len()));
-        let (_, sorted) = bucket(groups.len(), &row_g, &by_user);
-        let strength = |row: u32| {
-            let m = &memberships[row as usize];
-            let role = Role::from_code(m.role);
-            (pol.role_permissions(role).len(), m.admin_rights.as_deref() == Some("full"), row)
-        };
-        // The kept rows, as columns: group, user, `memberships` index.
-        let (mut kept_g, mut kept_u, mut kept_row): (Vec<Dense>, Vec<Dense>, Vec<u32>) =
-            (Vec::new(), Vec::new(), Vec::new());
-        for &k in &sorted {
-            let (g, u, row) = (row_g[k as usize], row_u[k as usize], rows[k as usize]);
-            match kept_row.last_mut() {
-                Some(last) if kept_g.last() == Some(&g) && kept_u.last() == Some(&u) => {
-                    if strength(row) < strength(*last) {
-                        *last = row;
+        let by_user = bucket(users.len(), rows.iter().map(|k| k.u), iota(rows.len())).1;
+        let sorted = bucket(groups.len(), rows.iter().map(|k| k.g), by_user).1;
+        let mut kept: Vec<&Kept> = Vec::with_capacity(rows.len());
+        for k in sorted.iter().filter_map(|&k| rows.get(k as usize)) {
+            match kept.last_mut() {
+                Some(last) if (last.g, last.u) == (k.g, k.u) => {
+                    if k.strength < last.strength {
+                        *last = k;
                     }
                 }
-                _ => {
-                    kept_g.push(g);
-                    kept_u.push(u);
-                    kept_row.push(row);
-                }
+                _ => kept.push(k),
             }
         }
 
         // Feeds: the facts, each name once, the texts apart (all or none: a row without one
         // among rows with one gets the text of its parts).
-        ids.clear();
-        for f in &feeds {
-            ids.push(f.id);
-        }
+        let ids: Vec<Id> = feeds.iter().map(|f| f.id).collect();
         let feed_ix = IdMap::build_of("feed", &ids)?;
         let n_feeds = feeds.len();
         let mut feed_meta = Vec::with_capacity(n_feeds);
@@ -358,49 +266,49 @@ impl Snapshot {
             facts.push(FeedFact { id: f.id, name, time: or_nan(f.time), value: or_nan(f.value) });
         }
         drop(name_ix);
-        let feeds = facts;
 
         let n_users = users.len();
         // By group: the kept rows are in (group, user) order already.
-        let kept = iota(kept_row.len());
-        let (gm_start, _) = bucket(groups.len(), &kept_g, &kept);
-        let mut gm = Vec::with_capacity(kept.len());
+        let gm_start = bucket(groups.len(), kept.iter().map(|k| k.g), Vec::new()).0;
         let mut rights: Vec<Box<str>> = Vec::new();
-        for &k in &kept {
-            let (user, row) = (kept_u[k as usize], kept_row[k as usize]);
-            let m = &memberships[row as usize];
-            // `group_users.role` is an int(11): every stored role fits.
-            let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-            let full = m.admin_rights.as_deref() == Some("full");
-            let text = match m.admin_rights.as_deref() {
-                None => ABSENT,
-                Some(t) => match rights.iter().position(|r| &**r == t) {
-                    Some(i) => i as u32,
-                    None => {
-                        rights.push(t.into());
-                        (rights.len() - 1) as u32
-                    }
-                },
-            };
-            gm.push(Member { user, role: Role::from_code(m.role), full, raw, rights: text });
-        }
-        drop(memberships);
+        let gm: Vec<Member> = kept
+            .iter()
+            .map(|k| {
+                let m = k.row;
+                // `group_users.role` is an int(11): every stored role fits.
+                let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                let text = match m.admin_rights.as_deref() {
+                    None => ABSENT,
+                    Some(t) => match rights.iter().position(|r| &**r == t) {
+                        Some(i) => i as u32,
+                        None => {
+                            rights.push(t.into());
+                            (rights.len() - 1) as u32
+                        }
+                    },
+                };
+                Member { user: k.u, role: Role::from_code(m.role), full: k.strength.1, raw, rights: text }
+            })
+            .collect();
         // By user: a stable bucketing keeps each user's groups in order.
-        let (um_start, by_user) = bucket(n_users, &kept_u, &kept);
-        let mut um = Vec::with_capacity(kept.len());
-        for &k in &by_user {
-            let Member { role, full, raw, .. } = gm[k as usize];
-            um.push(MemberOf { group: kept_g[k as usize], role, full, raw });
-        }
+        let (um_start, by_user) = bucket(n_users, kept.iter().map(|k| k.u), iota(kept.len()));
+        let um: Vec<MemberOf> = by_user
+            .iter()
+            .filter_map(|&k| Some((kept.get(k as usize)?, gm.get(k as usize)?)))
+            .map(|(k, m)| MemberOf { group: k.g, role: m.role, full: m.full, raw: m.raw })
+            .collect();
+        drop(kept);
+        drop(rows);
+        drop(memberships);
         // Feeds by owner, in state order.
-        let (uf_start, uf) = bucket(n_users, &owners, &iota(n_feeds));
+        let (uf_start, uf) = bucket(n_users, owners.iter().copied(), iota(n_feeds));
 
         Ok(Snapshot {
             groups,
             group_ix,
             users,
             user_ix,
-            feeds,
+            feeds: facts,
             feed_names,
             feed_texts,
             feed_meta,
@@ -412,6 +320,8 @@ impl Snapshot {
             um,
             uf_start,
             uf,
+            nobody: UserRow::bare(0),
+            no_group: GroupRow::bare(0),
         })
     }
 
@@ -430,8 +340,8 @@ impl Snapshot {
     /// The kept `group_users` row of member `m` of group `g`.
     pub(crate) fn membership_row(&self, g: Dense, m: &Member) -> MembershipRow {
         MembershipRow {
-            groupid: self.groups[g as usize].id,
-            userid: self.users[m.user as usize].id,
+            groupid: self.group(g).id,
+            userid: self.user(m.user).id,
             role: i64::from(m.raw),
             admin_rights: self.rights_text(m).map(str::to_string),
         }
@@ -445,9 +355,9 @@ impl Snapshot {
     /// Feed `f` as a row again, its text included.
     pub(crate) fn feed_row(&self, f: Dense) -> FeedRow {
         let (owner, public) = self.feed_meta(f);
-        let fact = self.feeds[f as usize];
+        let fact = self.fact(f);
         let text = self.feed_texts.get(f as usize).cloned();
-        let mut row = FeedRow::new(fact.id, self.users[owner as usize].id, public, "", 0.0, 0.0);
+        let mut row = FeedRow::new(fact.id, self.user(owner).id, public, "", 0.0, 0.0);
         (row.name, row.time, row.value) =
             (self.feed_name(f).map(str::to_string), known(fact.time), known(fact.value));
         row.with_text(text)
@@ -459,14 +369,24 @@ impl Snapshot {
             return FeedOut::Text(text);
         }
         let (owner, public) = self.feed_meta(f);
-        let fact = self.feeds[f as usize];
+        let fact = self.fact(f);
         FeedOut::Parts(FeedParts {
             id: fact.id,
-            userid: self.users[owner as usize].id,
+            userid: self.user(owner).id,
             name: self.feed_name(f),
             public,
             time: known(fact.time),
             value: known(fact.value),
+        })
+    }
+
+    /// The facts of feed `f` (of no feed: nothing known).
+    fn fact(&self, f: Dense) -> FeedFact {
+        self.feeds.get(f as usize).copied().unwrap_or(FeedFact {
+            id: 0,
+            name: NO_NAME,
+            time: f64::NAN,
+            value: f64::NAN,
         })
     }
 
@@ -497,28 +417,48 @@ fn iota(n: usize) -> Vec<u32> {
     (0..n as u32).collect()
 }
 
-/// A stable counting sort: `items` ordered by `keys[item]` (each below `n`), and the CSR start
-/// offsets of the `n` keys in that order.
-fn bucket(n: usize, keys: &[u32], items: &[u32]) -> (Vec<u32>, Vec<u32>) {
+/// A stable counting sort by key (each below `n`): the CSR start offsets of the `n` keys, and
+/// `items` (indices into `keys`) in key order. With no `items`, only the offsets.
+fn bucket(n: usize, keys: impl Iterator<Item = u32> + Clone, items: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
     let mut starts = vec![0u32; n + 1];
-    for &i in items {
-        starts[keys[i as usize] as usize + 1] += 1;
+    for k in keys.clone() {
+        if let Some(count) = starts.get_mut(k as usize + 1) {
+            *count += 1;
+        }
     }
-    for k in 0..n {
-        starts[k + 1] += starts[k];
+    let mut total = 0;
+    for s in &mut starts {
+        total += *s;
+        *s = total;
     }
+    if items.is_empty() {
+        return (starts, items);
+    }
+    let keys: Vec<u32> = keys.collect();
     let mut next = starts.clone();
     let mut sorted = vec![0u32; items.len()];
-    for &i in items {
-        let at = &mut next[keys[i as usize] as usize];
-        sorted[*at as usize] = i;
+    for i in items {
+        let Some(at) = keys.get(i as usize).and_then(|&k| next.get_mut(k as usize)) else { continue };
+        if let Some(slot) = sorted.get_mut(*at as usize) {
+            *slot = i;
+        }
         *at += 1;
     }
     (starts, sorted)
 }
 
+/// A membership row of a known group, while the snapshot is built.
+struct Kept<'r> {
+    g: Dense,
+    u: Dense,
+    /// (permissions of the role, `full`): the smaller grants less.
+    strength: (usize, bool),
+    row: &'r MembershipRow,
+}
+
 /// Read access to facts, implemented by the snapshot and by a what-if overlay on it, so every
-/// rule is written once.
+/// rule is written once. Dense indices come from the facts themselves; one out of range reads as
+/// nothing (an empty list, a bare row), never a panic.
 pub(crate) trait Facts {
     fn group_dense(&self, id: Id) -> Option<Dense>;
     fn group(&self, g: Dense) -> &GroupRow;
@@ -538,7 +478,17 @@ pub(crate) trait Facts {
     #[inline]
     fn membership(&self, g: Dense, u: Dense) -> Option<MemberOf> {
         let list = self.groups_of(u);
-        list.binary_search_by_key(&g, |m| m.group).ok().map(|i| list[i])
+        list.binary_search_by_key(&g, |m| m.group).ok().and_then(|i| list.get(i).copied())
+    }
+}
+
+/// Entry `i` of a CSR list: `items[starts[i] .. starts[i + 1]]`.
+#[inline]
+fn run<'a, T>(starts: &[u32], items: &'a [T], i: Dense) -> &'a [T] {
+    let i = i as usize;
+    match (starts.get(i), starts.get(i + 1)) {
+        (Some(&from), Some(&to)) => items.get(from as usize..to as usize).unwrap_or(&[]),
+        _ => &[],
     }
 }
 
@@ -548,7 +498,7 @@ impl Facts for Snapshot {
         self.group_ix.get(id)
     }
     fn group(&self, g: Dense) -> &GroupRow {
-        &self.groups[g as usize]
+        self.groups.get(g as usize).unwrap_or(&self.no_group)
     }
     fn group_count(&self) -> usize {
         self.groups.len()
@@ -558,17 +508,15 @@ impl Facts for Snapshot {
         self.user_ix.get(id)
     }
     fn user(&self, u: Dense) -> &UserRow {
-        &self.users[u as usize]
+        self.users.get(u as usize).unwrap_or(&self.nobody)
     }
     #[inline]
     fn members(&self, g: Dense) -> &[Member] {
-        let g = g as usize;
-        &self.gm[self.gm_start[g] as usize..self.gm_start[g + 1] as usize]
+        run(&self.gm_start, &self.gm, g)
     }
     #[inline]
     fn groups_of(&self, u: Dense) -> &[MemberOf] {
-        let u = u as usize;
-        &self.um[self.um_start[u] as usize..self.um_start[u + 1] as usize]
+        run(&self.um_start, &self.um, u)
     }
     #[inline]
     fn feed_dense(&self, id: Id) -> Option<Dense> {
@@ -576,14 +524,13 @@ impl Facts for Snapshot {
     }
     #[inline]
     fn feed_meta(&self, f: Dense) -> (Dense, bool) {
-        self.feed_meta[f as usize]
+        self.feed_meta.get(f as usize).copied().unwrap_or((ABSENT, false))
     }
     fn feed_id(&self, f: Dense) -> Id {
-        self.feeds[f as usize].id
+        self.feeds.get(f as usize).map_or(0, |x| x.id)
     }
     fn feeds_of(&self, u: Dense) -> &[Dense] {
-        let u = u as usize;
-        &self.uf[self.uf_start[u] as usize..self.uf_start[u + 1] as usize]
+        run(&self.uf_start, &self.uf, u)
     }
 }
 
@@ -591,44 +538,28 @@ impl Facts for Snapshot {
 /// copying the snapshot: only the member lists of touched groups and users are replaced.
 pub(crate) struct Overlay<'a> {
     base: &'a Snapshot,
-    /// Dense group → index of its replaced member list in `gm`.
-    gm_ix: U32Map,
-    gm: Vec<Vec<Member>>,
-    /// Dense user → index of its replaced membership list in `um`.
-    um_ix: U32Map,
-    um: Vec<Vec<MemberOf>>,
-    /// Deleted dense groups (the value is unused).
-    deleted: U32Map,
+    /// Replaced member lists, by dense group.
+    gm: HashMap<Dense, Vec<Member>>,
+    /// Replaced membership lists, by dense user.
+    um: HashMap<Dense, Vec<MemberOf>>,
+    deleted: HashSet<Dense>,
     extra_groups: Vec<GroupRow>,
-    extra_group_ix: U32Map,
+    extra_group_ix: HashMap<Id, Dense>,
     extra_users: Vec<UserRow>,
-    extra_user_ix: U32Map,
-}
-
-/// Sets the list of `key` in a map of replaced lists.
-fn replace_list<T>(ix: &mut U32Map, lists: &mut Vec<Vec<T>>, key: Dense, list: Vec<T>) {
-    match ix.get(key) {
-        Some(i) => lists[i as usize] = list,
-        None => {
-            ix.insert(key, lists.len() as u32);
-            lists.push(list);
-        }
-    }
+    extra_user_ix: HashMap<Id, Dense>,
 }
 
 impl<'a> Overlay<'a> {
     pub(crate) fn new(base: &'a Snapshot) -> Overlay<'a> {
         Overlay {
             base,
-            gm_ix: U32Map::default(),
-            gm: Vec::new(),
-            um_ix: U32Map::default(),
-            um: Vec::new(),
-            deleted: U32Map::default(),
+            gm: HashMap::new(),
+            um: HashMap::new(),
+            deleted: HashSet::new(),
             extra_groups: Vec::new(),
-            extra_group_ix: U32Map::default(),
+            extra_group_ix: HashMap::new(),
             extra_users: Vec::new(),
-            extra_user_ix: U32Map::default(),
+            extra_user_ix: HashMap::new(),
         }
     }
 
@@ -639,7 +570,7 @@ impl<'a> Overlay<'a> {
         let d = (self.base.groups.len() + self.extra_groups.len()) as Dense;
         self.extra_group_ix.insert(row.id, d);
         self.extra_groups.push(row);
-        replace_list(&mut self.gm_ix, &mut self.gm, d, Vec::new());
+        self.gm.insert(d, Vec::new());
         Ok(d)
     }
 
@@ -654,14 +585,11 @@ impl<'a> Overlay<'a> {
     }
 
     pub(crate) fn delete_group(&mut self, g: Dense) {
-        let mut members = Vec::new();
-        for m in self.members(g) {
-            members.push(m.user);
-        }
+        let members: Vec<Dense> = self.members(g).iter().map(|m| m.user).collect();
         for u in members {
             self.remove_membership(g, u);
         }
-        self.deleted.insert(g, 0);
+        self.deleted.insert(g);
     }
 
     /// Sets (or inserts) the membership of `u` in `g`.
@@ -670,17 +598,17 @@ impl<'a> Overlay<'a> {
         let raw = role.code().unwrap_or(-1) as i32;
         let member = Member { user: u, role, full, raw, rights: ABSENT };
         match members.binary_search_by_key(&u, |m| m.user) {
-            Ok(i) => members[i] = member,
-            Err(i) => members.insert(i, member),
-        }
-        replace_list(&mut self.gm_ix, &mut self.gm, g, members);
+            Ok(i) => members.splice(i..=i, [member]),
+            Err(i) => members.splice(i..i, [member]),
+        };
+        self.gm.insert(g, members);
         let mut groups = self.groups_of(u).to_vec();
         let of = MemberOf { group: g, role, full, raw };
         match groups.binary_search_by_key(&g, |m| m.group) {
-            Ok(i) => groups[i] = of,
-            Err(i) => groups.insert(i, of),
-        }
-        replace_list(&mut self.um_ix, &mut self.um, u, groups);
+            Ok(i) => groups.splice(i..=i, [of]),
+            Err(i) => groups.splice(i..i, [of]),
+        };
+        self.um.insert(u, groups);
     }
 
     pub(crate) fn remove_membership(&mut self, g: Dense, u: Dense) -> bool {
@@ -689,12 +617,12 @@ impl<'a> Overlay<'a> {
             return false;
         };
         members.remove(i);
-        replace_list(&mut self.gm_ix, &mut self.gm, g, members);
+        self.gm.insert(g, members);
         let mut groups = self.groups_of(u).to_vec();
         if let Ok(i) = groups.binary_search_by_key(&g, |m| m.group) {
             groups.remove(i);
         }
-        replace_list(&mut self.um_ix, &mut self.um, u, groups);
+        self.um.insert(u, groups);
         true
     }
 }
@@ -703,35 +631,39 @@ impl Facts for Overlay<'_> {
     fn group_dense(&self, id: Id) -> Option<Dense> {
         self.base
             .group_dense(id)
-            .or_else(|| self.extra_group_ix.get(id))
-            .filter(|&g| self.deleted.get(g).is_none())
+            .or_else(|| self.extra_group_ix.get(&id).copied())
+            .filter(|g| !self.deleted.contains(g))
     }
     fn group(&self, g: Dense) -> &GroupRow {
         let n = self.base.groups.len();
-        if (g as usize) < n { self.base.group(g) } else { &self.extra_groups[g as usize - n] }
+        match (g as usize).checked_sub(n) {
+            None => self.base.group(g),
+            Some(i) => self.extra_groups.get(i).unwrap_or(&self.base.no_group),
+        }
     }
     fn group_count(&self) -> usize {
         self.base.groups.len() + self.extra_groups.len()
     }
     fn user_dense(&self, id: Id) -> Option<Dense> {
-        self.base.user_dense(id).or_else(|| self.extra_user_ix.get(id))
+        self.base.user_dense(id).or_else(|| self.extra_user_ix.get(&id).copied())
     }
     fn user(&self, u: Dense) -> &UserRow {
         let n = self.base.users.len();
-        if (u as usize) < n { self.base.user(u) } else { &self.extra_users[u as usize - n] }
+        match (u as usize).checked_sub(n) {
+            None => self.base.user(u),
+            Some(i) => self.extra_users.get(i).unwrap_or(&self.base.nobody),
+        }
     }
     fn members(&self, g: Dense) -> &[Member] {
-        match self.gm_ix.get(g) {
-            Some(i) => &self.gm[i as usize],
-            None if (g as usize) < self.base.groups.len() => self.base.members(g),
-            None => &[],
+        match self.gm.get(&g) {
+            Some(list) => list,
+            None => self.base.members(g),
         }
     }
     fn groups_of(&self, u: Dense) -> &[MemberOf] {
-        match self.um_ix.get(u) {
-            Some(i) => &self.um[i as usize],
-            None if (u as usize) < self.base.users.len() => self.base.groups_of(u),
-            None => &[],
+        match self.um.get(&u) {
+            Some(list) => list,
+            None => self.base.groups_of(u),
         }
     }
     fn feed_dense(&self, id: Id) -> Option<Dense> {
@@ -744,33 +676,13 @@ impl Facts for Overlay<'_> {
         self.base.feed_id(f)
     }
     fn feeds_of(&self, u: Dense) -> &[Dense] {
-        if (u as usize) < self.base.users.len() { self.base.feeds_of(u) } else { &[] }
+        self.base.feeds_of(u)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn u32_map_finds_what_was_inserted() {
-        let mut map = U32Map::default();
-        assert_eq!(map.get(7), None);
-        let keys = |i: u32| i.wrapping_mul(2_654_435_761) ^ (i << 20);
-        for i in 0..5000 {
-            assert_eq!(map.insert(keys(i), i), None);
-        }
-        assert_eq!(map.insert(u32::MAX, 1), None);
-        assert_eq!(map.insert(0, 2), Some(0), "keys(0) is 0");
-        for i in 1..5000 {
-            assert_eq!(map.get(keys(i)), Some(i));
-        }
-        assert_eq!(map.insert(keys(10), 99), Some(10));
-        assert_eq!(map.get(keys(10)), Some(99));
-        assert_eq!(map.get(u32::MAX), Some(1));
-        assert_eq!(map.get(0), Some(2));
-        assert_eq!(map.get(keys(5000)), None);
-    }
 
     #[test]
     fn id_maps_of_sparse_ids_hash_and_report_repeats() {
