@@ -153,10 +153,29 @@ pub struct UserRow {
     pub bio: Option<String>,
     pub location: Option<String>,
     pub timezone: Option<String>,
-    /// JSON object, JSON text of one, or null.
-    pub tags: Value,
-    /// Passed through as userlist's `inputslist`.
-    pub inputs: Value,
+    /// JSON object, JSON text of one; `None` for null (boxed: most users have none, and a
+    /// `Value` is 72 bytes).
+    pub tags: Option<Box<Value>>,
+    /// Passed through as userlist's `inputslist`; `None` for `{}`.
+    #[serde(serialize_with = "inputs_or_empty")]
+    pub inputs: Option<Box<Value>>,
+}
+
+/// `inputs` as written: `{}` when there are none.
+fn inputs_or_empty<S: serde::Serializer>(inputs: &Option<Box<Value>>, s: S) -> Result<S::Ok, S::Error> {
+    match inputs {
+        Some(v) => v.serialize(s),
+        None => Map::new().serialize(s),
+    }
+}
+
+/// A value boxed, `None` for what is written as nothing (null, or `{}` when `empty_is_none`).
+pub(crate) fn boxed(v: Value, empty_is_none: bool) -> Option<Box<Value>> {
+    match v {
+        Value::Null => None,
+        Value::Object(m) if empty_is_none && m.is_empty() => None,
+        v => Some(Box::new(v)),
+    }
 }
 
 impl UserRow {
@@ -172,8 +191,8 @@ impl UserRow {
             bio: None,
             location: None,
             timezone: None,
-            tags: Value::Null,
-            inputs: empty_object(),
+            tags: None,
+            inputs: None,
         }
     }
 
@@ -188,25 +207,20 @@ impl UserRow {
         let mut s: [Option<String>; 5] = Default::default();
         strings(&mut r, USER_STRINGS, &mut s)?;
         [row.name, row.email, row.bio, row.location, row.timezone] = s;
-        if let Some(tags) = r.take("tags") {
-            row.tags = tags;
-        }
-        match r.take("inputs") {
-            None | Some(Value::Null) => {}
-            Some(inputs) => row.inputs = inputs,
-        }
+        row.tags = r.take("tags").and_then(|t| boxed(t, false));
+        row.inputs = r.take("inputs").and_then(|i| boxed(i, true));
         r.finish()?;
         Ok(row)
     }
 
     /// `tags` as userlist answers it: the decoded object, or null.
     pub fn tags_value(&self) -> Value {
-        match &self.tags {
-            Value::String(text) => match serde_json::from_str::<Value>(text) {
+        match self.tags.as_deref() {
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                 Ok(v @ Value::Object(_)) => v,
                 _ => Value::Null,
             },
-            v @ Value::Object(_) => v.clone(),
+            Some(v @ Value::Object(_)) => v.clone(),
             _ => Value::Null,
         }
     }
@@ -233,10 +247,6 @@ fn strings(r: &mut Reader, keys: &[(&str, bool)], out: &mut [Option<String>]) ->
         *slot = if required { Some(r.req(key, read::string)?) } else { r.opt(key, read::string)? };
     }
     Ok(())
-}
-
-fn empty_object() -> Value {
-    Value::Object(Map::new())
 }
 
 /// A feed row as emoncms's Feed model returns it. `id`, `userid`, `public`, `name`, `time` and
@@ -887,7 +897,7 @@ impl State {
                     u.timezone = Some(v.clone());
                 }
                 if let Some(v) = tags {
-                    u.tags = v.clone();
+                    u.tags = boxed(v.clone(), false);
                 }
             }
             Change::SetUsername { userid, username } => {

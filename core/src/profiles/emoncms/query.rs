@@ -3,8 +3,6 @@
 
 use serde::Serialize;
 
-use crate::value::{Map, Value};
-
 use super::decide::{self, Action, NoTrace, ObjectKind};
 use super::model::{Change, Id, Role};
 use super::policy::{Perm, policy};
@@ -496,7 +494,7 @@ pub(crate) fn redact(
             user.email = None;
             user.bio = None;
             user.location = None;
-            user.inputs = Value::Object(Map::new());
+            user.inputs = None;
         }
         if feeds {
             for &f in snap.feeds_of(m.user) {

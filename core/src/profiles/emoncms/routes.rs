@@ -1130,7 +1130,10 @@ impl<'a> Req<'a> {
                 admin_rights: self.snap.rights_text(m),
                 totalfeeds: feeds.len(),
                 feedslist: feeds,
-                inputslist: if full_profile { Cow::Borrowed(&user.inputs) } else { Cow::Owned(json!({})) },
+                inputslist: match user.inputs.as_deref() {
+                    Some(inputs) if full_profile => Cow::Borrowed(inputs),
+                    _ => Cow::Owned(json!({})),
+                },
                 taskslist: [],
                 name: &user.name,
                 bio: profile(&user.bio),

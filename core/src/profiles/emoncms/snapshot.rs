@@ -138,6 +138,9 @@ fn known(v: f64) -> Option<f64> {
 
 const NO_NAME: u32 = u32::MAX;
 
+/// The bit of a feed's owner index that says it is public (dense indices stay below 2^31).
+const PUBLIC: u32 = 1 << 31;
+
 /// A feed row as answers write it: the host's text, or the facts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum FeedOut<'a> {
@@ -167,8 +170,8 @@ pub struct Snapshot {
     /// The host's text of each feed row, in feed order, when the rows were read from JSON (none
     /// when they were built from their parts: those are written from the facts).
     feed_texts: Vec<Box<RawValue>>,
-    /// (owner dense, public) per feed: the hot data of a feed check, kept apart from the rows.
-    feed_meta: Vec<(Dense, bool)>,
+    /// Owner dense, `public` in the top bit, per feed: the hot data of a feed check, kept apart.
+    feed_meta: Vec<u32>,
     feed_ix: IdMap,
     /// The distinct `admin_rights` texts of the kept memberships.
     rights: Vec<Box<str>>,
@@ -244,7 +247,7 @@ impl Snapshot {
         let mut feed_texts = Vec::with_capacity(if any_text { n_feeds } else { 0 });
         for mut f in feeds {
             let owner = ensure_user(f.userid, &mut users);
-            feed_meta.push((owner, f.public));
+            feed_meta.push(owner | if f.public { PUBLIC } else { 0 });
             owners.push(owner);
             if any_text {
                 let text = f.take_text().or_else(|| parts_text(&f));
@@ -524,7 +527,7 @@ impl Facts for Snapshot {
     }
     #[inline]
     fn feed_meta(&self, f: Dense) -> (Dense, bool) {
-        self.feed_meta.get(f as usize).copied().unwrap_or((ABSENT, false))
+        self.feed_meta.get(f as usize).map_or((ABSENT, false), |&m| (m & !PUBLIC, m & PUBLIC != 0))
     }
     fn feed_id(&self, f: Dense) -> Id {
         self.feeds.get(f as usize).map_or(0, |x| x.id)
