@@ -145,6 +145,14 @@ fn to_json(name: &str, value: &JsValue) -> Result<Option<Value>, Failure> {
     if value.is_undefined() {
         return Ok(None);
     }
+    // An id (most arguments are): JSON.stringify writes a safe integer as its digits, so this is
+    // the value it would give, without the call and the text.
+    if let Some(n) = value.as_f64()
+        && n.fract() == 0.0
+        && n.abs() <= 9_007_199_254_740_991.0
+    {
+        return Ok(Some(Value::from(n as i64)));
+    }
     let text = js_sys::JSON::stringify(value).map_err(|e| {
         // What JSON.stringify threw (a TypeError for a cycle or a BigInt, whatever a toJSON
         // threw): its `message` when that is a string, read through Reflect.get, which catches
@@ -177,19 +185,66 @@ impl Serialize for Plain<'_> {
             Value::Bool(b) => s.serialize_bool(*b),
             // `as_f64` rounds a large integer to the nearest double, as JSON.parse does.
             Value::Number(n) => s.serialize_f64(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(text) => s.serialize_str(text),
+            Value::String(text) => serialize_text(text, false, s),
             Value::Array(items) => s.collect_seq(items.iter().map(Plain)),
-            Value::Object(members) if members.contains_key("__proto__") => {
+            // A scan, not a lookup: cheaper than hashing for the small objects answers are made of.
+            Value::Object(members) if members.keys().any(|k| k == "__proto__") => {
                 serde_wasm_bindgen::preserve::serialize(&object_with_proto_key(members), s)
             }
             Value::Object(members) => {
                 let mut map = s.serialize_map(Some(members.len()))?;
                 for (key, value) in members {
-                    map.serialize_entry(key, &Plain(value))?;
+                    map.serialize_entry(&Key(key), &Plain(value))?;
                 }
                 map.end()
             }
         }
+    }
+}
+
+/// An object's key, made a JS string once (see [`serialize_text`]).
+struct Key<'a>(&'a str);
+
+impl Serialize for Key<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_text(self.0, true, s)
+    }
+}
+
+/// How many distinct keys, and short strings, are kept as JS strings, and how short is short.
+const KEPT_KEYS: usize = 1024;
+const KEPT_WORDS: usize = 1024;
+const WORD_BYTES: usize = 24;
+
+thread_local! {
+    /// JS strings already made, by their text: keys then words. The wire's keys and words
+    /// (`allowed`, `chain`, `feed.read`, `ok`) recur in every answer, and each JS string made
+    /// from Rust text is a `TextDecoder.decode` call (measured in wasm/README.md). Bounded, so
+    /// no number of distinct strings makes it grow; past the bound strings are made each time.
+    static KEPT: std::cell::RefCell<[std::collections::HashMap<String, JsValue>; 2]> = Default::default();
+}
+
+/// A string as a JS string, reusing the one made before for a key or a short word.
+fn serialize_text<S: Serializer>(text: &str, key: bool, s: S) -> Result<S::Ok, S::Error> {
+    let (which, room) = if key { (0, KEPT_KEYS) } else { (1, KEPT_WORDS) };
+    if !key && text.len() > WORD_BYTES {
+        return s.serialize_str(text);
+    }
+    let kept = KEPT.with_borrow_mut(|kept| {
+        let kept = &mut kept[which];
+        if let Some(js) = kept.get(text) {
+            return Some(js.clone());
+        }
+        if kept.len() >= room {
+            return None;
+        }
+        let js = JsValue::from_str(text);
+        kept.insert(text.to_string(), js.clone());
+        Some(js)
+    });
+    match kept {
+        Some(js) => serde_wasm_bindgen::preserve::serialize(&js, s),
+        None => s.serialize_str(text),
     }
 }
 
