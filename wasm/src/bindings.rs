@@ -41,10 +41,10 @@ extern "C" {
     fn written(this: &Encoded) -> u32;
 }
 
-/// Below this many UTF-16 units a string crosses through wasm-bindgen's own glue. Above it, one
-/// `encodeInto`: the glue copies ASCII one character at a time in a JS loop (measured in
-/// wasm/README.md).
-const FAST_TEXT_UNITS: u32 = 4096;
+/// Below this many UTF-16 units a string crosses through wasm-bindgen's own glue. From it on, one
+/// `encodeInto`: the glue copies ASCII one character at a time in a JS loop, slower from a few
+/// dozen characters on (measured in wasm/README.md).
+const FAST_TEXT_UNITS: u32 = 64;
 
 /// A JS string argument as Rust text; with `bytes`, a `Uint8Array` or `ArrayBuffer` of UTF-8 too.
 fn text_of(name: &str, value: &JsValue, bytes: bool) -> Result<String, Failure> {
