@@ -344,3 +344,35 @@ test("a state as bytes: a Uint8Array (or ArrayBuffer, Buffer) of UTF-8 JSON", ()
   assert.equal(thrownCode(() => new Engine("emoncms", new Uint16Array(4))), "bad_request");
   stillWorks();
 });
+
+test("a large answer is the same value as a small one would be (past 64 KiB it crosses by JSON.parse)", () => {
+  // 300 members with 30 feeds each: the userlist body and a what_if are hundreds of KB.
+  const big = { groups: [{ id: 1, name: "Big" }], memberships: [], users: [], feeds: [] };
+  for (let u = 1; u <= 300; u++) {
+    big.memberships.push({ groupid: 1, userid: u, role: u === 1 ? 1 : 0, admin_rights: "full" });
+    const tags = u === 7 ? JSON.parse('{"__proto__":{"admin":true},"n":1}') : { n: u };
+    big.users.push({ id: u, username: `user${u}`, tags });
+    for (let f = 0; f < 30; f++) big.feeds.push({ id: u * 100 + f, userid: u, name: `f${f}`, value: u + f / 7, time: 1700000000 + f });
+  }
+  const e = new Engine("emoncms", JSON.stringify(big));
+  const session = { userid: 1, read: true, write: true, admin: false, apikey: false, username: "user1" };
+  const wire = (request) => JSON.parse(e.handle(JSON.stringify({ v: 1, ...request }))).result;
+  const list = e.route("userlist", session, { groupid: "1" });
+  assert.ok(JSON.stringify(list).length > 64 * 1024, "the answer is past the line");
+  assertPlain(list, "large userlist");
+  assert.deepStrictEqual(list, wire({ op: "route", route: "userlist", session, params: { groupid: "1" } }));
+  const seven = list.body.find((m) => m.userid === 7);
+  assert.ok(Object.hasOwn(seven.tags, "__proto__"));
+  assert.equal(Object.getPrototypeOf(seven.tags), Object.prototype);
+  const changes = [{ kind: "update_membership", groupid: 1, userid: 5, role: 2, admin_rights: "full" }];
+  const diff = e.whatIf(changes);
+  assert.ok(diff.diff.some((d) => d.gains.length > 1000), "the new sub-administrator gains the members' feeds");
+  assertPlain(diff, "large whatIf");
+  assert.deepStrictEqual(diff, wire({ op: "what_if", changes }));
+  // A small answer of the same engine crosses the other way and has the same shapes.
+  const small = e.check(1, "feed.read", { feed: 700 });
+  assertPlain(small, "small check");
+  assert.deepStrictEqual(small, wire({ op: "check", actor: 1, action: "feed.read", feed: 700 }));
+  e.free();
+  stillWorks();
+});
