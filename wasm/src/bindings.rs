@@ -256,9 +256,12 @@ fn object_with_proto_key(members: &serde_json::Map<String, Value>) -> JsValue {
     for (key, value) in members {
         let value = to_js(value).unwrap_or(JsValue::NULL);
         let descriptor = js_sys::Object::new();
-        for (field, set) in
-            [("value", value), ("writable", true.into()), ("enumerable", true.into()), ("configurable", true.into())]
-        {
+        for (field, set) in [
+            ("value", value),
+            ("writable", true.into()),
+            ("enumerable", true.into()),
+            ("configurable", true.into()),
+        ] {
             let _ = js_sys::Reflect::set(&descriptor, &JsValue::from_str(field), &set);
         }
         // A fresh, extensible object: defining a configurable data property cannot throw.

@@ -37,8 +37,9 @@ pub fn call_bytes(request: &[u8]) -> String {
 /// JSON text handed over as bytes (a state read with `fetch(…).arrayBuffer()`), as text: bytes
 /// that are not UTF-8 are `bad_json`, as the wire answers them.
 pub(crate) fn text_of_bytes(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
-    String::from_utf8(bytes)
-        .map_err(|e| Failure::new(ErrorCode::BadJson, format!("`{name}` is not valid UTF-8: {}", e.utf8_error())))
+    String::from_utf8(bytes).map_err(|e| {
+        Failure::new(ErrorCode::BadJson, format!("`{name}` is not valid UTF-8: {}", e.utf8_error()))
+    })
 }
 
 /// The wire's error answer for `failure`, written as the core writes its own.
@@ -224,7 +225,10 @@ mod tests {
     #[test]
     fn numbers_keep_the_value_the_core_wrote() {
         // `float_roundtrip`: the closest double, as JSON.parse reads it.
-        let result = result_of(r#"{"ok":true,"result":[0.1,2.2250738585072014e-308,1.7976931348623157e308,9007199254740993]}"#).unwrap();
+        let result = result_of(
+            r#"{"ok":true,"result":[0.1,2.2250738585072014e-308,1.7976931348623157e308,9007199254740993]}"#,
+        )
+        .unwrap();
         assert_eq!(result[0].as_f64(), Some(0.1));
         assert_eq!(result[1].as_f64(), Some(2.2250738585072014e-308));
         assert_eq!(result[2].as_f64(), Some(f64::MAX));
