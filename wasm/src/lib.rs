@@ -24,8 +24,9 @@
 //! `RuntimeError: unreachable` and which leaves the instance unusable. The core never panics by
 //! design (natively `call` also catches its own panics and answers `internal`), and this crate
 //! keeps its own paths panic-free: no `unwrap`, no indexing, every fallible step becomes an error
-//! answer or a thrown `Error`. A JS exception must not unwind through Rust frames either (it
-//! leaves wasm's stack pointer where it was: a few thousand of them and the module is dead), so
+//! answer or a thrown `Error`. A JS exception must not unwind through Rust frames either (those
+//! frames never restore wasm's stack pointer: a few thousand such exceptions and the module was
+//! dead, wasm/README.md), so
 //! every JS call that can throw on the caller's values is a caught one (`JSON.stringify`,
 //! `Reflect`). The hostile-input tests (`host-tests/node/`) check the module keeps answering
 //! after each bad input.
