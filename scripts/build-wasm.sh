@@ -2,20 +2,18 @@
 # Builds the npm package of the WebAssembly door into wasm/pkg/:
 #   the core compiled for wasm32 (size profile `wasm-release`), wasm-bindgen's ES-module glue
 #   (--target web: browsers, and Node by passing the bytes), wasm-opt -Oz, and the committed
-#   wrapper files of wasm/npm/. Reports the shipped .wasm against its size budget; fails on it
-#   only with EMONGROUPS_SIZE_GATE=1 (the budget is not met yet: issue 3 stays open until it is,
-#   and then the gate becomes the default). Always fails when the module grows past its guard.
+#   wrapper files of wasm/npm/. Fails when the shipped .wasm is over its guard of 350,000 bytes
+#   gzipped (what a browser downloads); the package is complete before that check, so the
+#   runners can still test it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-tools.sh
 ensure_wasm_tools
 
-MAX_RAW=200000   # bytes, the shipped .wasm
-MAX_GZIP=80000   # bytes, the same gzipped (what a browser downloads)
-# Until the budget is met, the module may not grow back past what the size work of issue 3
-# reached (403,550 / 176,408 bytes; 405,617 / 177,474 now): one `{}` on an f64 or one new ordered map is 5-20 KB.
-GUARD_RAW=415000
-GUARD_GZIP=182000
+# The old budget of 200,000 / 80,000 bytes is withdrawn (issue 14): the door is built on
+# serde-wasm-bindgen, js-sys and serde_json instead of hand-made glue. This guard only keeps the
+# module from growing without anyone noticing.
+GUARD_GZIP=350000   # bytes, the shipped .wasm gzipped
 
 target_dir=${CARGO_TARGET_DIR:-target}
 out=wasm/pkg
@@ -50,16 +48,10 @@ fi
 
 raw=$(wc -c <"$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
-echo "wasm size: $raw bytes raw (budget $MAX_RAW), $gz bytes gzipped (budget $MAX_GZIP)"
-if [ "$raw" -gt "$GUARD_RAW" ] || [ "$gz" -gt "$GUARD_GZIP" ]; then
-  echo "GREW: the shipped .wasm is $raw / $gz bytes, past the guard $GUARD_RAW / $GUARD_GZIP (raw / gzip);" \
+echo "wasm size: $raw bytes raw, $gz bytes gzipped (guard $GUARD_GZIP gzipped)"
+if [ "$gz" -gt "$GUARD_GZIP" ]; then
+  echo "GREW: the shipped .wasm is $gz bytes gzipped, past the guard of $GUARD_GZIP;" \
     "see what grew with: twiggy top -n 40 $built" >&2
   exit 1
-fi
-if [ "$raw" -gt "$MAX_RAW" ] || [ "$gz" -gt "$MAX_GZIP" ]; then
-  echo "OVER BUDGET: the shipped .wasm is $raw / $gz bytes against $MAX_RAW / $MAX_GZIP (raw / gzip)" >&2
-  if [ "${EMONGROUPS_SIZE_GATE:-0}" = 1 ]; then
-    exit 1
-  fi
 fi
 echo "npm package in $out/"

@@ -82,6 +82,6 @@ const check = medianNs(100_000, (i) => {
   return engine.check(actor, "feed.read", { feed }).allowed;
 });
 console.log(`bench/node: canReadFeed median ${fast.toFixed(0)} ns (target <= 300)`);
-console.log(`bench/node: check()     median ${check.toFixed(0)} ns (JSON request and parsed Decision)`);
+console.log(`bench/node: check()     median ${check.toFixed(0)} ns (request built with serde_json, Decision made by serde-wasm-bindgen)`);
 console.log(`bench/node: handle()    median ${handle.toFixed(0)} ns (JSON text in and out)`);
 engine.free();

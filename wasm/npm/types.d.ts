@@ -18,10 +18,12 @@ export function version(): VersionInfo;
 /** One profile's facts, indexed once, answering many requests. */
 export class Engine {
   /**
-   * Builds an engine from the profile's state (JSON text).
-   * @throws {EngineError} `unknown_profile`, `bad_json`, `too_deep`, `invalid_state`, …
+   * Builds an engine from the profile's state: JSON text, or its UTF-8 bytes (what
+   * `fetch(…).arrayBuffer()` or `fs.readFileSync` give).
+   * @throws {EngineError} `unknown_profile`, `bad_json` (also for bytes that are not UTF-8),
+   * `too_large`, `too_deep`, `invalid_state`, …
    */
-  constructor(profile: Profile, stateJson: string);
+  constructor(profile: Profile, stateJson: string | Uint8Array | ArrayBuffer);
   /** The profile this engine holds. */
   readonly profile: Profile;
   /** Answers one wire request (JSON text; `state` may be omitted) with the answer text. Never throws. */
