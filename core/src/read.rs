@@ -22,20 +22,16 @@ pub(crate) struct Reader {
     map: Map<String, Value>,
 }
 
-/// What is being read, as messages name it; a row is named only when there is an error (a state
-/// has tens of thousands of rows).
+/// What is being read, as messages name it.
 #[derive(Debug)]
 enum What {
     Text(String),
-    /// Row `i` of the state's list `list`: `state: feeds[3]`.
-    Row(&'static str, usize),
 }
 
 impl What {
     fn text(&self) -> String {
         match self {
             What::Text(t) => t.clone(),
-            What::Row(list, i) => format!("state: {list}[{i}]"),
         }
     }
 }
@@ -50,19 +46,6 @@ impl Reader {
     #[inline(never)]
     fn text(what: String, code: ErrorCode, map: Map<String, Value>) -> Reader {
         Reader { what: What::Text(what), code, map }
-    }
-
-    /// Reads row `i` of the state's list `list`, which must be an object (`invalid_state`).
-    pub(crate) fn row(list: &'static str, i: usize, value: Value) -> Result<Reader, WireError> {
-        let what = What::Row(list, i);
-        match value {
-            Value::Object(map) => Ok(Reader { what, code: ErrorCode::InvalidState, map }),
-            other => Err(WireError::invalid_state(format!(
-                "{}: expected an object, found {}",
-                what.text(),
-                kind_of(&other)
-            ))),
-        }
     }
 
     /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
@@ -131,16 +114,6 @@ impl Reader {
             None | Some(Value::Null) => Ok(None),
             Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
         }
-    }
-
-    /// Takes field `key`, `default` when absent or null.
-    pub(crate) fn or<T>(
-        &mut self,
-        key: &str,
-        default: T,
-        f: impl FnOnce(Value) -> Result<T, String>,
-    ) -> Result<T, WireError> {
-        Ok(self.opt(key, f)?.unwrap_or(default))
     }
 
     /// Ends the reading: a field nobody took is an error.
@@ -321,8 +294,17 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
     code: ErrorCode,
     v: Value,
 ) -> Result<T, WireError> {
+    typed_at(|| what.to_string(), code, v)
+}
+
+/// [`typed`], the name of what is read written only for an error (a state has thousands of rows).
+pub(crate) fn typed_at<T: serde::de::DeserializeOwned>(
+    what: impl FnOnce() -> String,
+    code: ErrorCode,
+    v: Value,
+) -> Result<T, WireError> {
     if !v.is_object() {
-        return Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&v))));
+        return Err(WireError::new(code, format!("{}: expected an object, found {}", what(), kind_of(&v))));
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.inner().to_string();
@@ -342,7 +324,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
                 serde_path_to_error::Segment::Unknown => {}
             }
         }
-        WireError::new(code, truncate_message(&format!("{what}: {at}{inner}")))
+        WireError::new(code, truncate_message(&format!("{}: {at}{inner}", what())))
     })
 }
 
@@ -426,7 +408,6 @@ mod tests {
         let mut r = reader(json!({"a": 1, "b": "x", "c": null, "d": true}));
         assert_eq!(r.req("a", id).unwrap(), 1);
         assert_eq!(r.opt("c", string).unwrap(), None);
-        assert_eq!(r.or("z", 7, integer).unwrap(), 7);
         assert_eq!(r.req("b", string).unwrap(), "x");
         let err = r.finish().unwrap_err();
         assert_eq!(err.message(), "op `t`: unknown field `d`");

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
-use crate::read::{self, Reader};
+use crate::read::{self, Flag, LenientInt, Text, WireId};
 use crate::value::{Map, Skip, Value};
 
 pub use crate::read::{Id, MAX_ID};
@@ -86,13 +86,17 @@ pub struct GroupRow {
 
 impl GroupRow {
     fn read(i: usize, v: Value) -> Result<GroupRow, WireError> {
-        let mut r = Reader::row("groups", i, v)?;
-        let id = r.req("id", read::id)?;
-        let mut s: [Option<String>; 6] = Default::default();
-        strings(&mut r, GROUP_COLUMNS, &mut s)?;
-        r.finish()?;
-        let [name, description, organization, area, visibility, access] = s;
-        Ok(GroupRow { id, name, description, organization, area, visibility, access })
+        let w: GroupWire = read::typed_at(|| format!("state: groups[{i}]"), ErrorCode::InvalidState, v)?;
+        let text = |t: Option<Text>| t.map(|t| t.0);
+        Ok(GroupRow {
+            id: w.id.0,
+            name: text(w.name),
+            description: text(w.description),
+            organization: text(w.organization),
+            area: text(w.area),
+            visibility: text(w.visibility),
+            access: text(w.access),
+        })
     }
 
     /// A row known only by its id.
@@ -125,15 +129,14 @@ pub struct MembershipRow {
 
 impl MembershipRow {
     fn read(i: usize, v: Value) -> Result<MembershipRow, WireError> {
-        let mut r = Reader::row("memberships", i, v)?;
-        let row = MembershipRow {
-            groupid: r.req("groupid", read::id)?,
-            userid: r.req("userid", read::id)?,
-            role: r.req("role", read::lenient_int)?,
-            admin_rights: r.opt("admin_rights", read::string)?,
-        };
-        r.finish()?;
-        Ok(row)
+        let w: MembershipWire =
+            read::typed_at(|| format!("state: memberships[{i}]"), ErrorCode::InvalidState, v)?;
+        Ok(MembershipRow {
+            groupid: w.groupid.0,
+            userid: w.userid.0,
+            role: w.role.0,
+            admin_rights: w.admin_rights.map(|t| t.0),
+        })
     }
 }
 
@@ -197,20 +200,21 @@ impl UserRow {
     }
 
     fn read(i: usize, v: Value) -> Result<UserRow, WireError> {
-        let mut r = Reader::row("users", i, v)?;
-        let id = r.req("id", read::id)?;
-        let mut row = UserRow::bare(id);
-        // Fields in this order (the first bad one is reported); `row` is dropped once on error.
-        row.username = r.opt("username", read::string)?;
-        row.admin = r.or("admin", false, read::flag)?;
-        row.access = r.opt("access", access)?;
-        let mut s: [Option<String>; 5] = Default::default();
-        strings(&mut r, USER_STRINGS, &mut s)?;
-        [row.name, row.email, row.bio, row.location, row.timezone] = s;
-        row.tags = r.take("tags").and_then(|t| boxed(t, false));
-        row.inputs = r.take("inputs").and_then(|i| boxed(i, true));
-        r.finish()?;
-        Ok(row)
+        let w: UserWire = read::typed_at(|| format!("state: users[{i}]"), ErrorCode::InvalidState, v)?;
+        let text = |t: Option<Text>| t.map(|t| t.0);
+        Ok(UserRow {
+            id: w.id.0,
+            username: text(w.username),
+            admin: w.admin.is_some_and(|f| f.0),
+            access: w.access.map(|a| a.0),
+            name: text(w.name),
+            email: text(w.email),
+            bio: text(w.bio),
+            location: text(w.location),
+            timezone: text(w.timezone),
+            tags: w.tags.and_then(|t| boxed(t, false)),
+            inputs: w.inputs.and_then(|i| boxed(i, true)),
+        })
     }
 
     /// `tags` as userlist answers it: the decoded object, or null.
@@ -226,27 +230,54 @@ impl UserRow {
     }
 }
 
-/// The text columns of `groups` after `id`, in order, all optional.
-const GROUP_COLUMNS: &[(&str, bool)] = &[
-    ("name", false),
-    ("description", false),
-    ("organization", false),
-    ("area", false),
-    ("visibility", false),
-    ("access", false),
-];
+/// A `groups` row as the wire has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupWire {
+    id: WireId,
+    name: Option<Text>,
+    description: Option<Text>,
+    organization: Option<Text>,
+    area: Option<Text>,
+    visibility: Option<Text>,
+    access: Option<Text>,
+}
 
-/// The text columns of `users` after `access`, in order, all optional.
-const USER_STRINGS: &[(&str, bool)] =
-    &[("name", false), ("email", false), ("bio", false), ("location", false), ("timezone", false)];
+/// A `group_users` row as the wire has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MembershipWire {
+    groupid: WireId,
+    userid: WireId,
+    role: LenientInt,
+    admin_rights: Option<Text>,
+}
 
-/// Takes the string fields `keys` in order into `out` (`true`: required, else absent or null is
-/// `None`); the first bad one is the error.
-fn strings(r: &mut Reader, keys: &[(&str, bool)], out: &mut [Option<String>]) -> Result<(), WireError> {
-    for (&(key, required), slot) in keys.iter().zip(out) {
-        *slot = if required { Some(r.req(key, read::string)?) } else { r.opt(key, read::string)? };
+/// A `users` row as the wire has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserWire {
+    id: WireId,
+    username: Option<Text>,
+    admin: Option<Flag>,
+    access: Option<Access>,
+    name: Option<Text>,
+    email: Option<Text>,
+    bio: Option<Text>,
+    location: Option<Text>,
+    timezone: Option<Text>,
+    /// Any value; null is none.
+    tags: Option<Value>,
+    inputs: Option<Value>,
+}
+
+/// `users.access` ([`access`]).
+struct Access(u8);
+
+impl<'de> Deserialize<'de> for Access {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Access, D::Error> {
+        access(Value::deserialize(d)?).map(Access).map_err(serde::de::Error::custom)
     }
-    Ok(())
 }
 
 /// A feed row as emoncms's Feed model returns it. `id`, `userid`, `public`, `name`, `time` and
@@ -1006,7 +1037,7 @@ mod tests {
         let bad = |v: Value| State::from_json(v).unwrap_err();
         assert_eq!(
             bad(json!({"groups": [{"id": 1, "x": 1}]})).message(),
-            "state: groups[0]: unknown field `x`"
+            "state: groups[0]: unknown field `x`, expected one of `id`, `name`, `description`, `organization`, `area`, `visibility`, `access`"
         );
         assert_eq!(bad(json!({"rows": []})).message(), "state: unknown field `rows`");
         // `access` out of range is read as emoncms reads it (neither 0 nor 1: full), never an error.
