@@ -123,17 +123,17 @@ impl Catalog {
             return Err(PolicyError::TooManyPermissions(defs.len()));
         }
         let mut index: Vec<usize> = (0..defs.len()).collect();
-        index.sort_by(|&a, &b| defs[a].code.cmp(&defs[b].code));
+        index.sort_by(|&a, &b| code_at(&defs, a).cmp(code_at(&defs, b)));
         // The sort is stable, so equal codes sit side by side in catalog order: the first code
         // defined again is the one whose second definition comes first.
         let mut again: Option<usize> = None;
-        for pair in index.windows(2) {
-            if defs[pair[0]].code == defs[pair[1]].code {
-                again = Some(again.map_or(pair[1], |a| a.min(pair[1])));
+        for &[first, second] in index.array_windows() {
+            if code_at(&defs, first) == code_at(&defs, second) {
+                again = Some(again.map_or(second, |a| a.min(second)));
             }
         }
         if let Some(i) = again {
-            return Err(PolicyError::DuplicatePermission(defs[i].code.clone()));
+            return Err(PolicyError::DuplicatePermission(code_at(&defs, i).to_string()));
         }
         let mut edges: Vec<Vec<PermId>> = Vec::with_capacity(defs.len());
         for d in &defs {
@@ -209,11 +209,20 @@ impl Catalog {
     }
 }
 
+/// The code of `defs[i]`. Every index this module passes is one of `defs` (`index` is a
+/// permutation of `0..defs.len()`, edges and stacks hold ids found through it), so the empty
+/// code for one out of range, as [`Catalog::code`] gives, is never produced.
+fn code_at(defs: &[PermissionDef], i: usize) -> &str {
+    defs.get(i).map_or("", |d| d.code.as_str())
+}
+
 /// The id of `code` in `defs`, through `index` (the ids sorted by code).
 fn lookup(defs: &[PermissionDef], index: &[usize], code: &str) -> Option<PermId> {
-    let at = index.binary_search_by(|&i| defs[i].code.as_str().cmp(code)).ok()?;
+    let at = index.binary_search_by(|&i| code_at(defs, i).cmp(code)).ok()?;
+    // `at` is a position binary search found in `index`, so `get` always has it.
+    let &id = index.get(at)?;
     // Lossless: a catalog holds at most 128 permissions.
-    Some(index[at] as PermId)
+    Some(id as PermId)
 }
 
 /// Depth-first closure with cycle detection; the cycle is reported as a path of codes.
@@ -228,40 +237,48 @@ fn close(defs: &[PermissionDef], edges: &[Vec<PermId>]) -> Result<Vec<PermSet>, 
     let mut mark = vec![Mark::New; n];
     let mut closure = vec![PermSet::EMPTY; n];
     // Explicit stack of (node, next edge index): no recursion, so deep chains cannot overflow.
+    // `mark`, `closure` and `edges` have one entry per definition and every node is an id of the
+    // catalog, so each `get` below finds its entry; the fallbacks (no edges, an empty closure, no
+    // mark to set) are never taken.
     for root in 0..n {
-        if mark[root] != Mark::New {
+        let Some(m @ Mark::New) = mark.get_mut(root) else {
             continue;
-        }
+        };
+        *m = Mark::Open;
         let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        mark[root] = Mark::Open;
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&dep) = edges[node].get(*next) {
+            let deps = edges.get(node).map_or(&[][..], Vec::as_slice);
+            if let Some(&dep) = deps.get(*next) {
                 *next += 1;
                 let dep = usize::from(dep);
-                match mark[dep] {
-                    Mark::New => {
-                        mark[dep] = Mark::Open;
+                match mark.get_mut(dep) {
+                    Some(m @ Mark::New) => {
+                        *m = Mark::Open;
                         stack.push((dep, 0));
                     }
-                    Mark::Open => {
+                    Some(Mark::Open) => {
                         let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
                         let mut path = Vec::with_capacity(stack.len() - start + 1);
-                        for &(n, _) in &stack[start..] {
-                            path.push(defs[n].code.clone());
+                        for &(n, _) in stack.iter().skip(start) {
+                            path.push(code_at(defs, n).to_string());
                         }
-                        path.push(defs[dep].code.clone());
+                        path.push(code_at(defs, dep).to_string());
                         return Err(PolicyError::DependencyCycle(path));
                     }
-                    Mark::Done => {}
+                    Some(Mark::Done) | None => {}
                 }
             } else {
                 // Lossless: n <= 128.
                 let mut set = PermSet::of(node as PermId);
-                for &dep in &edges[node] {
-                    set = set.union(closure[usize::from(dep)]);
+                for &dep in deps {
+                    set = set.union(closure.get(usize::from(dep)).copied().unwrap_or(PermSet::EMPTY));
                 }
-                closure[node] = set;
-                mark[node] = Mark::Done;
+                if let Some(c) = closure.get_mut(node) {
+                    *c = set;
+                }
+                if let Some(m) = mark.get_mut(node) {
+                    *m = Mark::Done;
+                }
                 stack.pop();
             }
         }

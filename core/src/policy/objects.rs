@@ -57,24 +57,27 @@ impl ObjectTypes {
                 ),
             });
         }
+        // Checked through `parent` and `code`: every id walked is a position in `codes` (the
+        // parents were found there), so their out-of-range answers are never given.
+        let types = ObjectTypes { codes, parents };
         // Each type has at most one parent: walking up more than n steps means a cycle.
-        for start in 0..codes.len() {
+        for start in 0..types.len() {
             let mut path = vec![start];
             let mut at = start;
-            while let Some(p) = parents[at] {
+            while let Some(p) = types.parent(at) {
                 if let Some(i) = path.iter().position(|&t| t == p) {
                     let mut cycle = Vec::with_capacity(path.len() - i + 1);
-                    for &t in &path[i..] {
-                        cycle.push(codes[t].clone());
+                    for &t in path.iter().skip(i) {
+                        cycle.push(types.code(t).to_string());
                     }
-                    cycle.push(codes[p].clone());
+                    cycle.push(types.code(p).to_string());
                     return Err(PolicyError::ObjectTypeCycle(cycle));
                 }
                 path.push(p);
                 at = p;
             }
         }
-        Ok(ObjectTypes { codes, parents })
+        Ok(types)
     }
 
     /// Id of the type named `code`.
@@ -261,14 +264,19 @@ impl Grant {
     /// Adds `objects` to permission `id`, merging with what is there (union; `All` absorbs).
     pub fn add(&mut self, id: PermId, objects: Objects) {
         match self.entries.binary_search_by_key(&id, |e| e.0) {
-            Ok(i) => self.entries[i].1.merge(&objects),
+            // A position binary search found: `get_mut` always has it.
+            Ok(i) => {
+                if let Some((_, there)) = self.entries.get_mut(i) {
+                    there.merge(&objects);
+                }
+            }
             Err(i) => self.entries.insert(i, (id, objects)),
         }
     }
     /// The objects of permission `id`, when granted.
     pub fn get(&self, id: PermId) -> Option<&Objects> {
         let i = self.entries.binary_search_by_key(&id, |e| e.0).ok()?;
-        Some(&self.entries[i].1)
+        self.entries.get(i).map(|(_, o)| o)
     }
     /// The permissions granted.
     pub fn permissions(&self) -> PermSet {
@@ -340,7 +348,7 @@ impl Holding {
     /// The reach of permission `id`, when held.
     pub fn reach(&self, id: PermId) -> Option<&Reach> {
         let i = self.entries.binary_search_by_key(&id, |e| e.0).ok()?;
-        Some(&self.entries[i].1)
+        self.entries.get(i).map(|(_, r)| r)
     }
     /// The permissions held (on at least one object or on everything).
     pub fn permissions(&self) -> PermSet {
@@ -355,7 +363,12 @@ impl Holding {
     /// Adds `reach` to permission `id` (union).
     pub fn add(&mut self, id: PermId, reach: &Reach) {
         match self.entries.binary_search_by_key(&id, |e| e.0) {
-            Ok(i) => self.entries[i].1 = self.entries[i].1.union(reach),
+            // A position binary search found: `get_mut` always has it.
+            Ok(i) => {
+                if let Some((_, there)) = self.entries.get_mut(i) {
+                    *there = there.union(reach);
+                }
+            }
             Err(i) => self.entries.insert(i, (id, reach.clone())),
         }
     }
@@ -395,16 +408,22 @@ impl ObjectModel {
             let t = types
                 .id(&b.object_type)
                 .ok_or_else(|| PolicyError::UnknownObjectType(b.object_type.clone()))?;
-            if perm_types[p].is_some() {
+            // `require` gave an id of the catalog, which `perm_types` has one entry for; were it
+            // not so, the permission would be unknown to the catalog.
+            let Some(slot) = perm_types.get_mut(p) else {
+                return Err(PolicyError::UnknownPermission(b.permission.clone()));
+            };
+            if slot.is_some() {
                 return Err(PolicyError::PermissionTypedTwice(b.permission.clone()));
             }
-            perm_types[p] = Some(t);
+            *slot = Some(t);
         }
         for (p, t) in perm_types.iter().enumerate() {
             let Some(t) = *t else { continue };
             // Lossless: a catalog holds at most 128 permissions.
             for dep in catalog.implied(p as PermId).iter() {
-                if let Some(u) = perm_types[usize::from(dep)]
+                // `dep` is an id of the catalog: `get` always has it.
+                if let Some(u) = perm_types.get(usize::from(dep)).copied().flatten()
                     && !types.related(t, u)
                 {
                     return Err(PolicyError::UnrelatedDependencyType {

@@ -37,10 +37,11 @@ impl Tiers {
             let mut set = PermSet::EMPTY;
             for code in &d.permissions {
                 let id = catalog.require(code)?;
-                if let Some(first) = own.iter().position(|s| s.contains(id)) {
+                // `codes` and `own` are pushed together: the same tier at each position.
+                if let Some((_, first)) = own.iter().zip(&codes).find(|(s, _)| s.contains(id)) {
                     return Err(PolicyError::PermissionInTwoTiers {
                         permission: code.clone(),
-                        first: codes[first].clone(),
+                        first: first.clone(),
                         second: d.code.clone(),
                     });
                 }
