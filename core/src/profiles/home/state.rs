@@ -1,0 +1,315 @@
+//! The state: homes with their users and devices, read strictly and checked.
+
+use std::cmp::Ordering;
+
+use crate::error::{ErrorCode, WireError};
+use crate::read::{self, Reader};
+use crate::util::truncate;
+use crate::value::{Value, object_of};
+
+use super::id::Id;
+use super::policy::{DeviceClass, Policy};
+
+// Every object is read strictly: a field nobody reads is an error. State problems are
+// `invalid_state`, problems in `changes` are `bad_request`: the code comes from the reader.
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct State {
+    pub(super) homes: Vec<Home>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Home {
+    pub(super) id: String,
+    pub(super) users: Vec<User>,
+    pub(super) devices: Vec<Device>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct User {
+    pub(super) user_id: Id,
+    pub(super) email: String,
+    pub(super) user_name: String,
+    pub(super) role: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Device {
+    pub(super) id: Id,
+    pub(super) class: DeviceClass,
+    pub(super) name: String,
+}
+
+/// Field `key` of `r` read with `f`, `default` when absent. Unlike [`Reader::or`], a `null` is
+/// read with `f` (and so refused by the converters used here): a state's lists and a device's
+/// name default only when absent.
+fn defaulted<T>(
+    r: &mut Reader,
+    key: &str,
+    default: T,
+    f: impl FnOnce(Value) -> Result<T, String>,
+) -> Result<T, WireError> {
+    match r.take(key) {
+        None => Ok(default),
+        Some(v) => f(v).map_err(|m| r.field_error(key, m)),
+    }
+}
+
+impl User {
+    pub(super) fn read(mut r: Reader) -> Result<User, WireError> {
+        let user = User {
+            user_id: r.req("user_id", Id::read)?,
+            email: r.req("email", read::string)?,
+            user_name: r.req("user_name", read::string)?,
+            role: r.req("role", read::string)?,
+        };
+        r.finish()?;
+        Ok(user)
+    }
+
+    pub(super) fn to_json(&self) -> Value {
+        object_of(&mut [
+            ("user_id", self.user_id.to_value()),
+            ("email", self.email.as_str().into()),
+            ("user_name", self.user_name.as_str().into()),
+            ("role", self.role.as_str().into()),
+        ])
+    }
+}
+
+impl Device {
+    pub(super) fn read(mut r: Reader) -> Result<Device, WireError> {
+        let id = r.req("id", Id::read)?;
+        // Read as a string first: the reader's string instance serves, not one for the class.
+        let class = r.req("class", read::string)?;
+        let class = DeviceClass::parse(&class).map_err(|m| r.field_error("class", m))?;
+        let device = Device { id, class, name: defaulted(&mut r, "name", String::new(), read::string)? };
+        r.finish()?;
+        Ok(device)
+    }
+
+    pub(super) fn to_json(&self) -> Value {
+        object_of(&mut [
+            ("id", self.id.to_value()),
+            ("class", self.class.as_str().into()),
+            ("name", self.name.as_str().into()),
+        ])
+    }
+}
+
+impl Home {
+    /// The user `id` names.
+    pub(super) fn user(&self, id: &Id) -> Option<&User> {
+        self.users.iter().find(|u| u.user_id == *id)
+    }
+
+    fn read(mut r: Reader) -> Result<Home, WireError> {
+        let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
+        r.object_rows("users", &mut |row| {
+            home.users.push(User::read(row)?);
+            Ok(())
+        })?;
+        r.object_rows("devices", &mut |row| {
+            home.devices.push(Device::read(row)?);
+            Ok(())
+        })?;
+        r.finish()?;
+        Ok(home)
+    }
+
+    fn to_json(&self) -> Value {
+        let mut users = Vec::with_capacity(self.users.len());
+        for u in &self.users {
+            users.push(u.to_json());
+        }
+        let mut devices = Vec::with_capacity(self.devices.len());
+        for d in &self.devices {
+            devices.push(d.to_json());
+        }
+        object_of(&mut [
+            ("id", self.id.as_str().into()),
+            ("users", Value::Array(users)),
+            ("devices", Value::Array(devices)),
+        ])
+    }
+}
+
+impl State {
+    /// Reads a state (`invalid_state` errors).
+    pub(super) fn read(state: Value) -> Result<State, WireError> {
+        let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
+        let mut homes = Vec::new();
+        r.object_rows("homes", &mut |row| {
+            homes.push(Home::read(row)?);
+            Ok(())
+        })?;
+        r.finish()?;
+        Ok(State { homes })
+    }
+
+    pub(super) fn to_json(&self) -> Value {
+        let mut homes = Vec::with_capacity(self.homes.len());
+        for h in &self.homes {
+            homes.push(h.to_json());
+        }
+        object_of(&mut [("homes", Value::Array(homes))])
+    }
+
+    pub(super) fn home(&self, id: &str) -> Option<&Home> {
+        self.homes.iter().find(|h| h.id == id)
+    }
+
+    /// Facts that contradict themselves, or roles outside the catalog; the first problem in reading
+    /// order is named.
+    pub(super) fn validate(&self, policy: &Policy) -> Result<(), WireError> {
+        let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        let mut buf = [0; 20];
+        for (i, h) in self.homes.iter().enumerate() {
+            if h.id.is_empty() {
+                return Err(WireError::invalid_state("a home has an empty `id`"));
+            }
+            if home_repeat == Some(i) {
+                return Err(state_error(&["home ", &h.id, " is listed twice"]));
+            }
+            let user_repeat =
+                first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
+            for (j, u) in h.users.iter().enumerate() {
+                let id = u.user_id.text(&mut buf);
+                if user_repeat == Some(j) {
+                    return Err(state_error(&["user ", id, " is listed twice in home ", &h.id]));
+                }
+                if policy.roles.index(&u.role).is_none() {
+                    return Err(state_error(&[
+                        "user ",
+                        id,
+                        " of home ",
+                        &h.id,
+                        " has unknown role ",
+                        &u.role,
+                        "; expected `administrator`, `family_member` or `guest`",
+                    ]));
+                }
+            }
+            let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
+            if let Some(j) = device_repeat {
+                let id = h.devices[j].id.text(&mut buf);
+                return Err(state_error(&["device ", id, " is listed twice in home ", &h.id]));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An `invalid_state` error of `pieces`: text at even places, names at odd places (shown between
+/// backquotes, cut to 64 characters).
+pub(super) fn state_error(pieces: &[&str]) -> WireError {
+    let mut message = String::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 0 {
+            message.push_str(piece);
+        } else {
+            message.push('`');
+            message.push_str(&truncate(piece, 64));
+            message.push('`');
+        }
+    }
+    WireError::invalid_state(message)
+}
+
+/// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index.
+fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
+    crate::util::repeats(n, cmp).1.iter().position(|&r| r)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::profiles::home::testing::*;
+    use crate::value::{Value, json};
+
+    #[test]
+    fn state_is_strict() {
+        let bad = [
+            json!({"homes": [{"id": "h", "users": [], "extra": 1}]}),
+            json!({"homes": [{"id": "h"}, {"id": "h"}]}),
+            json!({"homes": [{"id": "h", "users": [
+                {"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "administrator"},
+                {"user_id": "1", "email": "c@b.co", "user_name": "C", "role": "guest"}]}]}),
+            json!({"homes": [{"id": "h", "users": [{"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "adult"}]}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "kitchen"}]}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "utility"}, {"id": "d", "class": "security"}]}]}),
+            json!({"homes": [{"id": ""}]}),
+        ];
+        for state in bad {
+            let a = call(json!({"v": 1, "op": "what_can", "profile": "home", "user": 1, "state": state}));
+            assert_eq!(a["error"]["code"], "invalid_state", "{state}: {a}");
+        }
+    }
+
+    #[test]
+    fn state_rows_are_read_strictly() {
+        let with_user = |user: Value| json!({"homes": [{"id": "h", "users": [user]}]});
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            with_user(json!({"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "guest", "age": 3})),
+        );
+        assert_eq!(error_of(&a), invalid_state("state: homes[0]: users[0]: unknown field `age`"));
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            with_user(json!({"user_id": 1, "user_name": "A", "role": "guest"})),
+        );
+        assert_eq!(error_of(&a), invalid_state("state: homes[0]: users[0]: missing field `email`"));
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "kitchen"}]}]}),
+        );
+        assert_eq!(
+            error_of(&a),
+            invalid_state(
+                "state: homes[0]: devices[0]: field `class`: unknown variant `kitchen`, expected `security` or `utility`"
+            )
+        );
+        let a = ask("what_can", json!({"user": 1}), json!({"homes": [], "owners": []}));
+        assert_eq!(error_of(&a), invalid_state("state: unknown field `owners`"));
+        // Absent lists and names default; null ones are refused, as the derives did.
+        let a = ask("what_can", json!({"user": 1}), json!({}));
+        assert_eq!(a["ok"], true, "{a}");
+        for state in [
+            json!({"homes": null}),
+            json!({"homes": [{"id": "h", "users": null}]}),
+            json!({"homes": [{"id": "h", "devices": [{"id": "d", "class": "utility", "name": null}]}]}),
+        ] {
+            let a = ask("what_can", json!({"user": 1}), state.clone());
+            assert_eq!(a["error"]["code"], "invalid_state", "{state}: {a}");
+        }
+    }
+
+    #[test]
+    fn the_first_repeat_in_reading_order_is_named() {
+        let user =
+            |id: Value, role: &str| json!({"user_id": id, "email": "a@b.co", "user_name": "A", "role": role});
+        let state = json!({"homes": [
+            {"id": "b", "users": [user(json!(5), "guest"), user(json!(3), "guest"), user(json!("3"), "guest"), user(json!(5), "guest")]},
+            {"id": "a"}, {"id": "b"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("user `3` is listed twice in home `b`"));
+        let state = json!({"homes": [
+            {"id": "a", "users": [user(json!(5), "admin"), user(json!(5), "guest")]},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        let (_, message) = error_of(&a);
+        assert!(message.starts_with("user `5` of home `a` has unknown role `admin`"), "{message}");
+        let state = json!({"homes": [
+            {"id": "a", "devices": [{"id": "x", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "y", "class": "utility"}, {"id": "x", "class": "utility"}]},
+            {"id": "a"},
+        ]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("device `y` is listed twice in home `a`"));
+        let state = json!({"homes": [{"id": "c"}, {"id": "a"}, {"id": "c"}, {"id": "a"}]});
+        let a = ask("what_can", json!({"user": 1}), state);
+        assert_eq!(error_of(&a), invalid_state("home `c` is listed twice"));
+    }
+}
