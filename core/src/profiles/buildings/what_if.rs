@@ -1,0 +1,60 @@
+//! `what_if`: the difference in access, user by user, that changes would make.
+
+use crate::error::WireError;
+use crate::profiles::Fields;
+use crate::read::{any, strings};
+use crate::value::{Value, object_of};
+
+use super::change::after_changes;
+use super::de::op_reader;
+use super::engine::BuildingsEngine;
+
+#[derive(Debug)]
+pub(super) struct WhatIfRequest {
+    changes: Value,
+    users: Option<Vec<String>>,
+}
+
+impl WhatIfRequest {
+    pub(super) fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
+        let mut r = op_reader(op, fields);
+        // `changes` is checked by `after_changes` (null is "`changes` must be an array").
+        let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
+        r.finish()?;
+        Ok(req)
+    }
+}
+
+impl BuildingsEngine {
+    pub(super) fn what_if(&self, req: WhatIfRequest) -> Result<Value, WireError> {
+        let after = after_changes(self.state.clone(), req.changes)?;
+        let mut people: Vec<&str> = Vec::with_capacity(self.state.users.len() + after.state.users.len());
+        for u in self.state.users.iter().chain(&after.state.users) {
+            people.push(&u.id);
+        }
+        let mut diff = Vec::new();
+        let mut last = None;
+        for i in crate::util::sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
+            let id = people[i];
+            // Sorted: a repeat follows its first occurrence.
+            if last.replace(id) == Some(id) {
+                continue;
+            }
+            if let Some(only) = &req.users
+                && !only.iter().any(|u| u == id)
+            {
+                continue;
+            }
+            let (b, a) = (self.capabilities(id), after.capabilities(id));
+            let (gains, loses) = (a.json(Some(&b)), b.json(Some(&a)));
+            if !gains.is_empty() || !loses.is_empty() {
+                diff.push(object_of(&mut [
+                    ("user", Value::from(id)),
+                    ("gains", Value::Array(gains)),
+                    ("loses", Value::Array(loses)),
+                ]));
+            }
+        }
+        Ok(object_of(&mut [("diff", Value::Array(diff))]))
+    }
+}
