@@ -3,8 +3,9 @@
 use crate::error::{ErrorCode, WireError};
 use crate::read::{self, Reader};
 use crate::util::truncate;
-use crate::value::{Value, object_of};
+use crate::value::{ToJson, Value, object_of};
 
+use super::de;
 use super::id::Id;
 use super::policy::Policy;
 use super::state::{Device, State, User, state_error};
@@ -36,8 +37,8 @@ const CHANGE_KINDS: [&str; 6] =
 const CHANGE_FIELDS: [&str; 6] = ["user", "user", "user_id", "device", "device", "id"];
 
 impl Change {
-    /// Reads one change: `kind`, `home`, then the kind's own field.
-    fn read(mut r: Reader) -> Result<Change, WireError> {
+    /// Reads change `i`: `kind`, `home`, then the kind's own field.
+    fn read(mut r: Reader, i: usize) -> Result<Change, WireError> {
         let kind = r.req("kind", read::string)?;
         let Some(k) = CHANGE_KINDS.iter().position(|c| *c == kind) else {
             let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
@@ -53,11 +54,15 @@ impl Change {
         let home = r.req("home", read::string)?;
         let field = CHANGE_FIELDS[k];
         let row = if k % 3 == 2 {
-            Row::Id(r.req(field, Id::read)?)
+            Row::Id(r.req(field, |v| Id::from_value(&v).ok_or_else(|| "expected an id".to_string()))?)
         } else {
             let v = r.req(field, read::any)?;
-            let object = r.nested(field, v)?;
-            if k < 3 { Row::User(User::read(object)?) } else { Row::Device(Device::read(object)?) }
+            let what = format!("`changes`[{i}]: {field}");
+            if k < 3 {
+                Row::User(de::read(&what, ErrorCode::BadRequest, v)?)
+            } else {
+                Row::Device(de::read(&what, ErrorCode::BadRequest, v)?)
+            }
         };
         r.finish()?;
         Ok(Change { kind: k, home, row })
@@ -66,8 +71,8 @@ impl Change {
     /// The change as ops return it: `kind`, `home`, then the kind's own field.
     pub(super) fn to_json(&self) -> Value {
         let row = match &self.row {
-            Row::User(u) => u.to_json(),
-            Row::Device(d) => d.to_json(),
+            Row::User(u) => ToJson::to_json(u),
+            Row::Device(d) => ToJson::to_json(d),
             Row::Id(id) => id.to_value(),
         };
         object_of(&mut [
@@ -132,7 +137,7 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?)?);
+        out.push(Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?, i)?);
     }
     Ok(out)
 }
@@ -174,7 +179,7 @@ mod tests {
             ),
             (
                 json!([{"kind": "insert_device", "home": "h", "device": {"id": "x", "class": "utility", "size": 1}}]),
-                "`changes`[0]: device: unknown field `size`",
+                "`changes`[0]: device: unknown field `size`, expected one of `id`, `class`, `name`",
             ),
         ];
         for (changes, message) in cases {

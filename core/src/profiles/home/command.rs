@@ -1,16 +1,27 @@
 //! `command`: add_user / updt_user / del_user on `<home_id>/users`.
 
+use serde::Deserialize;
+
 use crate::value::{Map, Value, object_of};
 
-use super::args::Args;
 use super::change::{Change, Row};
 use super::engine::{HomeEngine, Refusal};
 use super::id::Id;
 use super::policy::{MAX_EMAIL, MAX_USER_NAME, P_MANAGE_USERS, Policy};
 use super::state::User;
 
+/// The fields of `command`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CommandFields {
+    topic: String,
+    command_type: String,
+    actor: Id,
+    body: Value,
+}
+
 impl HomeEngine {
-    pub(super) fn command(&self, req: Args) -> Value {
+    pub(super) fn command(&self, req: CommandFields) -> Value {
         let (reason, change) = match self.run_command(&req) {
             Ok(change) => (None, change),
             Err(reason) => (Some(reason), None),
@@ -30,8 +41,8 @@ impl HomeEngine {
     }
 
     /// The change a command makes (none when it changes nothing), or why it is refused.
-    fn run_command(&self, req: &Args) -> Result<Option<Change>, Refusal> {
-        let home_id = parse_topic(req.topic.as_deref().unwrap_or_default()).ok_or("bad_topic")?;
+    fn run_command(&self, req: &CommandFields) -> Result<Option<Change>, Refusal> {
+        let home_id = parse_topic(&req.topic).ok_or("bad_topic")?;
         let home = self.state.home(home_id).ok_or("no_such_home")?;
         let kind = match req.command_type.as_str() {
             "add_user" => CommandKind::Add,
@@ -39,11 +50,11 @@ impl HomeEngine {
             "del_user" => CommandKind::Delete,
             _ => return Err("unknown_command"),
         };
-        let actor = req.person.as_ref().and_then(|id| home.user(id)).ok_or("not_home_member")?;
+        let actor = home.user(&req.actor).ok_or("not_home_member")?;
         if !self.policy.role_holds(&actor.role, P_MANAGE_USERS) {
             return Err("insufficient_role");
         }
-        let body = parse_body(&self.policy, kind, &req.value)?;
+        let body = parse_body(&self.policy, kind, &req.body)?;
         let existing = home.user(&body.user_id);
         let home = home.id.clone();
         match kind {

@@ -1,15 +1,23 @@
 //! The ops, dispatched: the [`ProfileEngine`] impl.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
 use crate::value::Value;
 
-use super::args::{Args, OP_FIELDS, no_fields};
 use super::change::applied;
+use super::de;
 use super::engine::HomeEngine;
 use super::policy::Policy;
+use super::query::{CheckFields, WhatCanFields};
 use super::report::read_report;
 use super::state::State;
+
+/// The fields of an op that takes none.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
 
 impl ProfileEngine for HomeEngine {
     fn build(state: Value) -> Result<Self, WireError> {
@@ -21,27 +29,21 @@ impl ProfileEngine for HomeEngine {
 
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
-            "version" => return version_op(fields),
+            "version" => version_op(fields),
             "catalog" => {
-                no_fields(op, &fields)?;
-                return Ok(self.policy.catalog_json());
+                de::op::<NoFields>(op, fields)?;
+                Ok(self.policy.catalog_json())
             }
-            _ => {}
-        }
-        let Some((_, spec)) = OP_FIELDS.iter().find(|(name, _)| *name == op) else {
-            return Err(unknown_op(Profile::Home, op));
-        };
-        let args = Args::read(op, fields, spec)?;
-        // `check` and `what_can` require their person, so it is there.
-        match (op, &args.person) {
-            ("check", Some(actor)) => {
-                Ok(self.decide(actor, &args.action, &args.home, args.device.as_ref())?.0)
+            "check" => {
+                let q: CheckFields = de::op(op, fields)?;
+                Ok(self.decide(&q.actor, &q.action, &q.home, q.device.as_ref())?.0)
             }
-            ("what_can", Some(user)) => Ok(self.what_can(user)),
-            ("report", _) => read_report(args),
-            ("command", _) => Ok(self.command(args)),
-            ("what_if", _) => self.what_if(args),
-            _ => self.who_can(&args),
+            "who_can" => self.who_can(&de::op(op, fields)?),
+            "what_can" => Ok(self.what_can(&de::op::<WhatCanFields>(op, fields)?.user)),
+            "report" => read_report(de::op(op, fields)?),
+            "command" => Ok(self.command(de::op(op, fields)?)),
+            "what_if" => self.what_if(de::op(op, fields)?),
+            _ => Err(unknown_op(Profile::Home, op)),
         }
     }
 
@@ -99,20 +101,36 @@ mod tests {
 
     #[test]
     fn ops_refuse_unknown_fields() {
-        for (op, fields) in [
-            ("check", json!({"actor": 1, "action": "users.manage", "home": "h", "colour": 1})),
-            ("who_can", json!({"action": "users.manage", "home": "h", "colour": 1})),
-            ("what_can", json!({"user": 1, "colour": 1})),
-            ("what_if", json!({"changes": [], "colour": 1})),
+        for (op, fields, expected) in [
+            (
+                "check",
+                json!({"actor": 1, "action": "users.manage", "home": "h", "colour": 1}),
+                "one of `actor`, `action`, `home`, `device`",
+            ),
+            (
+                "who_can",
+                json!({"action": "users.manage", "home": "h", "colour": 1}),
+                "one of `action`, `home`, `device`",
+            ),
+            ("what_can", json!({"user": 1, "colour": 1}), "`user`"),
+            ("what_if", json!({"changes": [], "colour": 1}), "`changes` or `users`"),
             (
                 "command",
                 json!({"topic": "h/users", "command_type": "del_user", "actor": 1, "body": {}, "colour": 1}),
+                "one of `topic`, `command_type`, `actor`, `body`",
             ),
-            ("report", json!({"body": {"result": "ok"}, "colour": 1})),
+            (
+                "report",
+                json!({"body": {"result": "ok"}, "colour": 1}),
+                "one of `report_type`, `topic`, `body`",
+            ),
         ] {
             let a = ask(op, fields, one_home());
-            assert_eq!(error_of(&a), bad_request(&format!("op `{op}`: unknown field `colour`")));
+            let message = format!("op `{op}`: unknown field `colour`, expected {expected}");
+            assert_eq!(error_of(&a), bad_request(&message));
         }
+        let a = ask("catalog", json!({"colour": 1}), one_home());
+        assert_eq!(error_of(&a), bad_request("op `catalog`: unknown field `colour`, there are no fields"));
     }
 
     #[test]
@@ -126,14 +144,16 @@ mod tests {
         assert_eq!(error_of(&a), bad_request("op `report`: missing field `body`"));
         let a = ask("what_if", json!({"users": [1]}), one_home());
         assert_eq!(error_of(&a), bad_request("op `what_if`: missing field `changes`"));
+        let id = "an id (a non-negative integer, or a string of 1 to 256 characters)";
         let a = ask("what_can", json!({"user": -3}), one_home());
-        let (code, message) = error_of(&a);
-        assert_eq!(code, "bad_request");
-        assert!(message.starts_with("op `what_can`: field `user`: "), "{message}");
+        let message = format!("op `what_can`: field `user`: expected {id}, found integer `-3`");
+        assert_eq!(error_of(&a), bad_request(&message));
         let a = ask("what_if", json!({"changes": [], "users": [1, true]}), one_home());
-        let (code, message) = error_of(&a);
-        assert_eq!(code, "bad_request");
-        assert!(message.starts_with("op `what_if`: field `users`: [1]: "), "{message}");
+        let message = format!("op `what_if`: users[1]: expected {id}, found a boolean");
+        assert_eq!(error_of(&a), bad_request(&message));
+        let a = ask("check", json!({"actor": 1, "action": 5, "home": "h"}), one_home());
+        let message = "op `check`: field `action`: expected a string, found a number";
+        assert_eq!(error_of(&a), bad_request(message));
         let a = ask("what_if", json!({"changes": null}), one_home());
         assert_eq!(error_of(&a), bad_request("`changes` must be an array"));
         // Optional fields may be null, as before.

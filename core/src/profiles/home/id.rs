@@ -2,7 +2,8 @@
 
 use std::cmp::Ordering;
 
-use crate::read;
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
 use crate::value::Value;
 
 /// A user or device id: a non-negative integer or a non-empty string. A number and the string of
@@ -17,7 +18,7 @@ impl Id {
     pub(super) fn from_value(v: &Value) -> Option<Id> {
         match v {
             Value::Number(n) => n.as_u64().map(Id::Num),
-            Value::String(s) if !s.is_empty() && s.chars().count() <= 256 => Some(Id::Text(s.clone())),
+            Value::String(s) if is_id_text(s) => Some(Id::Text(s.clone())),
             _ => None,
         }
     }
@@ -78,23 +79,58 @@ impl PartialOrd for Id {
     }
 }
 
-impl Id {
-    /// An id field, for [`Reader::req`] and the fields of ops.
-    pub(super) fn read(v: Value) -> Result<Id, String> {
-        Id::from_value(&v).ok_or_else(|| {
-            "an id is a non-negative integer or a non-empty string of at most 256 characters".to_string()
-        })
+/// Whether `s` may be an id: not empty, at most 256 characters.
+fn is_id_text(s: &str) -> bool {
+    !s.is_empty() && s.chars().count() <= 256
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Id::Num(n) => s.serialize_u64(*n),
+            Id::Text(t) => s.serialize_str(t),
+        }
     }
 }
 
-/// A list of ids (a bad one is named by its index).
-pub(super) fn ids(v: Value) -> Result<Vec<Id>, String> {
-    let items = read::array(v)?;
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        out.push(Id::read(item).map_err(|m| format!("[{i}]: {m}"))?);
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        d.deserialize_any(IdVisitor)
     }
-    Ok(out)
+}
+
+struct IdVisitor;
+
+impl de::Visitor<'_> for IdVisitor {
+    type Value = Id;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an id (a non-negative integer, or a string of 1 to 256 characters)")
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Id, E> {
+        Ok(Id::Num(n))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Id, E> {
+        u64::try_from(n).map(Id::Num).map_err(|_| E::invalid_value(de::Unexpected::Signed(n), &self))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Id, E> {
+        Err(E::invalid_value(de::Unexpected::Float(n), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Id, E> {
+        self.visit_string(s.to_string())
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Id, E> {
+        match is_id_text(&s) {
+            true => Ok(Id::Text(s)),
+            false if s.is_empty() => Err(E::invalid_value(de::Unexpected::Str(""), &self)),
+            false => Err(E::invalid_value(de::Unexpected::Other("a longer string"), &self)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,9 +147,13 @@ mod tests {
         assert_eq!(keys, vec!["9", "10", "100", "a", "b"]);
         assert_eq!(Id::Num(7), Id::Text("7".into()));
         assert_ne!(Id::Num(7), Id::Text("07".into()));
-        assert!(Id::from_value(&json!(-1)).is_none());
-        assert!(Id::from_value(&json!(1.5)).is_none());
-        assert!(Id::from_value(&json!("")).is_none());
-        assert!(Id::from_value(&json!(null)).is_none());
+        for bad in [json!(-1), json!(1.5), json!(""), json!(null), json!("x".repeat(257))] {
+            assert!(Id::from_value(&bad).is_none(), "{bad}");
+            assert!(serde_json::from_value::<Id>(bad.clone()).is_err(), "{bad}");
+        }
+        for (good, id) in [(json!(0), Id::Num(0)), (json!("07"), Id::Text("07".into()))] {
+            assert_eq!(serde_json::from_value::<Id>(good.clone()).ok(), Some(id.clone()), "{good}");
+            assert_eq!(serde_json::to_value(&id).ok(), Some(good));
+        }
     }
 }

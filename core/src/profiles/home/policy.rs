@@ -1,8 +1,10 @@
 //! The seed's role matrix as policy data: permissions, roles and the role names commands may use.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::WireError;
 use crate::policy::{Catalog, PermId, PermissionDef, PolicyError, RoleDef, Roles};
-use crate::util::{owned, truncate};
+use crate::util::owned;
 use crate::value::{Value, object_of};
 
 /// Permission codes, in the seed's row order.
@@ -46,7 +48,8 @@ const P_CONTROL_SECURITY: PermId = 1;
 const P_CONTROL_UTILITY: PermId = 2;
 
 /// The classes of devices, each controlled with its own permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub(super) enum DeviceClass {
     Security,
     Utility,
@@ -57,17 +60,6 @@ impl DeviceClass {
         match self {
             DeviceClass::Security => "security",
             DeviceClass::Utility => "utility",
-        }
-    }
-
-    /// The class a `class` field names: `security` or `utility`.
-    pub(super) fn parse(text: &str) -> Result<DeviceClass, String> {
-        match text {
-            "security" => Ok(DeviceClass::Security),
-            "utility" => Ok(DeviceClass::Utility),
-            other => {
-                Err(format!("unknown variant `{}`, expected `security` or `utility`", truncate(other, 64)))
-            }
         }
     }
 }

@@ -1,10 +1,11 @@
 //! `check`, `who_can` and `what_can`: decisions and the reverse questions.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::util::truncate;
 use crate::value::{Put, Value, object_of};
 
-use super::args::Args;
 use super::engine::{HomeEngine, Refusal};
 use super::id::Id;
 use super::policy::{ACTION_DEVICE_CONTROL, ACTION_USERS_MANAGE, P_MANAGE_USERS, Policy};
@@ -98,6 +99,32 @@ fn parse_action(action: &str, device: Option<&Id>) -> Result<&'static str, WireE
     }
 }
 
+/// The fields of `check`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckFields {
+    pub(super) actor: Id,
+    pub(super) action: String,
+    pub(super) home: String,
+    pub(super) device: Option<Id>,
+}
+
+/// The fields of `who_can`: `check`'s question without an actor.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhoCanFields {
+    action: String,
+    home: String,
+    device: Option<Id>,
+}
+
+/// The fields of `what_can`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhatCanFields {
+    pub(super) user: Id,
+}
+
 /// A fact of a decision's chain: `{"fact": kind, kind: subject, key: value}`.
 fn fact(kind: &'static str, subject: Value, key: &'static str, value: Value) -> Value {
     object_of(&mut [("fact", kind.into()), (kind, subject), (key, value)])
@@ -166,7 +193,7 @@ impl HomeEngine {
         Ok(held)
     }
 
-    pub(super) fn who_can(&self, req: &Args) -> Result<Value, WireError> {
+    pub(super) fn who_can(&self, req: &WhoCanFields) -> Result<Value, WireError> {
         parse_action(&req.action, req.device.as_ref())?;
         let mut users: Vec<Id> = Vec::new();
         if let Some(home) = self.state.home(&req.home) {

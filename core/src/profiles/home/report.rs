@@ -1,14 +1,23 @@
 //! `report`: reading a report body (the seed's example answers `"ok"`, its list says `OK`).
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::util::truncate;
 use crate::value::{Value, object_of};
 
-use super::args::Args;
+/// The fields of `report`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReportFields {
+    report_type: Option<String>,
+    topic: Option<String>,
+    body: Value,
+}
 
-pub(super) fn read_report(req: Args) -> Result<Value, WireError> {
+pub(super) fn read_report(req: ReportFields) -> Result<Value, WireError> {
     let result = req
-        .value
+        .body
         .as_object()
         .and_then(|b| b.get("result"))
         .and_then(Value::as_str)

@@ -2,30 +2,38 @@
 
 use std::cmp::Ordering;
 
-use crate::error::{ErrorCode, WireError};
-use crate::read::{self, Reader};
-use crate::util::truncate;
-use crate::value::{Value, object_of};
+use serde::{Deserialize, Serialize};
 
+use crate::error::{ErrorCode, WireError};
+use crate::util::truncate;
+use crate::value::{ToJson, Value};
+
+use super::de;
 use super::id::Id;
 use super::policy::{DeviceClass, Policy};
 
-// Every object is read strictly: a field nobody reads is an error. State problems are
-// `invalid_state`, problems in `changes` are `bad_request`: the code comes from the reader.
+// Every object is read strictly: a field nobody reads is an error, and a field with a default
+// may be absent but not null. Rows are written back with their fields in this order.
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct State {
+    #[serde(default)]
     pub(super) homes: Vec<Home>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct Home {
     pub(super) id: String,
+    #[serde(default)]
     pub(super) users: Vec<User>,
+    #[serde(default)]
     pub(super) devices: Vec<Device>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct User {
     pub(super) user_id: Id,
     pub(super) email: String,
@@ -33,68 +41,13 @@ pub(super) struct User {
     pub(super) role: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct Device {
     pub(super) id: Id,
     pub(super) class: DeviceClass,
+    #[serde(default)]
     pub(super) name: String,
-}
-
-/// Field `key` of `r` read with `f`, `default` when absent. Unlike [`Reader::or`], a `null` is
-/// read with `f` (and so refused by the converters used here): a state's lists and a device's
-/// name default only when absent.
-fn defaulted<T>(
-    r: &mut Reader,
-    key: &str,
-    default: T,
-    f: impl FnOnce(Value) -> Result<T, String>,
-) -> Result<T, WireError> {
-    match r.take(key) {
-        None => Ok(default),
-        Some(v) => f(v).map_err(|m| r.field_error(key, m)),
-    }
-}
-
-impl User {
-    pub(super) fn read(mut r: Reader) -> Result<User, WireError> {
-        let user = User {
-            user_id: r.req("user_id", Id::read)?,
-            email: r.req("email", read::string)?,
-            user_name: r.req("user_name", read::string)?,
-            role: r.req("role", read::string)?,
-        };
-        r.finish()?;
-        Ok(user)
-    }
-
-    pub(super) fn to_json(&self) -> Value {
-        object_of(&mut [
-            ("user_id", self.user_id.to_value()),
-            ("email", self.email.as_str().into()),
-            ("user_name", self.user_name.as_str().into()),
-            ("role", self.role.as_str().into()),
-        ])
-    }
-}
-
-impl Device {
-    pub(super) fn read(mut r: Reader) -> Result<Device, WireError> {
-        let id = r.req("id", Id::read)?;
-        // Read as a string first: the reader's string instance serves, not one for the class.
-        let class = r.req("class", read::string)?;
-        let class = DeviceClass::parse(&class).map_err(|m| r.field_error("class", m))?;
-        let device = Device { id, class, name: defaulted(&mut r, "name", String::new(), read::string)? };
-        r.finish()?;
-        Ok(device)
-    }
-
-    pub(super) fn to_json(&self) -> Value {
-        object_of(&mut [
-            ("id", self.id.to_value()),
-            ("class", self.class.as_str().into()),
-            ("name", self.name.as_str().into()),
-        ])
-    }
 }
 
 impl Home {
@@ -102,57 +55,16 @@ impl Home {
     pub(super) fn user(&self, id: &Id) -> Option<&User> {
         self.users.iter().find(|u| u.user_id == *id)
     }
-
-    fn read(mut r: Reader) -> Result<Home, WireError> {
-        let mut home = Home { id: r.req("id", read::string)?, users: Vec::new(), devices: Vec::new() };
-        r.object_rows("users", &mut |row| {
-            home.users.push(User::read(row)?);
-            Ok(())
-        })?;
-        r.object_rows("devices", &mut |row| {
-            home.devices.push(Device::read(row)?);
-            Ok(())
-        })?;
-        r.finish()?;
-        Ok(home)
-    }
-
-    fn to_json(&self) -> Value {
-        let mut users = Vec::with_capacity(self.users.len());
-        for u in &self.users {
-            users.push(u.to_json());
-        }
-        let mut devices = Vec::with_capacity(self.devices.len());
-        for d in &self.devices {
-            devices.push(d.to_json());
-        }
-        object_of(&mut [
-            ("id", self.id.as_str().into()),
-            ("users", Value::Array(users)),
-            ("devices", Value::Array(devices)),
-        ])
-    }
 }
 
 impl State {
     /// Reads a state (`invalid_state` errors).
     pub(super) fn read(state: Value) -> Result<State, WireError> {
-        let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let mut homes = Vec::new();
-        r.object_rows("homes", &mut |row| {
-            homes.push(Home::read(row)?);
-            Ok(())
-        })?;
-        r.finish()?;
-        Ok(State { homes })
+        de::read("state", ErrorCode::InvalidState, state)
     }
 
     pub(super) fn to_json(&self) -> Value {
-        let mut homes = Vec::with_capacity(self.homes.len());
-        for h in &self.homes {
-            homes.push(h.to_json());
-        }
-        object_of(&mut [("homes", Value::Array(homes))])
+        ToJson::to_json(self)
     }
 
     pub(super) fn home(&self, id: &str) -> Option<&Home> {
@@ -253,7 +165,12 @@ mod tests {
             json!({"user": 1}),
             with_user(json!({"user_id": 1, "email": "a@b.co", "user_name": "A", "role": "guest", "age": 3})),
         );
-        assert_eq!(error_of(&a), invalid_state("state: homes[0]: users[0]: unknown field `age`"));
+        assert_eq!(
+            error_of(&a),
+            invalid_state(
+                "state: homes[0]: users[0]: unknown field `age`, expected one of `user_id`, `email`, `user_name`, `role`"
+            )
+        );
         let a = ask(
             "what_can",
             json!({"user": 1}),
@@ -271,8 +188,19 @@ mod tests {
                 "state: homes[0]: devices[0]: field `class`: unknown variant `kitchen`, expected `security` or `utility`"
             )
         );
+        let a = ask("what_can", json!({"user": 1}), json!({"homes": [["h"]]}));
+        assert_eq!(error_of(&a), invalid_state("state: homes[0]: expected an object, found an array"));
+        let a = ask(
+            "what_can",
+            json!({"user": 1}),
+            with_user(json!({"user_id": 1, "email": 5, "user_name": "A", "role": "guest"})),
+        );
+        assert_eq!(
+            error_of(&a),
+            invalid_state("state: homes[0]: users[0]: field `email`: expected a string, found a number")
+        );
         let a = ask("what_can", json!({"user": 1}), json!({"homes": [], "owners": []}));
-        assert_eq!(error_of(&a), invalid_state("state: unknown field `owners`"));
+        assert_eq!(error_of(&a), invalid_state("state: unknown field `owners`, expected `homes`"));
         // Absent lists and names default; null ones are refused, as the derives did.
         let a = ask("what_can", json!({"user": 1}), json!({}));
         assert_eq!(a["ok"], true, "{a}");

@@ -1,16 +1,26 @@
 //! `what_if`: the difference in access, person by person, that changes would make.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::value::{Value, object_of};
 
-use super::args::Args;
 use super::change::applied;
 use super::engine::HomeEngine;
+use super::id::Id;
 use super::query::{capabilities, caps_missing, run_of};
 
+/// The fields of `what_if`: the changes, and whose access to report (everyone's when absent).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhatIfFields {
+    changes: Value,
+    users: Option<Vec<Id>>,
+}
+
 impl HomeEngine {
-    pub(super) fn what_if(&self, req: Args) -> Result<Value, WireError> {
-        let after = applied(self.state.clone(), &self.policy, req.value)?;
+    pub(super) fn what_if(&self, req: WhatIfFields) -> Result<Value, WireError> {
+        let after = applied(self.state.clone(), &self.policy, req.changes)?;
         let before = capabilities(&self.policy, &self.state, None);
         let after = capabilities(&self.policy, &after, None);
         let (mut b, mut a) = (&before[..], &after[..]);
