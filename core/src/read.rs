@@ -166,11 +166,6 @@ impl Reader {
         }
         Ok(())
     }
-
-    /// The error code of this reader.
-    pub(crate) fn code(&self) -> ErrorCode {
-        self.code
-    }
 }
 
 fn truncate_message(s: &str) -> String {

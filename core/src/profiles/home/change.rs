@@ -1,133 +1,160 @@
 //! Changes: what ops return, what `apply` and `what_if` take.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{ErrorCode, WireError};
-use crate::read::{self, Reader};
-use crate::util::truncate;
-use crate::value::{ToJson, Value, object_of};
+use crate::value::Value;
 
 use super::de;
 use super::id::Id;
 use super::policy::Policy;
 use super::state::{Device, State, User, state_error};
 
-/// One change of the state, as ops return them and `apply` takes them.
-#[derive(Debug, Clone)]
-pub(super) struct Change {
-    /// The index of its kind in [`CHANGE_KINDS`]: 0–2 insert, update and delete a user, 3–5 the
-    /// same for a device.
-    pub(super) kind: usize,
+/// One change of the state, as ops return them and `apply` takes them: `kind`, `home`, then the
+/// kind's own field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(super) enum Change {
+    #[serde(deserialize_with = "de::rest")]
+    InsertUser(UserChange),
+    #[serde(deserialize_with = "de::rest")]
+    UpdateUser(UserChange),
+    #[serde(deserialize_with = "de::rest")]
+    DeleteUser(DeleteUser),
+    #[serde(deserialize_with = "de::rest")]
+    InsertDevice(DeviceChange),
+    #[serde(deserialize_with = "de::rest")]
+    UpdateDevice(DeviceChange),
+    #[serde(deserialize_with = "de::rest")]
+    DeleteDevice(DeleteDevice),
+}
+
+/// The user a change inserts or updates.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UserChange {
     pub(super) home: String,
-    pub(super) row: Row,
+    pub(super) user: User,
 }
 
-/// What a change carries (in its field [`CHANGE_FIELDS`] names): the whole user or device it
-/// inserts or updates, or the id of the one it deletes.
-#[derive(Debug, Clone)]
-pub(super) enum Row {
-    User(User),
-    Device(Device),
-    Id(Id),
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeleteUser {
+    pub(super) home: String,
+    pub(super) user_id: Id,
 }
 
-/// The kinds of [`Change`], in the order messages list them.
-const CHANGE_KINDS: [&str; 6] =
-    ["insert_user", "update_user", "delete_user", "insert_device", "update_device", "delete_device"];
+/// The device a change inserts or updates.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeviceChange {
+    pub(super) home: String,
+    pub(super) device: Device,
+}
 
-/// The field holding the [`Row`] of each kind of [`Change`].
-const CHANGE_FIELDS: [&str; 6] = ["user", "user", "user_id", "device", "device", "id"];
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeleteDevice {
+    pub(super) home: String,
+    pub(super) id: Id,
+}
 
 impl Change {
-    /// Reads change `i`: `kind`, `home`, then the kind's own field.
-    fn read(mut r: Reader, i: usize) -> Result<Change, WireError> {
-        let kind = r.req("kind", read::string)?;
-        let Some(k) = CHANGE_KINDS.iter().position(|c| *c == kind) else {
-            let expected: Vec<String> = CHANGE_KINDS.iter().map(|k| format!("`{k}`")).collect();
-            return Err(WireError::new(
-                r.code(),
-                format!(
-                    "`changes`: unknown variant `{}`, expected one of {}",
-                    truncate(&kind, 64),
-                    expected.join(", ")
-                ),
-            ));
-        };
-        let home = r.req("home", read::string)?;
-        let field = CHANGE_FIELDS[k];
-        let row = if k % 3 == 2 {
-            Row::Id(r.req(field, |v| Id::from_value(&v).ok_or_else(|| "expected an id".to_string()))?)
-        } else {
-            let v = r.req(field, read::any)?;
-            let what = format!("`changes`[{i}]: {field}");
-            if k < 3 {
-                Row::User(de::read(&what, ErrorCode::BadRequest, v)?)
-            } else {
-                Row::Device(de::read(&what, ErrorCode::BadRequest, v)?)
-            }
-        };
-        r.finish()?;
-        Ok(Change { kind: k, home, row })
-    }
-
-    /// The change as ops return it: `kind`, `home`, then the kind's own field.
-    pub(super) fn to_json(&self) -> Value {
-        let row = match &self.row {
-            Row::User(u) => ToJson::to_json(u),
-            Row::Device(d) => ToJson::to_json(d),
-            Row::Id(id) => id.to_value(),
-        };
-        object_of(&mut [
-            ("kind", CHANGE_KINDS[self.kind].into()),
-            ("home", self.home.as_str().into()),
-            (CHANGE_FIELDS[self.kind], row),
-        ])
+    /// The home it changes.
+    fn home(&self) -> &str {
+        match self {
+            Change::InsertUser(c) | Change::UpdateUser(c) => &c.home,
+            Change::DeleteUser(c) => &c.home,
+            Change::InsertDevice(c) | Change::UpdateDevice(c) => &c.home,
+            Change::DeleteDevice(c) => &c.home,
+        }
     }
 }
 
 impl State {
     fn apply(&mut self, change: Change) -> Result<(), WireError> {
-        let Change { kind, home, row } = change;
-        let Some(h) = self.homes.iter_mut().find(|h| h.id == home) else {
-            return Err(state_error(&["change names unknown home ", &home]));
+        let Some(h) = self.homes.iter_mut().find(|h| h.id == change.home()) else {
+            return Err(state_error(&["change names unknown home ", change.home()]));
         };
-        let id = match &row {
-            Row::User(u) => &u.user_id,
-            Row::Device(d) => &d.id,
-            Row::Id(id) => id,
-        };
-        let (noun, at) = if kind < 3 {
-            ("user ", h.users.iter().position(|u| u.user_id == *id))
-        } else {
-            ("device ", h.devices.iter().position(|d| d.id == *id))
-        };
-        let mut buf = [0; 20];
-        match (kind % 3, at) {
-            (0, Some(_)) => {
-                return Err(state_error(&[noun, id.text(&mut buf), " already exists in home ", &home]));
-            }
-            (verb @ (1 | 2), None) => {
-                let no = if kind < 3 { "no user " } else { "no device " };
-                let to = if verb == 1 { " to update" } else { " to delete" };
-                return Err(state_error(&[no, id.text(&mut buf), to]));
-            }
-            _ => {}
+        match change {
+            Change::InsertUser(c) => edit(&mut h.users, Edit::Insert(c.user), &c.home),
+            Change::UpdateUser(c) => edit(&mut h.users, Edit::Update(c.user), &c.home),
+            Change::DeleteUser(c) => edit(&mut h.users, Edit::Delete(c.user_id), &c.home),
+            Change::InsertDevice(c) => edit(&mut h.devices, Edit::Insert(c.device), &c.home),
+            Change::UpdateDevice(c) => edit(&mut h.devices, Edit::Update(c.device), &c.home),
+            Change::DeleteDevice(c) => edit(&mut h.devices, Edit::Delete(c.id), &c.home),
         }
-        // An update keeps the stored form of the id; a delete removes every row with the id.
-        match (row, at) {
-            (Row::User(user), Some(i)) => {
-                let old = &mut h.users[i];
-                (old.email, old.user_name, old.role) = (user.email, user.user_name, user.role);
-            }
-            (Row::User(user), None) => h.users.push(user),
-            (Row::Device(device), Some(i)) => {
-                let old = &mut h.devices[i];
-                (old.class, old.name) = (device.class, device.name);
-            }
-            (Row::Device(device), None) => h.devices.push(device),
-            (Row::Id(id), _) if kind < 3 => h.users.retain(|u| u.user_id != id),
-            (Row::Id(id), _) => h.devices.retain(|d| d.id != id),
-        }
-        Ok(())
     }
+}
+
+/// What a change does to one list of a home.
+enum Edit<T> {
+    Insert(T),
+    Update(T),
+    Delete(Id),
+}
+
+/// A row of a home's lists, as changes edit it.
+trait Row {
+    /// What messages call it.
+    const NOUN: &'static str;
+    fn id(&self) -> &Id;
+    /// Takes the fields of `new` but keeps the stored form of the id.
+    fn update(&mut self, new: Self);
+}
+
+impl Row for User {
+    const NOUN: &'static str = "user ";
+    fn id(&self) -> &Id {
+        &self.user_id
+    }
+    fn update(&mut self, new: User) {
+        (self.email, self.user_name, self.role) = (new.email, new.user_name, new.role);
+    }
+}
+
+impl Row for Device {
+    const NOUN: &'static str = "device ";
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn update(&mut self, new: Device) {
+        (self.class, self.name) = (new.class, new.name);
+    }
+}
+
+/// Applies `edit` to `rows`, a list of home `home`: an insert needs a new id, an update or a
+/// delete one that is there; a delete removes every row with the id.
+fn edit<T: Row>(rows: &mut Vec<T>, edit: Edit<T>, home: &str) -> Result<(), WireError> {
+    let mut buf = [0; 20];
+    match edit {
+        Edit::Insert(row) => {
+            if rows.iter().any(|r| r.id() == row.id()) {
+                return Err(state_error(&[
+                    T::NOUN,
+                    row.id().text(&mut buf),
+                    " already exists in home ",
+                    home,
+                ]));
+            }
+            rows.push(row);
+        }
+        Edit::Update(row) => {
+            let Some(old) = rows.iter_mut().find(|r| r.id() == row.id()) else {
+                let no = format!("no {}", T::NOUN);
+                return Err(state_error(&[&no, row.id().text(&mut buf), " to update"]));
+            };
+            old.update(row);
+        }
+        Edit::Delete(id) => {
+            if !rows.iter().any(|r| *r.id() == id) {
+                let no = format!("no {}", T::NOUN);
+                return Err(state_error(&[&no, id.text(&mut buf), " to delete"]));
+            }
+            rows.retain(|r| *r.id() != id);
+        }
+    }
+    Ok(())
 }
 
 /// Reads `changes` (`bad_request` errors; an item is named `` `changes`[i] ``).
@@ -137,7 +164,7 @@ fn parse_changes(changes: Value) -> Result<Vec<Change>, WireError> {
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(Change::read(Reader::of(format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?, i)?);
+        out.push(de::read(&format!("`changes`[{i}]"), ErrorCode::BadRequest, item)?);
     }
     Ok(out)
 }
@@ -154,12 +181,12 @@ pub(super) fn applied(mut state: State, policy: &Policy, changes: Value) -> Resu
 mod tests {
     use super::*;
     use crate::profiles::home::testing::*;
-    use crate::value::json;
+    use crate::value::{ToJson, json};
 
     #[test]
     fn changes_are_read_strictly() {
         let rename = json!([{"kind": "rename_home", "home": "h"}]);
-        let message = "`changes`: unknown variant `rename_home`, expected one of `insert_user`, `update_user`, \
+        let message = "`changes`[0]: field `kind`: unknown variant `rename_home`, expected one of `insert_user`, `update_user`, \
                        `delete_user`, `insert_device`, `update_device`, `delete_device`";
         for op in ["what_if", "apply"] {
             let a = ask(op, json!({"changes": rename.clone()}), one_home());
@@ -170,16 +197,21 @@ mod tests {
             (json!([{"kind": "delete_device", "home": "h"}]), "`changes`[0]: missing field `id`"),
             (
                 json!([{"kind": "delete_device", "home": "h", "id": "tv", "why": 1}]),
-                "`changes`[0]: unknown field `why`",
+                "`changes`[0]: unknown field `why`, expected `home` or `id`",
             ),
             (
                 json!([{"kind": "delete_user", "home": "h", "user_id": 1},
                        {"kind": "insert_user", "home": "h", "user": {"user_id": 2, "email": "b@b.co", "role": "guest"}}]),
-                "`changes`[1]: user: missing field `user_name`",
+                "`changes`[1]: field `user`: missing field `user_name`",
             ),
             (
                 json!([{"kind": "insert_device", "home": "h", "device": {"id": "x", "class": "utility", "size": 1}}]),
-                "`changes`[0]: device: unknown field `size`, expected one of `id`, `class`, `name`",
+                "`changes`[0]: field `device`: unknown field `size`, expected one of `id`, `class`, `name`",
+            ),
+            (json!([["delete_user", "h", 1]]), "`changes`[0]: expected an object, found an array"),
+            (
+                json!([{"kind": "delete_user", "home": 5, "user_id": 1}]),
+                "`changes`[0]: field `home`: expected a string, found a number",
             ),
         ];
         for (changes, message) in cases {
@@ -230,8 +262,8 @@ mod tests {
                 {"id": 7, "class": "utility", "name": ""}]}]});
         // Same values and the fields in their declared order.
         assert_eq!(a["result"]["state"].to_string(), expected.to_string());
-        let change = Change { kind: 2, home: "h".into(), row: Row::Id(Id::Num(4)) };
-        assert_eq!(change.to_json().to_string(), r#"{"kind":"delete_user","home":"h","user_id":4}"#);
+        let change = Change::DeleteUser(DeleteUser { home: "h".into(), user_id: Id::Num(4) });
+        assert_eq!(ToJson::to_json(&change).to_string(), r#"{"kind":"delete_user","home":"h","user_id":4}"#);
         let a = ask(
             "command",
             json!({"topic": "h/users", "command_type": "add_user", "actor": 1,

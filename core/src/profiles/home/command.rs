@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::value::{Map, Value, object_of};
+use crate::value::{Map, ToJson, Value, object_of};
 
-use super::change::{Change, Row};
+use super::change::{Change, DeleteUser, UserChange};
 use super::engine::{HomeEngine, Refusal};
 use super::id::Id;
 use super::policy::{MAX_EMAIL, MAX_USER_NAME, P_MANAGE_USERS, Policy};
@@ -28,7 +28,7 @@ impl HomeEngine {
         };
         let mut list = Vec::new();
         if let Some(c) = change {
-            list.push(c.to_json());
+            list.push(ToJson::to_json(&c));
         }
         let result = if reason.is_none() { "OK" } else { "Error" };
         object_of(&mut [
@@ -68,7 +68,7 @@ impl HomeEngine {
                     return Err("bad_body");
                 };
                 let user = User { user_id: body.user_id, email, user_name, role: role.to_string() };
-                Ok(Some(Change { kind: 0, home, row: Row::User(user) }))
+                Ok(Some(Change::InsertUser(UserChange { home, user })))
             }
             CommandKind::Update => {
                 let old = existing.ok_or("no_such_user")?;
@@ -84,14 +84,14 @@ impl HomeEngine {
                 if new == *old {
                     return Ok(None);
                 }
-                Ok(Some(Change { kind: 1, home, row: Row::User(new) }))
+                Ok(Some(Change::UpdateUser(UserChange { home, user: new })))
             }
             CommandKind::Delete => {
                 let old = existing.ok_or("no_such_user")?;
                 if self.removes_last_manager(&home, old, None) {
                     return Err("last_administrator");
                 }
-                Ok(Some(Change { kind: 2, home, row: Row::Id(old.user_id.clone()) }))
+                Ok(Some(Change::DeleteUser(DeleteUser { home, user_id: old.user_id.clone() })))
             }
         }
     }

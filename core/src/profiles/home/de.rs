@@ -11,7 +11,7 @@
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
-use serde::forward_to_deserialize_any;
+use serde::{Deserialize, forward_to_deserialize_any};
 
 use crate::error::{ErrorCode, WireError};
 use crate::profiles::Fields;
@@ -30,6 +30,12 @@ pub(super) fn read<T: DeserializeOwned>(what: &str, code: ErrorCode, value: Valu
         other => Err(mismatch(&other, "an object")),
     };
     read.map_err(|e| WireError::new(code, truncate(&format!("{what}: {e}"), 300)))
+}
+
+/// A `T` read through [`At`] from what serde hands a variant of an internally tagged enum (the
+/// object buffered, its tag taken out), so that the problems inside it say where they are too.
+pub(super) fn rest<'de, D: de::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    T::deserialize(At(Value::deserialize(d)?)).map_err(de::Error::custom)
 }
 
 /// A problem, and where it is: the fields and items it was found in, innermost first.
@@ -266,7 +272,6 @@ impl<'de> de::MapAccess<'de> for Entries {
 mod tests {
     use super::*;
     use crate::value::json;
-    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
