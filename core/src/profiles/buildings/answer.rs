@@ -4,7 +4,6 @@ use std::borrow::Cow;
 
 use crate::value::{Map, Value, object_of};
 
-use super::state::string_list;
 use super::text::opt_text;
 
 /// An HTTP answer: status, body, the reason code of a refusal, the changes of a write.
@@ -113,4 +112,14 @@ impl FieldErrors {
         }
         Answer { status: 400, body: Value::Object(body), reason: Some(reason), changes: Vec::new() }
     }
+}
+
+/// A list of strings, if `v` is one.
+pub(super) fn string_list(v: &Value) -> Option<Vec<String>> {
+    let items = v.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for x in items {
+        out.push(x.as_str()?.to_string());
+    }
+    Some(out)
 }

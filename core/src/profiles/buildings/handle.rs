@@ -1,18 +1,22 @@
 //! The ops, dispatched: the [`ProfileEngine`] impl.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
-use crate::read::string;
 use crate::value::{Value, object_of};
 
 use super::change::after_changes;
-use super::de::{no_fields, op_reader};
+use super::de;
 use super::engine::BuildingsEngine;
-use super::http::HttpRequest;
 use super::policy::Policy;
-use super::query::read_question;
+use super::query::{CheckFields, WhatCanFields, WhoCanFields};
 use super::state::State;
-use super::what_if::WhatIfRequest;
+
+/// The fields of an op that takes none.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
 
 impl ProfileEngine for BuildingsEngine {
     fn build(state: Value) -> Result<Self, WireError> {
@@ -23,27 +27,25 @@ impl ProfileEngine for BuildingsEngine {
         match op {
             "version" => version_op(fields),
             "list_permission_sets" => {
-                no_fields(op, &fields)?;
+                de::op::<NoFields>(op, fields)?;
                 Ok(self.policy.permission_sets_json())
             }
             "catalog" => {
-                no_fields(op, &fields)?;
+                de::op::<NoFields>(op, fields)?;
                 Ok(self.policy.catalog_json())
             }
-            "http" => self.http(HttpRequest::read(op, fields)?),
+            "http" => self.http(de::op(op, fields)?),
             "check" => {
-                let (actor, target) = read_question(op, fields, true)?;
+                let (actor, target) = de::op::<CheckFields>(op, fields)?.target()?;
                 Ok(self.decide(&actor, &target, true).0)
             }
-            "who_can" => Ok(self.who_can(&read_question(op, fields, false)?.1)),
+            "who_can" => Ok(self.who_can(&de::op::<WhoCanFields>(op, fields)?.target()?)),
             "what_can" => {
-                let mut r = op_reader(op, fields);
-                let user = r.req("user", string)?;
-                r.finish()?;
+                let user = de::op::<WhatCanFields>(op, fields)?.user;
                 let caps = Value::Array(self.capabilities_of(&user));
                 Ok(object_of(&mut [("user", Value::String(user)), ("capabilities", caps)]))
             }
-            "what_if" => self.what_if(WhatIfRequest::read(op, fields)?),
+            "what_if" => self.what_if(de::op(op, fields)?),
             _ => Err(unknown_op(Profile::Buildings, op)),
         }
     }
@@ -110,7 +112,13 @@ mod tests {
         req["actor"] = json!("u");
         req["action"] = json!("view_buildings");
         req["x"] = json!(1);
-        assert_eq!(error_of(&call(req)), ("bad_request", "op `check`: unknown field `x`"));
+        assert_eq!(
+            error_of(&call(req)),
+            (
+                "bad_request",
+                "op `check`: unknown field `x`, expected one of `actor`, `action`, `object`, `user_group`"
+            )
+        );
         let mut req = base("http");
         req["method"] = json!("GET");
         req["actor"] = json!("u");
@@ -123,7 +131,10 @@ mod tests {
         );
         let mut req = base("what_if");
         req["changes"] = json!([{"kind": "delete_user_group", "id": "g", "user_group": {}}]);
-        assert_eq!(error_of(&call(req)), ("bad_request", "changes[0]: unknown field `user_group`"));
+        assert_eq!(
+            error_of(&call(req)),
+            ("bad_request", "`changes`[0]: unknown field `user_group`, expected `id`")
+        );
         let mut req = base("what_if");
         req["users"] = json!(["u"]);
         assert_eq!(error_of(&call(req)), ("bad_request", "op `what_if`: missing field `changes`"));

@@ -1,18 +1,20 @@
 //! `http`: the seed's endpoints.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
-use crate::profiles::Fields;
-use crate::read::{any, string};
 use crate::util::truncate;
-use crate::value::{Value, object_of};
+use crate::value::{ToJson, Value};
 
 use super::answer::{Answer, FieldErrors};
-use super::de::op_reader;
+use super::change::{Change, DeleteGroup};
 use super::engine::{BuildingsEngine, Ctx};
 use super::text::quoted;
 use super::write::Mode;
 
-#[derive(Debug, Default)]
+/// The fields of `http`: a request to one of the seed's endpoints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct HttpRequest {
     method: String,
     path: String,
@@ -20,22 +22,6 @@ pub(super) struct HttpRequest {
     body: Option<Value>,
     now: Option<String>,
     new_id: Option<String>,
-}
-
-impl HttpRequest {
-    pub(super) fn read(op: &str, fields: Fields) -> Result<HttpRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        // Filled field by field: on an error, one drop of the whole request.
-        let mut req = HttpRequest::default();
-        req.method = r.req("method", string)?;
-        req.path = r.req("path", string)?;
-        req.actor = r.req("actor", string)?;
-        req.body = r.opt("body", any)?;
-        req.now = r.opt("now", string)?;
-        req.new_id = r.opt("new_id", string)?;
-        r.finish()?;
-        Ok(req)
-    }
 }
 
 /// Which resource a path names.
@@ -145,10 +131,7 @@ impl BuildingsEngine {
             status: 204,
             body: Value::Null,
             reason: None,
-            changes: vec![object_of(&mut [
-                ("kind", Value::from("delete_user_group")),
-                ("id", Value::from(g.id.clone())),
-            ])],
+            changes: vec![ToJson::to_json(&Change::Delete(DeleteGroup { id: g.id.clone() }))],
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::value::Value;
 
-use super::answer::{Answer, FieldErrors};
+use super::answer::{Answer, FieldErrors, string_list};
 use super::engine::{BuildingsEngine, Ctx};
-use super::state::{PermissionSets, string_list};
+use super::state::PermissionSets;
 use super::text::quoted;
 
 #[derive(Debug, Clone, Copy, PartialEq)]

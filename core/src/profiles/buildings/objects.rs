@@ -29,12 +29,16 @@ impl ObjectIndex {
     /// Indexes the objects; ids are unique across partners, customers and buildings, and every
     /// parent exists.
     pub(super) fn new(state: &State) -> Result<ObjectIndex, WireError> {
-        let mut objects = Vec::new();
-        for (t, rows) in state.objects.iter().enumerate() {
-            for o in rows {
-                let parent = OBJECT_TYPES[t].1.map(|_| o.parent.clone());
-                objects.push((o.id.clone(), t, parent));
-            }
+        let mut objects =
+            Vec::with_capacity(state.partners.len() + state.customers.len() + state.buildings.len());
+        for p in &state.partners {
+            objects.push((p.id.clone(), PARTNER, None));
+        }
+        for c in &state.customers {
+            objects.push((c.id.clone(), CUSTOMER, Some(c.partner.clone())));
+        }
+        for b in &state.buildings {
+            objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
         }
         let (order, repeated) = sort_ids(objects.len(), &|i| &objects[i].0);
         for ((id, t, _), again) in objects.iter().zip(repeated) {
@@ -51,17 +55,16 @@ impl ObjectIndex {
         }
         let index = ObjectIndex { objects, order };
         // Customers, then buildings: each names an object of its parent type.
-        for (t, expected) in [(CUSTOMER, PARTNER), (BUILDING, CUSTOMER)] {
-            for o in &state.objects[t] {
-                if index.object_type(&o.parent) != Some(expected) {
-                    return Err(WireError::invalid_state(format!(
-                        "{} `{}` names unknown {} `{}`",
-                        OBJECT_TYPES[t].0,
-                        truncate(&o.id, 64),
-                        OBJECT_TYPES[expected].0,
-                        truncate(&o.parent, 64)
-                    )));
-                }
+        let customers = state.customers.iter().map(|c| ("customer", &c.id, &c.partner, PARTNER, "partner"));
+        let buildings =
+            state.buildings.iter().map(|b| ("building", &b.id, &b.customer, CUSTOMER, "customer"));
+        for (what, id, parent, parent_type, parent_name) in customers.chain(buildings) {
+            if index.object_type(parent) != Some(parent_type) {
+                return Err(WireError::invalid_state(format!(
+                    "{what} `{}` names unknown {parent_name} `{}`",
+                    truncate(id, 64),
+                    truncate(parent, 64)
+                )));
             }
         }
         Ok(index)

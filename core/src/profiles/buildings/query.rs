@@ -2,34 +2,57 @@
 
 use std::cmp::Ordering;
 
+use serde::Deserialize;
+
 use crate::error::WireError;
 use crate::policy::{ObjectFacts, Reach};
-use crate::profiles::Fields;
-use crate::read::string;
 use crate::util::truncate;
 use crate::value::{Map, ToJson, Value, object_of};
 
-use super::de::op_reader;
 use super::engine::BuildingsEngine;
 use super::policy::{ACTION_GROUP_CHANGE, ACTION_GROUP_VIEW, OBJECT_TYPES, PERMISSION_SETS};
-use super::text::{opt_text, strings_json};
+use super::text::opt_text;
 
-/// Reads the question of `check` (`actor` first, when `with_actor`) and of `who_can`: the actor
-/// (empty without) and what is asked.
-pub(super) fn read_question(
-    op: &str,
-    fields: Fields,
-    with_actor: bool,
-) -> Result<(String, Target), WireError> {
-    let mut r = op_reader(op, fields);
-    let actor = if with_actor { r.req("actor", string)? } else { String::new() };
-    let action = r.req("action", string)?;
-    let object = r.opt("object", string)?;
-    let user_group = r.opt("user_group", string)?;
-    r.finish()?;
-    Ok((actor, target(action, object, user_group)?))
+/// The fields of `check`: who asks, and what (`object` with a permission set, `user_group` with
+/// the group actions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckFields {
+    actor: String,
+    action: String,
+    object: Option<String>,
+    user_group: Option<String>,
 }
 
+/// The fields of `who_can`: `check`'s question without an actor.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhoCanFields {
+    action: String,
+    object: Option<String>,
+    user_group: Option<String>,
+}
+
+/// The fields of `what_can`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhatCanFields {
+    pub(super) user: String,
+}
+
+impl CheckFields {
+    /// Who asks, and what.
+    pub(super) fn target(self) -> Result<(String, Target), WireError> {
+        Ok((self.actor, target(self.action, self.object, self.user_group)?))
+    }
+}
+
+impl WhoCanFields {
+    /// What is asked.
+    pub(super) fn target(self) -> Result<Target, WireError> {
+        target(self.action, self.object, self.user_group)
+    }
+}
 /// What a check asks about.
 #[derive(Debug, Clone)]
 pub(super) enum Target {
@@ -41,11 +64,7 @@ pub(super) enum Target {
     GroupChange(String),
 }
 
-pub(super) fn target(
-    action: String,
-    object: Option<String>,
-    user_group: Option<String>,
-) -> Result<Target, WireError> {
+fn target(action: String, object: Option<String>, user_group: Option<String>) -> Result<Target, WireError> {
     if action == ACTION_GROUP_VIEW || action == ACTION_GROUP_CHANGE {
         return match (object, user_group) {
             (None, Some(g)) if action == ACTION_GROUP_VIEW => Ok(Target::GroupView(g)),
@@ -152,10 +171,7 @@ impl BuildingsEngine {
                                 ("fact", Value::from("grant")),
                                 ("user_group", Value::from(g.id.clone())),
                                 ("permission_set", Value::from(code.clone())),
-                                (
-                                    "objects",
-                                    listed.map_or(Value::Array(Vec::new()), |(_, l)| strings_json(l)),
-                                ),
+                                ("objects", listed.map_or(Value::Array(Vec::new()), |(_, l)| l.to_json())),
                                 ("implied", Value::Bool(listed.is_none())),
                                 ("scope", reach_json(&info.scope)),
                             ]));

@@ -1,17 +1,19 @@
 //! The state: partners, customers, buildings, users and user groups, read strictly.
 
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
 use crate::error::{ErrorCode, WireError};
-use crate::read::{Reader, string, strings};
-use crate::util::truncate;
-use crate::value::{Map, Value, object_of};
+use crate::value::{ToJson, Value};
 
-use crate::policy::ObjectTypeId;
-
-use super::policy::OBJECT_TYPES;
-use super::text::{list_json, opt_text, strings_json};
+use super::de;
 
 /// A user group's (and a user's) type; its index is its tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub(super) enum Kind {
     Customer,
     Partner,
@@ -44,54 +46,83 @@ impl Kind {
 }
 
 /// The state of the profile. Reading it is strict: unknown fields are errors, and a field that
-/// has a default may be absent but not null.
-#[derive(Debug, Clone, Default)]
+/// has a default may be absent but not null. Rows are written back with their fields in the
+/// order declared here.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct State {
-    /// `partners`, `customers`, `buildings`: the rows of each object type, by type id.
-    pub(super) objects: [Vec<ObjectRow>; 3],
+    #[serde(default)]
+    pub(super) partners: Vec<PartnerRow>,
+    #[serde(default)]
+    pub(super) customers: Vec<CustomerRow>,
+    #[serde(default)]
+    pub(super) buildings: Vec<BuildingRow>,
+    #[serde(default)]
     pub(super) users: Vec<UserRow>,
+    #[serde(default)]
     pub(super) user_groups: Vec<GroupRow>,
 }
 
-/// The state's lists of objects, by type id.
-const OBJECT_LISTS: [&str; 3] = ["partners", "customers", "buildings"];
-
-/// A partner, customer or building as stored.
-#[derive(Debug, Clone)]
-pub(super) struct ObjectRow {
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PartnerRow {
     pub(super) id: String,
+    #[serde(default)]
     name: String,
-    /// The parent's id, in the field named after the parent's type (`partner` of a customer,
-    /// `customer` of a building); empty for a partner.
-    pub(super) parent: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CustomerRow {
+    pub(super) id: String,
+    #[serde(default)]
+    name: String,
+    pub(super) partner: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BuildingRow {
+    pub(super) id: String,
+    #[serde(default)]
+    name: String,
+    pub(super) customer: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct UserRow {
     pub(super) id: String,
-    /// `type`
+    #[serde(rename = "type")]
     pub(super) kind: Kind,
     pub(super) partner: Option<String>,
     pub(super) customer: Option<String>,
+    #[serde(default)]
     name: String,
 }
 
 /// A user group as stored and as the API shows it (the seed's data model).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct GroupRow {
     pub(super) id: String,
     created: String,
     pub(super) modified: String,
     pub(super) name: String,
+    #[serde(default)]
     pub(super) description: String,
-    /// `type`
+    #[serde(rename = "type")]
     pub(super) kind: Kind,
+    #[serde(default)]
     pub(super) users: Vec<String>,
     pub(super) customer: Option<String>,
     pub(super) partner: Option<String>,
     pub(super) permission_sets: PermissionSets,
+    #[serde(default)]
     pub(super) customer_scopes: Vec<String>,
+    #[serde(default)]
     pub(super) partner_scopes: Vec<String>,
+    #[serde(default)]
     pub(super) tags: Vec<String>,
 }
 
@@ -121,200 +152,64 @@ pub(super) fn company<'a>(
     }
 }
 
-/// `permission_sets`: code → list of object ids, kept in the order given.
+/// `permission_sets`: code → list of object ids, kept in the order given (an object on the
+/// wire).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct PermissionSets(pub(super) Vec<(String, Vec<String>)>);
 
-impl PermissionSets {
-    fn to_json(&self) -> Value {
-        let mut m = Map::with_capacity(self.0.len());
-        for (code, list) in &self.0 {
-            m.insert(code.clone(), strings_json(list));
+impl Serialize for PermissionSets {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (code, ids) in &self.0 {
+            map.serialize_entry(code, ids)?;
         }
-        Value::Object(m)
+        map.end()
     }
 }
 
-/// Reads a `permission_sets` object: keys are codes, values lists of id strings.
-pub(super) fn read_permission_sets(v: &Value) -> Result<PermissionSets, String> {
-    let Value::Object(m) = v else {
-        return Err("`permission_sets` must be an object mapping permission set codes to lists of ids".into());
-    };
-    let mut out = Vec::with_capacity(m.len());
-    for (code, list) in m {
-        let ids = string_list(list)
-            .ok_or_else(|| format!("`permission_sets.{}` must be a list of ids", truncate(code, 64)))?;
-        out.push((code.clone(), ids));
-    }
-    Ok(PermissionSets(out))
-}
-
-pub(super) fn string_list(v: &Value) -> Option<Vec<String>> {
-    let items = v.as_array()?;
-    let mut out = Vec::with_capacity(items.len());
-    for x in items {
-        out.push(x.as_str()?.to_string());
-    }
-    Some(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading and writing the state and the changes (by hand: derived deserialisers were most of the
-// .wasm). Field order in JSON is the order of the struct fields.
-
-/// Takes field `key` converted with `f`; `T::default()` when absent. Null is not absent: it is
-/// converted like any value (and refused by converters that want a string, a list, an object).
-fn or_default<T: Default>(
-    r: &mut Reader,
-    key: &str,
-    f: impl FnOnce(Value) -> Result<T, String>,
-) -> Result<T, WireError> {
-    match r.take(key) {
-        None => Ok(T::default()),
-        Some(v) => f(v).map_err(|m| r.field_error(key, m)),
+impl<'de> Deserialize<'de> for PermissionSets {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PermissionSets, D::Error> {
+        d.deserialize_map(SetsVisitor)
     }
 }
 
-/// Takes required field `key`, an object, as a nested reader.
-pub(super) fn req_object(r: &mut Reader, key: &str) -> Result<Reader, WireError> {
-    match r.take(key) {
-        None => Err(r.error(format!("missing field `{key}`"))),
-        Some(v) => r.nested(format!("field `{key}`"), v),
+struct SetsVisitor;
+
+impl<'de> Visitor<'de> for SetsVisitor {
+    type Value = PermissionSets;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object mapping permission set codes to lists of ids")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PermissionSets, A::Error> {
+        let mut sets = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(entry) = map.next_entry::<String, Vec<String>>()? {
+            sets.push(entry);
+        }
+        Ok(PermissionSets(sets))
     }
 }
 
-/// The message a derived reader gave for a tag or unit variant that is not one of `expected`.
-pub(super) fn unknown_variant(found: &str, expected: &[&str]) -> String {
-    let expected: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
-    format!("unknown variant `{}`, expected one of {}", truncate(found, 64), expected.join(", "))
-}
-
-/// A user or group `type`.
-pub(super) fn kind(v: Value) -> Result<Kind, String> {
-    let s = string(v)?;
-    Kind::parse(&s).ok_or_else(|| unknown_variant(&s, &["customer", "partner", "gooee"]))
+impl PermissionSets {
+    /// The permission sets a request body gives, if it is an object of lists of strings.
+    pub(super) fn of_body(v: &Value) -> Option<PermissionSets> {
+        PermissionSets::deserialize(v).map_err(|_: serde_json::Error| ()).ok()
+    }
 }
 
 impl State {
     /// Reads a state; every problem is an `invalid_state` error.
     pub(super) fn read(state: Value) -> Result<State, WireError> {
-        let mut r = Reader::of("state", ErrorCode::InvalidState, state)?;
-        let mut state = State::default();
-        let s = &mut state;
-        for (t, list) in OBJECT_LISTS.iter().enumerate() {
-            r.object_rows(list, &mut |row| {
-                s.objects[t].push(ObjectRow::read(row, t)?);
-                Ok(())
-            })?;
-        }
-        r.object_rows("users", &mut |row| {
-            s.users.push(UserRow::read(row)?);
-            Ok(())
-        })?;
-        r.object_rows("user_groups", &mut |row| {
-            s.user_groups.push(GroupRow::read(row)?);
-            Ok(())
-        })?;
-        r.finish()?;
-        Ok(state)
+        de::read("state", ErrorCode::InvalidState, state)
     }
 
     pub(super) fn to_json(&self) -> Value {
-        let mut members = Vec::with_capacity(5);
-        for (t, list) in OBJECT_LISTS.iter().enumerate() {
-            let rows = &self.objects[t];
-            members.push((*list, list_json(rows.len(), &|i| rows[i].to_json(t))));
-        }
-        members.push(("users", list_json(self.users.len(), &|i| self.users[i].to_json())));
-        members.push(("user_groups", list_json(self.user_groups.len(), &|i| self.user_groups[i].to_json())));
-        object_of(&mut members)
-    }
-}
-
-impl ObjectRow {
-    /// Reads a row of object type `t`: `id`, `name`, then the parent (customers and buildings).
-    fn read(mut r: Reader, t: ObjectTypeId) -> Result<ObjectRow, WireError> {
-        let mut row = ObjectRow {
-            id: r.req("id", string)?,
-            name: or_default(&mut r, "name", string)?,
-            parent: String::new(),
-        };
-        if let Some(parent) = OBJECT_TYPES[t].1 {
-            row.parent = r.req(parent, string)?;
-        }
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self, t: ObjectTypeId) -> Value {
-        let mut members =
-            vec![("id", Value::from(self.id.clone())), ("name", Value::from(self.name.clone()))];
-        if let Some(parent) = OBJECT_TYPES[t].1 {
-            members.push((parent, Value::from(self.parent.clone())));
-        }
-        object_of(&mut members)
-    }
-}
-
-impl UserRow {
-    fn read(mut r: Reader) -> Result<UserRow, WireError> {
-        // The first two fields in the literal, the others filled in: on an error, one drop of the
-        // whole row.
-        let mut row = UserRow {
-            id: r.req("id", string)?,
-            kind: r.req("type", kind)?,
-            partner: None,
-            customer: None,
-            name: String::new(),
-        };
-        row.partner = r.opt("partner", string)?;
-        row.customer = r.opt("customer", string)?;
-        row.name = or_default(&mut r, "name", string)?;
-        r.finish()?;
-        Ok(row)
-    }
-
-    fn to_json(&self) -> Value {
-        object_of(&mut [
-            ("id", Value::from(self.id.clone())),
-            ("type", Value::from(self.kind.as_str())),
-            ("partner", opt_text(self.partner.as_deref())),
-            ("customer", opt_text(self.customer.as_deref())),
-            ("name", Value::from(self.name.clone())),
-        ])
+        ToJson::to_json(self)
     }
 }
 
 impl GroupRow {
-    /// Reads a stored group (a state row, or the row of an insert or update change).
-    pub(super) fn read(mut r: Reader) -> Result<GroupRow, WireError> {
-        // Filled field by field: on an error, one drop of the whole row.
-        let mut row = GroupRow::empty(String::new(), String::new());
-        for (key, slot) in [
-            ("id", &mut row.id),
-            ("created", &mut row.created),
-            ("modified", &mut row.modified),
-            ("name", &mut row.name),
-        ] {
-            *slot = r.req(key, string)?;
-        }
-        row.description = or_default(&mut r, "description", string)?;
-        row.kind = r.req("type", kind)?;
-        row.users = or_default(&mut r, "users", strings)?;
-        row.customer = r.opt("customer", string)?;
-        row.partner = r.opt("partner", string)?;
-        row.permission_sets = r.req("permission_sets", |v| read_permission_sets(&v))?;
-        for (key, slot) in [
-            ("customer_scopes", &mut row.customer_scopes),
-            ("partner_scopes", &mut row.partner_scopes),
-            ("tags", &mut row.tags),
-        ] {
-            *slot = or_default(&mut r, key, strings)?;
-        }
-        r.finish()?;
-        Ok(row)
-    }
-
     /// A customer group `id` created at `created`, with nothing else set.
     pub(super) fn empty(id: String, created: String) -> GroupRow {
         GroupRow {
@@ -335,21 +230,7 @@ impl GroupRow {
     }
 
     pub(super) fn to_json(&self) -> Value {
-        object_of(&mut [
-            ("id", Value::from(self.id.clone())),
-            ("created", Value::from(self.created.clone())),
-            ("modified", Value::from(self.modified.clone())),
-            ("name", Value::from(self.name.clone())),
-            ("description", Value::from(self.description.clone())),
-            ("type", Value::from(self.kind.as_str())),
-            ("users", strings_json(&self.users)),
-            ("customer", opt_text(self.customer.as_deref())),
-            ("partner", opt_text(self.partner.as_deref())),
-            ("permission_sets", self.permission_sets.to_json()),
-            ("customer_scopes", strings_json(&self.customer_scopes)),
-            ("partner_scopes", strings_json(&self.partner_scopes)),
-            ("tags", strings_json(&self.tags)),
-        ])
+        ToJson::to_json(self)
     }
 }
 
@@ -377,7 +258,13 @@ mod tests {
         };
         let mut s = state();
         s["users"][0]["x"] = json!(1);
-        assert_eq!(error_of(&what_can(s)), ("invalid_state", "state: users[0]: unknown field `x`"));
+        assert_eq!(
+            error_of(&what_can(s)),
+            (
+                "invalid_state",
+                "state: users[0]: unknown field `x`, expected one of `id`, `type`, `partner`, `customer`, `name`"
+            )
+        );
         let mut s = state();
         s["user_groups"][0].as_object_mut().unwrap().remove("created");
         assert_eq!(
@@ -404,10 +291,28 @@ mod tests {
         s["partners"][0]["name"] = json!(null);
         assert_eq!(error_of(&what_can(s)).0, "invalid_state");
         let mut s = state();
+        s["user_groups"][0]["permission_sets"] = json!({"view_buildings": "B"});
+        assert_eq!(
+            error_of(&what_can(s)),
+            (
+                "invalid_state",
+                "state: user_groups[0]: field `permission_sets`: field `view_buildings`: expected an array, found a string"
+            )
+        );
+        let mut s = state();
+        s["user_groups"][0]["permission_sets"] = json!([]);
+        assert_eq!(
+            error_of(&what_can(s)),
+            (
+                "invalid_state",
+                "state: user_groups[0]: field `permission_sets`: expected an object, found an array"
+            )
+        );
+        let mut s = state();
         s["user_groups"][0]["tags"] = json!(["a", 1]);
         assert_eq!(
             error_of(&what_can(s)),
-            ("invalid_state", "state: user_groups[0]: field `tags`: [1]: expected a string, found a number")
+            ("invalid_state", "state: user_groups[0]: tags[1]: expected a string, found a number")
         );
     }
 

@@ -1,28 +1,20 @@
 //! `what_if`: the difference in access, user by user, that changes would make.
 
+use serde::Deserialize;
+
 use crate::error::WireError;
-use crate::profiles::Fields;
-use crate::read::{any, strings};
 use crate::value::{Value, object_of};
 
 use super::change::after_changes;
-use super::de::op_reader;
 use super::engine::BuildingsEngine;
 
-#[derive(Debug)]
+/// The fields of `what_if`: the changes (checked by [`after_changes`]: null is "`changes` must be
+/// an array"), and whose access to report (everyone's when absent).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct WhatIfRequest {
     changes: Value,
     users: Option<Vec<String>>,
-}
-
-impl WhatIfRequest {
-    pub(super) fn read(op: &str, fields: Fields) -> Result<WhatIfRequest, WireError> {
-        let mut r = op_reader(op, fields);
-        // `changes` is checked by `after_changes` (null is "`changes` must be an array").
-        let req = WhatIfRequest { changes: r.req("changes", any)?, users: r.opt("users", strings)? };
-        r.finish()?;
-        Ok(req)
-    }
 }
 
 impl BuildingsEngine {

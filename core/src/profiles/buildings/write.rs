@@ -3,12 +3,13 @@
 
 use crate::policy::{Denial, Grant, Objects};
 use crate::util::truncate;
-use crate::value::{Map, Value, object_of};
+use crate::value::{Map, ToJson, Value};
 
 use super::answer::{Answer, FieldErrors};
+use super::change::{Change, GroupChange};
 use super::engine::{BuildingsEngine, Ctx, group_scope};
 use super::policy::{CUSTOMER, MAX_NAME, MAX_TAG, PARTNER};
-use super::state::{GroupRow, Kind, PermissionSets, read_permission_sets, repeats};
+use super::state::{GroupRow, Kind, PermissionSets, repeats};
 use super::text::quoted;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,13 +127,13 @@ impl BuildingsEngine {
         }
         // permission_sets
         if let Some(v) = e.present(body, "permission_sets", required) {
-            match read_permission_sets(v) {
-                Err(_) => e.add(
+            match PermissionSets::of_body(v) {
+                None => e.add(
                     "permission_sets",
                     "invalid",
                     "expected an object mapping permission set codes to lists of ids".into(),
                 ),
-                Ok(sets) => {
+                Some(sets) => {
                     for (code, _) in &sets.0 {
                         if self.policy.catalog.id(code).is_none() {
                             e.add(
@@ -232,14 +233,12 @@ impl BuildingsEngine {
             Ok(()) => {}
             Err(e) => return e.answer(),
         }
-        let (status, kind) =
-            if old.is_some() { (200, "update_user_group") } else { (201, "insert_user_group") };
-        Answer {
-            status,
-            body: row.to_json(),
-            reason: None,
-            changes: vec![object_of(&mut [("kind", Value::from(kind)), ("user_group", row.to_json())])],
-        }
+        let body = row.to_json();
+        let (status, change) = match old {
+            Some(_) => (200, Change::Update(GroupChange { user_group: row })),
+            None => (201, Change::Insert(GroupChange { user_group: row })),
+        };
+        Answer { status, body, reason: None, changes: vec![ToJson::to_json(&change)] }
     }
 
     /// The seed's complex constraints on a candidate row; on success the row's permission sets
