@@ -6,7 +6,7 @@ use crate::policy::{Grant, Holding, ObjectFacts, Objects, Reach};
 use crate::util::truncate;
 
 use super::objects::ObjectIndex;
-use super::policy::{BUILDING, CUSTOMER, OBJECT_TYPES, PARTNER, Policy};
+use super::policy::{BUILDING, CUSTOMER, PARTNER, Policy};
 use super::state::{GroupRow, Kind, PermissionSets, State, UserRow, repeats};
 use super::text::quoted;
 
@@ -34,7 +34,7 @@ impl BuildingsEngine {
     pub(super) fn from_state(policy: Policy, state: State) -> Result<BuildingsEngine, WireError> {
         let objects = ObjectIndex::new(&state)?;
         validate_users(&state, &objects)?;
-        let repeated = repeats(state.user_groups.len(), &|i| &state.user_groups[i].id);
+        let repeated = repeats(state.user_groups.iter().map(|g| g.id.as_str()));
         let mut groups = Vec::with_capacity(state.user_groups.len());
         for (g, again) in state.user_groups.iter().zip(repeated) {
             validate_group_row(&policy, &state, &objects, g)?;
@@ -43,19 +43,19 @@ impl BuildingsEngine {
             }
             groups.push(stored_group_info(&policy, &objects, g));
         }
-        // (member, group) pairs sorted by member, each member's groups in state order.
-        let mut members: Vec<(&str, usize)> = Vec::new();
-        for (i, g) in state.user_groups.iter().enumerate() {
+        // (member, group) pairs sorted by member (stably: each member's groups in state order).
+        let mut members: Vec<(&str, &GroupInfo)> = Vec::new();
+        for (g, info) in state.user_groups.iter().zip(&groups) {
             for u in &g.users {
-                members.push((u.as_str(), i));
+                members.push((u.as_str(), info));
             }
         }
+        members.sort_by_key(|(u, _)| *u);
         let mut holdings: Vec<(String, Holding)> = Vec::new();
-        for k in crate::util::sorted(members.len(), &|a, b| members[a].0.cmp(members[b].0)) {
-            let (u, i) = members[k];
+        for (u, info) in members {
             match holdings.last_mut() {
-                Some((last, h)) if last == u => h.merge(&groups[i].holding),
-                _ => holdings.push((u.to_string(), groups[i].holding.clone())),
+                Some((last, h)) if last == u => h.merge(&info.holding),
+                _ => holdings.push((u.to_string(), info.holding.clone())),
             }
         }
         Ok(BuildingsEngine { policy, state, objects, groups, holdings, nothing: Holding::default() })
@@ -66,14 +66,13 @@ impl BuildingsEngine {
     }
 
     pub(super) fn holding(&self, user: &str) -> &Holding {
-        match self.holdings.binary_search_by(|h| h.0.as_str().cmp(user)) {
-            Ok(i) => &self.holdings[i].1,
-            Err(_) => &self.nothing,
-        }
+        let at = self.holdings.binary_search_by(|h| h.0.as_str().cmp(user));
+        at.ok().and_then(|i| self.holdings.get(i)).map_or(&self.nothing, |(_, h)| h)
     }
 
-    pub(super) fn group_index(&self, id: &str) -> Option<usize> {
-        self.state.user_groups.iter().position(|g| g.id == id)
+    /// The stored group `id`, and its place in the state.
+    pub(super) fn group(&self, id: &str) -> Option<(usize, &GroupRow)> {
+        self.state.user_groups.iter().enumerate().find(|(_, g)| g.id == id)
     }
 
     /// Whether `actor` may see object `id`: every partner; a customer with `view_customers` on
@@ -138,7 +137,7 @@ impl BuildingsEngine {
 }
 
 fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError> {
-    let repeated = repeats(state.users.len(), &|i| &state.users[i].id);
+    let repeated = repeats(state.users.iter().map(|u| u.id.as_str()));
     for (u, again) in state.users.iter().zip(repeated) {
         if u.id.is_empty() {
             return Err(WireError::invalid_state("a user has an empty `id`"));
@@ -146,11 +145,10 @@ fn validate_users(state: &State, objects: &ObjectIndex) -> Result<(), WireError>
         if again {
             return Err(WireError::invalid_state(quoted("user ", &u.id, " is listed twice")));
         }
-        let (needed, needed_type, other, other_name) = match u.kind {
-            Kind::Customer => (&u.customer, CUSTOMER, &u.partner, "partner"),
-            Kind::Partner | Kind::Gooee => (&u.partner, PARTNER, &u.customer, "customer"),
+        let (needed, needed_type, field, other, other_name) = match u.kind {
+            Kind::Customer => (&u.customer, CUSTOMER, "customer", &u.partner, "partner"),
+            Kind::Partner | Kind::Gooee => (&u.partner, PARTNER, "partner", &u.customer, "customer"),
         };
-        let field = OBJECT_TYPES[needed_type].0;
         match needed {
             Some(c) if objects.is(c, needed_type) => {}
             Some(c) => {

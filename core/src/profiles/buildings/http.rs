@@ -9,6 +9,7 @@ use crate::value::{ToJson, Value};
 use super::answer::{Answer, FieldErrors};
 use super::change::{Change, DeleteGroup};
 use super::engine::{BuildingsEngine, Ctx};
+use super::state::GroupRow;
 use super::text::quoted;
 use super::write::Mode;
 
@@ -100,7 +101,7 @@ impl BuildingsEngine {
                     req.new_id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
                         WireError::bad_request("`new_id` is required for `POST`".to_string())
                     })?;
-                if self.group_index(new_id).is_some() {
+                if self.group(new_id).is_some() {
                     return Err(WireError::bad_request(quoted(
                         "`new_id` ",
                         new_id,
@@ -109,10 +110,10 @@ impl BuildingsEngine {
                 }
                 self.write(&ctx, None, req.body.as_ref(), Mode::Create, new_id, &now)
             }
-            (Route::Group(id), method) => match self.group_index(id) {
-                Some(i) if self.can_view_group(actor, holding, &self.state.user_groups[i]) => match method {
-                    "GET" => Answer::ok(200, self.state.user_groups[i].to_json()),
-                    "DELETE" => self.delete(&ctx, i),
+            (Route::Group(id), method) => match self.group(id) {
+                Some((i, g)) if self.can_view_group(actor, holding, g) => match method {
+                    "GET" => Answer::ok(200, g.to_json()),
+                    "DELETE" => self.delete(&ctx, g),
                     "PUT" => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Replace, id, &now),
                     _ => self.write(&ctx, Some(i), req.body.as_ref(), Mode::Patch, id, &now),
                 },
@@ -122,8 +123,7 @@ impl BuildingsEngine {
         Ok(answer.into_json())
     }
 
-    fn delete(&self, ctx: &Ctx<'_>, i: usize) -> Answer {
-        let g = &self.state.user_groups[i];
+    fn delete(&self, ctx: &Ctx<'_>, g: &GroupRow) -> Answer {
         if let Err(reason) = self.may_manage_group(ctx.actor, ctx.holding, g) {
             return Answer::forbidden(reason);
         }
@@ -155,7 +155,7 @@ fn valid_datetime(s: &str) -> bool {
     }
     match b.get(i) {
         Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => shaped(&b[i + 1..], b"dd:dd") && i + 6 == b.len(),
+        Some(b'+' | b'-') => b.get(i + 1..).is_some_and(|zone| shaped(zone, b"dd:dd")) && i + 6 == b.len(),
         _ => false,
     }
 }

@@ -54,9 +54,9 @@ fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b[i] {
+    let hex = |c: u8| (c as char).to_digit(16);
+    while let Some(&c) = b.get(i) {
+        match c {
             b'+' => {
                 out.push(b' ');
                 i += 1;
@@ -72,7 +72,7 @@ fn percent_decode(s: &str) -> String {
                     i += 1;
                 }
             },
-            c => {
+            _ => {
                 out.push(c);
                 i += 1;
             }
@@ -113,11 +113,11 @@ impl BuildingsEngine {
                 .and_then(|rest| {
                     // The last `__` (what `rsplit_once("__")` finds, without a string searcher).
                     let at = rest.as_bytes().windows(2).rposition(|w| w == b"__")?;
-                    Some((&rest[..at], &rest[at + 2..]))
+                    Some((rest.get(..at)?, rest.get(at + 2..)?))
                 })
                 .and_then(|(code, lookup)| {
-                    let at = LOOKUPS.iter().position(|(name, _)| *name == lookup)?;
-                    Some((code, LOOKUPS[at].1))
+                    let (_, lookup) = LOOKUPS.iter().find(|(name, _)| *name == lookup)?;
+                    Some((code, *lookup))
                 });
             match parsed {
                 Some((code, lookup)) if self.policy.catalog.id(code).is_some() => {

@@ -4,16 +4,14 @@ use crate::error::WireError;
 use crate::policy::{ObjectFacts, ObjectTypeId};
 use crate::util::truncate;
 
-use super::policy::{BUILDING, CUSTOMER, OBJECT_TYPES, PARTNER};
-use super::state::{State, sort_ids};
+use super::policy::{BUILDING, CUSTOMER, PARTNER, type_code};
+use super::state::{State, repeats};
 use super::text::quoted;
 
 #[derive(Debug, Default)]
 pub(super) struct ObjectIndex {
-    /// (id, type, parent id), partners then customers then buildings.
+    /// (id, type, parent id), sorted by id.
     pub(super) objects: Vec<(String, ObjectTypeId, Option<String>)>,
-    /// The positions in `objects`, sorted by id.
-    order: Vec<usize>,
 }
 
 impl ObjectFacts for ObjectIndex {
@@ -40,10 +38,11 @@ impl ObjectIndex {
         for b in &state.buildings {
             objects.push((b.id.clone(), BUILDING, Some(b.customer.clone())));
         }
-        let (order, repeated) = sort_ids(objects.len(), &|i| &objects[i].0);
+        // Checked in state order, so that the first problem there is named.
+        let repeated = repeats(objects.iter().map(|o| o.0.as_str()));
         for ((id, t, _), again) in objects.iter().zip(repeated) {
             if id.is_empty() {
-                return Err(WireError::invalid_state(format!("a {} has an empty `id`", OBJECT_TYPES[*t].0)));
+                return Err(WireError::invalid_state(format!("a {} has an empty `id`", type_code(*t))));
             }
             if again {
                 return Err(WireError::invalid_state(quoted(
@@ -53,7 +52,8 @@ impl ObjectIndex {
                 )));
             }
         }
-        let index = ObjectIndex { objects, order };
+        objects.sort_by(|a, b| a.0.cmp(&b.0));
+        let index = ObjectIndex { objects };
         // Customers, then buildings: each names an object of its parent type.
         let customers = state.customers.iter().map(|c| ("customer", &c.id, &c.partner, PARTNER, "partner"));
         let buildings =
@@ -72,8 +72,8 @@ impl ObjectIndex {
 
     /// The object `id`.
     fn find(&self, id: &str) -> Option<&(String, ObjectTypeId, Option<String>)> {
-        let at = self.order.binary_search_by(|&i| self.objects[i].0.as_str().cmp(id)).ok()?;
-        Some(&self.objects[self.order[at]])
+        let at = self.objects.binary_search_by(|o| o.0.as_str().cmp(id)).ok()?;
+        self.objects.get(at)
     }
 
     pub(super) fn is(&self, id: &str, t: ObjectTypeId) -> bool {

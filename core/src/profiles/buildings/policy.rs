@@ -115,6 +115,11 @@ pub(super) const MAX_TAG: usize = 50;
 pub(super) const ACTION_GROUP_VIEW: &str = "user_group.view";
 pub(super) const ACTION_GROUP_CHANGE: &str = "user_group.change";
 
+/// The code of object type `t` (`partner`, `customer`, `building`).
+pub(super) fn type_code(t: ObjectTypeId) -> &'static str {
+    OBJECT_TYPES.get(t).map_or("object", |(code, _)| code)
+}
+
 #[derive(Debug)]
 pub(super) struct Policy {
     pub(super) catalog: Catalog,
@@ -170,10 +175,12 @@ impl Policy {
 
     pub(super) fn catalog_json(&self) -> Value {
         let mut tiers = Vec::with_capacity(TIERS.len());
+        // Each tier includes the one before it.
+        let mut below = None;
         for (i, (code, own)) in TIERS.iter().enumerate() {
             tiers.push(object_of(&mut [
                 ("code", Value::from(*code)),
-                ("includes", if i == 0 { Value::Null } else { Value::from(TIERS[i - 1].0) }),
+                ("includes", opt_text(below.replace(*code))),
                 ("permission_sets", own.to_json()),
                 ("available", self.catalog.codes(self.tiers.available(i)).to_json()),
             ]));

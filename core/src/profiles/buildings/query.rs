@@ -10,7 +10,7 @@ use crate::util::truncate;
 use crate::value::{Map, ToJson, Value, object_of};
 
 use super::engine::BuildingsEngine;
-use super::policy::{ACTION_GROUP_CHANGE, ACTION_GROUP_VIEW, OBJECT_TYPES, PERMISSION_SETS};
+use super::policy::{ACTION_GROUP_CHANGE, ACTION_GROUP_VIEW, PERMISSION_SETS, type_code};
 use super::text::opt_text;
 
 /// The fields of `check`: who asks, and what (`object` with a permission set, `user_group` with
@@ -198,7 +198,7 @@ impl BuildingsEngine {
                         object,
                         true,
                         &mut [
-                            ("type", Value::from(OBJECT_TYPES[t].0)),
+                            ("type", Value::from(type_code(t))),
                             ("parent", opt_text(self.objects.parent_object(object))),
                         ],
                     );
@@ -218,13 +218,12 @@ impl BuildingsEngine {
                 }
             }
             Target::GroupView(gid) | Target::GroupChange(gid) => {
-                let Some(i) = self.group_index(gid) else {
+                let Some((_, g)) = self.group(gid) else {
                     if trace {
                         exists_fact(chain, "user_group", gid, false, &mut []);
                     }
                     return (false, NOT_FOUND, "no_such_user_group");
                 };
-                let g = &self.state.user_groups[i];
                 if trace {
                     exists_fact(
                         chain,
@@ -259,11 +258,8 @@ impl BuildingsEngine {
                 users.push(u.id.as_str());
             }
         }
-        let mut list = Vec::with_capacity(users.len());
-        for i in crate::util::sorted(users.len(), &|a, b| users[a].cmp(users[b])) {
-            list.push(Value::from(users[i]));
-        }
-        object_of(&mut [("everyone", Value::Bool(false)), ("users", Value::Array(list))])
+        users.sort_unstable();
+        object_of(&mut [("everyone", Value::Bool(false)), ("users", users.to_json())])
     }
 
     /// What `user` can do.
@@ -315,29 +311,26 @@ impl BuildingsEngine {
     }
 }
 
-/// What a user can do, and the order that sorts it. No repeats: one entry per permission held,
-/// objects and roots are unique, and so are group ids.
+/// What a user can do, sorted. No repeats: one entry per permission held, objects and roots are
+/// unique, and so are group ids.
 pub(super) struct Caps {
     list: Vec<Cap>,
-    /// The positions in `list`, sorted by capability.
-    order: Vec<usize>,
 }
 
 impl Caps {
-    fn new(list: Vec<Cap>) -> Caps {
-        let order = crate::util::sorted(list.len(), &|a, b| list[a].order(&list[b]));
-        Caps { list, order }
+    fn new(mut list: Vec<Cap>) -> Caps {
+        list.sort_by(Cap::order);
+        Caps { list }
     }
 
     fn contains(&self, c: &Cap) -> bool {
-        self.order.binary_search_by(|&i| self.list[i].order(c)).is_ok()
+        self.list.binary_search_by(|x| x.order(c)).is_ok()
     }
 
     /// The capabilities in order as JSON; with `other`, only those it lacks.
     pub(super) fn json(&self, other: Option<&Caps>) -> Vec<Value> {
         let mut out = Vec::new();
-        for &i in &self.order {
-            let c = &self.list[i];
+        for c in &self.list {
             if other.is_none_or(|o| !o.contains(c)) {
                 out.push(c.to_json());
             }

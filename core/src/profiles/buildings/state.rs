@@ -234,15 +234,10 @@ impl GroupRow {
     }
 }
 
-/// The positions of `n` ids (`id(i)` is the i-th) sorted by id, and for each whether an earlier
-/// one is equal to it.
-pub(super) fn sort_ids<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> (Vec<usize>, Vec<bool>) {
-    crate::util::repeats(n, &|a, b| id(a).cmp(id(b)))
-}
-
-/// For each of `n` ids, whether an earlier one is equal to it.
-pub(super) fn repeats<'a>(n: usize, id: &dyn Fn(usize) -> &'a str) -> Vec<bool> {
-    sort_ids(n, id).1
+/// For each of `ids`, whether an earlier one is equal to it (found by sorting).
+pub(super) fn repeats<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<bool> {
+    let ids: Vec<&str> = ids.collect();
+    crate::util::repeats(ids.len(), &|a, b| ids.get(a).cmp(&ids.get(b))).1
 }
 
 #[cfg(test)]

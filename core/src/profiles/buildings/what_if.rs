@@ -24,14 +24,10 @@ impl BuildingsEngine {
         for u in self.state.users.iter().chain(&after.state.users) {
             people.push(&u.id);
         }
+        people.sort_unstable();
+        people.dedup();
         let mut diff = Vec::new();
-        let mut last = None;
-        for i in crate::util::sorted(people.len(), &|a, b| people[a].cmp(people[b])) {
-            let id = people[i];
-            // Sorted: a repeat follows its first occurrence.
-            if last.replace(id) == Some(id) {
-                continue;
-            }
+        for id in people {
             if let Some(only) = &req.users
                 && !only.iter().any(|u| u == id)
             {

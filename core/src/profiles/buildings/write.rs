@@ -35,7 +35,7 @@ const READ_ONLY: [&str; 3] = ["id", "created", "modified"];
 
 /// `list` without repeats, each id at its first place.
 fn dedup(list: Vec<String>) -> Vec<String> {
-    let repeated = repeats(list.len(), &|i| &list[i]);
+    let repeated = repeats(list.iter().map(String::as_str));
     let mut out = Vec::with_capacity(list.len());
     for (x, again) in list.into_iter().zip(repeated) {
         if !again {

@@ -1,7 +1,5 @@
 //! The state: homes with their users and devices, read strictly and checked.
 
-use std::cmp::Ordering;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, WireError};
@@ -74,7 +72,7 @@ impl State {
     /// Facts that contradict themselves, or roles outside the catalog; the first problem in reading
     /// order is named.
     pub(super) fn validate(&self, policy: &Policy) -> Result<(), WireError> {
-        let home_repeat = first_repeat(self.homes.len(), &|a, b| self.homes[a].id.cmp(&self.homes[b].id));
+        let home_repeat = first_repeat(&self.homes, |h| &h.id);
         let mut buf = [0; 20];
         for (i, h) in self.homes.iter().enumerate() {
             if h.id.is_empty() {
@@ -83,8 +81,7 @@ impl State {
             if home_repeat == Some(i) {
                 return Err(state_error(&["home ", &h.id, " is listed twice"]));
             }
-            let user_repeat =
-                first_repeat(h.users.len(), &|a, b| h.users[a].user_id.cmp(&h.users[b].user_id));
+            let user_repeat = first_repeat(&h.users, |u| &u.user_id);
             for (j, u) in h.users.iter().enumerate() {
                 let id = u.user_id.text(&mut buf);
                 if user_repeat == Some(j) {
@@ -102,9 +99,8 @@ impl State {
                     ]));
                 }
             }
-            let device_repeat = first_repeat(h.devices.len(), &|a, b| h.devices[a].id.cmp(&h.devices[b].id));
-            if let Some(j) = device_repeat {
-                let id = h.devices[j].id.text(&mut buf);
+            if let Some(d) = first_repeat(&h.devices, |d| &d.id).and_then(|j| h.devices.get(j)) {
+                let id = d.id.text(&mut buf);
                 return Err(state_error(&["device ", id, " is listed twice in home ", &h.id]));
             }
         }
@@ -129,8 +125,10 @@ pub(super) fn state_error(pieces: &[&str]) -> WireError {
 }
 
 /// The first of `n` items (by index) equal to an earlier one, `cmp` ordering items by index.
-fn first_repeat(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
-    crate::util::repeats(n, cmp).1.iter().position(|&r| r)
+/// The first of `items` (by index) whose `key` equals an earlier one's.
+fn first_repeat<T, K: Ord + ?Sized>(items: &[T], key: impl Fn(&T) -> &K) -> Option<usize> {
+    let key_at = |i: usize| items.get(i).map(&key);
+    crate::util::repeats(items.len(), &|a, b| key_at(a).cmp(&key_at(b))).1.iter().position(|&r| r)
 }
 
 #[cfg(test)]
