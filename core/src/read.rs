@@ -123,27 +123,6 @@ impl Reader {
             Some(extra) => Err(self.error(format!("unknown field `{}`", crate::util::truncate(extra, 64)))),
         }
     }
-
-    /// Field `key`: an array of objects, each handed to `row` as a reader named `key[i]` in
-    /// messages; nothing when absent, an error when `null` or not an array (the home and
-    /// buildings states). One loop serves every list.
-    pub(crate) fn object_rows(
-        &mut self,
-        key: &str,
-        row: &mut dyn FnMut(Reader) -> Result<(), WireError>,
-    ) -> Result<(), WireError> {
-        let Some(v) = self.take(key) else { return Ok(()) };
-        let items = array(v).map_err(|m| self.field_error(key, m))?;
-        for (i, item) in items.into_iter().enumerate() {
-            row(self.nested(format!("{key}[{i}]"), item)?)?;
-        }
-        Ok(())
-    }
-
-    /// The error code of this reader.
-    pub(crate) fn code(&self) -> ErrorCode {
-        self.code
-    }
 }
 
 fn truncate_message(s: &str) -> String {
@@ -207,11 +186,6 @@ pub(crate) fn list<T>(v: Value, f: impl Fn(Value) -> Result<T, String>) -> Resul
         }
     }
     Ok(out)
-}
-
-/// An array of strings.
-pub(crate) fn strings(v: Value) -> Result<Vec<String>, String> {
-    list(v, string)
 }
 
 /// Any value, as it is.
