@@ -113,7 +113,7 @@ pub fn generate(scale: Scale, seed: u64) -> State {
         for k in 0..scale.feeds_per_user {
             id += 1;
             let public = rng.below(20) == 0;
-            let name = names[(k as usize) % names.len()];
+            let name = names.get(k as usize % names.len()).copied().unwrap_or("use");
             feeds.push(FeedRow::new(
                 id,
                 u,

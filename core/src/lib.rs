@@ -1,4 +1,10 @@
 #![forbid(unsafe_code)]
+// A panic in the engine would take down the host's request (or, in the .wasm, built with
+// panic = "abort", the whole instance): outside tests, nothing may unwrap, expect, panic or index.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 #![doc = include_str!("../README.md")]
 
 // The layers, each using only those above it: the leaves (errors, JSON values, small helpers),

@@ -1,9 +1,8 @@
-//! Strict, hand-written readers for the JSON the engine receives (op fields, state rows, changes).
-//!
-//! They replace derived deserialisers: a derive instantiates a deserializer per type, which was
-//! most of the WebAssembly package's size. A [`Reader`] takes each field of one object once and
-//! reports the fields nobody asked for, so "unknown fields are errors" holds everywhere. Messages
-//! name where the problem is ("op `check`: missing field `actor`").
+//! What serde needs to read the wire as the engine means it: the values PHP hosts send in their
+//! own way (ids as digit strings, flags as "0"/"1"/"", integers as strings), as converters with
+//! their messages and as newtypes to use in `#[derive(Deserialize)]` structs, and [`typed`], which
+//! reads such a struct and says where a refusal is ("op `check`: field `feed`: expected an id,
+//! found a string").
 
 use crate::error::{ErrorCode, WireError};
 use crate::value::{Map, Value};
@@ -13,117 +12,6 @@ pub type Id = u32;
 
 /// The largest id MySQL's signed `int(11)` holds.
 pub const MAX_ID: u32 = i32::MAX as u32;
-
-/// The fields of one JSON object, read strictly.
-#[derive(Debug)]
-pub(crate) struct Reader {
-    what: What,
-    code: ErrorCode,
-    map: Map<String, Value>,
-}
-
-/// What is being read, as messages name it.
-#[derive(Debug)]
-enum What {
-    Text(String),
-}
-
-impl What {
-    fn text(&self) -> String {
-        match self {
-            What::Text(t) => t.clone(),
-        }
-    }
-}
-
-impl Reader {
-    /// Reads `map`; problems are `bad_request` errors about `what`, e.g. "op `check`".
-    pub(crate) fn request(what: impl Into<String>, map: Map<String, Value>) -> Reader {
-        Reader::text(what.into(), ErrorCode::BadRequest, map)
-    }
-
-    /// A reader of `map` named `what` (not generic: one copy for every caller).
-    #[inline(never)]
-    fn text(what: String, code: ErrorCode, map: Map<String, Value>) -> Reader {
-        Reader { what: What::Text(what), code, map }
-    }
-
-    /// Reads `value`, which must be an object, with the error code of `like` (a reader whose
-    /// context this one nests in); `what` is the nested value's own name.
-    pub(crate) fn nested(&self, what: impl Into<String>, value: Value) -> Result<Reader, WireError> {
-        Reader::object(format!("{}: {}", self.what.text(), what.into()), self.code, value)
-    }
-
-    /// Reads `value`, which must be an object.
-    pub(crate) fn of(what: impl Into<String>, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
-        Reader::object(what.into(), code, value)
-    }
-
-    /// [`Reader::of`] without the generic name (one copy for every caller).
-    fn object(what: String, code: ErrorCode, value: Value) -> Result<Reader, WireError> {
-        match value {
-            Value::Object(map) => Ok(Reader { what: What::Text(what), code, map }),
-            other => {
-                Err(WireError::new(code, format!("{what}: expected an object, found {}", kind_of(&other))))
-            }
-        }
-    }
-
-    /// An error about this object, with this reader's code.
-    pub(crate) fn error(&self, message: impl AsRef<str>) -> WireError {
-        WireError::new(self.code, truncate_message(&format!("{}: {}", self.what.text(), message.as_ref())))
-    }
-
-    /// An error about field `key` of this object.
-    pub(crate) fn field_error(&self, key: &str, message: impl AsRef<str>) -> WireError {
-        self.error(format!("field `{key}`: {}", message.as_ref()))
-    }
-
-    /// The error of a missing required field (one copy for every generic reader).
-    #[inline(never)]
-    fn missing(&self, key: &str) -> WireError {
-        self.error(format!("missing field `{key}`"))
-    }
-
-    /// Takes field `key` as it is, if present (null included). Not inlined: the generic readers
-    /// below share this one copy.
-    #[inline(never)]
-    pub(crate) fn take(&mut self, key: &str) -> Option<Value> {
-        self.map.shift_remove(key)
-    }
-
-    /// Takes required field `key` and converts it with `f`.
-    pub(crate) fn req<T>(
-        &mut self,
-        key: &str,
-        f: impl FnOnce(Value) -> Result<T, String>,
-    ) -> Result<T, WireError> {
-        match self.take(key) {
-            None => Err(self.missing(key)),
-            Some(v) => f(v).map_err(|m| self.field_error(key, m)),
-        }
-    }
-
-    /// Takes optional field `key`: absent or null is `None`, anything else is converted with `f`.
-    pub(crate) fn opt<T>(
-        &mut self,
-        key: &str,
-        f: impl FnOnce(Value) -> Result<T, String>,
-    ) -> Result<Option<T>, WireError> {
-        match self.take(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => f(v).map(Some).map_err(|m| self.field_error(key, m)),
-        }
-    }
-
-    /// Ends the reading: a field nobody took is an error.
-    pub(crate) fn finish(self) -> Result<(), WireError> {
-        match self.map.keys().next() {
-            None => Ok(()),
-            Some(extra) => Err(self.error(format!("unknown field `{}`", crate::util::truncate(extra, 64)))),
-        }
-    }
-}
 
 fn truncate_message(s: &str) -> String {
     crate::util::truncate(s, 300)
@@ -165,32 +53,6 @@ pub(crate) fn object(v: Value) -> Result<Map<String, Value>, String> {
         Value::Object(m) => Ok(m),
         other => Err(format!("expected an object, found {}", kind_of(&other))),
     }
-}
-
-/// An array.
-pub(crate) fn array(v: Value) -> Result<Vec<Value>, String> {
-    match v {
-        Value::Array(a) => Ok(a),
-        other => Err(format!("expected an array, found {}", kind_of(&other))),
-    }
-}
-
-/// An array whose items are converted with `f`; a bad item names its index.
-pub(crate) fn list<T>(v: Value, f: impl Fn(Value) -> Result<T, String>) -> Result<Vec<T>, String> {
-    let items = array(v)?;
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        match f(item) {
-            Ok(x) => out.push(x),
-            Err(m) => return Err(format!("[{i}]: {m}")),
-        }
-    }
-    Ok(out)
-}
-
-/// Any value, as it is.
-pub(crate) fn any(v: Value) -> Result<Value, String> {
-    Ok(v)
 }
 
 /// An id: a positive integer, or a string of digits, within `int(11)` (PHP and mysqli send
@@ -373,29 +235,8 @@ mod tests {
     use super::*;
     use crate::value::json;
 
-    fn reader(v: Value) -> Reader {
-        Reader::of("op `t`", ErrorCode::BadRequest, v).unwrap()
-    }
-
-    #[test]
-    fn fields_are_taken_once_and_extras_refused() {
-        let mut r = reader(json!({"a": 1, "b": "x", "c": null, "d": true}));
-        assert_eq!(r.req("a", id).unwrap(), 1);
-        assert_eq!(r.opt("c", string).unwrap(), None);
-        assert_eq!(r.req("b", string).unwrap(), "x");
-        let err = r.finish().unwrap_err();
-        assert_eq!(err.message(), "op `t`: unknown field `d`");
-        assert_eq!(err.code(), ErrorCode::BadRequest);
-    }
-
     #[test]
     fn messages_say_where() {
-        let mut r = reader(json!({"a": "no", "l": [1, "2", 0]}));
-        assert_eq!(
-            r.req("a", id).unwrap_err().message(),
-            "op `t`: field `a`: expected an id, found a string"
-        );
-        assert_eq!(r.req("m", id).unwrap_err().message(), "op `t`: missing field `m`");
         #[derive(Debug, serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         #[allow(dead_code, reason = "read for its errors")]
@@ -416,7 +257,7 @@ mod tests {
         assert_eq!(typed_error(json!({"a": null})), "op `t`: missing field `l`");
         let unknown = typed_error(json!({"l": [], "x": 1}));
         assert_eq!(unknown, "op `t`: unknown field `x`, expected `a` or `l`");
-        let s = Reader::of("state", ErrorCode::InvalidState, json!([])).unwrap_err();
+        let s = typed::<T>("state", ErrorCode::InvalidState, json!([])).unwrap_err();
         assert_eq!(
             (s.code(), s.message()),
             (ErrorCode::InvalidState, "state: expected an object, found an array")

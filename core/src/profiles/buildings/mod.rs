@@ -1,8 +1,3 @@
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
-)]
-
 //! Profile `buildings` (seed 002): user groups holding permission sets, with ordered tiers
 //! (customer ⊂ partner ⊂ gooee), object-level grants on customers and buildings, implied view of
 //! parent objects, and the delegation rule.

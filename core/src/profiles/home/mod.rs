@@ -1,8 +1,3 @@
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
-)]
-
 //! Profile `home` (seed 001): the users of a smart home managed over MQTT, with three roles
 //! (administrator, family member, guest) and two classes of devices (security, utility).
 //!
