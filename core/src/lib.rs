@@ -9,6 +9,7 @@
 
 // The layers, each using only those above it: the leaves (errors, JSON values, small helpers),
 // the policy mechanism, the profiles on it, and the call/answer layer every door drives.
+mod de;
 mod error;
 mod util;
 mod value;

@@ -13,10 +13,6 @@ pub type Id = u32;
 /// The largest id MySQL's signed `int(11)` holds.
 pub const MAX_ID: u32 = i32::MAX as u32;
 
-fn truncate_message(s: &str) -> String {
-    crate::util::truncate(s, 300)
-}
-
 /// How a value is named in messages.
 pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -123,45 +119,23 @@ pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
 
 // --- serde: typed readers for the wire's unusual values, and errors that say where ---
 
-/// Reads a `T` from `v` by its serde derive; a problem is a `code` error that names where it is,
-/// as [`Reader`]'s do: "op `route`: field `session`: field `userid`: expected an id, found a string".
+/// Reads a `T` from `v`, an object, by its serde derive ([`crate::de::read`]): a problem is a
+/// `code` error that says where it is.
 pub(crate) fn typed<T: serde::de::DeserializeOwned>(
     what: &str,
     code: ErrorCode,
     v: Value,
 ) -> Result<T, WireError> {
-    typed_at(|| what.to_string(), code, v)
+    crate::de::read(what, code, v)
 }
 
-/// [`typed`], the name of what is read written only for an error (a state has thousands of rows).
+/// [`typed`], the name of what is read written only for an error.
 pub(crate) fn typed_at<T: serde::de::DeserializeOwned>(
     what: impl FnOnce() -> String,
     code: ErrorCode,
     v: Value,
 ) -> Result<T, WireError> {
-    if !v.is_object() {
-        return Err(WireError::new(code, format!("{}: expected an object, found {}", what(), kind_of(&v))));
-    }
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let inner = e.inner().to_string();
-        let mut segments: Vec<_> = e.path().iter().collect();
-        // An unknown field's path ends at the field itself, which the message names already.
-        if inner.starts_with("unknown field") {
-            segments.pop();
-        }
-        let mut at = String::new();
-        for segment in segments {
-            match segment {
-                serde_path_to_error::Segment::Map { key }
-                | serde_path_to_error::Segment::Enum { variant: key } => {
-                    at.push_str(&format!("field `{}`: ", crate::util::truncate(key, 64)));
-                }
-                serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("[{index}]: ")),
-                serde_path_to_error::Segment::Unknown => {}
-            }
-        }
-        WireError::new(code, truncate_message(&format!("{}: {at}{inner}", what())))
-    })
+    crate::de::read_at(what, code, v)
 }
 
 /// Converts a value read whole with `f`, one of the converters above, its message kept.
@@ -248,7 +222,7 @@ mod tests {
             |v: Value| typed::<T>("op `t`", ErrorCode::BadRequest, v).unwrap_err().message().to_string();
         assert_eq!(
             typed_error(json!({"l": [1, "2", 0]})),
-            "op `t`: field `l`: [2]: id `0` is out of range 1..2147483647"
+            "op `t`: l[2]: id `0` is out of range 1..2147483647"
         );
         assert_eq!(
             typed_error(json!({"a": "no", "l": []})),

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, WireError};
 use crate::value::Value;
 
-use super::de;
 use super::engine::BuildingsEngine;
 use super::policy::Policy;
 use super::state::{GroupRow, State};
 use super::text::quoted;
+use crate::de;
 
 /// One change of `apply` and `what_if`, tagged by `kind`, then the fields of that kind.
 #[derive(Debug, Clone, Deserialize, Serialize)]

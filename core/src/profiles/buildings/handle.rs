@@ -7,11 +7,11 @@ use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
 use crate::value::{Value, object_of};
 
 use super::change::after_changes;
-use super::de;
 use super::engine::BuildingsEngine;
 use super::policy::Policy;
 use super::query::{CheckFields, WhatCanFields, WhoCanFields};
 use super::state::State;
+use crate::de;
 
 /// The fields of an op that takes none.
 #[derive(Debug, Deserialize)]

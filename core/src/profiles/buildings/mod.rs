@@ -8,7 +8,7 @@
 //! every decision taken on the seed's gaps are documented in `core/PROFILES.md`.
 //!
 //! The files, each using only those listed before it: `text` (message and JSON helpers),
-//! `policy` (the seed's tables), `de` (reading values with serde), `state` (the rows and their reading),
+//! `policy` (the seed's tables), `state` (the rows and their reading),
 //! `objects` (partners, customers and buildings as the mechanism's objects), `engine` (the held
 //! facts and the rules on them), `change` (changes and `apply`), `answer` (HTTP answers and field
 //! errors), the ops (`list`, `write`, `http`, `query`, `what_if`) and `handle` (the
@@ -16,7 +16,6 @@
 
 mod answer;
 mod change;
-mod de;
 mod engine;
 mod handle;
 mod http;

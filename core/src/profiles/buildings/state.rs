@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, WireError};
 use crate::value::{ToJson, Value};
 
-use super::de;
+use crate::de;
 
 /// A user group's (and a user's) type; its index is its tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]

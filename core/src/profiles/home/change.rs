@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, WireError};
 use crate::value::Value;
 
-use super::de;
 use super::id::Id;
 use super::policy::Policy;
 use super::state::{Device, State, User, state_error};
+use crate::de;
 
 /// One change of the state, as ops return them and `apply` takes them: `kind`, `home`, then the
 /// kind's own field.

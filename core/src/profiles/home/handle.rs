@@ -7,12 +7,12 @@ use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
 use crate::value::Value;
 
 use super::change::applied;
-use super::de;
 use super::engine::HomeEngine;
 use super::policy::Policy;
 use super::query::{CheckFields, WhatCanFields};
 use super::report::read_report;
 use super::state::State;
+use crate::de;
 
 /// The fields of an op that takes none.
 #[derive(Debug, Deserialize)]

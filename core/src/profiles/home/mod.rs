@@ -6,14 +6,12 @@
 //! "does this role hold that permission", never "is this the administrator". State, ops, changes
 //! and reason codes are documented in `core/PROFILES.md`.
 //!
-//! The files, each using only those listed before it: `de` (reading values with serde),
-//! `policy` (the seed's matrix), `id`, `state` (the facts and their reading), `change` (changes
-//! and `apply`), `engine` (the held facts), the ops with their fields (`report`, `command`,
+//! The files, each using only those listed before it: `policy` (the seed's matrix), `id`, `state`
+//! (the facts and their reading), `change` (changes and `apply`), `engine` (the held facts), the ops with their fields (`report`, `command`,
 //! `query`, `what_if`) and `handle` (the [`ProfileEngine`](crate::profiles::ProfileEngine) impl).
 
 mod change;
 mod command;
-mod de;
 mod engine;
 mod handle;
 mod id;

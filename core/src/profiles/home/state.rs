@@ -6,9 +6,9 @@ use crate::error::{ErrorCode, WireError};
 use crate::util::truncate;
 use crate::value::{ToJson, Value};
 
-use super::de;
 use super::id::Id;
 use super::policy::{DeviceClass, Policy};
+use crate::de;
 
 // Every object is read strictly: a field nobody reads is an error, and a field with a default
 // may be absent but not null. Rows are written back with their fields in this order.

@@ -1,11 +1,11 @@
-//! Reading JSON values into the profile's types with serde's derives, strictly, with messages that
-//! say where the problem is: `state: user_groups[0]: tags[1]: expected a string, found a number`.
+//! Reading JSON values into the engine's types with serde's derives, strictly, with messages that
+//! say where the problem is: `state: homes[0]: users[1]: field `email`: expected a string, found a
+//! number`. Every profile reads its op fields, state rows and changes through here.
 //!
 //! serde_json's own `from_value` names neither the row nor the field of a problem, so values are
 //! read through [`At`], a deserializer of a [`Value`] that adds each field and item to an error
 //! as it unwinds. It also wants an object where a struct is read (serde_json would take an array
-//! of the fields in order). The `home` profile has the same file: the profiles share no code but
-//! the policy mechanism's.
+//! of the fields in order).
 
 use std::fmt;
 
@@ -13,33 +13,41 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Unexp
 use serde::{Deserialize, forward_to_deserialize_any};
 
 use crate::error::{ErrorCode, WireError};
-use crate::profiles::Fields;
 use crate::util::truncate;
 use crate::value::{Map, Value};
 
 /// The fields of op `op` as a `T` (`bad_request` errors about "op `op`").
-pub(super) fn op<T: DeserializeOwned>(op: &str, fields: Fields) -> Result<T, WireError> {
+pub(crate) fn op<T: DeserializeOwned>(op: &str, fields: Map<String, Value>) -> Result<T, WireError> {
     read(&format!("op `{op}`"), ErrorCode::BadRequest, Value::Object(fields))
 }
 
 /// `value`, an object, as a `T`; a problem is an error with `code` about `what` ("state").
-pub(super) fn read<T: DeserializeOwned>(what: &str, code: ErrorCode, value: Value) -> Result<T, WireError> {
+pub(crate) fn read<T: DeserializeOwned>(what: &str, code: ErrorCode, value: Value) -> Result<T, WireError> {
+    read_at(|| what.to_string(), code, value)
+}
+
+/// [`read`], `what` written only for an error (a state has thousands of rows).
+pub(crate) fn read_at<T: DeserializeOwned>(
+    what: impl FnOnce() -> String,
+    code: ErrorCode,
+    value: Value,
+) -> Result<T, WireError> {
     let read = match value {
         Value::Object(map) => T::deserialize(At(Value::Object(map))),
         other => Err(mismatch(&other, "an object")),
     };
-    read.map_err(|e| WireError::new(code, truncate(&format!("{what}: {e}"), 300)))
+    read.map_err(|e| WireError::new(code, truncate(&format!("{}: {e}", what()), 300)))
 }
 
 /// A `T` read through [`At`] from what serde hands a variant of an internally tagged enum (the
 /// object buffered, its tag taken out), so that the problems inside it say where they are too.
-pub(super) fn rest<'de, D: de::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+pub(crate) fn rest<'de, D: de::Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
     T::deserialize(At(Value::deserialize(d)?)).map_err(de::Error::custom)
 }
 
 /// A problem, and where it is: the fields and items it was found in, innermost first.
 #[derive(Debug)]
-pub(super) struct Error {
+pub(crate) struct Error {
     path: Vec<Step>,
     message: String,
 }
