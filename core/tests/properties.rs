@@ -1566,7 +1566,7 @@ fn accepted_route_sequences_never_grant_what_the_rules_do_not() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// What-if equals apply-then-compare (moved from core/src/query.rs, now through the wire)
+// What-if equals apply-then-compare (moved from the query module, now through the wire)
 // ------------------------------------------------------------------------------------------------
 
 /// One hypothetical change, resolved against the state (as the unit test it replaces did).

@@ -1,4 +1,4 @@
-// Reads the emoncms reason codes and their sentences from core/src/decide.rs (Reason::code and
+// Reads the emoncms reason codes and their sentences from core/src/profiles/emoncms/decide.rs (Reason::code and
 // Reason::explain). Used by reasons.test.mjs to keep php-ext/module/group/preview/reasons.js in
 // sync, and by `node reasons-from-rust.mjs --write` to regenerate that file.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -20,7 +20,7 @@ function arms(source, fn) {
 
 /** [[code, sentence], …] in the order of the Rust enum. */
 export function reasonsFromRust() {
-  const source = readFileSync(root + "core/src/decide.rs", "utf8");
+  const source = readFileSync(root + "core/src/profiles/emoncms/decide.rs", "utf8");
   const codes = arms(source, "code");
   const texts = arms(source, "explain");
   const list = [];
@@ -33,7 +33,7 @@ export function reasonsFromRust() {
 
 export function renderReasonsJs(list) {
   const lines = list.map(([code, text]) => `  ${JSON.stringify(code)}: ${JSON.stringify(text)},`);
-  return `// Generated from core/src/decide.rs (Reason::code → Reason::explain) by
+  return `// Generated from core/src/profiles/emoncms/decide.rs (Reason::code → Reason::explain) by
 // host-tests/browser/reasons-from-rust.mjs --write; host-tests/browser/reasons.test.mjs fails when
 // this file and the engine disagree. The engine's \`catalog\` op does not carry these sentences.
 

@@ -1,4 +1,4 @@
-// preview/reasons.js carries the sentences of core/src/decide.rs (Reason::explain): same codes,
+// preview/reasons.js carries the sentences of core/src/profiles/emoncms/decide.rs (Reason::explain): same codes,
 // same words, same order. Regenerate with `node host-tests/browser/reasons-from-rust.mjs --write`.
 import { test } from "node:test";
 import assert from "node:assert/strict";

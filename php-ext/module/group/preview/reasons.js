@@ -1,4 +1,4 @@
-// Generated from core/src/decide.rs (Reason::code → Reason::explain) by
+// Generated from core/src/profiles/emoncms/decide.rs (Reason::code → Reason::explain) by
 // host-tests/browser/reasons-from-rust.mjs --write; host-tests/browser/reasons.test.mjs fails when
 // this file and the engine disagree. The engine's `catalog` op does not carry these sentences.
 
