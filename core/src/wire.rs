@@ -19,7 +19,7 @@ use crate::profiles::emoncms::model::State;
 use crate::profiles::home::HomeEngine;
 use crate::profiles::{Fields, Profile, ProfileEngine, WIRE_VERSION, version_op};
 use crate::util::truncate;
-use crate::value::{Map, Reply, Skip, Value, json};
+use crate::value::{Key, Map, Reply, Skip, Value, json};
 
 /// Requests larger than this are refused with `too_large` before parsing.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
@@ -262,7 +262,7 @@ impl<'de> Deserialize<'de> for Members<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
                 let mut members: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let value = map.next_value::<&'de RawValue>()?;
                     match members.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = value,

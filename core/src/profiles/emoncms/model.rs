@@ -2,7 +2,6 @@
 //! changes the engine asks the host to write, and `apply`, which is what the host's database would
 //! hold after writing them.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -11,7 +10,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
 use crate::read::{self, Flag, LenientInt, Text, WireId};
-use crate::value::{Map, Skip, Value};
+use crate::value::{Key, Map, Skip, Value};
 
 pub use crate::read::{Id, MAX_ID};
 
@@ -513,7 +512,7 @@ impl<'de> Deserialize<'de> for FeedHead {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedHead, A::Error> {
                 let mut head = Head::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let slot = match key.as_ref() {
                         "id" => &mut head.id,
                         "userid" => &mut head.userid,
@@ -611,7 +610,7 @@ impl<'de> Deserialize<'de> for Lists {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lists, A::Error> {
                 let mut lists = Lists::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     match key.as_ref() {
                         "groups" => lists.groups = Some(rows(map.next_value()?, "groups", GroupRow::read)),
                         "memberships" => {
