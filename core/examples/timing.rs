@@ -4,7 +4,14 @@ use std::time::Instant;
 use emongroups_core::fixtures::{Scale, generate};
 
 fn main() {
-    let state = generate(Scale::EMONCMS_ORG, 42);
+    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let scale = match args[..] {
+        [users, groups, members_per_group, feeds_per_user] => {
+            Scale { users, groups, members_per_group, feeds_per_user }
+        }
+        _ => Scale::EMONCMS_ORG,
+    };
+    let state = generate(scale, 42);
     let text = serde_json::to_string(&state).unwrap_or_default();
     let mut feeds_only = state.clone();
     (feeds_only.groups, feeds_only.memberships, feeds_only.users) = (vec![], vec![], vec![]);
