@@ -182,6 +182,16 @@ impl From<Value> for Reply {
 }
 
 impl Reply {
+    /// The result as one value, a body written apart read back into its place.
+    pub(crate) fn into_value(self) -> Value {
+        let mut result = self.result;
+        if let (Some(text), Some(body)) = (self.body, result.get_mut("body")) {
+            // The engine wrote that text, so it reads back.
+            *body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        }
+        result
+    }
+
     /// The result's text, the body written in its place.
     pub(crate) fn result_text(&self) -> String {
         let (Some(body), Value::Object(m)) = (&self.body, &self.result) else {

@@ -182,13 +182,7 @@ impl ProfileEngine for EmoncmsEngine {
     fn handle(&self, op: &str, fields: Fields) -> Result<Value, WireError> {
         match op {
             "version" => version_op(fields),
-            "route" => routes::route(&self.snapshot, fields).map(|r| {
-                let mut result = r.result;
-                if let (Some(text), Some(body)) = (r.body, result.get_mut("body")) {
-                    *body = serde_json::from_str(&text).unwrap_or(Value::Null);
-                }
-                result
-            }),
+            "route" => routes::route(&self.snapshot, fields).map(Reply::into_value),
             "check" => {
                 let a = DecisionArgs::read(op, fields)?;
                 let actor = a

@@ -80,12 +80,7 @@ impl Outcome {
 
     /// The wire form.
     pub fn to_json(&self) -> Value {
-        let reply = self.clone().into_reply();
-        let mut result = reply.result;
-        if let (Some(text), Some(body)) = (reply.body, result.get_mut("body")) {
-            *body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        }
-        result
+        self.clone().into_reply().into_value()
     }
 
     /// The wire form, taking the outcome (a large body is moved, not copied; one written
