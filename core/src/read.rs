@@ -1,10 +1,9 @@
 //! What serde needs to read the wire as the engine means it: the values PHP hosts send in their
 //! own way (ids as digit strings, flags as "0"/"1"/"", integers as strings), as converters with
-//! their messages and as newtypes to use in `#[derive(Deserialize)]` structs, and [`typed`], which
-//! reads such a struct and says where a refusal is ("op `check`: field `feed`: expected an id,
-//! found a string").
+//! their messages and as newtypes to use in `#[derive(Deserialize)]` structs, which
+//! [`crate::de::read`] reads, saying where a refusal is ("op `check`: field `feed`: expected an
+//! id, found a string").
 
-use crate::error::{ErrorCode, WireError};
 use crate::value::{Map, Value};
 
 /// A database id (`int(11)` in emoncms: 1 … 2147483647).
@@ -119,94 +118,45 @@ pub(crate) fn lenient_int(v: Value) -> Result<i64, String> {
 
 // --- serde: typed readers for the wire's unusual values, and errors that say where ---
 
-/// Reads a `T` from `v`, an object, by its serde derive ([`crate::de::read`]): a problem is a
-/// `code` error that says where it is.
-pub(crate) fn typed<T: serde::de::DeserializeOwned>(
-    what: &str,
-    code: ErrorCode,
-    v: Value,
-) -> Result<T, WireError> {
-    crate::de::read(what, code, v)
-}
-
-/// [`typed`], the name of what is read written only for an error.
-pub(crate) fn typed_at<T: serde::de::DeserializeOwned>(
-    what: impl FnOnce() -> String,
-    code: ErrorCode,
-    v: Value,
-) -> Result<T, WireError> {
-    crate::de::read_at(what, code, v)
-}
-
 /// Converts a value read whole with `f`, one of the converters above, its message kept.
 fn with<'de, D: serde::Deserializer<'de>, T>(d: D, f: fn(Value) -> Result<T, String>) -> Result<T, D::Error> {
     use serde::Deserialize;
     f(Value::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
-/// An id ([`id`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WireId(pub(crate) Id);
+/// A newtype that reads its value whole with one of the converters above, their message kept
+/// (what serde's own impls would say differs: "invalid type: string \"x\", expected u32").
+macro_rules! read_with {
+    ($(#[$doc:meta])* $name:ident($inner:ty) by $convert:ident, derive($($derive:ident),*)) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, $($derive),*)]
+        pub(crate) struct $name(pub(crate) $inner);
 
-impl<'de> serde::Deserialize<'de> for WireId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<WireId, D::Error> {
-        with(d, id).map(WireId)
-    }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                with(d, $convert).map($name)
+            }
+        }
+    };
 }
 
-/// A flag as PHP hosts send it ([`flag`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Flag(pub(crate) bool);
-
-impl<'de> serde::Deserialize<'de> for Flag {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Flag, D::Error> {
-        with(d, flag).map(Flag)
-    }
-}
-
-/// An integer or a string holding one ([`lenient_int`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LenientInt(pub(crate) i64);
-
-impl<'de> serde::Deserialize<'de> for LenientInt {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LenientInt, D::Error> {
-        with(d, lenient_int).map(LenientInt)
-    }
-}
-
-/// A string ([`string`]: its message, not serde's).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Text(pub(crate) String);
-
-impl<'de> serde::Deserialize<'de> for Text {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
-        with(d, string).map(Text)
-    }
-}
-
-/// An object ([`object`]).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Object(pub(crate) Map<String, Value>);
-
-impl<'de> serde::Deserialize<'de> for Object {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Object, D::Error> {
-        with(d, object).map(Object)
-    }
-}
-
-/// An integer ([`integer`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Integer(pub(crate) i64);
-
-impl<'de> serde::Deserialize<'de> for Integer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Integer, D::Error> {
-        with(d, integer).map(Integer)
-    }
-}
+read_with!(/// An id ([`id`]).
+    WireId(Id) by id, derive(Copy, Eq));
+read_with!(/// A flag as PHP hosts send it ([`flag`]).
+    Flag(bool) by flag, derive(Copy, Eq, Default));
+read_with!(/// An integer or a string holding one ([`lenient_int`]).
+    LenientInt(i64) by lenient_int, derive(Copy, Eq));
+read_with!(/// A string ([`string`]).
+    Text(String) by string, derive(Eq, Default));
+read_with!(/// An object ([`object`]).
+    Object(Map<String, Value>) by object, derive(Default));
+read_with!(/// An integer ([`integer`]).
+    Integer(i64) by integer, derive(Copy, Eq));
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use crate::value::json;
 
     #[test]
@@ -218,8 +168,9 @@ mod tests {
             a: Option<WireId>,
             l: Vec<WireId>,
         }
-        let typed_error =
-            |v: Value| typed::<T>("op `t`", ErrorCode::BadRequest, v).unwrap_err().message().to_string();
+        let typed_error = |v: Value| {
+            crate::de::read::<T>("op `t`", ErrorCode::BadRequest, v).unwrap_err().message().to_string()
+        };
         assert_eq!(
             typed_error(json!({"l": [1, "2", 0]})),
             "op `t`: l[2]: id `0` is out of range 1..2147483647"
@@ -231,7 +182,7 @@ mod tests {
         assert_eq!(typed_error(json!({"a": null})), "op `t`: missing field `l`");
         let unknown = typed_error(json!({"l": [], "x": 1}));
         assert_eq!(unknown, "op `t`: unknown field `x`, expected `a` or `l`");
-        let s = typed::<T>("state", ErrorCode::InvalidState, json!([])).unwrap_err();
+        let s = crate::de::read::<T>("state", ErrorCode::InvalidState, json!([])).unwrap_err();
         assert_eq!(
             (s.code(), s.message()),
             (ErrorCode::InvalidState, "state: expected an object, found an array")

@@ -33,7 +33,7 @@ struct DecisionArgs {
 
 impl DecisionArgs {
     fn read(op: &str, fields: Fields) -> Result<DecisionArgs, WireError> {
-        read::typed(&format!("op `{op}`"), ErrorCode::BadRequest, Value::Object(fields))
+        crate::de::read(&format!("op `{op}`"), ErrorCode::BadRequest, Value::Object(fields))
     }
 
     fn ids(&self) -> (Option<Id>, Option<Id>, Option<Id>) {
@@ -211,7 +211,7 @@ impl ProfileEngine for EmoncmsEngine {
             }
             "what_can" => {
                 let args: WhatCanArgs =
-                    read::typed("op `what_can`", ErrorCode::BadRequest, Value::Object(fields))?;
+                    crate::de::read("op `what_can`", ErrorCode::BadRequest, Value::Object(fields))?;
                 let user = args.user.0;
                 Ok(json!({
                     "user": user,
@@ -221,7 +221,7 @@ impl ProfileEngine for EmoncmsEngine {
             }
             "what_if" => {
                 let args: WhatIfArgs =
-                    read::typed("op `what_if`", ErrorCode::BadRequest, Value::Object(fields))?;
+                    crate::de::read("op `what_if`", ErrorCode::BadRequest, Value::Object(fields))?;
                 let changes = Change::list_from_json("op `what_if`: `changes`", args.changes)?;
                 let users: Option<Vec<Id>> = args.users.map(|u| u.into_iter().map(|i| i.0).collect());
                 let diff = self.what_if(&changes, users.as_deref())?;
@@ -229,7 +229,7 @@ impl ProfileEngine for EmoncmsEngine {
             }
             "redact" => {
                 let args: RedactArgs =
-                    read::typed("op `redact`", ErrorCode::BadRequest, Value::Object(fields))?;
+                    crate::de::read("op `redact`", ErrorCode::BadRequest, Value::Object(fields))?;
                 let (viewer, group) = (args.viewer.0, args.group.0);
                 Ok(match query::redact(&self.snapshot, viewer, group) {
                     Ok(state) => {

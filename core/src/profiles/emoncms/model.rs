@@ -85,7 +85,7 @@ pub struct GroupRow {
 
 impl GroupRow {
     fn read(i: usize, v: Value) -> Result<GroupRow, WireError> {
-        let w: GroupWire = read::typed_at(|| format!("state: groups[{i}]"), ErrorCode::InvalidState, v)?;
+        let w: GroupWire = crate::de::read_at(|| format!("state: groups[{i}]"), ErrorCode::InvalidState, v)?;
         let text = |t: Option<Text>| t.map(|t| t.0);
         Ok(GroupRow {
             id: w.id.0,
@@ -129,7 +129,7 @@ pub struct MembershipRow {
 impl MembershipRow {
     fn read(i: usize, v: Value) -> Result<MembershipRow, WireError> {
         let w: MembershipWire =
-            read::typed_at(|| format!("state: memberships[{i}]"), ErrorCode::InvalidState, v)?;
+            crate::de::read_at(|| format!("state: memberships[{i}]"), ErrorCode::InvalidState, v)?;
         Ok(MembershipRow {
             groupid: w.groupid.0,
             userid: w.userid.0,
@@ -199,7 +199,7 @@ impl UserRow {
     }
 
     fn read(i: usize, v: Value) -> Result<UserRow, WireError> {
-        let w: UserWire = read::typed_at(|| format!("state: users[{i}]"), ErrorCode::InvalidState, v)?;
+        let w: UserWire = crate::de::read_at(|| format!("state: users[{i}]"), ErrorCode::InvalidState, v)?;
         let text = |t: Option<Text>| t.map(|t| t.0);
         Ok(UserRow {
             id: w.id.0,

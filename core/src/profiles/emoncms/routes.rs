@@ -278,7 +278,7 @@ struct RouteRequest {
 
 impl RouteRequest {
     fn read(fields: Fields) -> Result<RouteRequest, WireError> {
-        let w: RouteWire = read::typed("op `route`", ErrorCode::BadRequest, Value::Object(fields))?;
+        let w: RouteWire = crate::de::read("op `route`", ErrorCode::BadRequest, Value::Object(fields))?;
         Ok(RouteRequest {
             route: w.route.0,
             session: w.session.map(Session::from).unwrap_or_default(),
