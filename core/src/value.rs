@@ -129,6 +129,40 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// The visitor methods of a value that is not the object (or list) a visitor wants: each gives
+/// `$not` of how messages name the value. `scalars` only; the full form adds null and arrays
+/// (an array is read through, nesting counted from `$depth`, so the text after it is still checked).
+macro_rules! not_an_object {
+    (scalars $not:path) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($not("a boolean"))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($not("a number"))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($not("a string"))
+        }
+    };
+    ($not:path, $depth:expr) => {
+        $crate::value::not_an_object!(scalars $not);
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($not("null"))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element_seed($crate::value::Skip { depth: $depth })?.is_some() {}
+            Ok($not("an array"))
+        }
+    };
+}
+pub(crate) use not_an_object;
+
 /// Sets `key` (the builders below, and rows written field by field).
 pub(crate) trait Put {
     fn put(&mut self, key: &str, value: Value);

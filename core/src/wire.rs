@@ -248,9 +248,19 @@ fn parse_json(text: &str, what: &str) -> Result<Value, WireError> {
     serde_json::from_str(text).map_err(|e| json_error(&e, what))
 }
 
-/// A request's members, each as its JSON text, in order; a repeated key keeps its first place
-/// and its last value (as serde_json's own map does). `None`: the request is not an object.
-struct Members<'a>(Option<Vec<(Cow<'a, str>, &'a RawValue)>>);
+/// A request's members in order, `state` as its text and every other member read in the same pass;
+/// a repeated key keeps its first place and its last value (as serde_json's own map does).
+/// `None`: the request is not an object.
+struct Members<'a>(Option<Vec<(Cow<'a, str>, Member<'a>)>>);
+
+enum Member<'a> {
+    State(&'a RawValue),
+    Value(Value),
+}
+
+fn not_members(_: &'static str) -> Members<'static> {
+    Members(None)
+}
 
 impl<'de> Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members<'de>, D::Error> {
@@ -261,9 +271,13 @@ impl<'de> Deserialize<'de> for Members<'de> {
                 f.write_str("a request")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
-                let mut members: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
+                let mut members: Vec<(Cow<'de, str>, Member<'de>)> = Vec::new();
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    let value = map.next_value::<&'de RawValue>()?;
+                    let value = if key == "state" {
+                        Member::State(map.next_value::<&'de RawValue>()?)
+                    } else {
+                        Member::Value(map.next_value::<Value>()?)
+                    };
                     match members.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = value,
                         None => members.push((key, value)),
@@ -271,28 +285,7 @@ impl<'de> Deserialize<'de> for Members<'de> {
                 }
                 Ok(Members(Some(members)))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Members<'de>, A::Error> {
-                while seq.next_element_seed(Skip { depth: 1 })?.is_some() {}
-                Ok(Members(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
-            fn visit_unit<E>(self) -> Result<Members<'de>, E> {
-                Ok(Members(None))
-            }
+            crate::value::not_an_object!(not_members, 1);
         }
         d.deserialize_any(V)
     }
@@ -307,12 +300,12 @@ fn parse_envelope(request: &str) -> Result<(Envelope<'_>, Fields), WireError> {
     };
     let mut fields = Map::new();
     let mut state = None;
-    for (key, raw) in members {
-        if key == "state" {
-            state = Some(raw);
-        } else {
-            let value = serde_json::from_str(raw.get()).map_err(|e| json_error(&e, "request"))?;
-            fields.insert(key.into_owned(), value);
+    for (key, member) in members {
+        match member {
+            Member::State(raw) => state = Some(raw),
+            Member::Value(value) => {
+                fields.insert(key.into_owned(), value);
+            }
         }
     }
     let (op, profile) = envelope_of(&mut fields)?;

@@ -473,35 +473,6 @@ fn not_a_row(kind: &'static str) -> FeedHead {
     FeedHead { head: Head::default(), not: Some(kind) }
 }
 
-/// The visitor methods of a value that is not an object: `$not` of how messages name it (an array
-/// is read through, so the text after it is still checked).
-macro_rules! not_an_object {
-    ($not:path, $depth:expr) => {
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($not("a boolean"))
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($not("a number"))
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($not("a number"))
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($not("a number"))
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($not("a string"))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok($not("null"))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element_seed(Skip { depth: $depth })?.is_some() {}
-            Ok($not("an array"))
-        }
-    };
-}
-
 impl<'de> Deserialize<'de> for FeedHead {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeedHead, D::Error> {
         struct V;
@@ -531,7 +502,7 @@ impl<'de> Deserialize<'de> for FeedHead {
                 Ok(FeedHead { head, not: None })
             }
             // A row is at depth 3 of its state; the array's items one deeper.
-            not_an_object!(not_a_row, 3);
+            crate::value::not_an_object!(not_a_row, 3);
         }
         d.deserialize_any(V)
     }
@@ -629,7 +600,7 @@ impl<'de> Deserialize<'de> for Lists {
                 }
                 Ok(lists)
             }
-            not_an_object!(not_object, 1);
+            crate::value::not_an_object!(not_object, 1);
         }
         d.deserialize_any(V)
     }
@@ -685,21 +656,7 @@ impl<'de> Deserialize<'de> for FeedList {
                 }
                 Ok(not_a_list("an object"))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<FeedList, E> {
-                Ok(not_a_list("a boolean"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<FeedList, E> {
-                Ok(not_a_list("a number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<FeedList, E> {
-                Ok(not_a_list("a number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<FeedList, E> {
-                Ok(not_a_list("a number"))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<FeedList, E> {
-                Ok(not_a_list("a string"))
-            }
+            crate::value::not_an_object!(scalars not_a_list);
         }
         d.deserialize_any(V)
     }
