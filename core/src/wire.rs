@@ -1,7 +1,7 @@
 //! The one entry point every door drives: `call(request_json) -> response_json`.
 //!
-//! A request is read in two stages: its members as JSON text (serde_json checks the whole text),
-//! the envelope (`v`, `op`, `profile`, `state`) taken off here, then each profile reads the op's
+//! A request is read in two stages: its members in one pass (the `state` kept as its text), the
+//! envelope (`v`, `op`, `profile`, `state`) taken off here, then each profile reads the op's
 //! own fields strictly (unknown fields are errors). An emoncms `state` goes from its text straight
 //! to rows ([`State::from_json_text`]), never through a tree.
 
