@@ -7,7 +7,7 @@
 # vector) once fixed. The long run is scripts/fuzz-long.sh.
 #   fuzz/wire_call     the wire call: never a panic, always a JSON answer, call_apart = call,
 #                      one-pass state reading = the ordinary one
-#   fuzz/state_reader  State::from_json_text = State::from_json on any text
+#   fuzz/state_reader  State::from_json_text = State::from_json = the reading by rows, on any text
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source host-tests/emoncms/env.sh

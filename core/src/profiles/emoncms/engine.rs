@@ -47,7 +47,7 @@ struct Actor(Id);
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Actor, D::Error> {
         let v = Value::deserialize(d)?;
-        let id = if v == 0 { Ok(0) } else { read::id(v) };
+        let id = if v == 0 { Ok(0) } else { read::id_of(&v) };
         id.map(Actor).map_err(serde::de::Error::custom)
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{ErrorCode, WireError};
-use crate::read::{self, Flag, LenientInt, Text, WireId};
+use crate::read::{self, Flag, LenientInt, Scalar, ScalarAt, Text, WireId};
 use crate::value::{Key, Map, Skip, Value};
 
 pub use crate::read::{Id, MAX_ID};
@@ -86,16 +86,7 @@ pub struct GroupRow {
 impl GroupRow {
     fn read(i: usize, v: Value) -> Result<GroupRow, WireError> {
         let w: GroupWire = crate::de::read_at(|| format!("state: groups[{i}]"), ErrorCode::InvalidState, v)?;
-        let text = |t: Option<Text>| t.map(|t| t.0);
-        Ok(GroupRow {
-            id: w.id.0,
-            name: text(w.name),
-            description: text(w.description),
-            organization: text(w.organization),
-            area: text(w.area),
-            visibility: text(w.visibility),
-            access: text(w.access),
-        })
+        Ok(w.into())
     }
 
     /// A row known only by its id.
@@ -130,12 +121,7 @@ impl MembershipRow {
     fn read(i: usize, v: Value) -> Result<MembershipRow, WireError> {
         let w: MembershipWire =
             crate::de::read_at(|| format!("state: memberships[{i}]"), ErrorCode::InvalidState, v)?;
-        Ok(MembershipRow {
-            groupid: w.groupid.0,
-            userid: w.userid.0,
-            role: w.role.0,
-            admin_rights: w.admin_rights.map(|t| t.0),
-        })
+        Ok(w.into())
     }
 }
 
@@ -200,20 +186,7 @@ impl UserRow {
 
     fn read(i: usize, v: Value) -> Result<UserRow, WireError> {
         let w: UserWire = crate::de::read_at(|| format!("state: users[{i}]"), ErrorCode::InvalidState, v)?;
-        let text = |t: Option<Text>| t.map(|t| t.0);
-        Ok(UserRow {
-            id: w.id.0,
-            username: text(w.username),
-            admin: w.admin.is_some_and(|f| f.0),
-            access: w.access.map(|a| a.0),
-            name: text(w.name),
-            email: text(w.email),
-            bio: text(w.bio),
-            location: text(w.location),
-            timezone: text(w.timezone),
-            tags: w.tags.and_then(|t| boxed(t, false)),
-            inputs: w.inputs.and_then(|i| boxed(i, true)),
-        })
+        Ok(w.into())
     }
 
     /// `tags` as userlist answers it: the decoded object, or null.
@@ -270,12 +243,59 @@ struct UserWire {
     inputs: Option<Value>,
 }
 
-/// `users.access` ([`access`]).
+fn text(t: Option<Text>) -> Option<String> {
+    t.map(|t| t.0)
+}
+
+impl From<GroupWire> for GroupRow {
+    fn from(w: GroupWire) -> GroupRow {
+        GroupRow {
+            id: w.id.0,
+            name: text(w.name),
+            description: text(w.description),
+            organization: text(w.organization),
+            area: text(w.area),
+            visibility: text(w.visibility),
+            access: text(w.access),
+        }
+    }
+}
+
+impl From<MembershipWire> for MembershipRow {
+    fn from(w: MembershipWire) -> MembershipRow {
+        MembershipRow {
+            groupid: w.groupid.0,
+            userid: w.userid.0,
+            role: w.role.0,
+            admin_rights: text(w.admin_rights),
+        }
+    }
+}
+
+impl From<UserWire> for UserRow {
+    fn from(w: UserWire) -> UserRow {
+        UserRow {
+            id: w.id.0,
+            username: text(w.username),
+            admin: w.admin.is_some_and(|f| f.0),
+            access: w.access.map(|a| a.0),
+            name: text(w.name),
+            email: text(w.email),
+            bio: text(w.bio),
+            location: text(w.location),
+            timezone: text(w.timezone),
+            tags: w.tags.and_then(|t| boxed(t, false)),
+            inputs: w.inputs.and_then(|i| boxed(i, true)),
+        }
+    }
+}
+
+/// `users.access` ([`read::access`]).
 struct Access(u8);
 
 impl<'de> Deserialize<'de> for Access {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Access, D::Error> {
-        access(Value::deserialize(d)?).map(Access).map_err(serde::de::Error::custom)
+        read::access(read::Scalar::deserialize(d)?).map(Access).map_err(serde::de::Error::custom)
     }
 }
 
@@ -353,7 +373,7 @@ impl FeedRow {
 
     /// Reads feed row `i` from its text, which is kept as it is.
     fn from_raw(i: usize, raw: &RawValue) -> Result<FeedRow, WireError> {
-        let head = match serde_json::from_str::<FeedHead>(raw.get()) {
+        let head = match serde_json::from_str::<FeedHead<'_>>(raw.get()) {
             Ok(FeedHead { head, not: None }) => head,
             Ok(FeedHead { not: Some(kind), .. }) => {
                 return Err(WireError::invalid_state(format!(
@@ -364,23 +384,23 @@ impl FeedRow {
             // The text was read as JSON already.
             Err(e) => return Err(WireError::invalid_state(format!("state: feeds[{i}]: {e}"))),
         };
-        let field = |key: &str, v: &Option<Value>| -> Result<Id, WireError> {
+        let field = |key: &str, v: Option<Scalar<'_>>| -> Result<Id, WireError> {
             match v {
                 None => Err(WireError::invalid_state(format!("state: feeds[{i}]: missing field `{key}`"))),
-                Some(v) => read::id_ref(v)
+                Some(v) => read::id(v)
                     .map_err(|m| WireError::invalid_state(format!("state: feeds[{i}]: field `{key}`: {m}"))),
             }
         };
         Ok(FeedRow {
-            id: field("id", &head.id)?,
-            userid: field("userid", &head.userid)?,
+            id: field("id", head.id)?,
+            userid: field("userid", head.userid)?,
             public: head.public.as_ref().is_some_and(read::feed_public),
             name: match head.name {
-                Some(Value::String(s)) => Some(s),
+                Some(Scalar::Str(s)) => Some(s.into_owned()),
                 _ => None,
             },
-            time: number_of(head.time.as_ref()),
-            value: number_of(head.value.as_ref()),
+            time: head.time.as_ref().and_then(read::number),
+            value: head.value.as_ref().and_then(read::number),
             text: Some(raw.to_owned()),
         })
     }
@@ -428,60 +448,36 @@ fn too_deep() -> WireError {
     WireError::new(ErrorCode::TooDeep, format!("state nests deeper than {} levels", crate::value::MAX_DEPTH))
 }
 
-/// A value read at `.0` levels deep in its text, checked for depth as serde_json checks a text.
-struct Depth(usize);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Depth {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        // serde_json counts from the row's own start; what lies above it is not seen.
-        let v = Value::deserialize(d)?;
-        if self.0 + depth_of(&v) > crate::value::MAX_DEPTH {
-            return Err(serde::de::Error::custom("recursion limit exceeded"));
-        }
-        Ok(v)
-    }
-}
-
-/// How deep `v` nests (a scalar: 0).
-fn depth_of(v: &Value) -> usize {
-    match v {
-        Value::Array(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
-        Value::Object(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
 /// The fields of a feed row the engine reads (the last of a repeated key counts, as in a tree).
 #[derive(Default)]
-struct Head {
-    id: Option<Value>,
-    userid: Option<Value>,
-    public: Option<Value>,
-    name: Option<Value>,
-    time: Option<Value>,
-    value: Option<Value>,
+struct Head<'a> {
+    id: Option<Scalar<'a>>,
+    userid: Option<Scalar<'a>>,
+    public: Option<Scalar<'a>>,
+    name: Option<Scalar<'a>>,
+    time: Option<Scalar<'a>>,
+    value: Option<Scalar<'a>>,
 }
 
 /// A feed row's text read for its [`Head`]; `not` names what it is when it is not an object.
-struct FeedHead {
-    head: Head,
+struct FeedHead<'a> {
+    head: Head<'a>,
     not: Option<&'static str>,
 }
 
-fn not_a_row(kind: &'static str) -> FeedHead {
+fn not_a_row<'a>(kind: &'static str) -> FeedHead<'a> {
     FeedHead { head: Head::default(), not: Some(kind) }
 }
 
-impl<'de> Deserialize<'de> for FeedHead {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeedHead, D::Error> {
+impl<'de> Deserialize<'de> for FeedHead<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FeedHead<'de>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = FeedHead;
+            type Value = FeedHead<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a feed row")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedHead, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedHead<'de>, A::Error> {
                 let mut head = Head::default();
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let slot = match key.as_ref() {
@@ -497,7 +493,7 @@ impl<'de> Deserialize<'de> for FeedHead {
                             continue;
                         }
                     };
-                    *slot = Some(map.next_value_seed(Depth(3))?);
+                    *slot = Some(map.next_value_seed(ScalarAt(3))?);
                 }
                 Ok(FeedHead { head, not: None })
             }
@@ -529,6 +525,19 @@ impl State {
     /// with several problems the first of this order is told: `groups`, `memberships`, `users`,
     /// `feeds` (each at its first bad row), an unknown key; text that is not JSON before all.
     pub fn from_json_text(text: &str) -> Result<State, WireError> {
+        // A state the host wrote is well formed: its rows are read straight from the text. What
+        // that refuses, whatever it is, is read again row by row, which finds the problem to tell.
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Ok(Direct(state)) = Direct::deserialize(&mut de).and_then(|d| de.end().map(|()| d)) {
+            return Ok(state);
+        }
+        State::from_json_text_by_rows(text)
+    }
+
+    /// [`State::from_json_text`] row by row: each row read as a value, then as a row. Public for
+    /// the fuzz target that holds the two readings to agreeing.
+    #[doc(hidden)]
+    pub fn from_json_text_by_rows(text: &str) -> Result<State, WireError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let lists = Lists::deserialize(&mut de).and_then(|lists| de.end().map(|()| lists));
         match lists {
@@ -536,6 +545,64 @@ impl State {
             Err(e) if crate::value::is_too_deep(&e) => Err(too_deep()),
             Err(e) => Err(WireError::new(ErrorCode::BadJson, format!("state is not valid JSON: {e}"))),
         }
+    }
+}
+
+/// A state read straight from its text into rows, the fast way: any problem is an error (the
+/// reading row by row, [`Lists`], says which).
+struct Direct(State);
+
+impl<'de> Deserialize<'de> for Direct {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Direct, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Direct;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a state")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Direct, A::Error> {
+                fn list<'de, A: MapAccess<'de>, W: Deserialize<'de>, T: From<W>>(
+                    map: &mut A,
+                ) -> Result<Vec<T>, A::Error> {
+                    let rows: Option<Vec<Row<W>>> = map.next_value()?;
+                    Ok(rows.unwrap_or_default().into_iter().map(|Row(w)| T::from(w)).collect())
+                }
+                let mut state = State::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    match key.as_ref() {
+                        "groups" => state.groups = list::<_, GroupWire, _>(&mut map)?,
+                        "memberships" => state.memberships = list::<_, MembershipWire, _>(&mut map)?,
+                        "users" => state.users = list::<_, UserWire, _>(&mut map)?,
+                        "feeds" => {
+                            let feeds = map.next_value::<FeedList>()?.0;
+                            state.feeds = feeds.map_err(|e| serde::de::Error::custom(e.message()))?;
+                        }
+                        _ => return Err(serde::de::Error::custom("unknown field")),
+                    }
+                }
+                Ok(Direct(state))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A row of a state's list, read as an object only (serde would take a struct from an array).
+struct Row<W>(W);
+
+impl<'de, W: Deserialize<'de>> Deserialize<'de> for Row<W> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row<W>, D::Error> {
+        struct V<W>(std::marker::PhantomData<W>);
+        impl<'de, W: Deserialize<'de>> Visitor<'de> for V<W> {
+            type Value = Row<W>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a row")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Row<W>, A::Error> {
+                W::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Row)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 
@@ -752,8 +819,7 @@ pub enum Change {
 
 /// An id as PHP hosts send it: a positive integer or a string of digits, within `int(11)`.
 fn wire_id<'de, D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-    let v = Value::deserialize(d)?;
-    read::id_ref(&v).map_err(serde::de::Error::custom)
+    read::id(read::Scalar::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 impl Change {
@@ -910,39 +976,52 @@ impl State {
     }
 }
 
-// --- readers of the values that arrive as PHP/mysqli strings ---
-
-/// A float column (`time`, `value`): a number or a numeric string; anything else is unknown.
-fn number_of(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
-        _ => None,
-    }
-}
-
-/// `users.access`: 0, 1 or 2 (or the same as a string).
-/// `users.access` as emoncms reads it: 0 login disabled, 1 read-only, anything else full (2). Never
-/// an error: one odd row must not break every list the member appears in (as `public`).
-fn access(v: Value) -> Result<u8, String> {
-    Ok(match &v {
-        Value::Number(n) => match n.as_i64() {
-            Some(0) => 0,
-            Some(1) => 1,
-            _ => 2,
-        },
-        Value::String(s) => match s.trim() {
-            "0" => 0,
-            "1" => 1,
-            _ => 2,
-        },
-        _ => 2,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The direct reading of a state and the reading row by row agree, on what they take and on
+    /// what they refuse; the direct one must never take what the other refuses.
+    #[test]
+    fn the_direct_reading_agrees_with_the_reading_by_rows() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let texts = [
+            r#"{}"#.to_string(),
+            r#"{"groups":null,"feeds":null}"#.to_string(),
+            r#"{"groups":[{"id":"5","name":"a\u00e9","visibility":null}],"memberships":[{"groupid":5,"userid":"7","role":" 1","admin_rights":"full"}]}"#.to_string(),
+            r#"{"groups":[[5,null,null,null,null,null,null]]}"#.to_string(),
+            r#"{"memberships":[[5,7,1,null]]}"#.to_string(),
+            r#"{"users":[{"id":1,"id":2}]}"#.to_string(),
+            r#"{"users":[{"id":1,"admin":"1","access":"0","tags":"{\"a\":1}","inputs":{}}]}"#.to_string(),
+            r#"{"users":[{"id":1,"access":[1]}]}"#.to_string(),
+            r#"{"users":[{"id":1,"x":1}]}"#.to_string(),
+            r#"{"groups":[],"groups":[{"id":3}]}"#.to_string(),
+            r#"{"feeds":[{"id":1,"userid":2,"name":"a","public":"1","time":"12.5","value":null,"x":[{}]}]}"#.to_string(),
+            r#"{"feeds":[{"id":1}],"groups":[{"id":0}]}"#.to_string(),
+            r#"{"feeds":{}}"#.to_string(),
+            r#"{"other":1}"#.to_string(),
+            r#"[]"#.to_string(),
+            r#"{"groups":[{"id":1}]} x"#.to_string(),
+            format!(r#"{{"users":[{{"id":1,"access":{}}}]}}"#, deep(120)),
+            format!(r#"{{"users":[{{"id":1,"access":{}}}]}}"#, deep(126)),
+            format!(r#"{{"users":[{{"id":1,"tags":{}}}]}}"#, deep(125)),
+            format!(r#"{{"feeds":[{{"id":1,"userid":1,"name":{}}}]}}"#, deep(124)),
+            format!(r#"{{"feeds":[{{"id":1,"userid":1,"name":{}}}]}}"#, deep(125)),
+        ];
+        for text in &texts {
+            let rows = State::from_json_text_by_rows(text);
+            let mut de = serde_json::Deserializer::from_str(text);
+            let direct = Direct::deserialize(&mut de).and_then(|d| de.end().map(|()| d.0));
+            match (&direct, &rows) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(_), Err(_)) => {}
+                // A duplicate key is the one thing read by rows only (the last counts there).
+                (Err(e), Ok(_)) => assert!(e.to_string().starts_with("duplicate field"), "{text}: {e}"),
+                (Ok(_), Err(e)) => panic!("{text}: read directly, refused by rows: {e}"),
+            }
+            assert_eq!(State::from_json_text(text), rows, "{text}");
+        }
+    }
     use crate::value::{ToJson, json};
 
     #[test]

@@ -14,7 +14,7 @@ use super::policy::{Perm, policy};
 use super::snapshot::{Dense, Facts, FeedOut, Snapshot};
 use crate::error::{ErrorCode, WireError};
 use crate::profiles::Fields;
-use crate::read::{self, Flag, Integer, LenientInt, Object, Text, id_ref as id_of, kind_of};
+use crate::read::{self, Flag, Integer, LenientInt, Object, Text, id_of, kind_of};
 
 /// What the host does with a route.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,7 +235,7 @@ impl<'de> Deserialize<'de> for SessionUser {
         let user = match &v {
             Value::Number(n) if n.as_u64() == Some(0) => Ok(None),
             Value::String(s) if s.is_empty() || s == "0" => Ok(None),
-            _ => read::id(v).map(Some),
+            _ => read::id_of(&v).map(Some),
         };
         user.map(SessionUser).map_err(serde::de::Error::custom)
     }
