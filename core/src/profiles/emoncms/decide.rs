@@ -357,10 +357,17 @@ fn rights_text(full: bool) -> &'static str {
 }
 
 fn membership_fact<F: Facts>(f: &F, g: Dense, u_id: Id, m: Option<MemberOf>) -> Fact {
+    // The stored role integer is the group's member's.
+    let raw = || {
+        let u = f.user_dense(u_id)?;
+        let members = f.members(g);
+        let i = members.binary_search_by_key(&u, |m| m.user).ok()?;
+        members.get(i).map(|m| i64::from(m.raw))
+    };
     Fact::Membership {
         group: f.group(g).id,
         user: u_id,
-        role: m.map(|m| i64::from(m.raw)),
+        role: m.and_then(|_| raw()),
         admin_rights: m.map(|m| rights_text(m.full)),
     }
 }
@@ -505,11 +512,11 @@ fn target_rules<F: Facts, T: Trace>(
                     }
                 }
                 Fact::Account {
-                    user: user.id,
-                    site_admin: user.admin,
+                    user: user.id(),
+                    site_admin: user.admin(),
                     administers,
                     groups: groups.len(),
-                    access: user.access,
+                    access: user.access(),
                 }
             });
             if !tm.full {
@@ -520,8 +527,8 @@ fn target_rules<F: Facts, T: Trace>(
                 t.fact(|| Fact::Rule { rule: "target_administers_no_group" });
                 return Decision::forbidden(Reason::TargetIsAdministrator);
             }
-            let actor_site_admin = f.user(actor).admin;
-            if user.admin && (action == Action::MemberDeleteAccount || !actor_site_admin) {
+            let actor_site_admin = f.user(actor).admin();
+            if user.admin() && (action == Action::MemberDeleteAccount || !actor_site_admin) {
                 t.fact(|| Fact::Rule { rule: "target_not_site_admin" });
                 return Decision::forbidden(Reason::TargetIsSiteAdmin);
             }
@@ -529,7 +536,7 @@ fn target_rules<F: Facts, T: Trace>(
                 t.fact(|| Fact::Rule { rule: "target_in_no_other_group" });
                 return Decision::forbidden(Reason::TargetInOtherGroups);
             }
-            if action == Action::MemberImpersonate && user.access == Some(0) {
+            if action == Action::MemberImpersonate && user.access() == Some(0) {
                 t.fact(|| Fact::Rule { rule: "target_login_enabled" });
                 return Decision::forbidden(Reason::TargetLoginDisabled);
             }
@@ -541,7 +548,7 @@ fn target_rules<F: Facts, T: Trace>(
 
 /// Number of administrators of `g`.
 pub(crate) fn administrators<F: Facts>(f: &F, g: Dense) -> usize {
-    f.members(g).iter().filter(|m| m.role == Role::Administrator).count()
+    f.members(g).iter().filter(|m| m.role() == Role::Administrator).count()
 }
 
 /// May `actor` read feed `feed_id`? Public, own, or owned by a member of a group where the actor's
@@ -552,7 +559,7 @@ pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &m
         return Decision::not_found(Reason::NoSuchFeed);
     };
     let (owner, public) = f.feed_meta(feed);
-    t.fact(|| Fact::Feed { feed: feed_id, owner: Some(f.user(owner).id), public });
+    t.fact(|| Fact::Feed { feed: feed_id, owner: Some(f.user(owner).id()), public });
     if public {
         return Decision::allow(Reason::PublicFeed);
     }
@@ -578,7 +585,7 @@ pub(crate) fn feed_read<F: Facts, T: Trace>(f: &F, actor: Id, feed_id: Id, t: &m
         } else {
             if pol.holds(pol.role_permissions(m.role), Perm::MemberFeeds) {
                 t.fact(|| membership_fact(f, gi, actor, Some(m)));
-                t.fact(|| membership_fact(f, gi, f.user(owner).id, Some(o)));
+                t.fact(|| membership_fact(f, gi, f.user(owner).id(), Some(o)));
                 return Decision::allow(Reason::RolePermits);
             }
             i += 1;

@@ -191,14 +191,19 @@ impl UserRow {
 
     /// `tags` as userlist answers it: the decoded object, or null.
     pub fn tags_value(&self) -> Value {
-        match self.tags.as_deref() {
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => Value::Null,
-            },
-            Some(v @ Value::Object(_)) => v.clone(),
+        tags_value(self.tags.as_deref())
+    }
+}
+
+/// `tags` as userlist answers it: the decoded object, or null.
+pub(crate) fn tags_value(tags: Option<&Value>) -> Value {
+    match tags {
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(v @ Value::Object(_)) => v,
             _ => Value::Null,
-        }
+        },
+        Some(v @ Value::Object(_)) => v.clone(),
+        _ => Value::Null,
     }
 }
 

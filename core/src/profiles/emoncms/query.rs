@@ -82,7 +82,7 @@ pub(crate) fn who_can<F: Facts>(
             };
             if let Some(g) = f.group_dense(gid) {
                 for m in f.members(g) {
-                    let actor = f.user(m.user).id;
+                    let actor = f.user(m.user).id();
                     if decide::decide(f, actor, action, group, user, None, &mut NoTrace)
                         .is_ok_and(|d| d.allowed)
                     {
@@ -98,12 +98,12 @@ pub(crate) fn who_can<F: Facts>(
             if let Some(fd) = f.feed_dense(fid) {
                 let (owner, public) = f.feed_meta(fd);
                 everyone = public;
-                users.push(f.user(owner).id);
+                users.push(f.user(owner).id());
                 let pol = policy();
                 for mo in f.groups_of(owner) {
                     for m in f.members(mo.group) {
-                        if pol.holds(pol.role_permissions(m.role), Perm::MemberFeeds) {
-                            users.push(f.user(m.user).id);
+                        if pol.holds(pol.role_permissions(m.role()), Perm::MemberFeeds) {
+                            users.push(f.user(m.user).id());
                         }
                     }
                 }
@@ -234,7 +234,7 @@ fn what_can_within<F: Facts>(f: &F, user_id: Id, scope: &Scope) -> Vec<Capabilit
             continue;
         }
         for m in f.members(mo.group) {
-            let tid = f.user(m.user).id;
+            let tid = f.user(m.user).id();
             if !every && !in_set(scope.users, tid) {
                 continue;
             }
@@ -287,7 +287,7 @@ pub(crate) fn what_if(
     let pol = policy();
     let before_members =
         |g: Dense| -> &[Member] { if (g as usize) < snap.group_count() { snap.members(g) } else { &[] } };
-    let id_of = |u: Dense| overlay.user(u).id;
+    let id_of = |u: Dense| overlay.user(u).id();
     let mut members_of_touched = Vec::new();
     for &g in &touched_groups {
         for list in [before_members(g), overlay.members(g)] {
@@ -312,7 +312,7 @@ pub(crate) fn what_if(
         for g in groups {
             for list in [before_members(g), overlay.members(g)] {
                 for m in list {
-                    if pol.holds(pol.role_permissions(m.role), Perm::MembersList) {
+                    if pol.holds(pol.role_permissions(m.role()), Perm::MembersList) {
                         people.push(id_of(m.user));
                     }
                 }
@@ -487,7 +487,7 @@ pub(crate) fn redact(
     let mut state = State { groups: vec![snap.group(g).clone()], ..State::default() };
     for m in snap.members(g) {
         state.memberships.push(snap.membership_row(g, m));
-        let mut user = snap.user(m.user).clone();
+        let mut user = snap.user(m.user).to_row();
         user.admin = false;
         user.access = None;
         if !profiles {

@@ -120,21 +120,21 @@ enum Members<'a> {
 #[derive(Serialize)]
 struct Member<'a> {
     userid: Id,
-    username: &'a Option<String>,
+    username: Option<&'a str>,
     role: i64,
     admin_rights: Option<&'a str>,
     totalfeeds: usize,
     feedslist: Vec<FeedOut<'a>>,
     inputslist: Cow<'a, Value>,
     taskslist: [(); 0],
-    name: &'a Option<String>,
+    name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    bio: Option<&'a Option<String>>,
+    bio: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    location: Option<&'a Option<String>>,
-    timezone: &'a Option<String>,
+    location: Option<Option<&'a str>>,
+    timezone: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a Option<String>>,
+    email: Option<Option<&'a str>>,
     tags: Value,
 }
 
@@ -822,7 +822,7 @@ impl<'a> Req<'a> {
         // for the current password (and limits the tries): here a stolen session would make
         // itself a permanent account.
         if uid == self.actor() {
-            let new_email = self.given("email").is_some_and(|e| user.email.as_deref() != Some(e.as_str()));
+            let new_email = self.given("email").is_some_and(|e| user.email() != Some(e.as_str()));
             if self.given("password").is_some() || new_email {
                 return Ok(Outcome::fail(
                     "Change your own password and email on your account page: it asks for your current password",
@@ -883,12 +883,12 @@ impl<'a> Req<'a> {
             tags,
         }];
         if let Some(name) = username
-            && user.username.as_deref() != Some(name.as_str())
+            && user.username() != Some(name.as_str())
         {
             changes.push(Change::SetUsername { userid: uid, username: name });
         }
         if let Some(e) = email
-            && user.email.as_deref() != Some(e.as_str())
+            && user.email() != Some(e.as_str())
         {
             changes.push(Change::SetEmail { userid: uid, email: e });
         }
@@ -950,8 +950,8 @@ impl<'a> Req<'a> {
         let role = self.snap.membership(g, u).map_or(Role::Invalid, |m| m.role);
         let password = self.param("password").unwrap_or_default();
         let values = [
-            ("{{name}}", user.name.as_deref().unwrap_or("")),
-            ("{{username}}", user.username.as_deref().unwrap_or("")),
+            ("{{name}}", user.name().unwrap_or("")),
+            ("{{username}}", user.username().unwrap_or("")),
             ("{{password}}", &password),
             ("{{role}}", role.label()),
             ("{{appname}}", &self.context.appname),
@@ -967,7 +967,7 @@ impl<'a> Req<'a> {
                 "send_email",
                 json!({
                     "userid": uid,
-                    "to": user.email.clone().unwrap_or_default(),
+                    "to": user.email().unwrap_or_default(),
                     "subject": fill(self.param("emailsubject").unwrap_or_default(), &values, false),
                     "body": fill(self.param("template").unwrap_or_default(), &values, true),
                     "bcc": bcc,
@@ -1013,10 +1013,10 @@ impl<'a> Req<'a> {
         let mut session = login_session(
             [
                 uid.into(),
-                target.username.to_json(),
-                u8::from(target.admin).into(),
+                target.username().to_json(),
+                u8::from(target.admin()).into(),
                 true.into(),
-                (target.access != Some(1)).into(),
+                (target.access() != Some(1)).into(),
             ],
             s.previous_userid.is_none().then(|| {
                 [
@@ -1112,29 +1112,29 @@ impl<'a> Req<'a> {
             .map_or(Role::Invalid, |m| m.role);
         let full_profile = pol.holds(pol.role_permissions(actor_role), Perm::MemberProfile);
         let mut members: Vec<_> = self.snap.members(g).to_vec();
-        members.sort_by_key(|m| self.snap.user(m.user).id);
+        members.sort_by_key(|m| self.snap.user(m.user).id());
         let mut list = Vec::with_capacity(members.len());
         for m in &members {
             let user = self.snap.user(m.user);
             let feeds = self.feeds_of(m.user);
-            let profile = |field: &'a Option<String>| full_profile.then_some(field);
+            let profile = |field: Option<&'a str>| full_profile.then_some(field);
             list.push(Member {
-                userid: user.id,
-                username: &user.username,
+                userid: user.id(),
+                username: user.username(),
                 role: i64::from(m.raw),
                 admin_rights: self.snap.rights_text(m),
                 totalfeeds: feeds.len(),
                 feedslist: feeds,
-                inputslist: match user.inputs.as_deref() {
+                inputslist: match user.inputs() {
                     Some(inputs) if full_profile => Cow::Borrowed(inputs),
                     _ => Cow::Owned(json!({})),
                 },
                 taskslist: [],
-                name: &user.name,
-                bio: profile(&user.bio),
-                location: profile(&user.location),
-                timezone: &user.timezone,
-                email: profile(&user.email),
+                name: user.name(),
+                bio: profile(user.bio()),
+                location: profile(user.location()),
+                timezone: user.timezone(),
+                email: profile(user.email()),
                 tags: user.tags_value(),
             });
         }

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use super::model::{FeedParts, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
 use super::policy::policy;
+use super::users::{UserRef, Users};
 use crate::error::WireError;
 
 /// Dense index of a group, user or feed within one snapshot.
@@ -96,23 +97,43 @@ impl IdMap {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Member {
     pub user: Dense,
-    pub role: Role,
-    pub full: bool,
-    /// The stored role integer (clamped to i32), for chains and listings.
+    /// The stored role integer (clamped to i32), for chains and listings; the role is read from
+    /// it.
     pub raw: i32,
-    /// The stored `admin_rights` text, an index into the snapshot's `rights`; `ABSENT` for NULL
-    /// (and for a hypothetical membership).
-    pub rights: u32,
+    /// `FULL` when the rights are full, or'd with the stored `admin_rights` text, an index into
+    /// the snapshot's `rights` (`NO_TEXT` for NULL, and for a hypothetical membership). Twelve
+    /// bytes a member: a large site has hundreds of thousands.
+    rights: u32,
 }
 
-/// One membership of a user, as seen from the user.
+const FULL: u32 = 1 << 31;
+const NO_TEXT: u32 = FULL - 1;
+
+impl Member {
+    pub(crate) fn new(user: Dense, raw: i32, full: bool, text: Option<u32>) -> Member {
+        let text = text.filter(|&t| t < NO_TEXT).unwrap_or(NO_TEXT);
+        Member { user, raw, rights: text | if full { FULL } else { 0 } }
+    }
+    #[inline]
+    pub(crate) fn role(&self) -> Role {
+        Role::from_code(i64::from(self.raw))
+    }
+    #[inline]
+    pub(crate) fn full(&self) -> bool {
+        self.rights & FULL != 0
+    }
+    fn text(&self) -> u32 {
+        self.rights & !FULL
+    }
+}
+
+/// One membership of a user, as seen from the user (its stored role integer is the group's
+/// [`Member`]'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MemberOf {
     pub group: Dense,
     pub role: Role,
     pub full: bool,
-    /// The stored role integer (clamped to i32).
-    pub raw: i32,
 }
 
 /// What a snapshot keeps of a feed row besides its owner and `public` (and its text, apart).
@@ -162,7 +183,7 @@ impl Serialize for FeedOut<'_> {
 pub struct Snapshot {
     pub(crate) groups: Vec<GroupRow>,
     group_ix: IdMap,
-    pub(crate) users: Vec<UserRow>,
+    pub(crate) users: Users,
     user_ix: IdMap,
     /// What answers read of each feed; its name is an index into `feed_names`.
     feeds: Vec<FeedFact>,
@@ -182,7 +203,6 @@ pub struct Snapshot {
     uf_start: Vec<u32>,
     uf: Vec<Dense>,
     /// What a dense index out of range reads as (never met: indices come from the facts).
-    nobody: UserRow,
     no_group: GroupRow,
 }
 
@@ -274,23 +294,20 @@ impl Snapshot {
         // By group: the kept rows are in (group, user) order already.
         let gm_start = bucket(groups.len(), kept.iter().map(|k| k.g), Vec::new()).0;
         let mut rights: Vec<Box<str>> = Vec::new();
+        let mut rights_ix: HashMap<&str, u32> = HashMap::new();
         let gm: Vec<Member> = kept
             .iter()
             .map(|k| {
                 let m = k.row;
                 // `group_users.role` is an int(11): every stored role fits.
                 let raw = m.role.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-                let text = match m.admin_rights.as_deref() {
-                    None => ABSENT,
-                    Some(t) => match rights.iter().position(|r| &**r == t) {
-                        Some(i) => i as u32,
-                        None => {
-                            rights.push(t.into());
-                            (rights.len() - 1) as u32
-                        }
-                    },
-                };
-                Member { user: k.u, role: Role::from_code(m.role), full: k.strength.1, raw, rights: text }
+                let text = m.admin_rights.as_deref().map(|t| {
+                    *rights_ix.entry(t).or_insert_with(|| {
+                        rights.push(t.into());
+                        (rights.len() - 1) as u32
+                    })
+                });
+                Member::new(k.u, raw, k.strength.1, text)
             })
             .collect();
         // By user: a stable bucketing keeps each user's groups in order.
@@ -298,7 +315,7 @@ impl Snapshot {
         let um: Vec<MemberOf> = by_user
             .iter()
             .filter_map(|&k| Some((kept.get(k as usize)?, gm.get(k as usize)?)))
-            .map(|(k, m)| MemberOf { group: k.g, role: m.role, full: m.full, raw: m.raw })
+            .map(|(k, m)| MemberOf { group: k.g, role: m.role(), full: m.full() })
             .collect();
         drop(kept);
         drop(rows);
@@ -309,7 +326,7 @@ impl Snapshot {
         Ok(Snapshot {
             groups,
             group_ix,
-            users,
+            users: Users::from_rows(users)?,
             user_ix,
             feeds: facts,
             feed_names,
@@ -323,7 +340,6 @@ impl Snapshot {
             um,
             uf_start,
             uf,
-            nobody: UserRow::bare(0),
             no_group: GroupRow::bare(0),
         })
     }
@@ -335,7 +351,7 @@ impl Snapshot {
             memberships: (0..self.groups.len() as Dense)
                 .flat_map(|g| self.members(g).iter().map(move |m| self.membership_row(g, m)))
                 .collect(),
-            users: self.users.clone(),
+            users: self.users.iter().map(UserRef::to_row).collect(),
             feeds: (0..self.feeds.len() as Dense).map(|f| self.feed_row(f)).collect(),
         }
     }
@@ -344,7 +360,7 @@ impl Snapshot {
     pub(crate) fn membership_row(&self, g: Dense, m: &Member) -> MembershipRow {
         MembershipRow {
             groupid: self.group(g).id,
-            userid: self.user(m.user).id,
+            userid: self.user(m.user).id(),
             role: i64::from(m.raw),
             admin_rights: self.rights_text(m).map(str::to_string),
         }
@@ -352,7 +368,7 @@ impl Snapshot {
 
     /// The stored `admin_rights` text of member `m`.
     pub(crate) fn rights_text(&self, m: &Member) -> Option<&str> {
-        self.rights.get(m.rights as usize).map(|r| &**r)
+        self.rights.get(m.text() as usize).map(|r| &**r)
     }
 
     /// Feed `f` as a row again, its text included.
@@ -360,7 +376,7 @@ impl Snapshot {
         let (owner, public) = self.feed_meta(f);
         let fact = self.fact(f);
         let text = self.feed_texts.get(f as usize).cloned();
-        let mut row = FeedRow::new(fact.id, self.user(owner).id, public, "", 0.0, 0.0);
+        let mut row = FeedRow::new(fact.id, self.user(owner).id(), public, "", 0.0, 0.0);
         (row.name, row.time, row.value) =
             (self.feed_name(f).map(str::to_string), known(fact.time), known(fact.value));
         row.with_text(text)
@@ -375,7 +391,7 @@ impl Snapshot {
         let fact = self.fact(f);
         FeedOut::Parts(FeedParts {
             id: fact.id,
-            userid: self.user(owner).id,
+            userid: self.user(owner).id(),
             name: self.feed_name(f),
             public,
             time: known(fact.time),
@@ -467,7 +483,7 @@ pub(crate) trait Facts {
     fn group(&self, g: Dense) -> &GroupRow;
     fn group_count(&self) -> usize;
     fn user_dense(&self, id: Id) -> Option<Dense>;
-    fn user(&self, u: Dense) -> &UserRow;
+    fn user(&self, u: Dense) -> UserRef<'_>;
     /// Members of `g`, sorted by dense user.
     fn members(&self, g: Dense) -> &[Member];
     /// Groups of `u`, sorted by dense group.
@@ -510,8 +526,8 @@ impl Facts for Snapshot {
     fn user_dense(&self, id: Id) -> Option<Dense> {
         self.user_ix.get(id)
     }
-    fn user(&self, u: Dense) -> &UserRow {
-        self.users.get(u as usize).unwrap_or(&self.nobody)
+    fn user(&self, u: Dense) -> UserRef<'_> {
+        self.users.get(u as usize)
     }
     #[inline]
     fn members(&self, g: Dense) -> &[Member] {
@@ -548,7 +564,7 @@ pub(crate) struct Overlay<'a> {
     deleted: HashSet<Dense>,
     extra_groups: Vec<GroupRow>,
     extra_group_ix: HashMap<Id, Dense>,
-    extra_users: Vec<UserRow>,
+    extra_users: Users,
     extra_user_ix: HashMap<Id, Dense>,
 }
 
@@ -561,7 +577,7 @@ impl<'a> Overlay<'a> {
             deleted: HashSet::new(),
             extra_groups: Vec::new(),
             extra_group_ix: HashMap::new(),
-            extra_users: Vec::new(),
+            extra_users: Users::default(),
             extra_user_ix: HashMap::new(),
         }
     }
@@ -583,7 +599,7 @@ impl<'a> Overlay<'a> {
         }
         let d = (self.base.users.len() + self.extra_users.len()) as Dense;
         self.extra_user_ix.insert(id, d);
-        self.extra_users.push(UserRow::bare(id));
+        self.extra_users.push_bare(id);
         d
     }
 
@@ -599,14 +615,14 @@ impl<'a> Overlay<'a> {
     pub(crate) fn set_membership(&mut self, g: Dense, u: Dense, role: Role, full: bool) {
         let mut members = self.members(g).to_vec();
         let raw = role.code().unwrap_or(-1) as i32;
-        let member = Member { user: u, role, full, raw, rights: ABSENT };
+        let member = Member::new(u, raw, full, None);
         match members.binary_search_by_key(&u, |m| m.user) {
             Ok(i) => members.splice(i..=i, [member]),
             Err(i) => members.splice(i..i, [member]),
         };
         self.gm.insert(g, members);
         let mut groups = self.groups_of(u).to_vec();
-        let of = MemberOf { group: g, role, full, raw };
+        let of = MemberOf { group: g, role, full };
         match groups.binary_search_by_key(&g, |m| m.group) {
             Ok(i) => groups.splice(i..=i, [of]),
             Err(i) => groups.splice(i..i, [of]),
@@ -650,11 +666,11 @@ impl Facts for Overlay<'_> {
     fn user_dense(&self, id: Id) -> Option<Dense> {
         self.base.user_dense(id).or_else(|| self.extra_user_ix.get(&id).copied())
     }
-    fn user(&self, u: Dense) -> &UserRow {
+    fn user(&self, u: Dense) -> UserRef<'_> {
         let n = self.base.users.len();
         match (u as usize).checked_sub(n) {
             None => self.base.user(u),
-            Some(i) => self.extra_users.get(i).unwrap_or(&self.base.nobody),
+            Some(i) => self.extra_users.get(i),
         }
     }
     fn members(&self, g: Dense) -> &[Member] {
