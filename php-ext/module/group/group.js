@@ -42,6 +42,8 @@ window.groupPage = page;
 
 function setState(state) {
   $("#group-page").dataset.state = state;
+  // The first time the page has drawn what it loaded (see the performance entries at loadPreview).
+  if (state === "ready" && !performance.getEntriesByName("emongroups:page-ready", "mark").length) performance.mark("emongroups:page-ready");
 }
 
 // ---- requests ---------------------------------------------------------------------------------
@@ -166,6 +168,16 @@ function dropPreview() {
   page.preview = null;
 }
 
+// Performance entries of the page (what scripts/bench-page.sh reads; README, "Performance"):
+//   measure "emongroups:wasm"          the engine's package fetched, compiled and instantiated
+//   measure "emongroups:engine-load"   the snapshot read and loaded into the engine (GroupPreview)
+//   mark    "emongroups:preview-ready" the access preview is usable (once per page load: the first
+//                                      group whose preview loads)
+//   mark    "emongroups:page-ready"    the page first drew what it loaded (data-state="ready")
+function markPreviewReady() {
+  if (!performance.getEntriesByName("emongroups:preview-ready", "mark").length) performance.mark("emongroups:preview-ready");
+}
+
 async function loadPreview(snapshotText) {
   dropPreview();
   page.previewError = null;
@@ -173,10 +185,15 @@ async function loadPreview(snapshotText) {
   try {
     const snapshot = JSON.parse(snapshotText);
     if (!snapshot.success) throw new Error(snapshot.message || t("no snapshot"));
+    const wasmStart = performance.now();
     const wasm = await loadEngine(new URL(cfg.wasm, location.href));
+    performance.measure("emongroups:wasm", { start: wasmStart });
+    const loadStart = performance.now();
     const session = { userid: cfg.userid, read: cfg.read, write: cfg.write, admin: cfg.admin, apikey: false, username: cfg.username };
     // Only the state goes to the engine: cut it out of the answer's text rather than re-encode it.
     page.preview = new GroupPreview(wasm, snapshot, session, JSON.stringify(snapshot.state));
+    performance.measure("emongroups:engine-load", { start: loadStart });
+    markPreviewReady();
   } catch (error) {
     page.previewError = error.message || String(error);
   }
