@@ -123,6 +123,15 @@ function groupFromHash() {
 
 let selecting = 0;
 
+/** A staff role (administrator, sub-administrator): the roles that list members and preview. */
+const listsMembers = (role) => role === 1 || role === 2;
+
+/** group/snapshot's answer as bytes (UTF-8 JSON; loadPreview reads it). */
+function fetchSnapshot(gid) {
+  return fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" })
+    .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+}
+
 async function selectGroup(gid) {
   const ticket = ++selecting;
   setState("loading");
@@ -136,24 +145,38 @@ async function selectGroup(gid) {
     return;
   }
   try {
-    const role = await api("getsessionuserrole", { params: { groupid: gid } });
-    const summary = await api("summary", { params: { groupid: gid } });
-    let users = [];
-    let snapshotText = null;
-    if (role === 1 || role === 2) {
-      [users, snapshotText] = await Promise.all([
-        api("userlist", { params: { groupid: gid } }),
-        fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" }).then((r) => r.text()),
-      ]);
+    // Everything at once: the role and summary, and — when the group list already says the
+    // viewer is staff here — the member list and the snapshot (megabytes each, the longest
+    // requests), instead of one after the other. getsessionuserrole stays the authority: with
+    // another role than the list said, the lists are asked for (or dropped) after it.
+    const listed = page.groups.find((g) => g.groupid === gid);
+    const early = listed && listsMembers(listed.role);
+    if (early) loadEngine(new URL(cfg.wasm, location.href)).catch(() => {});
+    const rolePromise = api("getsessionuserrole", { params: { groupid: gid } });
+    const summaryPromise = api("summary", { params: { groupid: gid } });
+    let usersPromise = early ? api("userlist", { params: { groupid: gid } }) : null;
+    let snapshotPromise = early ? fetchSnapshot(gid) : null;
+    // An early request that ends up unused must not be an unhandled rejection.
+    for (const p of [usersPromise, snapshotPromise]) p?.catch(() => {});
+    const role = await rolePromise;
+    if (listsMembers(role) && !early) {
+      usersPromise = api("userlist", { params: { groupid: gid } });
+      snapshotPromise = fetchSnapshot(gid);
+    } else if (!listsMembers(role)) {
+      usersPromise = snapshotPromise = null;
     }
+    if (!snapshotPromise) {
+      dropPreview();
+      page.previewError = null;
+    }
+    // The preview loads as soon as the snapshot and the engine are in; the group is drawn after
+    // it, once (the member list asks the preview what the viewer may do to each member).
+    const [summary, users] = await Promise.all([summaryPromise, usersPromise, snapshotPromise && loadPreview(snapshotPromise, ticket)]);
     if (ticket !== selecting) return;
     page.role = role;
     page.summary = summary;
     page.users = Array.isArray(users) ? users : [];
     renderGroup();
-    renderMembers();
-    await loadPreview(snapshotText);
-    if (ticket !== selecting) return;
     renderMembers();
     renderAccess();
   } catch (error) {
@@ -170,6 +193,7 @@ function dropPreview() {
 
 // Performance entries of the page (what scripts/bench-page.sh reads; README, "Performance"):
 //   measure "emongroups:wasm"          the engine's package fetched, compiled and instantiated
+//                                      (preview/engine.js loadEngine, from its first call)
 //   measure "emongroups:engine-load"   the snapshot read and loaded into the engine (GroupPreview)
 //   mark    "emongroups:preview-ready" the access preview is usable (once per page load: the first
 //                                      group whose preview loads)
@@ -178,25 +202,53 @@ function markPreviewReady() {
   if (!performance.getEntriesByName("emongroups:preview-ready", "mark").length) performance.mark("emongroups:preview-ready");
 }
 
-async function loadPreview(snapshotText) {
+/**
+ * The preview of group/snapshot's answer (a promise of its bytes). The engine is fetched and
+ * compiled meanwhile (loadEngine, started when the group was chosen). Only the answer's `state`
+ * goes to the engine, as the bytes of the answer it is (stateBytes), not parsed and encoded again.
+ */
+async function loadPreview(snapshotPromise, ticket) {
   dropPreview();
   page.previewError = null;
-  if (!snapshotText) return;
   try {
-    const snapshot = JSON.parse(snapshotText);
-    if (!snapshot.success) throw new Error(snapshot.message || t("no snapshot"));
-    const wasmStart = performance.now();
-    const wasm = await loadEngine(new URL(cfg.wasm, location.href));
-    performance.measure("emongroups:wasm", { start: wasmStart });
+    const wasmPromise = loadEngine(new URL(cfg.wasm, location.href));
+    wasmPromise.catch(() => {});
+    const bytes = await snapshotPromise;
+    if (!bytes || !bytes.length) return;
+    const wasm = await wasmPromise;
+    if (ticket !== selecting) return;
     const loadStart = performance.now();
+    const text = new TextDecoder().decode(bytes);
+    let snapshot;
+    try {
+      snapshot = JSON.parse(text);
+    } catch {
+      throw new Error(t("the answer is not JSON"));
+    }
+    if (!snapshot.success) throw new Error(snapshot.message || t("no snapshot"));
     const session = { userid: cfg.userid, read: cfg.read, write: cfg.write, admin: cfg.admin, apikey: false, username: cfg.username };
-    // Only the state goes to the engine: cut it out of the answer's text rather than re-encode it.
-    page.preview = new GroupPreview(wasm, snapshot, session, JSON.stringify(snapshot.state));
+    page.preview = new GroupPreview(wasm, snapshot, session, stateBytes(bytes, text, snapshot));
     performance.measure("emongroups:engine-load", { start: loadStart });
     markPreviewReady();
   } catch (error) {
     page.previewError = error.message || String(error);
   }
+}
+
+/**
+ * The state of the answer, for the engine: the engine writes the answer as
+ * `{"success":true,"groupid":G,"viewer":V,"state":{…}}` with no spaces. When the parsed answer has
+ * exactly those members in that order (the state last) and the text starts that way, the state is
+ * the rest of the bytes but the closing brace (what comes before it is ASCII, so characters and
+ * bytes count alike); otherwise (another writer) it is encoded again.
+ */
+function stateBytes(bytes, text, snapshot) {
+  const head = /^\{"success":true,"groupid":-?\d+,"viewer":-?\d+,"state":/.exec(text);
+  const end = bytes.lastIndexOf(0x7d); // "}"
+  if (head && Object.keys(snapshot).join(",") === "success,groupid,viewer,state" && end > head[0].length) {
+    return bytes.subarray(head[0].length, end);
+  }
+  return JSON.stringify(snapshot.state);
 }
 
 function renderGroup() {
