@@ -53,6 +53,13 @@ function group_controller()
         }
     }
 
+    // The routes that only read: PHP's session file stays locked until the request ends (emoncms
+    // never closes it), so the group page's member list and snapshot, asked at once, would run
+    // one after the other. Their session is read (and the request token made) above: release it.
+    if (in_array($action, group_read_routes(), true) && session_status() === PHP_SESSION_ACTIVE) {
+        session_write_close();
+    }
+
     $params = group_request_params($action, (string) $route->subaction);
     // The member lists (megabytes of feed rows in mygroups) are printed as the engine wrote them;
     // the other answers go through index.php's json_encode as 2.0.0's did, byte for byte (getfeed
@@ -104,6 +111,13 @@ function group_csrf_routes()
 {
     return array('create', 'editgroup', 'delete', 'deleteallgroupsfromuser', 'addmemberauth', 'adduserauth',
         'createuseraddtogroup', 'removeuser', 'fullremoveuser', 'setuserinfo', 'sendlogindetails');
+}
+
+/** The routes that change neither rows nor the session (the page loads them at once). */
+function group_read_routes()
+{
+    return array('grouplist', 'getsessionuserrole', 'summary', 'userlist', 'snapshot', 'mygroups', 'getuserfeeds',
+        'search', 'aggregate');
 }
 
 /** This session's request token (made once per session). '' without a session. */
