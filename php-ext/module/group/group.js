@@ -63,9 +63,14 @@ async function api(route, { method = "GET", params = {} } = {}) {
   } else {
     init.body = query;
   }
+  return answer(fetch(url, init));
+}
+
+/** A module route's answer (a promise of the fetch Response) as api() gives it. */
+async function answer(request) {
   let response;
   try {
-    response = await fetch(url, init);
+    response = await request;
   } catch (error) {
     throw new Error(t("Network error: {error}", { error: error.message }));
   }
@@ -95,7 +100,10 @@ function notify(message, kind = "success") {
 async function loadGroups() {
   const list = $("#group-list");
   try {
-    page.groups = await api("grouplist");
+    // The first time, the list the page came with (group_view.php, GROUP_CONFIG.groups).
+    const given = cfg.groups;
+    cfg.groups = null;
+    page.groups = Array.isArray(given) ? given : await api("grouplist");
   } catch (error) {
     list.replaceChildren(el("li", { class: "text-error", text: error.message }));
     return;
@@ -126,10 +134,20 @@ let selecting = 0;
 /** A staff role (administrator, sub-administrator): the roles that list members and preview. */
 const listsMembers = (role) => role === 1 || role === 2;
 
-/** group/snapshot's answer as bytes (UTF-8 JSON; loadPreview reads it). */
-function fetchSnapshot(gid) {
-  return fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" })
+/** group/snapshot's answer as bytes (UTF-8 JSON; loadPreview reads it), of `request` when given. */
+function fetchSnapshot(gid, request) {
+  return (request || fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" }))
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+}
+
+/**
+ * The requests group_view.php started for the group named in the address (GROUP_CONFIG.early:
+ * userlist and snapshot, fetch promises) when they are for `gid`; taken once.
+ */
+function takeEarly(gid) {
+  const early = cfg.early;
+  cfg.early = null;
+  return early && early.groupid === gid ? early : null;
 }
 
 async function selectGroup(gid) {
@@ -147,15 +165,17 @@ async function selectGroup(gid) {
   try {
     // Everything at once: the role and summary, and — when the group list already says the
     // viewer is staff here — the member list and the snapshot (megabytes each, the longest
-    // requests), instead of one after the other. getsessionuserrole stays the authority: with
-    // another role than the list said, the lists are asked for (or dropped) after it.
+    // requests; for the group in the address group_view.php asked for them already), instead of
+    // one after the other. getsessionuserrole stays the authority: with another role than the
+    // list said, the lists are asked for (or dropped) after it.
     const listed = page.groups.find((g) => g.groupid === gid);
     const early = listed && listsMembers(listed.role);
+    const started = takeEarly(gid);
     if (early) loadEngine(new URL(cfg.wasm, location.href)).catch(() => {});
     const rolePromise = api("getsessionuserrole", { params: { groupid: gid } });
     const summaryPromise = api("summary", { params: { groupid: gid } });
-    let usersPromise = early ? api("userlist", { params: { groupid: gid } }) : null;
-    let snapshotPromise = early ? fetchSnapshot(gid) : null;
+    let usersPromise = early ? (started ? answer(started.userlist) : api("userlist", { params: { groupid: gid } })) : null;
+    let snapshotPromise = early ? fetchSnapshot(gid, started && started.snapshot) : null;
     // An early request that ends up unused must not be an unhandled rejection.
     for (const p of [usersPromise, snapshotPromise]) p?.catch(() => {});
     const role = await rolePromise;

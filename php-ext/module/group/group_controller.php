@@ -36,7 +36,7 @@ function group_controller()
             return array('content' => '<div class="alert alert-error mt-3"><h4>Error:</h4> '
                 . htmlspecialchars((string) $result->body->message) . '.' . $login . '</div>');
         }
-        return array('content' => view('Modules/group/group_view.php', array()));
+        return array('content' => view('Modules/group/group_view.php', array('group_list' => $result->body)));
     }
 
     // Cross-site requests: a route that changes something, asked with a browser's session (not
