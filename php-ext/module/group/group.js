@@ -176,8 +176,9 @@ async function selectGroup(gid) {
     const summaryPromise = api("summary", { params: { groupid: gid } });
     let usersPromise = early ? (started ? answer(started.userlist) : api("userlist", { params: { groupid: gid } })) : null;
     let snapshotPromise = early ? fetchSnapshot(gid, started && started.snapshot) : null;
-    // An early request that ends up unused must not be an unhandled rejection.
-    for (const p of [usersPromise, snapshotPromise]) p?.catch(() => {});
+    // A request that fails while the role is awaited, or ends up unused, is no unhandled
+    // rejection (Promise.all below still sees the failure of one it uses).
+    for (const p of [summaryPromise, usersPromise, snapshotPromise]) p?.catch(() => {});
     const role = await rolePromise;
     if (listsMembers(role) && !early) {
       usersPromise = api("userlist", { params: { groupid: gid } });
