@@ -26,7 +26,7 @@ case "${1:-}" in
     run_steps test scripts native fuzz wasm php properties module load browser differential
     ;;
   bench)
-    run_steps bench native wasm php module browser
+    run_steps bench native wasm php module browser page
     ;;
   demo)
     bash scripts/demo.sh

@@ -22,8 +22,24 @@ if ($path !== '' && strpos($path, '..') === false) {
             'gif' => 'image/gif', 'jpg' => 'image/jpeg', 'map' => 'application/json', 'txt' => 'text/plain',
         );
         $ext = strtolower(pathinfo($file, PATHINFO_EXTENSION));
+        // The validators Apache sends with every static file by default (Last-Modified, and an
+        // ETag of size and mtime), and its 304 to a request that has the same copy: a browser
+        // keeps and reuses these files as it would from Apache (without them it fetched every
+        // file again on every page, and kept no compiled code of the engine's .wasm).
+        $mtime = filemtime($file);
+        $size = filesize($file);
+        $etag = sprintf('"%x-%x"', $size, $mtime);
+        header('Last-Modified: ' . gmdate('D, d M Y H:i:s', $mtime) . ' GMT');
+        header('ETag: ' . $etag);
+        $match = isset($_SERVER['HTTP_IF_NONE_MATCH']) ? trim($_SERVER['HTTP_IF_NONE_MATCH']) : null;
+        $since = isset($_SERVER['HTTP_IF_MODIFIED_SINCE']) ? strtotime($_SERVER['HTTP_IF_MODIFIED_SINCE']) : false;
+        if ($match !== null ? in_array($etag, array_map('trim', explode(',', $match)), true) || $match === '*'
+            : ($since !== false && $since >= $mtime)) {
+            http_response_code(304);
+            return true;
+        }
         header('Content-Type: ' . (isset($types[$ext]) ? $types[$ext] : 'application/octet-stream'));
-        header('Content-Length: ' . filesize($file));
+        header('Content-Length: ' . $size);
         readfile($file);
         return true;
     }

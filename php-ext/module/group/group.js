@@ -42,6 +42,8 @@ window.groupPage = page;
 
 function setState(state) {
   $("#group-page").dataset.state = state;
+  // The first time the page has drawn what it loaded (see the performance entries at loadPreview).
+  if (state === "ready" && !performance.getEntriesByName("emongroups:page-ready", "mark").length) performance.mark("emongroups:page-ready");
 }
 
 // ---- requests ---------------------------------------------------------------------------------
@@ -61,9 +63,14 @@ async function api(route, { method = "GET", params = {} } = {}) {
   } else {
     init.body = query;
   }
+  return answer(fetch(url, init));
+}
+
+/** A module route's answer (a promise of the fetch Response) as api() gives it. */
+async function answer(request) {
   let response;
   try {
-    response = await fetch(url, init);
+    response = await request;
   } catch (error) {
     throw new Error(t("Network error: {error}", { error: error.message }));
   }
@@ -93,7 +100,10 @@ function notify(message, kind = "success") {
 async function loadGroups() {
   const list = $("#group-list");
   try {
-    page.groups = await api("grouplist");
+    // The first time, the list the page came with (group_view.php, GROUP_CONFIG.groups).
+    const given = cfg.groups;
+    cfg.groups = null;
+    page.groups = Array.isArray(given) ? given : await api("grouplist");
   } catch (error) {
     list.replaceChildren(el("li", { class: "text-error", text: error.message }));
     return;
@@ -121,6 +131,25 @@ function groupFromHash() {
 
 let selecting = 0;
 
+/** A staff role (administrator, sub-administrator): the roles that list members and preview. */
+const listsMembers = (role) => role === 1 || role === 2;
+
+/** group/snapshot's answer as bytes (UTF-8 JSON; loadPreview reads it), of `request` when given. */
+function fetchSnapshot(gid, request) {
+  return (request || fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" }))
+    .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+}
+
+/**
+ * The requests group_view.php started for the group named in the address (GROUP_CONFIG.early:
+ * userlist and snapshot, fetch promises) when they are for `gid`; taken once.
+ */
+function takeEarly(gid) {
+  const early = cfg.early;
+  cfg.early = null;
+  return early && early.groupid === gid ? early : null;
+}
+
 async function selectGroup(gid) {
   const ticket = ++selecting;
   setState("loading");
@@ -134,24 +163,41 @@ async function selectGroup(gid) {
     return;
   }
   try {
-    const role = await api("getsessionuserrole", { params: { groupid: gid } });
-    const summary = await api("summary", { params: { groupid: gid } });
-    let users = [];
-    let snapshotText = null;
-    if (role === 1 || role === 2) {
-      [users, snapshotText] = await Promise.all([
-        api("userlist", { params: { groupid: gid } }),
-        fetch(`${cfg.path}group/snapshot.json?groupid=${gid}`, { credentials: "same-origin" }).then((r) => r.text()),
-      ]);
+    // Everything at once: the role and summary, and — when the group list already says the
+    // viewer is staff here — the member list and the snapshot (megabytes each, the longest
+    // requests; for the group in the address group_view.php asked for them already), instead of
+    // one after the other. getsessionuserrole stays the authority: with another role than the
+    // list said, the lists are asked for (or dropped) after it.
+    const listed = page.groups.find((g) => g.groupid === gid);
+    const early = listed && listsMembers(listed.role);
+    const started = takeEarly(gid);
+    if (early) loadEngine(new URL(cfg.wasm, location.href)).catch(() => {});
+    const rolePromise = api("getsessionuserrole", { params: { groupid: gid } });
+    const summaryPromise = api("summary", { params: { groupid: gid } });
+    let usersPromise = early ? (started ? answer(started.userlist) : api("userlist", { params: { groupid: gid } })) : null;
+    let snapshotPromise = early ? fetchSnapshot(gid, started && started.snapshot) : null;
+    // A request that fails while the role is awaited, or ends up unused, is no unhandled
+    // rejection (Promise.all below still sees the failure of one it uses).
+    for (const p of [summaryPromise, usersPromise, snapshotPromise]) p?.catch(() => {});
+    const role = await rolePromise;
+    if (listsMembers(role) && !early) {
+      usersPromise = api("userlist", { params: { groupid: gid } });
+      snapshotPromise = fetchSnapshot(gid);
+    } else if (!listsMembers(role)) {
+      usersPromise = snapshotPromise = null;
     }
+    if (!snapshotPromise) {
+      dropPreview();
+      page.previewError = null;
+    }
+    // The preview loads as soon as the snapshot and the engine are in; the group is drawn after
+    // it, once (the member list asks the preview what the viewer may do to each member).
+    const [summary, users] = await Promise.all([summaryPromise, usersPromise, snapshotPromise && loadPreview(snapshotPromise, ticket)]);
     if (ticket !== selecting) return;
     page.role = role;
     page.summary = summary;
     page.users = Array.isArray(users) ? users : [];
     renderGroup();
-    renderMembers();
-    await loadPreview(snapshotText);
-    if (ticket !== selecting) return;
     renderMembers();
     renderAccess();
   } catch (error) {
@@ -166,20 +212,64 @@ function dropPreview() {
   page.preview = null;
 }
 
-async function loadPreview(snapshotText) {
+// Performance entries of the page (what scripts/bench-page.sh reads; README, "Performance"):
+//   measure "emongroups:wasm"          the engine's package fetched, compiled and instantiated
+//                                      (preview/engine.js loadEngine, from its first call)
+//   measure "emongroups:engine-load"   the snapshot read and loaded into the engine (GroupPreview)
+//   mark    "emongroups:preview-ready" the access preview is usable (once per page load: the first
+//                                      group whose preview loads)
+//   mark    "emongroups:page-ready"    the page first drew what it loaded (data-state="ready")
+function markPreviewReady() {
+  if (!performance.getEntriesByName("emongroups:preview-ready", "mark").length) performance.mark("emongroups:preview-ready");
+}
+
+/**
+ * The preview of group/snapshot's answer (a promise of its bytes). The engine is fetched and
+ * compiled meanwhile (loadEngine, started when the group was chosen). Only the answer's `state`
+ * goes to the engine, as the bytes of the answer it is (stateBytes), not parsed and encoded again.
+ */
+async function loadPreview(snapshotPromise, ticket) {
   dropPreview();
   page.previewError = null;
-  if (!snapshotText) return;
   try {
-    const snapshot = JSON.parse(snapshotText);
+    const wasmPromise = loadEngine(new URL(cfg.wasm, location.href));
+    wasmPromise.catch(() => {});
+    const bytes = await snapshotPromise;
+    if (!bytes || !bytes.length) return;
+    const wasm = await wasmPromise;
+    if (ticket !== selecting) return;
+    const loadStart = performance.now();
+    const text = new TextDecoder().decode(bytes);
+    let snapshot;
+    try {
+      snapshot = JSON.parse(text);
+    } catch {
+      throw new Error(t("the answer is not JSON"));
+    }
     if (!snapshot.success) throw new Error(snapshot.message || t("no snapshot"));
-    const wasm = await loadEngine(new URL(cfg.wasm, location.href));
     const session = { userid: cfg.userid, read: cfg.read, write: cfg.write, admin: cfg.admin, apikey: false, username: cfg.username };
-    // Only the state goes to the engine: cut it out of the answer's text rather than re-encode it.
-    page.preview = new GroupPreview(wasm, snapshot, session, JSON.stringify(snapshot.state));
+    page.preview = new GroupPreview(wasm, snapshot, session, stateBytes(bytes, text, snapshot));
+    performance.measure("emongroups:engine-load", { start: loadStart });
+    markPreviewReady();
   } catch (error) {
     page.previewError = error.message || String(error);
   }
+}
+
+/**
+ * The state of the answer, for the engine: the engine writes the answer as
+ * `{"success":true,"groupid":G,"viewer":V,"state":{…}}` with no spaces. When the parsed answer has
+ * exactly those members in that order (the state last) and the text starts that way, the state is
+ * the rest of the bytes but the closing brace (what comes before it is ASCII, so characters and
+ * bytes count alike); otherwise (another writer) it is encoded again.
+ */
+function stateBytes(bytes, text, snapshot) {
+  const head = /^\{"success":true,"groupid":-?\d+,"viewer":-?\d+,"state":/.exec(text);
+  const end = bytes.lastIndexOf(0x7d); // "}"
+  if (head && Object.keys(snapshot).join(",") === "success,groupid,viewer,state" && end > head[0].length) {
+    return bytes.subarray(head[0].length, end);
+  }
+  return JSON.stringify(snapshot.state);
 }
 
 function renderGroup() {
@@ -277,7 +367,20 @@ function memberRow(u, now) {
   }
   tr.append(actions);
 
+  // The member's feed tables are made when first opened: a group of 1,000 members with 20 feeds
+  // each would otherwise draw 20,000 hidden rows before the page is ready.
   const detail = el("tr", { class: "eg-feeds-row", id: feedsId, hidden: true });
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    if (open && !detail.firstChild) detail.append(feedTables(feeds, now));
+    toggle.setAttribute("aria-expanded", String(open));
+    detail.hidden = !open;
+  });
+  return [tr, detail];
+}
+
+/** A member's feeds, one table per tag, in the cell of its feeds row. */
+function feedTables(feeds, now) {
   const cellBox = el("td", { colspan: 6 });
   const byTag = new Map();
   for (const f of feeds) {
@@ -298,13 +401,7 @@ function memberRow(u, now) {
     }
     cellBox.append(table);
   }
-  detail.append(cellBox);
-  toggle.addEventListener("click", () => {
-    const open = toggle.getAttribute("aria-expanded") !== "true";
-    toggle.setAttribute("aria-expanded", String(open));
-    detail.hidden = !open;
-  });
-  return [tr, detail];
+  return cellBox;
 }
 
 function renderMembers() {

@@ -36,7 +36,7 @@ function group_controller()
             return array('content' => '<div class="alert alert-error mt-3"><h4>Error:</h4> '
                 . htmlspecialchars((string) $result->body->message) . '.' . $login . '</div>');
         }
-        return array('content' => view('Modules/group/group_view.php', array()));
+        return array('content' => view('Modules/group/group_view.php', array('group_list' => $result->body)));
     }
 
     // Cross-site requests: a route that changes something, asked with a browser's session (not
@@ -51,6 +51,13 @@ function group_controller()
             return array('content' => array('success' => false,
                 'message' => 'The request token is missing or wrong: reload the group page'));
         }
+    }
+
+    // The routes that only read: PHP's session file stays locked until the request ends (emoncms
+    // never closes it), so the group page's member list and snapshot, asked at once, would run
+    // one after the other. Their session is read (and the request token made) above: release it.
+    if (in_array($action, group_read_routes(), true) && session_status() === PHP_SESSION_ACTIVE) {
+        session_write_close();
     }
 
     $params = group_request_params($action, (string) $route->subaction);
@@ -104,6 +111,13 @@ function group_csrf_routes()
 {
     return array('create', 'editgroup', 'delete', 'deleteallgroupsfromuser', 'addmemberauth', 'adduserauth',
         'createuseraddtogroup', 'removeuser', 'fullremoveuser', 'setuserinfo', 'sendlogindetails');
+}
+
+/** The routes that change neither rows nor the session (the page loads them at once). */
+function group_read_routes()
+{
+    return array('grouplist', 'getsessionuserrole', 'summary', 'userlist', 'snapshot', 'mygroups', 'getuserfeeds',
+        'search', 'aggregate');
 }
 
 /** This session's request token (made once per session). '' without a session. */

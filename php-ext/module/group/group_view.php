@@ -25,6 +25,9 @@ $group_config = array(
     'write' => !empty($session['write']),
     // The session's request token, sent with every change (group_controller.php).
     'csrf' => function_exists('group_csrf_token') ? group_csrf_token() : '',
+    // grouplist's answer, which the controller had the engine make to decide whether to show the
+    // page (group.js shows it instead of asking for it again).
+    'groups' => isset($group_list) && is_array($group_list) ? $group_list : null,
 );
 // The texts group.js shows, through gettext like the markup's: group.js's t() looks each one up
 // by its English text ({name} marks a value it fills in).
@@ -113,6 +116,27 @@ if (!function_exists('group_view_group_fields')) {
     var my_userid = <?php echo (int) $group_config['userid']; ?>;
     var task_support = false;
     window.GROUP_CONFIG = <?php echo json_encode($group_config, JSON_UNESCAPED_SLASHES | JSON_HEX_TAG | JSON_HEX_AMP); ?>;
+    // The group named in the address, when the list says the viewer is staff there: its member
+    // list and snapshot (megabytes each, the page's longest requests) are asked for now, while
+    // the page's scripts load, not once group.js runs; group.js takes them (GROUP_CONFIG.early).
+    (function (cfg) {
+        var name, groups = cfg.groups || [], i, g, q;
+        try { name = decodeURIComponent(location.hash.replace(/^#/, "")); } catch (e) { return; }
+        for (i = 0; i < groups.length; i++) {
+            g = groups[i];
+            if (g.name !== name || (g.role !== 1 && g.role !== 2) || !window.fetch) continue;
+            q = "?groupid=" + encodeURIComponent(g.groupid);
+            cfg.early = {
+                groupid: g.groupid,
+                userlist: fetch(cfg.path + "group/userlist.json" + q, { credentials: "same-origin",
+                    headers: { Accept: "application/json", "X-Emongroups-Csrf": cfg.csrf || "" } }),
+                snapshot: fetch(cfg.path + "group/snapshot.json" + q, { credentials: "same-origin" })
+            };
+            cfg.early.userlist["catch"](function () {});
+            cfg.early.snapshot["catch"](function () {});
+            return;
+        }
+    })(window.GROUP_CONFIG);
 </script>
 
 <div id="group-page" class="eg">

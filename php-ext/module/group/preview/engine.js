@@ -12,13 +12,19 @@ let loading = null;
 
 /**
  * Loads the WebAssembly package once (index.js, emongroups_wasm.js and the .wasm under `base`,
- * a URL ending in "/"). Answers the package's module ({ Engine, call, … }).
+ * a URL ending in "/"). Answers the package's module ({ Engine, call, … }). The .wasm is fetched
+ * and compiled (compileStreaming: as its bytes arrive, off the main thread) while the two glue
+ * modules load, not after them. Leaves the measure "emongroups:wasm" (first call to instantiated).
  */
 export function loadEngine(base) {
   if (loading === null) {
+    const start = performance.now();
+    const compiled = compileEngine(new URL("emongroups_wasm_bg.wasm", base));
+    compiled.catch(() => {});
     loading = import(new URL("index.js", base).href)
       .then(async (mod) => {
-        await mod.init();
+        await mod.init(await compiled);
+        performance.measure("emongroups:wasm", { start });
         return mod;
       })
       .catch((error) => {
@@ -27,6 +33,20 @@ export function loadEngine(base) {
       });
   }
   return loading;
+}
+
+/** The compiled module of the .wasm at `url`; from its bytes when the server's MIME type is not application/wasm. */
+async function compileEngine(url) {
+  if (typeof WebAssembly.compileStreaming === "function") {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url, { credentials: "same-origin" }));
+    } catch {
+      // a wrong Content-Type (or a failed request): fetched again below, for its bytes and status
+    }
+  }
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`the engine ${url.pathname} answered ${response.status} ${response.statusText}`);
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 /** Is this capability about the previewed group (or a feed)? The preview shows only those. */
@@ -42,16 +62,17 @@ export function capKey(cap) {
 /**
  * One group's snapshot loaded into an Engine, with what the page needs to name people and feeds.
  * `snapshot`: the body of group/snapshot ({groupid, viewer, state}); `session`: the viewer's
- * engine session (core/WIRE.md).
+ * engine session (core/WIRE.md); `stateJson` (optional): snapshot.state as the engine reads it,
+ * JSON text or its UTF-8 bytes (a Uint8Array), when the caller has it already.
  */
 export class GroupPreview {
-  constructor(wasm, snapshot, session, stateText) {
+  constructor(wasm, snapshot, session, stateJson) {
     this.wasm = wasm;
     this.gid = snapshot.groupid;
     this.viewer = snapshot.viewer;
     this.session = session;
     this.state = snapshot.state;
-    this.engine = new wasm.Engine("emoncms", stateText ?? JSON.stringify(snapshot.state));
+    this.engine = new wasm.Engine("emoncms", stateJson ?? JSON.stringify(snapshot.state));
     this.users = new Map((this.state.users || []).map((u) => [u.id, u]));
     this.feeds = new Map((this.state.feeds || []).map((f) => [Number(f.id), f]));
     this.feedsOf = new Map();
