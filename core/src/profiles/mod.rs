@@ -72,14 +72,16 @@ pub(crate) trait ProfileEngine: Sized {
     }
 }
 
+/// The fields of an op that takes none (`version`, `catalog`, …): any given is refused as serde
+/// words it (``op `version`: unknown field `x`, there are no fields``).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoFields {}
+
 /// The `version` op with its (empty) fields checked.
 pub(crate) fn version_op(fields: Fields) -> Result<Value, WireError> {
-    match fields.keys().next() {
-        Some(extra) => {
-            Err(WireError::bad_request(format!("unknown field `{}` for op `version`", truncate(extra, 64))))
-        }
-        None => Ok(version()),
-    }
+    crate::de::op::<NoFields>("version", fields)?;
+    Ok(version())
 }
 
 /// The `version` op, the same for every profile.

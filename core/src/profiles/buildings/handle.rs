@@ -1,7 +1,5 @@
 //! The ops, dispatched: the [`ProfileEngine`] impl.
 
-use serde::Deserialize;
-
 use crate::error::WireError;
 use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
 use crate::value::{Value, object_of};
@@ -12,11 +10,7 @@ use super::policy::Policy;
 use super::query::{CheckFields, WhatCanFields, WhoCanFields};
 use super::state::State;
 use crate::de;
-
-/// The fields of an op that takes none.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoFields {}
+use crate::profiles::NoFields;
 
 impl ProfileEngine for BuildingsEngine {
     fn build(state: Value) -> Result<Self, WireError> {

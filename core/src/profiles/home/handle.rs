@@ -1,7 +1,5 @@
 //! The ops, dispatched: the [`ProfileEngine`] impl.
 
-use serde::Deserialize;
-
 use crate::error::WireError;
 use crate::profiles::{Fields, Profile, ProfileEngine, unknown_op, version_op};
 use crate::value::Value;
@@ -13,11 +11,7 @@ use super::query::{CheckFields, WhatCanFields};
 use super::report::read_report;
 use super::state::State;
 use crate::de;
-
-/// The fields of an op that takes none.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoFields {}
+use crate::profiles::NoFields;
 
 impl ProfileEngine for HomeEngine {
     fn build(state: Value) -> Result<Self, WireError> {
