@@ -40,6 +40,9 @@ rm "$optimized"
 wasm=$out/emongroups_wasm_bg.wasm
 
 cp wasm/npm/package.json wasm/npm/index.js wasm/npm/types.d.ts wasm/npm/README.md "$out/"
+# The wire's typed answers, changes and error codes as TypeScript, derived by ts-rs from the Rust
+# types that write them (core/src/ts.rs); types.d.ts imports them.
+cargo run -q -p emongroups-core --features ts --example ts_types >"$out/wire.d.ts"
 crate_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 if ! grep -q "\"version\": \"$crate_version\"" "$out/package.json"; then
   echo "wasm/npm/package.json must carry the crate version $crate_version" >&2

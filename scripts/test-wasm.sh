@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The WebAssembly door: builds the npm package (scripts/build-wasm.sh), then replays every
 # conformance vector through it in wasmtime (raw ABI) and in Node (wasm-bindgen), and runs the
-# hostile-input tests in Node. Installs what it needs on Debian; quick when all is there.
+# hostile-input tests in Node, and checks the package's TypeScript types against the vectors.
+# Installs what it needs on Debian; quick when all is there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-tools.sh
@@ -27,4 +28,9 @@ if step cargo build --release -p emongroups-wasmtime-runner; then
 fi
 step node host-tests/node/conformance.mjs
 step node --test host-tests/node/hostile.test.mjs
+# The package's TypeScript types against the vectors' answers (tsc --strict, from npm).
+if [ ! -x host-tests/node/node_modules/.bin/tsc ]; then
+  (cd host-tests/node && npm ci --no-audit --no-fund --loglevel=error) || status=1
+fi
+step node host-tests/node/types.mjs
 exit $status

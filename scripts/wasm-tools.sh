@@ -20,7 +20,7 @@ apt_install() {
 }
 
 # ensure_wasm_tools [node]: the Rust target, wasm-bindgen-cli, wasm-opt (binaryen) and gzip;
-# with `node`, Node.js too.
+# with `node`, Node.js and npm too.
 ensure_wasm_tools() {
   local want
   want=$(wasm_bindgen_version)
@@ -39,6 +39,7 @@ ensure_wasm_tools() {
   command -v wasm-opt >/dev/null || missing+=(binaryen)
   command -v gzip >/dev/null || missing+=(gzip)
   if [ "${1:-}" = node ] && ! command -v node >/dev/null; then missing+=(nodejs); fi
+  if [ "${1:-}" = node ] && ! command -v npm >/dev/null; then missing+=(npm); fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     apt_install "${missing[@]}"

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// The stable error codes of the wire (see `core/WIRE.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// Not JSON, or not UTF-8.

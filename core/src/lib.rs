@@ -25,6 +25,10 @@ mod wire;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 
+#[doc(hidden)]
+#[cfg(feature = "ts")]
+pub mod ts;
+
 pub use error::{ErrorCode, WireError};
 pub use profiles::emoncms::decide::{Action, Decision, Fact, Reason, Status};
 pub use profiles::emoncms::engine::EmoncmsEngine;

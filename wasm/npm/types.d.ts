@@ -1,5 +1,42 @@
 // Types of the emongroups npm package (index.js) and of the wire it speaks (core/WIRE.md).
 // The wire is JSON: every `Engine` method is one request; `call` takes and returns the raw text.
+// The emoncms profile's typed answers, its changes and the error codes are generated from the
+// Rust types that write them (wire.d.ts, core/src/ts.rs); what is below is the package's own
+// API, the envelope, the state and the routes (emoncms's own JSON bodies).
+
+import type {
+  AccessDiff,
+  Action,
+  Capability,
+  Change,
+  Decision,
+  ErrorCode,
+  Fact,
+  Profile,
+  Reason,
+  Status,
+  VersionInfo,
+  WhatCan,
+  WhatIf,
+  WhoCan,
+} from "./wire";
+
+export type {
+  AccessDiff,
+  Action,
+  Capability,
+  Change,
+  Decision,
+  ErrorCode,
+  Fact,
+  Profile,
+  Reason,
+  Status,
+  VersionInfo,
+  WhatCan,
+  WhatIf,
+  WhoCan,
+};
 
 /** Loads the WebAssembly module once (Node reads the file, a browser fetches it). */
 export function init(
@@ -15,27 +52,30 @@ export function call(request: string): string;
 /** The engine's name, version, wire version and profiles. */
 export function version(): VersionInfo;
 
-/** One profile's facts, indexed once, answering many requests. */
-export class Engine {
+/**
+ * One profile's facts, indexed once, answering many requests. `P` is the profile, inferred from
+ * the constructor: the emoncms profile's answers are typed exactly, the others' loosely.
+ */
+export class Engine<P extends Profile = Profile> {
   /**
    * Builds an engine from the profile's state: JSON text, or its UTF-8 bytes (what
    * `fetch(…).arrayBuffer()` or `fs.readFileSync` give).
    * @throws {EngineError} `unknown_profile`, `bad_json` (also for bytes that are not UTF-8),
    * `too_large`, `too_deep`, `invalid_state`, …
    */
-  constructor(profile: Profile, stateJson: string | Uint8Array | ArrayBuffer);
+  constructor(profile: P, stateJson: string | Uint8Array | ArrayBuffer);
   /** The profile this engine holds. */
-  readonly profile: Profile;
+  readonly profile: P;
   /** Answers one wire request (JSON text; `state` may be omitted) with the answer text. Never throws. */
   handle(request: string): string;
   /** May `actor` (0 = anonymous) do `action` to the object? @throws {EngineError} */
-  check(actor: number, action: Action | string, object?: ObjectRef): Decision;
+  check(actor: number, action: Action | string, object?: ObjectRef): P extends "emoncms" ? Decision : OtherDecision;
   /** Everyone who may do `action` to the object. @throws {EngineError} */
-  whoCan(action: Action | string, object?: ObjectRef): WhoCan;
+  whoCan(action: Action | string, object?: ObjectRef): P extends "emoncms" ? WhoCan : OtherWhoCan;
   /** Everything `user` may do. @throws {EngineError} */
-  whatCan(user: number): WhatCan;
+  whatCan(user: number): P extends "emoncms" ? WhatCan : OtherWhatCan;
   /** Who would gain or lose what if `changes` were applied. @throws {EngineError} */
-  whatIf(changes: AnyChange[], users?: number[]): WhatIf;
+  whatIf(changes: AnyChange[], users?: number[]): P extends "emoncms" ? WhatIf : OtherWhatIf;
   /** One emoncms group-module route (profile `emoncms`). @throws {EngineError} */
   route(
     route: Route | string,
@@ -64,21 +104,6 @@ export interface EngineError extends Error {
 
 // ---- the envelope ----------------------------------------------------------------------------
 
-export type Profile = "emoncms" | "home" | "buildings";
-
-export type ErrorCode =
-  | "bad_json"
-  | "too_large"
-  | "too_deep"
-  | "bad_request"
-  | "unsupported_version"
-  | "unknown_op"
-  | "unknown_profile"
-  | "missing_state"
-  | "invalid_state"
-  | "policy"
-  | "internal";
-
 /** A request as `call` / `handle` take it (serialised with JSON.stringify). */
 export interface Request {
   v: 1;
@@ -100,33 +125,7 @@ export interface Failure {
   error: { code: ErrorCode; message: string };
 }
 
-export interface VersionInfo {
-  engine: "emongroups";
-  version: string;
-  wire: number;
-  profiles: Profile[];
-}
-
 // ---- checks and queries ----------------------------------------------------------------------
-
-/** The emoncms profile's actions; other profiles define their own strings. */
-export type Action =
-  | "group.view"
-  | "group.summary"
-  | "group.aggregate"
-  | "group.edit"
-  | "group.delete"
-  | "members.list"
-  | "members.add"
-  | "members.remove"
-  | "member.feeds"
-  | "member.profile"
-  | "member.set_role"
-  | "member.edit_account"
-  | "member.impersonate"
-  | "member.delete_account"
-  | "member.send_login"
-  | "feed.read";
 
 /** The object fields of a check: those its action needs. */
 export interface ObjectRef {
@@ -136,44 +135,36 @@ export interface ObjectRef {
   [field: string]: unknown;
 }
 
-export interface Decision {
+/** `check` on the home and buildings profiles: their own reason codes and facts. */
+export interface OtherDecision {
   allowed: boolean;
-  /** `ok` when allowed; `not_found` when the actor may not even see the object; `forbidden` otherwise. */
-  status: "ok" | "not_found" | "forbidden";
-  /** A stable reason code, e.g. `not_group_admin`, `passive_member`, `read_only_rights`. */
+  status: Status;
   reason: string;
-  /** The facts that led there, in order. */
-  chain: Fact[];
+  chain: { fact: string; [detail: string]: unknown }[];
 }
 
-export interface Fact {
-  fact: "session" | "group" | "membership" | "user" | "feed" | "rule" | string;
-  [detail: string]: unknown;
-}
-
-export interface WhoCan {
+/** `who_can` on the home and buildings profiles (their user ids are strings). */
+export interface OtherWhoCan {
   everyone: boolean;
-  users: number[];
+  users: (string | number)[];
 }
 
-export interface Capability {
-  action: Action | string;
-  group?: number;
-  user?: number;
-  feed?: number;
+/** One thing a user may do on the home and buildings profiles. */
+export interface OtherCapability {
+  action: string;
+  [object: string]: unknown;
+}
+
+/** `what_can` on the home and buildings profiles. */
+export interface OtherWhatCan {
+  user: string | number;
+  capabilities: OtherCapability[];
   [field: string]: unknown;
 }
 
-export interface WhatCan {
-  user: number;
-  capabilities: Capability[];
-  /** Other users' public feeds are readable by everyone and not listed. */
-  public_feeds?: boolean;
-  [field: string]: unknown;
-}
-
-export interface WhatIf {
-  diff: { user: number; gains: Capability[]; loses: Capability[] }[];
+/** `what_if` on the home and buildings profiles. */
+export interface OtherWhatIf {
+  diff: { user: string | number; gains: OtherCapability[]; loses: OtherCapability[] }[];
 }
 
 // ---- profile emoncms -------------------------------------------------------------------------
@@ -265,7 +256,7 @@ export interface HostAnswers {
 
 export type RouteResult =
   | { outcome: "done"; format: "json"; body: unknown; changes: Change[]; session?: Record<string, unknown> }
-  | { outcome: "done"; format: "text" | "redirect"; body: string; changes: Change[]; session?: Record<string, unknown> }
+  | { outcome: "done"; format: "text" | "redirect" | "csv"; body: string; changes: Change[]; session?: Record<string, unknown> }
   | { outcome: "need"; need: Need };
 
 export type Need =
@@ -275,37 +266,6 @@ export type Need =
   | { kind: "delete_user"; userid: number }
   | { kind: "send_email"; userid: number; to: string; subject: string; body: string; bcc: number | null }
   | { kind: "feed_data"; feedids: number[]; mode: "data" | "average" | "csv"; [field: string]: unknown };
-
-interface GroupRow {
-  id: number;
-  name: string;
-  description: string | null;
-  organization: string | null;
-  area: string | null;
-  visibility: "public" | "private";
-  access: "open" | "closed";
-}
-
-/** The rows to write, in order, in one transaction (profile emoncms). */
-export type Change =
-  | ({ kind: "insert_group" } & GroupRow)
-  | ({ kind: "update_group" } & GroupRow)
-  | { kind: "delete_group"; id: number }
-  | { kind: "insert_membership"; groupid: number; userid: number; role: number; admin_rights: "full" | "read" | null }
-  | { kind: "update_membership"; groupid: number; userid: number; role: number; admin_rights: "full" | "read" | null }
-  | { kind: "delete_membership"; groupid: number; userid: number }
-  | {
-      kind: "update_user_profile";
-      userid: number;
-      name?: string;
-      location?: string;
-      bio?: string;
-      timezone?: string;
-      tags?: unknown;
-    }
-  | { kind: "set_username"; userid: number; username: string }
-  | { kind: "set_email"; userid: number; email: string }
-  | { kind: "set_password"; userid: number; password: string };
 
 /** A change of any profile (`home` and `buildings` define their own kinds). */
 export type AnyChange = Change | { kind: string; [field: string]: unknown };

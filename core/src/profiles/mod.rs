@@ -1,7 +1,7 @@
 //! Vocabularies on the one policy mechanism: `emoncms` (the group module), `home` (seed 001) and
 //! `buildings` (seed 002). A profile is data plus a few rules, not a fork of the engine.
 
-use crate::value::{Map, Reply, Value, json};
+use crate::value::{Map, Reply, ToJson, Value};
 
 use crate::error::{ErrorCode, WireError};
 use crate::util::truncate;
@@ -17,7 +17,9 @@ pub const WIRE_VERSION: u64 = 1;
 pub(crate) type Fields = Map<String, Value>;
 
 /// The profiles the wire knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Profile {
     /// emoncms's group module: groups, members, feeds.
     Emoncms,
@@ -84,14 +86,31 @@ pub(crate) fn version_op(fields: Fields) -> Result<Value, WireError> {
     Ok(version())
 }
 
+/// The `version` op's answer, the same for every profile.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VersionInfo {
+    /// Always `emongroups`.
+    #[cfg_attr(feature = "ts", ts(type = "\"emongroups\""))]
+    pub engine: &'static str,
+    /// The engine's version (the crate's).
+    pub version: &'static str,
+    /// The wire format version (`WIRE_VERSION`).
+    pub wire: u64,
+    /// The profiles this engine answers for.
+    #[cfg_attr(feature = "ts", ts(type = "Profile[]"))]
+    pub profiles: [Profile; 3],
+}
+
 /// The `version` op, the same for every profile.
 pub(crate) fn version() -> Value {
-    json!({
-        "engine": "emongroups",
-        "version": env!("CARGO_PKG_VERSION"),
-        "wire": WIRE_VERSION,
-        "profiles": ["emoncms", "home", "buildings"],
-    })
+    VersionInfo {
+        engine: "emongroups",
+        version: env!("CARGO_PKG_VERSION"),
+        wire: WIRE_VERSION,
+        profiles: [Profile::Emoncms, Profile::Home, Profile::Buildings],
+    }
+    .to_json()
 }
 
 pub(crate) fn unknown_op(profile: Profile, op: &str) -> WireError {

@@ -2,30 +2,45 @@
 //! that led there. The rules are written once, generic over [`Facts`] (a snapshot, or a what-if
 //! overlay on one) and over [`Trace`] (no-op for fast checks, a fact list for explanations).
 
-use crate::value::{Value, json};
-
 use super::model::{Id, Role};
 use super::policy::{Perm, policy};
 use super::snapshot::{Dense, Facts, MemberOf};
 
 /// Every action the emoncms profile decides. See `WIRE.md` for their objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Action {
+    #[cfg_attr(feature = "ts", ts(rename = "group.view"))]
     GroupView,
+    #[cfg_attr(feature = "ts", ts(rename = "group.summary"))]
     GroupSummary,
+    #[cfg_attr(feature = "ts", ts(rename = "group.aggregate"))]
     GroupAggregate,
+    #[cfg_attr(feature = "ts", ts(rename = "group.edit"))]
     GroupEdit,
+    #[cfg_attr(feature = "ts", ts(rename = "group.delete"))]
     GroupDelete,
+    #[cfg_attr(feature = "ts", ts(rename = "members.list"))]
     MembersList,
+    #[cfg_attr(feature = "ts", ts(rename = "members.add"))]
     MembersAdd,
+    #[cfg_attr(feature = "ts", ts(rename = "members.remove"))]
     MembersRemove,
+    #[cfg_attr(feature = "ts", ts(rename = "member.feeds"))]
     MemberFeeds,
+    #[cfg_attr(feature = "ts", ts(rename = "member.profile"))]
     MemberProfile,
+    #[cfg_attr(feature = "ts", ts(rename = "member.set_role"))]
     MemberSetRole,
+    #[cfg_attr(feature = "ts", ts(rename = "member.edit_account"))]
     MemberEditAccount,
+    #[cfg_attr(feature = "ts", ts(rename = "member.impersonate"))]
     MemberImpersonate,
+    #[cfg_attr(feature = "ts", ts(rename = "member.delete_account"))]
     MemberDeleteAccount,
+    #[cfg_attr(feature = "ts", ts(rename = "member.send_login"))]
     MemberSendLogin,
+    #[cfg_attr(feature = "ts", ts(rename = "feed.read"))]
     FeedRead,
 }
 
@@ -131,7 +146,9 @@ impl Action {
 }
 
 /// `ok`, `not_found` (may not even see the object) or `forbidden` (may see it, may not act).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Status {
     Ok,
     NotFound,
@@ -151,6 +168,7 @@ impl Status {
 
 /// Stable reason codes of decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Reason {
     // allowed
@@ -161,6 +179,7 @@ pub enum Reason {
     /// The feed is public.
     PublicFeed,
     /// The actor acts on its own account.
+    #[cfg_attr(feature = "ts", ts(rename = "self"))]
     SelfAccount,
     // not allowed
     NotAuthenticated,
@@ -285,8 +304,11 @@ impl Decision {
     }
 }
 
-/// One fact of a decision's chain.
-#[derive(Debug, Clone, PartialEq)]
+/// One fact of a decision's chain; on the wire an object tagged by `fact` (`group`,
+/// `membership`, `feed`, `account`, `rule`), absent values as null.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "fact", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Fact {
     /// Whether the group exists.
     Group { group: Id, exists: bool },
@@ -300,23 +322,23 @@ pub enum Fact {
     Rule { rule: &'static str },
 }
 
-impl Fact {
-    /// The wire form: an object tagged by `fact` (`group`, `membership`, `feed`, `account`, `rule`).
-    pub fn to_json(&self) -> Value {
-        match self {
-            Fact::Group { group, exists } => json!({"fact": "group", "group": group, "exists": exists}),
-            Fact::Membership { group, user, role, admin_rights } => json!({
-                "fact": "membership", "group": group, "user": user, "role": role, "admin_rights": admin_rights,
-            }),
-            Fact::Feed { feed, owner, public } => {
-                json!({"fact": "feed", "feed": feed, "owner": owner, "public": public})
-            }
-            Fact::Account { user, site_admin, administers, groups, access } => json!({
-                "fact": "account", "user": user, "site_admin": site_admin, "administers": administers,
-                "groups": groups, "access": access,
-            }),
-            Fact::Rule { rule } => json!({"fact": "rule", "rule": rule}),
-        }
+/// The `check` op's answer: a decision and the facts that led there, in order.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Decision"))]
+pub struct Explained<'a> {
+    pub allowed: bool,
+    /// `ok` when allowed; `not_found` when the actor may not even see the object; `forbidden`
+    /// otherwise.
+    pub status: Status,
+    /// A stable reason code.
+    pub reason: Reason,
+    pub chain: &'a [Fact],
+}
+
+impl<'a> Explained<'a> {
+    /// The decision `d` with its chain.
+    pub fn new(d: Decision, chain: &'a [Fact]) -> Explained<'a> {
+        Explained { allowed: d.allowed, status: d.status, reason: d.reason, chain }
     }
 }
 
@@ -624,9 +646,9 @@ impl serde::Serialize for Action {
     }
 }
 
-/// A fact is written as its wire form.
-impl serde::Serialize for Fact {
+/// A reason is written as its code.
+impl serde::Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(s)
+        s.serialize_str(self.code())
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::value::{Reply, ToJson, Value, json};
 
-use super::decide::{self, Action, Decision, Fact, NoTrace};
+use super::decide::{self, Action, Decision, Explained, Fact, NoTrace};
 use super::model::{Change, Id, Role, State};
 use super::policy::{ROLES, policy};
 use super::snapshot::Snapshot;
@@ -83,16 +83,7 @@ fn parse_action(name: &str) -> Result<Action, WireError> {
 
 /// The wire form of a decision with its chain.
 pub(crate) fn decision_json(d: Decision, chain: &[Fact]) -> Value {
-    let mut facts = Vec::with_capacity(chain.len());
-    for fact in chain {
-        facts.push(fact.to_json());
-    }
-    crate::value::object([
-        ("allowed", Value::Bool(d.allowed)),
-        ("status", Value::from(d.status.as_str())),
-        ("reason", Value::from(d.reason.code())),
-        ("chain", Value::Array(facts)),
-    ])
+    Explained::new(d, chain).to_json()
 }
 
 /// The `catalog` op: the permissions, the five stored roles and the actions.
@@ -213,11 +204,8 @@ impl ProfileEngine for EmoncmsEngine {
                 let args: WhatCanArgs =
                     crate::de::read("op `what_can`", ErrorCode::BadRequest, Value::Object(fields))?;
                 let user = args.user.0;
-                Ok(json!({
-                    "user": user,
-                    "capabilities": self.what_can(user),
-                    "public_feeds": true,
-                }))
+                Ok(query::WhatCanAnswer { user, capabilities: self.what_can(user), public_feeds: true }
+                    .to_json())
             }
             "what_if" => {
                 let args: WhatIfArgs =
@@ -225,7 +213,7 @@ impl ProfileEngine for EmoncmsEngine {
                 let changes = Change::list_from_json("op `what_if`: `changes`", args.changes)?;
                 let users: Option<Vec<Id>> = args.users.map(|u| u.into_iter().map(|i| i.0).collect());
                 let diff = self.what_if(&changes, users.as_deref())?;
-                Ok(json!({ "diff": diff }))
+                Ok(query::WhatIfAnswer { diff }.to_json())
             }
             "redact" => {
                 let args: RedactArgs =

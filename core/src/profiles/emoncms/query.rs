@@ -12,18 +12,23 @@ use crate::error::WireError;
 /// One thing a user may do: an action and its object; written as `{"action": …}` plus the object
 /// ids the action takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Capability {
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub group: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub user: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub feed: Option<Id>,
 }
 
 /// Who may do an action on an object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WhoCan {
     /// True when anyone, even anonymous, may (a public feed).
     pub everyone: bool,
@@ -33,10 +38,29 @@ pub struct WhoCan {
 
 /// What one user gains and loses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccessDiff {
     pub user: Id,
     pub gains: Vec<Capability>,
     pub loses: Vec<Capability>,
+}
+
+/// The `what_can` op's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WhatCan"))]
+pub(crate) struct WhatCanAnswer {
+    pub(crate) user: Id,
+    pub(crate) capabilities: Vec<Capability>,
+    /// Always true: other users' public feeds are readable by everyone and not listed.
+    pub(crate) public_feeds: bool,
+}
+
+/// The `what_if` op's answer: who gains and loses what, by user ascending; users whose access
+/// does not change are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WhatIf"))]
+pub(crate) struct WhatIfAnswer {
+    pub(crate) diff: Vec<AccessDiff>,
 }
 
 /// Checks that the object fields fit the action.

@@ -7,6 +7,7 @@ use super::*;
 /// unset fields of `update_user_profile` left out); ids are read as numbers or digit strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Change {
     InsertGroup {
         #[serde(deserialize_with = "wire_id")]
@@ -68,6 +69,7 @@ pub enum Change {
         timezone: Option<String>,
         /// Any JSON but null (null, like absent, leaves the tags as they are).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(type = "unknown"))]
         tags: Option<Value>,
     },
     SetUsername {
