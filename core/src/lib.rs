@@ -34,7 +34,9 @@ pub use profiles::emoncms::decide::{Action, Decision, Fact, Reason, Status};
 pub use profiles::emoncms::engine::EmoncmsEngine;
 pub use profiles::emoncms::model::{Change, FeedRow, GroupRow, Id, MembershipRow, Role, State, UserRow};
 pub use profiles::emoncms::query::{AccessDiff, Capability, WhoCan};
-pub use profiles::emoncms::routes::{Body, MIN_OBSERVER_AGGREGATE, Outcome, filter_name, parse_id};
+pub use profiles::emoncms::routes::{
+    Body, MAX_HOUSEHOLD_SHARE_PERCENT, MIN_OBSERVER_AGGREGATE, Outcome, filter_name, parse_id,
+};
 pub use profiles::emoncms::snapshot::Snapshot;
 pub use profiles::{Profile, WIRE_VERSION};
 pub use value::MAX_DEPTH;

@@ -285,10 +285,13 @@ fn observers_see_aggregates_never_one_members_data() {
     assert_eq!(check(9, "group.aggregate", json!({"group": 2}))["allowed"], true);
     assert_eq!(check(9, "members.list", json!({"group": 2}))["status"], "forbidden");
     assert_eq!(check(9, "feed.read", json!({"feed": 60}))["allowed"], false);
-    // Only one fresh feed: the observer gets a count but no sum.
+    // One household posting: the observer gets neither the sum nor a count that would say so.
     let answer = call(json!({"op": "route", "route": "aggregate", "session": session(9), "now": 1000,
         "params": {"groupid": "2", "feedname": "use"}}));
-    assert_eq!(answer["result"]["body"], json!({"result": null, "count": 1}));
+    assert_eq!(
+        answer["result"]["body"],
+        json!({"result": null, "count": null, "withheld": "too_few_households"})
+    );
     let answer = call(json!({"op": "route", "route": "aggregate", "session": session(8), "now": 1000,
         "params": {"groupid": "2", "feedname": "use"}}));
     assert_eq!(answer["result"]["body"], json!({"result": 3.0, "count": 1}));

@@ -197,8 +197,14 @@ impl<'a> Req<'a> {
         let Some(g) = self.group_dense(gid) else {
             return Ok(Outcome::fail("User is not a member or does not have access to group"));
         };
+        let viewer = self.actor();
+        let me = self.snap.user_dense(viewer);
         let (mut sum, mut count) = (0.0f64, 0u64);
+        // Each contributing household's own sum (a household is a member's account), in the
+        // order of the members, the viewer's own left out: the viewer can take theirs away.
+        let mut others: Vec<f64> = Vec::new();
         for m in self.snap.members(g) {
+            let mut own: Option<f64> = None;
             for &f in self.snap.feeds_of(m.user) {
                 let (time, value) = self.snap.feed_reading(f);
                 let fresh = time.is_some_and(|t| (now as f64) - t <= 60.0);
@@ -208,16 +214,21 @@ impl<'a> Req<'a> {
                 {
                     sum += v;
                     count += 1;
+                    own = Some(own.unwrap_or(0.0) + v);
                 }
             }
+            if let Some(own) = own
+                && Some(m.user) != me
+            {
+                others.push(own);
+            }
         }
-        let observer = self
-            .snap
-            .user_dense(self.actor())
-            .and_then(|a| self.snap.membership(g, a))
-            .is_some_and(|m| m.role == Role::Observer);
-        let result = if observer && count < MIN_OBSERVER_AGGREGATE { Value::Null } else { json!(sum) };
-        Ok(Outcome::json(json!({"result": result, "count": count})))
+        let observer = me.and_then(|a| self.snap.membership(g, a)).is_some_and(|m| m.role == Role::Observer);
+        if observer && let Err(why) = small_cell(&others) {
+            // Neither the sum nor the count: either would tell of one household.
+            return Ok(Outcome::json(json!({"result": null, "count": null, "withheld": why})));
+        }
+        Ok(Outcome::json(json!({"result": sum, "count": count})))
     }
 
     /// The redacted facts of one group for the browser's access preview (`query::redact`).
@@ -245,6 +256,23 @@ impl<'a> Req<'a> {
     }
 }
 
-/// Below this many contributing feeds an observer gets no sum: an aggregate must not reveal one
-/// member's value.
-pub const MIN_OBSERVER_AGGREGATE: u64 = 3;
+/// The small-cell rule of an observer's aggregate: at least this many households other than the
+/// observer's own contribute (a household: one member's account with a fresh feed of the name).
+pub const MIN_OBSERVER_AGGREGATE: usize = 5;
+
+/// …and none of them holds more than this share of their total (in percent, of absolute values).
+pub const MAX_HOUSEHOLD_SHARE_PERCENT: f64 = 50.0;
+
+/// Whether an observer may see an aggregate of these households' sums (the observer's own left
+/// out); the reason code when not: `too_few_households`, `dominant_household`.
+fn small_cell(others: &[f64]) -> Result<(), &'static str> {
+    if others.len() < MIN_OBSERVER_AGGREGATE {
+        return Err("too_few_households");
+    }
+    let total: f64 = others.iter().map(|v| v.abs()).sum();
+    let largest = others.iter().map(|v| v.abs()).fold(0.0f64, f64::max);
+    if total > 0.0 && largest * 100.0 > MAX_HOUSEHOLD_SHARE_PERCENT * total {
+        return Err("dominant_household");
+    }
+    Ok(())
+}

@@ -30,7 +30,7 @@ mod request;
 mod tests;
 mod text;
 
-pub use lists::MIN_OBSERVER_AGGREGATE;
+pub use lists::{MAX_HOUSEHOLD_SHARE_PERCENT, MIN_OBSERVER_AGGREGATE};
 use request::{Context, RouteRequest, Session};
 use text::*;
 pub use text::{filter_name, parse_id};
