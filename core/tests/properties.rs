@@ -24,8 +24,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
-use emongroups_core::Engine;
 use emongroups_core::fixtures::{Scale, generate};
+use emongroups_core::{Engine, MAX_HOUSEHOLD_SHARE_PERCENT, MIN_OBSERVER_AGGREGATE};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
@@ -1306,7 +1306,7 @@ fn sequence_step(
 
 /// The read routes of every user on every group and feed, against the rules: who lists members
 /// (and without personal details for a sub-administrator, B-12), who reads a member's feeds, who
-/// gets aggregates (an observer never over fewer than 3 feeds), grouplist, summary, getfeed.
+/// gets aggregates (an observer only under the small-cell rule), grouplist, summary, getfeed.
 fn read_routes_follow_the_rules(world: &World) -> Result<(), TestCaseError> {
     let state = world.state();
     let read = |user: u64, route: &str, params: Value, host: Value| -> Result<Value, TestCaseError> {
@@ -1355,13 +1355,45 @@ fn read_routes_follow_the_rules(world: &World) -> Result<(), TestCaseError> {
             );
             if !refused(&aggregate) {
                 let count = world.feeds.iter().filter(|f| members.iter().any(|m| m.user == f.owner)).count();
-                ensure!(aggregate["body"]["count"] == count, "aggregate of {g}: {aggregate}, {count} feeds");
-                let result =
-                    if role == Some(4) && count < 3 { json!(null) } else { json!(1.5 * count as f64) };
-                ensure!(
-                    aggregate["body"]["result"] == result || count == 0 && aggregate["body"]["result"] == 0,
-                    "aggregate of {g} by {user} (role {role:?}) over {count} feeds: {aggregate}"
-                );
+                // The small-cell rule for an observer: the other contributing households (each
+                // feed is worth 1.5), at least MIN_OBSERVER_AGGREGATE, none above the share.
+                let mut households = std::collections::BTreeMap::<_, f64>::new();
+                for f in world
+                    .feeds
+                    .iter()
+                    .filter(|f| f.owner != user && members.iter().any(|m| m.user == f.owner))
+                {
+                    *households.entry(f.owner).or_default() += 1.5;
+                }
+                let total: f64 = households.values().sum();
+                let largest = households.values().copied().fold(0.0, f64::max);
+                let withheld = (role == Some(4)).then(|| {
+                    if households.len() < MIN_OBSERVER_AGGREGATE {
+                        Some("too_few_households")
+                    } else if largest * 100.0 > MAX_HOUSEHOLD_SHARE_PERCENT * total {
+                        Some("dominant_household")
+                    } else {
+                        None
+                    }
+                });
+                if let Some(Some(why)) = withheld {
+                    ensure!(
+                        aggregate["body"] == json!({"result": null, "count": null, "withheld": why}),
+                        "aggregate of {g} by observer {user} over {count} feeds of {} other households: {aggregate}",
+                        households.len()
+                    );
+                } else {
+                    ensure!(
+                        aggregate["body"]["count"] == count,
+                        "aggregate of {g}: {aggregate}, {count} feeds"
+                    );
+                    let result = json!(1.5 * count as f64);
+                    ensure!(
+                        aggregate["body"]["result"] == result
+                            || count == 0 && aggregate["body"]["result"] == 0,
+                        "aggregate of {g} by {user} (role {role:?}) over {count} feeds: {aggregate}"
+                    );
+                }
             }
             for m in &members {
                 let feeds = read(
