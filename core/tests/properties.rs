@@ -1367,16 +1367,16 @@ fn read_routes_follow_the_rules(world: &World) -> Result<(), TestCaseError> {
                 }
                 let total: f64 = households.values().sum();
                 let largest = households.values().copied().fold(0.0, f64::max);
-                let withheld = (role == Some(4)).then(|| {
-                    if households.len() < MIN_OBSERVER_AGGREGATE {
-                        Some("too_few_households")
-                    } else if largest * 100.0 > MAX_HOUSEHOLD_SHARE_PERCENT * total {
-                        Some("dominant_household")
-                    } else {
-                        None
-                    }
-                });
-                if let Some(Some(why)) = withheld {
+                let withheld = if role != Some(4) {
+                    None
+                } else if households.len() < MIN_OBSERVER_AGGREGATE {
+                    Some("too_few_households")
+                } else if largest * 100.0 > MAX_HOUSEHOLD_SHARE_PERCENT * total {
+                    Some("dominant_household")
+                } else {
+                    None
+                };
+                if let Some(why) = withheld {
                     ensure!(
                         aggregate["body"] == json!({"result": null, "count": null, "withheld": why}),
                         "aggregate of {g} by observer {user} over {count} feeds of {} other households: {aggregate}",
