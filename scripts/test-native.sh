@@ -14,4 +14,6 @@ cargo clippy --locked -p emongroups-core -p emongroups-host-tests -p emongroups-
 python3 scripts/check-imports.py
 cargo test --locked 2>&1
 cargo test --locked -p emongroups-wasm 2>&1
+# The TypeScript declarations (feature ts, off by default) against the names the wire writes.
+cargo test --locked -q -p emongroups-core --features ts --lib -- --exact ts::tests::the_unions_name_what_the_wire_writes 2>&1
 cargo test --locked -q -p emongroups-host-tests --test conformance -- --nocapture 2>&1 | grep -E "^conformance/|^FAIL" || true

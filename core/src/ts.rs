@@ -54,3 +54,32 @@ fn decl<T: TS>(cfg: &Config) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of a generated string union, sorted.
+    fn union<T: TS>() -> Vec<String> {
+        let mut names: Vec<String> =
+            T::inline(&Config::new()).split(" | ").map(|n| n.trim_matches('"').to_string()).collect();
+        names.sort();
+        names
+    }
+
+    fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+        let mut names: Vec<String> = names.map(str::to_string).collect();
+        names.sort();
+        names
+    }
+
+    /// The `ts(rename…)` attributes say what `as_str` / `code` write, for every variant (the
+    /// vectors' tsc check sees only the names its answers use).
+    #[test]
+    fn the_unions_name_what_the_wire_writes() {
+        assert_eq!(union::<Action>(), sorted(Action::ALL.iter().map(|a| a.as_str())));
+        assert_eq!(union::<Reason>(), sorted(Reason::ALL.iter().map(|r| r.code())));
+        let statuses = [Status::Ok, Status::NotFound, Status::Forbidden];
+        assert_eq!(union::<Status>(), sorted(statuses.iter().map(|s| s.as_str())));
+    }
+}
