@@ -5,15 +5,11 @@
 // API, the envelope, the state and the routes (emoncms's own JSON bodies).
 
 import type {
-  AccessDiff,
   Action,
-  Capability,
   Change,
   Decision,
   ErrorCode,
-  Fact,
   Profile,
-  Reason,
   Status,
   VersionInfo,
   WhatCan,
@@ -21,22 +17,8 @@ import type {
   WhoCan,
 } from "./wire";
 
-export type {
-  AccessDiff,
-  Action,
-  Capability,
-  Change,
-  Decision,
-  ErrorCode,
-  Fact,
-  Profile,
-  Reason,
-  Status,
-  VersionInfo,
-  WhatCan,
-  WhatIf,
-  WhoCan,
-};
+// Every generated type is the package's too.
+export * from "./wire";
 
 /** Loads the WebAssembly module once (Node reads the file, a browser fetches it). */
 export function init(
